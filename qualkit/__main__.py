@@ -1,0 +1,3 @@
+from qualkit.cli import run
+
+run()

@@ -1,0 +1,65 @@
+"""The qualkit command line (DESIGN.md "Command line"): Typer over the services.
+
+Each module in this package that defines ``register(app)`` adds its commands,
+so later features plug in without editing a central list. Every QualkitError
+becomes one line on stderr and a non-zero exit; tracebacks are for bugs.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+
+import typer
+
+from qualkit.errors import QualkitError
+
+app = typer.Typer(
+    name="qualkit",
+    help="Qualitative process evaluation: transcribe, de-identify, code, tally, export.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _register_all() -> None:
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        register = getattr(module, "register", None)
+        if register is not None:
+            register(app)
+
+
+_register_all()
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        app(args=argv, standalone_mode=False)
+    except QualkitError as exc:
+        print(f"qualkit: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("qualkit: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # click usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.exceptions.Exit):
+            return exc.exit_code
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            return exc.exit_code
+        if isinstance(exc, click.exceptions.Abort):
+            print("qualkit: aborted", file=sys.stderr)
+            return 1
+        raise
+    return 0
+
+
+def run() -> None:
+    sys.exit(main())

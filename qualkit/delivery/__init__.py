@@ -1,0 +1,1 @@
+"""Delivery: the participant register, the delivery log, protocols and tallies."""

@@ -1,0 +1,81 @@
+"""The participant register (DESIGN.md "Participants"): read and validate in full."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from qualkit.tabular import Problem, Table, TableErrors, parse_bool, parse_date, read_table, require_columns
+
+DATE_COLUMNS = ("screened_date", "randomised_date", "consent_date", "start_date", "end_date",
+                "withdrawn_date")
+KNOWN_COLUMNS = ("citizen_id", "arm", "site", "eligible", "exclusion_reason", "end_reason",
+                 *DATE_COLUMNS)
+
+
+@dataclass
+class ParticipantRecord:
+    citizen_id: str
+    arm: str | None = None
+    site: str | None = None
+    eligible: bool | None = None
+    exclusion_reason: str | None = None
+    end_reason: str | None = None
+    screened_date: date | None = None
+    randomised_date: date | None = None
+    consent_date: date | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    withdrawn_date: date | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+def parse_participants(table: Table) -> list[ParticipantRecord]:
+    """Validate every row; raise TableErrors listing all problems, else return records."""
+    require_columns(table, ["citizen_id"])
+    problems: list[Problem] = []
+    records: list[ParticipantRecord] = []
+    seen: dict[str, int] = {}
+    for row, n in zip(table.rows, table.row_numbers, strict=True):
+        cid = row.get("citizen_id", "").strip()
+        if not cid:
+            problems.append(Problem(table.path, n, "citizen_id", "empty; every row needs a project ID"))
+            continue
+        if cid in seen:
+            problems.append(Problem(table.path, n, "citizen_id",
+                                    f"'{cid}' appears again (first at row {seen[cid]})"))
+            continue
+        seen[cid] = n
+        rec = ParticipantRecord(citizen_id=cid)
+        for col in ("arm", "site", "exclusion_reason", "end_reason"):
+            setattr(rec, col, row.get(col) or None)
+        try:
+            rec.eligible = parse_bool(row.get("eligible", ""))
+        except ValueError as exc:
+            problems.append(Problem(table.path, n, "eligible", str(exc)))
+        for col in DATE_COLUMNS:
+            try:
+                setattr(rec, col, parse_date(row.get(col, "")))
+            except ValueError as exc:
+                problems.append(Problem(table.path, n, col, str(exc)))
+        rec.attributes = {c: _attribute_value(v) for c, v in row.items()
+                          if c not in KNOWN_COLUMNS and v != ""}
+        records.append(rec)
+    if problems:
+        raise TableErrors(problems)
+    return records
+
+
+def _attribute_value(v: str) -> Any:
+    """Keep numbers numeric (age) so reach statistics can use means."""
+    try:
+        f = float(v.replace(",", "."))
+        return int(f) if f.is_integer() and "," not in v and "." not in v else f
+    except ValueError:
+        return v
+
+
+def read_participants(path: str | Path) -> list[ParticipantRecord]:
+    return parse_participants(read_table(path))

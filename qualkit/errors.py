@@ -1,0 +1,36 @@
+"""Errors that reach a user as one clear line.
+
+Every failure a user can cause (bad file, bad folder, wrong role) is raised as
+a QualkitError subclass; the CLI prints its message and exits non-zero, the
+app shows it. Tracebacks are for bugs only.
+"""
+
+
+class QualkitError(Exception):
+    """Base class: the message is written for the user."""
+
+    exit_code = 1
+
+
+class InputError(QualkitError):
+    """A user's file, row, field or argument is unusable."""
+
+    exit_code = 2
+
+
+class StoreError(QualkitError):
+    """The database or data folder cannot be opened or upgraded."""
+
+    exit_code = 3
+
+
+class PermissionDenied(QualkitError):
+    """The acting user's role does not allow this use case."""
+
+    exit_code = 4
+
+
+class NotFound(QualkitError):
+    """A named object (interview, user, project) does not exist."""
+
+    exit_code = 5

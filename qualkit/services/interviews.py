@@ -1,0 +1,98 @@
+"""Interviews and transcripts: list, read, import from text."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from qualkit.errors import InputError, NotFound
+from qualkit.store.models import Interview, Participant, Segment
+from qualkit.transcripts.textformat import Turn, parse_transcript
+
+from . import audit
+from .context import Context
+
+
+def list_interviews(ctx: Context) -> list[dict[str, Any]]:
+    ctx.require("interview.list")
+    with ctx.db.session() as s:
+        counts = dict(s.execute(select(Segment.interview_id, func.count(Segment.id))
+                                .group_by(Segment.interview_id)).all())
+        rows = s.execute(
+            select(Interview, Participant.citizen_id)
+            .outerjoin(Participant, Interview.participant_id == Participant.id)
+            .where(Interview.project_id == ctx.project_id)
+            .order_by(Interview.interview_date, Interview.id)).all()
+        return [{"id": iv.id, "title": iv.title, "kind": iv.kind, "citizen_id": cid,
+                 "staff_role": iv.staff_role, "wave": iv.wave, "date": iv.interview_date,
+                 "interviewer": iv.interviewer, "status": iv.status, "segments": counts.get(iv.id, 0),
+                 "audio": "slettet" if iv.audio_deleted_at else ("ja" if iv.audio_path else "nej")}
+                for iv, cid in rows]
+
+
+def _interview(s, ctx: Context, interview_id: int) -> Interview:
+    iv = s.get(Interview, interview_id)
+    if iv is None or iv.project_id != ctx.project_id:
+        raise NotFound(f"No interview {interview_id} in this project.")
+    return iv
+
+
+def get_transcript(ctx: Context, interview_id: int) -> dict[str, Any]:
+    """The interview with its segments, as the acting user may see them."""
+    ctx.require("transcript.read")
+    with ctx.db.session() as s:
+        iv = _interview(s, ctx, interview_id)
+        return {"id": iv.id, "title": iv.title, "status": iv.status, "speakers": iv.speakers,
+                "segments": [{"id": seg.id, "position": seg.position, "start": seg.start,
+                              "end": seg.end, "speaker": seg.speaker, "text": seg.text}
+                             for seg in iv.segments]}
+
+
+def create_interview_from_turns(ctx: Context, title: str, turns: list[Turn], *,
+                                citizen_id: str | None = None, kind: str = "citizen",
+                                staff_role: str | None = None, wave: int | None = None,
+                                interview_date: date | None = None, interviewer: str | None = None,
+                                speakers: dict[str, Any] | None = None,
+                                source: str = "import") -> int:
+    ctx.require("transcript.edit")
+    if not turns:
+        raise InputError(f"{title}: the transcript has no turns.")
+    with ctx.db.session() as s:
+        participant_id = None
+        if citizen_id:
+            participant_id = s.scalar(select(Participant.id).where(
+                Participant.project_id == ctx.project_id, Participant.citizen_id == citizen_id))
+            if participant_id is None:
+                raise InputError(f"{title}: citizen '{citizen_id}' is not in the participant register.")
+        iv = Interview(project_id=ctx.project_id, participant_id=participant_id, title=title,
+                       kind=kind, staff_role=staff_role, wave=wave, interview_date=interview_date,
+                       interviewer=interviewer, status="transcribed", source=source,
+                       speakers=speakers or {t.speaker: {} for t in turns if t.speaker})
+        iv.segments = [Segment(position=i, start=t.start, end=t.end, speaker=t.speaker, text=t.text)
+                       for i, t in enumerate(turns)]
+        s.add(iv)
+        s.flush()
+        audit.record(s, ctx.actor, "interview.import", project_id=ctx.project_id,
+                     target_type="interview", target_id=iv.id,
+                     details={"segments": len(turns), "source": source})
+        return iv.id
+
+
+def import_text(ctx: Context, path: str | Path, **meta: Any) -> int:
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror}).") from None
+    if not raw.strip():
+        raise InputError(f"{path}: the file is empty.")
+    if b"\x00" in raw[:4096]:
+        raise InputError(f"{path}: binary file; expected transcript text (.txt) or .docx.")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")
+    return create_interview_from_turns(ctx, meta.pop("title", p.stem), parse_transcript(text), **meta)

@@ -1,0 +1,71 @@
+"""Projects and their settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from qualkit.errors import InputError, NotFound
+from qualkit.store import Database
+from qualkit.store.models import Project
+
+from . import audit
+from .context import Actor, Context
+
+DEFAULT_SETTINGS: dict[str, Any] = {
+    # DOMAIN.md: audio is deleted right after transcription is approved.
+    "delete_audio_on_approve": True,
+    # Staff may edit or delete their own delivery entries for this many hours.
+    "staff_edit_window_hours": 72,
+}
+
+
+def create_project(db: Database, actor: Actor, name: str, description: str = "") -> int:
+    if not name.strip():
+        raise InputError("A project needs a name.")
+    with db.session() as s:
+        if s.scalar(select(Project).where(Project.name == name)) is not None:
+            raise InputError(f"A project named {name!r} exists already.")
+        project = Project(name=name, description=description, settings=dict(DEFAULT_SETTINGS))
+        s.add(project)
+        s.flush()
+        audit.record(s, actor, "project.create", project_id=project.id, target_type="project",
+                     target_id=project.id, details={"name": name})
+        return project.id
+
+
+def find_project(db: Database, name: str | None = None) -> int:
+    """The project id by name; with no name, the only (or first) project."""
+    with db.session() as s:
+        q = select(Project)
+        if name:
+            q = q.where(Project.name == name)
+        project = s.scalars(q.order_by(Project.id)).first()
+        if project is None:
+            raise NotFound(f"No project named {name!r}." if name else
+                           "This data folder has no project yet; run `qualkit demo` or create one.")
+        return project.id
+
+
+def project_info(ctx: Context) -> dict[str, Any]:
+    with ctx.db.session() as s:
+        p = s.get(Project, ctx.project_id)
+        return {"id": p.id, "name": p.name, "description": p.description,
+                "settings": {**DEFAULT_SETTINGS, **(p.settings or {})}}
+
+
+def get_setting(ctx: Context, key: str) -> Any:
+    return project_info(ctx)["settings"].get(key)
+
+
+def update_settings(ctx: Context, **changes: Any) -> None:
+    ctx.require("project.settings")
+    unknown = set(changes) - set(DEFAULT_SETTINGS)
+    if unknown:
+        raise InputError(f"Unknown project setting(s): {', '.join(sorted(unknown))}.")
+    with ctx.db.session() as s:
+        p = s.get(Project, ctx.project_id)
+        p.settings = {**DEFAULT_SETTINGS, **(p.settings or {}), **changes}
+        audit.record(s, ctx.actor, "project.settings", project_id=p.id, target_type="project",
+                     target_id=p.id, details=changes)

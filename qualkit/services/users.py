@@ -1,0 +1,105 @@
+"""Users, roles and log-in. Passwords are hashed with Argon2id."""
+
+from __future__ import annotations
+
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+
+from qualkit.errors import InputError, NotFound
+from qualkit.store import Database
+from qualkit.store.models import ROLES, User
+
+from . import audit
+from .context import Actor, Context
+
+_hasher = PasswordHasher()
+
+
+def new_password() -> str:
+    """A readable random password for new users (printed once, never stored)."""
+    return secrets.token_urlsafe(9)
+
+
+def _validate(username: str, role: str, password: str) -> None:
+    if not username or not username.replace("_", "").replace("-", "").replace(".", "").isalnum():
+        raise InputError(f"Username {username!r}: use letters, digits, '.', '-' or '_'.")
+    if role not in ROLES:
+        raise InputError(f"Role {role!r} is not one of {', '.join(ROLES)}.")
+    if len(password) < 8:
+        raise InputError("A password needs at least 8 characters.")
+
+
+def create_user(ctx: Context, username: str, role: str, password: str, *,
+                display_name: str = "", site: str | None = None) -> int:
+    ctx.require("user.manage")
+    _validate(username, role, password)
+    with ctx.db.session() as s:
+        if s.scalar(select(User).where(User.username == username)) is not None:
+            raise InputError(f"A user named {username!r} exists already.")
+        user = User(username=username, role=role, display_name=display_name or username,
+                    site=site, password_hash=_hasher.hash(password))
+        s.add(user)
+        s.flush()
+        audit.record(s, ctx.actor, "user.create", project_id=ctx.project_id, target_type="user",
+                     target_id=user.id, details={"username": username, "role": role})
+        return user.id
+
+
+def set_password(ctx: Context, username: str, password: str) -> None:
+    ctx.require("user.manage")
+    if len(password) < 8:
+        raise InputError("A password needs at least 8 characters.")
+    with ctx.db.session() as s:
+        user = s.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise NotFound(f"No user named {username!r}.")
+        user.password_hash = _hasher.hash(password)
+        audit.record(s, ctx.actor, "user.password", project_id=ctx.project_id, target_type="user",
+                     target_id=user.id)
+
+
+def set_active(ctx: Context, username: str, active: bool) -> None:
+    ctx.require("user.manage")
+    with ctx.db.session() as s:
+        user = s.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise NotFound(f"No user named {username!r}.")
+        user.active = active
+        audit.record(s, ctx.actor, "user.activate" if active else "user.deactivate",
+                     project_id=ctx.project_id, target_type="user", target_id=user.id)
+
+
+def list_users(ctx: Context) -> list[dict]:
+    ctx.require("user.manage")
+    with ctx.db.session() as s:
+        return [{"username": u.username, "display_name": u.display_name, "role": u.role,
+                 "site": u.site, "active": u.active}
+                for u in s.scalars(select(User).order_by(User.role, User.username))]
+
+
+def authenticate(db: Database, username: str, password: str) -> Actor | None:
+    """Return the actor for a correct, active log-in; None otherwise (no hint which part failed)."""
+    with db.session() as s:
+        user = s.scalar(select(User).where(User.username == username))
+        if user is None or not user.active:
+            _hasher.hash(password)  # same cost either way
+            return None
+        try:
+            _hasher.verify(user.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return None
+        if _hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = _hasher.hash(password)
+        return Actor.from_user(user)
+
+
+def actor_for(db: Database, username: str) -> Actor:
+    """The actor for a known user name (the CLI's --user)."""
+    with db.session() as s:
+        user = s.scalar(select(User).where(User.username == username))
+        if user is None or not user.active:
+            raise NotFound(f"No active user named {username!r}.")
+        return Actor.from_user(user)

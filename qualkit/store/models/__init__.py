@@ -1,0 +1,14 @@
+"""The stored model (DESIGN.md "Core entities"), one module per area."""
+
+from .audit import AuditEvent
+from .base import Base, utcnow
+from .coding import FRAMEWORKS, Code, Codebook, Coding, ConsensusCoding
+from .delivery import EVENT_STATUSES, DeliveryEvent, Protocol
+from .interviews import INTERVIEW_STATUSES, EntityDecision, Interview, Segment
+from .people import ROLES, Participant, Project, User
+
+__all__ = [
+    "AuditEvent", "Base", "Code", "Codebook", "Coding", "ConsensusCoding", "DeliveryEvent",
+    "EVENT_STATUSES", "EntityDecision", "FRAMEWORKS", "INTERVIEW_STATUSES", "Interview",
+    "Participant", "Project", "Protocol", "ROLES", "Segment", "User", "utcnow",
+]

@@ -1,0 +1,84 @@
+"""Codebooks, codes, each coder's codings and the agreed consensus coding."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, utcnow
+
+FRAMEWORKS = ("reach", "effectiveness", "adoption", "implementation", "maintenance",
+              "fidelity", "mechanism", "context", "theme")
+
+
+class Codebook(Base):
+    __tablename__ = "codebook"
+    __table_args__ = (UniqueConstraint("project_id", "name", name="uq_codebook_project_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(10), default="da")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    source: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    codes: Mapped[list[Code]] = relationship(back_populates="codebook", cascade="all, delete-orphan")
+
+
+class Code(Base):
+    __tablename__ = "code"
+    __table_args__ = (UniqueConstraint("codebook_id", "key", name="uq_code_codebook_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    codebook_id: Mapped[int] = mapped_column(ForeignKey("codebook.id", ondelete="CASCADE"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("code.id"), nullable=True)
+    key: Mapped[str] = mapped_column(String(200))  # the codebook's own id, e.g. impl.trepartssamtale
+    name: Mapped[str] = mapped_column(String(300))
+    framework: Mapped[str] = mapped_column(String(20), default="theme")
+    description: Mapped[str] = mapped_column(Text, default="")
+    include: Mapped[str] = mapped_column(Text, default="")
+    exclude: Mapped[str] = mapped_column(Text, default="")
+    example: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    # Retired codes keep their history; merged codes point at the survivor.
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("code.id"), nullable=True)
+
+    codebook: Mapped[Codebook] = relationship(back_populates="codes")
+
+
+class Coding(Base):
+    """One coder's application of a code to a segment (optionally a character span)."""
+
+    __tablename__ = "coding"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    segment_id: Mapped[int] = mapped_column(ForeignKey("segment.id", ondelete="CASCADE"), index=True)
+    code_id: Mapped[int] = mapped_column(ForeignKey("code.id", ondelete="CASCADE"), index=True)
+    coder_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    start_char: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    end_char: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    memo: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class ConsensusCoding(Base):
+    """The team's agreed coding, from which quotes are exported."""
+
+    __tablename__ = "consensus_coding"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    segment_id: Mapped[int] = mapped_column(ForeignKey("segment.id", ondelete="CASCADE"), index=True)
+    code_id: Mapped[int] = mapped_column(ForeignKey("code.id", ondelete="CASCADE"), index=True)
+    start_char: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    end_char: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    memo: Mapped[str] = mapped_column(Text, default="")
+    origin: Mapped[str] = mapped_column(String(20), default="new")  # take_one | take_both | new
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    starred: Mapped[bool] = mapped_column(Boolean, default=False)
+    revealing: Mapped[bool] = mapped_column(Boolean, default=False)

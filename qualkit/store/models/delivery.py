@@ -1,0 +1,42 @@
+"""Delivery protocols and the staff's delivery log."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, DateTime, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, utcnow
+
+EVENT_STATUSES = ("delivered", "no_show", "cancelled")
+
+
+class Protocol(Base):
+    __tablename__ = "protocol"
+    __table_args__ = (UniqueConstraint("project_id", "name", name="uq_protocol_project_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # The protocol YAML as given (DESIGN.md "Delivery protocol"), validated on save.
+    definition: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class DeliveryEvent(Base):
+    __tablename__ = "delivery_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"), index=True)
+    date: Mapped[date] = mapped_column(Date)
+    component: Mapped[str] = mapped_column(String(120))
+    staff_role: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    staff_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    minutes: Mapped[float | None] = mapped_column(Float, nullable=True)
+    mode: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="delivered")
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

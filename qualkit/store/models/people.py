@@ -1,0 +1,66 @@
+"""Projects, users with roles, and trial participants (by project ID only)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, utcnow
+
+ROLES = ("admin", "evaluator", "staff", "writer")
+
+
+class Project(Base):
+    __tablename__ = "project"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    # Project settings (retention rule, staff edit window, ...); see services.projects.
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    participants: Mapped[list[Participant]] = relationship(back_populates="project")
+
+
+class User(Base):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(20))
+    # Staff log deliveries for citizens of their own site only.
+    site: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Participant(Base):
+    """One row of the trial's participant register; identified by project ID only."""
+
+    __tablename__ = "participant"
+    __table_args__ = (UniqueConstraint("project_id", "citizen_id", name="uq_participant_project_citizen"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    citizen_id: Mapped[str] = mapped_column(String(80))
+    arm: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    site: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    screened_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    eligible: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    exclusion_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    randomised_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    consent_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    start_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    end_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    end_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    withdrawn_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # Descriptive attributes (sex, age, diagnosis group, ...) from extra register columns.
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    project: Mapped[Project] = relationship(back_populates="participants")

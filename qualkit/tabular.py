@@ -1,0 +1,238 @@
+"""Reading users' tables: CSV (`;` or `,`, with or without BOM) and .xlsx.
+
+The contract of DESIGN.md "Interchange formats": column names match
+case-insensitively, dates may be ISO or Danish, yes/no columns accept
+ja/nej, yes/no, 1/0, numbers may use a decimal comma. Every problem is
+reported with file, row and column; callers validate a whole file before
+writing anything.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from qualkit.errors import InputError
+
+YES = {"ja", "yes", "y", "j", "1", "true", "sand", "x"}
+NO = {"nej", "no", "n", "0", "false", "falsk"}
+_DATE_PATTERNS = [
+    (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"), ("y", "m", "d")),
+    (re.compile(r"^(\d{1,2})[-./](\d{1,2})[-./](\d{4})$"), ("d", "m", "y")),
+]
+
+
+@dataclass
+class Table:
+    """Rows as dicts keyed by lower-cased column name; ``row_numbers`` as the user sees them."""
+
+    path: str
+    columns: list[str]
+    rows: list[dict[str, str]]
+    row_numbers: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Problem:
+    path: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.path
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.column:
+            where += f", column '{self.column}'"
+        return f"{where}: {self.message}"
+
+
+class TableErrors(InputError):
+    """All problems found in one file; the message lists them."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        shown = "\n".join(f"  {p}" for p in problems[:50])
+        more = f"\n  ... and {len(problems) - 50} more" if len(problems) > 50 else ""
+        head = f"{len(problems)} problem(s); nothing was written:" if len(problems) > 1 else \
+            "1 problem; nothing was written:"
+        super().__init__(f"{head}\n{shown}{more}")
+
+
+def _decode(raw: bytes, path: str) -> str:
+    if b"\x00" in raw[:4096]:
+        raise InputError(f"{path}: this is a binary file, not a CSV or .xlsx table.")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Old Danish Excel exports are often cp1252/latin-1; accept rather than refuse.
+        return raw.decode("cp1252", errors="strict") if _is_cp1252(raw) else raw.decode("latin-1")
+
+
+def _is_cp1252(raw: bytes) -> bool:
+    try:
+        raw.decode("cp1252")
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def _sniff_delimiter(first_line: str) -> str:
+    counts = {sep: first_line.count(sep) for sep in (";", ",", "\t")}
+    return max(counts, key=counts.get) if max(counts.values()) > 0 else ","
+
+
+def read_table(path: str | Path) -> Table:
+    """Read a CSV or .xlsx file into a Table; raises InputError naming the file."""
+    p = Path(path)
+    name = str(path)
+    if not p.exists():
+        raise InputError(f"{name}: file not found.")
+    if p.suffix.lower() in (".xlsx", ".xlsm"):
+        return _read_xlsx(p, name)
+    try:
+        text = _decode(p.read_bytes(), name)
+    except OSError as exc:
+        raise InputError(f"{name}: cannot read ({exc.strerror}).") from None
+    lines = text.splitlines()
+    if not any(line.strip() for line in lines):
+        raise InputError(f"{name}: the file is empty.")
+    header_line = next(line for line in lines if line.strip())
+    reader = csv.reader(io.StringIO(text), delimiter=_sniff_delimiter(header_line))
+    all_rows = list(reader)
+    header_idx = next(i for i, r in enumerate(all_rows) if any(c.strip() for c in r))
+    columns = [c.strip().lower() for c in all_rows[header_idx]]
+    _check_header(columns, name)
+    rows, numbers = [], []
+    for i, r in enumerate(all_rows[header_idx + 1:], start=header_idx + 2):
+        if not any(c.strip() for c in r):
+            continue
+        if len(r) > len(columns) and any(c.strip() for c in r[len(columns):]):
+            raise TableErrors([Problem(name, i, None,
+                                       f"{len(r)} values but the header has {len(columns)} columns")])
+        rows.append({col: (r[j].strip() if j < len(r) else "") for j, col in enumerate(columns)})
+        numbers.append(i)
+    return Table(name, columns, rows, numbers)
+
+
+def _read_xlsx(p: Path, name: str) -> Table:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(p, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a bad file
+        raise InputError(f"{name}: not a readable .xlsx workbook ({type(exc).__name__}).") from None
+    ws = wb.worksheets[0]
+    values = list(ws.iter_rows(values_only=True))
+    wb.close()
+    values = [v for v in values]
+    header_idx = next((i for i, r in enumerate(values) if r and any(c not in (None, "") for c in r)), None)
+    if header_idx is None:
+        raise InputError(f"{name}: the first sheet is empty.")
+    columns = [str(c).strip().lower() if c is not None else "" for c in values[header_idx]]
+    while columns and columns[-1] == "":
+        columns.pop()
+    _check_header(columns, name)
+    rows, numbers = [], []
+    for i, r in enumerate(values[header_idx + 1:], start=header_idx + 2):
+        if r is None or all(c in (None, "") for c in r):
+            continue
+        rows.append({col: _cell_to_str(r[j] if j < len(r) else None) for j, col in enumerate(columns)})
+        numbers.append(i)
+    return Table(name, columns, rows, numbers)
+
+
+def _cell_to_str(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _check_header(columns: list[str], name: str) -> None:
+    seen = set()
+    for c in columns:
+        if not c:
+            raise InputError(f"{name}: the header row has an empty column name.")
+        if c in seen:
+            raise InputError(f"{name}: the column '{c}' appears twice in the header.")
+        seen.add(c)
+
+
+def require_columns(table: Table, required: list[str]) -> None:
+    missing = [c for c in required if c not in table.columns]
+    if missing:
+        raise InputError(f"{table.path}: missing required column(s) {', '.join(missing)} "
+                         f"(found: {', '.join(table.columns)}).")
+
+
+def parse_date(value: str) -> date | None:
+    """ISO or Danish date; empty gives None; anything else raises ValueError."""
+    v = value.strip()
+    if not v:
+        return None
+    v = v.split(" ")[0].split("T")[0]
+    for pattern, order in _DATE_PATTERNS:
+        m = pattern.match(v)
+        if m:
+            parts = dict(zip(order, (int(g) for g in m.groups()), strict=True))
+            return date(parts["y"], parts["m"], parts["d"])
+    raise ValueError(f"'{value}' is not a date (use 2019-04-01 or 01-04-2019)")
+
+
+def parse_bool(value: str) -> bool | None:
+    v = value.strip().lower()
+    if not v:
+        return None
+    if v in YES:
+        return True
+    if v in NO:
+        return False
+    raise ValueError(f"'{value}' is not yes/no (use ja/nej, yes/no or 1/0)")
+
+
+def parse_number(value: str) -> float | None:
+    """A number with decimal comma or point; thousands separators are refused as ambiguous."""
+    v = value.strip().replace("\u00a0", "").replace(" ", "")
+    if not v:
+        return None
+    if "," in v and "." in v:
+        raise ValueError(f"'{value}' mixes ',' and '.'; write 45,5 or 45.5")
+    try:
+        return float(v.replace(",", "."))
+    except ValueError:
+        raise ValueError(f"'{value}' is not a number") from None
+
+
+def format_date_dk(d: date | None) -> str:
+    return d.strftime("%d-%m-%Y") if d else ""
+
+
+def format_number_dk(x: float | None, decimals: int = 1) -> str:
+    if x is None:
+        return ""
+    return f"{x:.{decimals}f}".replace(".", ",")
+
+
+def format_percent_dk(share: float | None, decimals: int = 1) -> str:
+    """0.523 -> '52,3 %' (Danish: decimal comma, space before the sign)."""
+    if share is None:
+        return ""
+    return f"{format_number_dk(share * 100, decimals)} %"
+
+
+def format_n_pct(n: int, total: int, decimals: int = 1) -> str:
+    """69, 132 -> '69 (52,3 %)'."""
+    if total == 0:
+        return f"{n} (-)"
+    return f"{n} ({format_percent_dk(n / total, decimals)})"

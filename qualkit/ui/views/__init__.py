@@ -1,0 +1,1 @@
+"""Page bodies: each module's ``render()`` arranges widgets and calls services."""
