@@ -23,7 +23,7 @@ def serve_app(data_dir: Path, port: int = 8501, address: str = "localhost") -> i
     env = {**os.environ, "QUALKIT_DATA": str(data_dir)}
     cmd = [sys.executable, "-m", "streamlit", "run", str(APP_FILE), "--server.port", str(port),
            "--server.address", address, "--server.headless", "true",
-           "--browser.gatherUsageStats", "false"]
+           "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal"]
     print(f"qualkit app on http://{address}:{port}  (Ctrl+C stops it)", flush=True)
     return subprocess.call(cmd, env=env)
 

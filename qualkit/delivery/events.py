@@ -7,7 +7,15 @@ from datetime import date
 from pathlib import Path
 
 from qualkit.store.models import EVENT_STATUSES
-from qualkit.tabular import Problem, Table, TableErrors, parse_date, parse_number, read_table, require_columns
+from qualkit.tabular import (
+    Problem,
+    Table,
+    TableErrors,
+    parse_date,
+    parse_number,
+    read_table,
+    require_columns,
+)
 
 STATUS_ALIASES = {
     "": "delivered", "delivered": "delivered", "leveret": "delivered", "gennemført": "delivered",

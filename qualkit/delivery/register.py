@@ -7,7 +7,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from qualkit.tabular import Problem, Table, TableErrors, parse_bool, parse_date, read_table, require_columns
+from qualkit.tabular import (
+    Problem,
+    Table,
+    TableErrors,
+    parse_bool,
+    parse_date,
+    read_table,
+    require_columns,
+)
 
 DATE_COLUMNS = ("screened_date", "randomised_date", "consent_date", "start_date", "end_date",
                 "withdrawn_date")

@@ -22,6 +22,8 @@ def frame(rows: list[dict], columns: dict[str, str]) -> pd.DataFrame:
                 v = format_date_dk(v)
             elif isinstance(v, bool):
                 v = "ja" if v else "nej"
+            elif v is None:
+                v = ""
             out[label] = v
         data.append(out)
     return pd.DataFrame(data, columns=list(columns.values()))
