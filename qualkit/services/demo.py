@@ -16,7 +16,7 @@ from qualkit.store import Database
 from qualkit.store.models import Project
 from qualkit.tabular import parse_date
 
-from . import codebooks, delivery, interviews, participants, projects, users
+from . import codebooks, coding_demo, delivery, interviews, participants, projects, users
 from .context import SYSTEM, Context
 
 DEMO_PROJECT = "TKI2 demo"
@@ -71,6 +71,7 @@ def create_demo(db: Database, root: Path = REPO_ROOT) -> DemoResult:
         codebooks.import_codebook_file(ctx, paths["codebooks"] / name)
     result.counts["codebooks"] = len(CODEBOOK_FILES)
     result.counts["interviews"] = _import_transcripts(ctx, paths["transcripts"])
+    result.counts.update(coding_demo.load_demo_codings(ctx, paths["transcripts"]))
     return result
 
 
