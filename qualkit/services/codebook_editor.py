@@ -295,3 +295,17 @@ def export_definition(ctx: Context, codebook_id: int, include_retired: bool = Fa
         (parent.children if parent else roots).append(d)
     return CodebookDef(name=tree["name"], codes=roots, language=tree["language"],
                        version=str(tree["version"]), source=tree["source"])
+
+
+def export_file(ctx: Context, codebook_id: int, fmt: str) -> tuple[str, bytes]:
+    """(file name, bytes) of the codebook as YAML or REFI-QDA .qdc, for a download button."""
+    ctx.require("codebook.read")
+    from qualkit.codebooks.qdc import to_qdc
+
+    book = export_definition(ctx, codebook_id)
+    stem = re.sub(r"[^A-Za-z0-9æøåÆØÅ_-]+", "_", book.name).strip("_") or "kodebog"
+    if fmt == "yaml":
+        return f"{stem}.yaml", book.to_yaml().encode("utf-8")
+    if fmt == "qdc":
+        return f"{stem}.qdc", to_qdc(book).encode("utf-8")
+    raise InputError(f"Unknown codebook format '{fmt}'; use yaml or qdc.")

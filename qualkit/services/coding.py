@@ -127,8 +127,11 @@ def _require_coder(ctx: Context) -> int:
 
 def apply_code(ctx: Context, segment_ids: Iterable[int], code_id: int, *,
                start_char: int | None = None, end_char: int | None = None,
-               memo: str = "") -> list[int]:
+               fragment: str | None = None, memo: str = "") -> list[int]:
     """Apply a code to one or several segments (a char span only with one segment).
+
+    The span is given as offsets, or as a ``fragment`` of the segment's text
+    (what a person selects and copies), whose first occurrence is coded.
 
     Applying a code the coder already applied to the same span changes nothing
     (or only updates the memo). Returns the codings' ids.
@@ -139,20 +142,23 @@ def apply_code(ctx: Context, segment_ids: Iterable[int], code_id: int, *,
     def work(s: Session) -> list[int]:
         segs = project_segments(s, ctx, ids)
         code = project_code(s, ctx, code_id)
-        if (start_char is not None or end_char is not None) and len(segs) != 1:
+        start, end = start_char, end_char
+        if (start is not None or end is not None or fragment) and len(segs) != 1:
             raise InputError("A character span can only be coded inside one segment.")
+        if fragment:
+            start, end = find_span(next(iter(segs.values())).text or "", fragment)
         for seg in segs.values():
-            check_span(seg, start_char, end_char)
+            check_span(seg, start, end)
         existing = {(c.segment_id, c.start_char, c.end_char): c for c in s.scalars(
             select(Coding).where(Coding.coder_id == coder, Coding.code_id == code.id,
                                  Coding.segment_id.in_(list(segs))))}
         out: list[int] = []
         added = 0
         for sid in sorted(segs):
-            row = existing.get((sid, start_char, end_char))
+            row = existing.get((sid, start, end))
             if row is None:
                 row = Coding(segment_id=sid, code_id=code.id, coder_id=coder,
-                             start_char=start_char, end_char=end_char, memo=memo or "")
+                             start_char=start, end_char=end, memo=memo or "")
                 s.add(row)
                 added += 1
             elif memo:
@@ -161,7 +167,7 @@ def apply_code(ctx: Context, segment_ids: Iterable[int], code_id: int, *,
         s.flush()
         audit.record(s, ctx.actor, "coding.add", project_id=ctx.project_id, target_type="code",
                      target_id=code.id, details={"segments": sorted(segs), "added": added,
-                                                 "span": start_char is not None})
+                                                 "span": start is not None})
         return [r.id for r in out]
 
     return _retry.write(ctx.db, work)

@@ -21,7 +21,7 @@ from qualkit.errors import InputError, NotFound
 from qualkit.store.models import Code, Codebook, Coding, ConsensusCoding, Interview, Segment, User
 
 from . import _retry, audit
-from .coding import check_span, project_code, project_segments
+from .coding import check_span, find_span, project_code, project_segments
 from .context import Context
 
 ORIGINS = ("take_one", "take_both", "new")
@@ -111,6 +111,24 @@ def compare_document(ctx: Context, interview_id: int) -> dict[str, Any]:
                           "by_coder": per_seg.get(x.id, {})} for x in segs]}
 
 
+def take_options(ctx: Context, interview_id: int, segment_id: int, code_id: int) -> dict[str, Any]:
+    """The codings a reconcile decision on (segment, code) can take: per coder the codings of
+    that code ('take one'), and every coder's codings on the segment ('take both')."""
+    ctx.require("coding.compare")
+    with ctx.db.session() as s:
+        seg = project_segments(s, ctx, [segment_id])[segment_id]
+        if seg.interview_id != interview_id:
+            raise InputError("The segment belongs to another interview.")
+        rows = s.execute(select(Coding.id, Coding.code_id, User.username)
+                         .join(User, Coding.coder_id == User.id)
+                         .where(Coding.segment_id == segment_id)).all()
+    one: dict[str, list[int]] = {}
+    for cid, code, user in rows:
+        if code == code_id:
+            one.setdefault(user, []).append(cid)
+    return {"take_one": one, "take_both": sorted(r[0] for r in rows)}
+
+
 def _span_text(text: str, start: int | None, end: int | None) -> str:
     return text[start:end] if start is not None and end is not None else text
 
@@ -176,10 +194,10 @@ def _add_consensus(s: Session, ctx: Context, segment_id: int, code_id: int, star
 def reconcile(ctx: Context, decision: str, *, coding_ids: Iterable[int] = (),
               segment_id: int | None = None, code_id: int | None = None,
               start_char: int | None = None, end_char: int | None = None,
-              memo: str = "") -> list[int]:
+              fragment: str | None = None, memo: str = "") -> list[int]:
     """Agree a consensus coding.
 
-    - ``take_one``: exactly one coder's coding (``coding_ids``) becomes consensus;
+    - ``take_one``: one coder's coding(s) (``coding_ids``, all by the same coder) become consensus;
     - ``take_both``: every given coding becomes consensus (same code and span only once);
     - ``new``: a new consensus coding of ``code_id`` on ``segment_id`` (optional span, memo).
     Returns the consensus codings' ids.
@@ -196,19 +214,20 @@ def reconcile(ctx: Context, decision: str, *, coding_ids: Iterable[int] = (),
                 raise InputError("A new consensus coding needs a segment and a code.")
             seg = project_segments(s, ctx, [segment_id])[segment_id]
             code = project_code(s, ctx, code_id)
-            check_span(seg, start_char, end_char)
-            out.append(_add_consensus(s, ctx, seg.id, code.id, start_char, end_char, memo, "new"))
+            start, end = find_span(seg.text or "", fragment) if fragment else (start_char, end_char)
+            check_span(seg, start, end)
+            out.append(_add_consensus(s, ctx, seg.id, code.id, start, end, memo, "new"))
         else:
-            if decision == "take_one" and len(ids) != 1:
-                raise InputError("'Take one' needs exactly one coder's coding.")
-            if decision == "take_both" and len(ids) < 1:
-                raise InputError("'Take both' needs the codings to take.")
+            if not ids:
+                raise InputError("Choose the coding(s) to take.")
             rows = s.scalars(select(Coding).join(Segment, Coding.segment_id == Segment.id)
                              .join(Interview, Segment.interview_id == Interview.id)
                              .where(Coding.id.in_(ids), Interview.project_id == ctx.project_id)).all()
             missing = sorted(set(ids) - {r.id for r in rows})
             if missing:
                 raise InputError(f"Unknown coding(s): {', '.join(map(str, missing))}; nothing was changed.")
+            if decision == "take_one" and len({r.coder_id for r in rows}) != 1:
+                raise InputError("'Take one' takes the codings of one coder only.")
             for r in rows:
                 out.append(_add_consensus(s, ctx, r.segment_id, r.code_id, r.start_char, r.end_char,
                                           memo or r.memo, decision))

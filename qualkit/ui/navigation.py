@@ -29,6 +29,9 @@ PAGES_DIR = Path(__file__).resolve().parent / "pages"
 PAGES: list[PageSpec] = [
     PageSpec("interviews", "Interviews", ":material/record_voice_over:", "interview.list"),
     PageSpec("coding", "Kodning", ":material/label:", "coding.write"),
+    PageSpec("codebook", "Kodebog", ":material/account_tree:", "codebook.read"),
+    PageSpec("agreement", "Enighed og konsensus", ":material/compare_arrows:", "coding.compare"),
+    PageSpec("analysis", "Analyse", ":material/insights:", "consensus.read"),
     PageSpec("participants", "Deltagere", ":material/groups:", "participant.read"),
     PageSpec("delivery_log", "Leveranceregistrering", ":material/edit_note:", "delivery.log"),
     PageSpec("tallies", "Optællinger", ":material/table_chart:", "tally.read"),
