@@ -243,3 +243,21 @@ def test_concurrent_coders_lose_no_write(demo):
             (seg["id"], keys[(i + j) % len(keys)]) for j, seg in enumerate(segs[:30])}
     versions = codebook_editor.list_versions(ctxs[0], book["id"])
     assert len(versions) == 7 and sorted(v["version"] for v in versions) == list(range(1, 8))
+
+
+def test_codebook_upload_yaml_and_qdc(demo):
+    db, result = demo
+    ev = ctx_as(db, result.project_id, "evaluator")
+    from .test_codebook_qdc import ATLAS
+
+    n = len(codebooks.list_codebooks(ev))
+    with pytest.raises(InputError, match="root element"):
+        codebooks.import_codebook_upload(ev, "x.qdc", b"<html/>")
+    with pytest.raises(InputError, match="used more than once"):
+        codebooks.import_codebook_upload(ev, "x.yaml", b"codebook: X\ncodes:\n  - {id: a, name: A}\n"
+                                         b"  - {id: a, name: B}\n")
+    assert len(codebooks.list_codebooks(ev)) == n
+    cb = codebooks.import_codebook_upload(ev, "atlas.qdc", ATLAS.encode())
+    assert [v["action"] for v in codebook_editor.list_versions(ev, cb)] == ["import"]
+    keys = [c["key"] for c in codebook_editor.codebook_tree(ev, cb)["codes"]]
+    assert keys == ["trepartssamtale", "ventetid", "tryghed"]
