@@ -9,6 +9,8 @@ as you type, arrow keys move in the table, Space/Enter presses a button.
 
 from __future__ import annotations
 
+import hashlib
+
 import pandas as pd
 import streamlit as st
 
@@ -23,7 +25,7 @@ MSG = "coding_msg"
 def _selected_ids() -> list[int]:
     ids = set(st.session_state.get("coding_segments") or [])
     rows = st.session_state.get("_coding_table_rows") or []
-    table = st.session_state.get("coding_table")
+    table = st.session_state.get(st.session_state.get("_coding_table_key", "coding_table"))
     if table is not None:
         try:
             picked = table["selection"]["rows"]
@@ -79,7 +81,6 @@ def _save_memo(coding_id: int) -> None:
 
 def _reset_selection() -> None:
     st.session_state["coding_segments"] = []
-    st.session_state.pop("coding_table", None)
 
 
 def render() -> None:
@@ -111,6 +112,10 @@ def render() -> None:
             if (not speakers or x["speaker"] in speakers)
             and (code_filter is None or any(c["code_id"] == code_filter for c in x["codings"]))]
     st.session_state["_coding_table_rows"] = [x["id"] for x in segs]
+    # A new table widget (empty row selection) whenever the rows change meaning.
+    rows_sig = hashlib.sha1(",".join(str(x["id"]) for x in segs).encode()).hexdigest()[:12]
+    table_key = f"coding_table_{iv_id}_{rows_sig}"
+    st.session_state["_coding_table_key"] = table_key
     table = pd.DataFrame({
         "Nr": [x["position"] for x in segs],
         "Tid": [format_timestamp(x["start"]) for x in segs],
@@ -120,7 +125,7 @@ def render() -> None:
                                  for c in x["codings"]) for x in segs]})
     st.caption(f"{len(segs)} af {len(view['segments'])} segmenter. Markér rækker i tabellen "
                "(eller vælg numre nedenfor) og anvend en kode. * = kodet på et tekststykke.")
-    st.dataframe(table, hide_index=True, width="stretch", height=420, key="coding_table",
+    st.dataframe(table, hide_index=True, width="stretch", height=420, key=table_key,
                  on_select="rerun", selection_mode="multi-row")
     by_id = {x["id"]: x for x in view["segments"]}
     labels = {x["id"]: f"{x['position']} · {x['speaker'] or '?'}: {x['text'][:60]}"
