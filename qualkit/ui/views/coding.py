@@ -105,7 +105,8 @@ def render() -> None:
         (st.success if kind == "success" else st.error)(text)
     view = coding.coding_view(ctx, iv_id)
     f = st.columns(2)
-    speakers = f[0].multiselect("Filtrér på taler", view["speakers"], key="coding_speakers")
+    speakers = f[0].multiselect("Filtrér på taler", view["speakers"], key="coding_speakers",
+                                placeholder="Alle talere")
     code_filter = f[1].selectbox("Filtrér på (min) kode", list(codes), format_func=codes.get,
                                  index=None, placeholder="Alle segmenter", key="coding_filter")
     segs = [x for x in view["segments"]
@@ -126,11 +127,14 @@ def render() -> None:
     st.caption(f"{len(segs)} af {len(view['segments'])} segmenter. Markér rækker i tabellen "
                "(eller vælg numre nedenfor) og anvend en kode. * = kodet på et tekststykke.")
     st.dataframe(table, hide_index=True, width="stretch", height=420, key=table_key,
-                 on_select="rerun", selection_mode="multi-row")
+                 on_select="rerun", selection_mode="multi-row",
+                 column_config={"Tekst": st.column_config.TextColumn(width="large"),
+                                "Nr": st.column_config.NumberColumn(width="small")})
     by_id = {x["id"]: x for x in view["segments"]}
     labels = {x["id"]: f"{x['position']} · {x['speaker'] or '?'}: {x['text'][:60]}"
               for x in view["segments"]}
-    st.multiselect("Valgte segmenter", list(labels), format_func=labels.get, key="coding_segments")
+    st.multiselect("Valgte segmenter", list(labels), format_func=labels.get, key="coding_segments",
+                   placeholder="Skriv et nummer eller et ord for at vælge segmenter")
     chosen = _selected_ids()
     a = st.columns([3, 3])
     a[0].selectbox("Kode", list(codes), format_func=codes.get, index=None,
