@@ -102,6 +102,7 @@ def main() -> None:
         at.session_state["coding_iv"] = iv
         at.run()
         assert not at.exception, at.exception
+        assert len(at.dataframe[0].value) == len(segs), "the page must show the 800-segment transcript"
         first = codes[0]
         reruns, applies = [], []
         for _ in range(max(3, args.repeat // 3)):
