@@ -90,6 +90,17 @@ def test_compare_and_reconcile(app_db):
     assert len(at.dataframe) == 0
     at.button(key="agree_reveal").click().run()
     assert not at.exception, at.exception
+    from sqlalchemy import func, select
+
+    from qualkit.store.models import AuditEvent
+
+    def compares() -> int:
+        with db.session() as s:
+            return s.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "coding.compare"))
+
+    assert compares() == 1  # the explicit choice is audited once, not on every redraw
+    at.run()
+    assert compares() == 1
     agreement = at.dataframe[0].value
     assert "I alt" in set(agreement["Kode"])
     side = at.dataframe[1].value

@@ -1,7 +1,7 @@
 """Comparing coders and agreeing the consensus coding.
 
-Opening a comparison is the coder's explicit choice to see the others' codings
-(audited as ``coding.compare``). Agreement figures use exactly the definition of
+Opening a comparison (``open_comparison``) is the coder's explicit choice to see
+the others' codings, audited as ``coding.compare``. Agreement figures use exactly the definition of
 ``qualkit agreement`` (qualkit.agreement): units are the document's segments,
 coders are the evaluators who coded in it, an uncoded segment counts as "no code".
 Reconciling writes consensus codings: take one coder's coding, take both (all
@@ -42,6 +42,16 @@ def _decisions(segments: list[int], codings: list[tuple[int, str, str]],
     return rows
 
 
+def open_comparison(ctx: Context, interview_id: int) -> None:
+    """The coder's explicit choice to see the other coders' codings of an interview (audited
+    once here, not on every page redraw)."""
+    ctx.require("coding.compare")
+    with ctx.db.session() as s:
+        _interview(s, ctx, interview_id)
+        audit.record(s, ctx.actor, "coding.compare", project_id=ctx.project_id,
+                     target_type="interview", target_id=interview_id)
+
+
 def compare_document(ctx: Context, interview_id: int) -> dict[str, Any]:
     """All coders' codings of one interview side by side, agreement per code, disagreements."""
     ctx.require("coding.compare")
@@ -61,8 +71,6 @@ def compare_document(ctx: Context, interview_id: int) -> dict[str, Any]:
                          .join(Code, ConsensusCoding.code_id == Code.id)
                          .where(Segment.interview_id == interview_id)
                          .order_by(ConsensusCoding.id)).all()
-        audit.record(s, ctx.actor, "coding.compare", project_id=ctx.project_id,
-                     target_type="interview", target_id=interview_id)
     coders = sorted({r.username for r in rows})
     code_names = {r.key: r.name for r in rows}
     code_ids = {r.key: r[6] for r in rows}
@@ -151,8 +159,6 @@ def compare_code(ctx: Context, code_id: int) -> list[dict[str, Any]]:
                                     .join(Interview, Segment.interview_id == Interview.id)
                                     .where(Interview.project_id == ctx.project_id)):
             seg_ids.setdefault(iv_id, []).append(sid)
-        audit.record(s, ctx.actor, "coding.compare", project_id=ctx.project_id,
-                     target_type="code", target_id=code_id)
     out = []
     for iv_id, title in ivs:
         mine = [r for r in rows if r.interview_id == iv_id]

@@ -23,7 +23,11 @@ def _num(x: float | None) -> str:
 
 
 def _reveal(iv_id: int) -> None:
-    st.session_state.setdefault("agree_revealed", set()).add(iv_id)
+    try:
+        consensus.open_comparison(state.context(), iv_id)
+        st.session_state.setdefault("agree_revealed", set()).add(iv_id)
+    except QualkitError as exc:
+        st.session_state[MSG] = ("error", str(exc))
 
 
 def _reconcile(iv_id: int, item: dict) -> None:
