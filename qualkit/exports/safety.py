@@ -1,0 +1,104 @@
+"""The last check before anything leaves: run the de-identification recognisers again.
+
+Every text an export is about to write is scanned with ``qualkit.deid.detect``. A
+PERSON, CPR, PHONE or EMAIL finding that no reviewer has decided on stops the export,
+listing the passages, unless the writer overrides that passage (the service audits
+each override). Pseudonyms such as "[Borger 3]" are already de-identified and never
+count, nor do spans a reviewer has accepted or rejected for that segment.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from qualkit.errors import InputError
+
+BLOCKING = frozenset({"PERSON", "CPR", "PHONE", "EMAIL"})
+# A bracketed replacement, with an optional genitive: "[Borger 3]", "[Navn 4]s", "[CPR]".
+_PSEUDONYM = re.compile(r"\[[^\[\]\n]{1,60}\](?:s|'s)?")
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A text about to be exported; ``key`` is what an override names (a segment id)."""
+
+    key: int
+    text: str
+    where: str                              # "Interview 4, 00:08:28" (no text)
+    reviewed: tuple[tuple[int, int], ...] = ()  # (start, end) spans a reviewer decided on
+
+
+@dataclass(frozen=True)
+class Finding:
+    key: int
+    where: str
+    label: str
+    start: int
+    end: int
+    surface: str                            # shown to the writer in the app; never audited
+
+    @property
+    def masked(self) -> str:
+        s = self.surface
+        return s[0] + "\u2026" + s[-1] if len(s) > 2 else "\u2026"
+
+
+@dataclass
+class SafetyReport:
+    findings: list[Finding] = field(default_factory=list)
+    overridden: list[Finding] = field(default_factory=list)
+    checked: int = 0
+
+    @property
+    def blocked(self) -> bool:
+        return bool(self.findings)
+
+    def blocked_keys(self) -> list[int]:
+        return sorted({f.key for f in self.findings})
+
+    def message(self) -> str:
+        """One refusal naming each passage (label and masked surface only)."""
+        keys = self.blocked_keys()
+        shown = []
+        for k in keys[:20]:
+            fs = [f for f in self.findings if f.key == k]
+            labels = ", ".join(f"{f.label} '{f.masked}'" for f in fs)
+            shown.append(f"segment {k} ({fs[0].where}): {labels}")
+        more = f"; and {len(keys) - 20} more" if len(keys) > 20 else ""
+        return (f"Export refused: {len(keys)} passage(s) hold unreviewed identifiers; review "
+                f"them or override each with --override SEGMENT_ID: " + "; ".join(shown) + more)
+
+
+def _detector():
+    try:
+        from qualkit import deid
+    except ImportError as exc:  # pragma: no cover - the recognisers ship with qualkit
+        raise InputError("The de-identification recognisers (qualkit.deid) are not installed; "
+                         "nothing can be exported without the safety check.") from exc
+    return deid.detect
+
+
+def _inside(spans: Iterable[tuple[int, int]], start: int, end: int) -> bool:
+    return any(s <= start and end <= e for s, e in spans)
+
+
+def check(passages: Iterable[Passage], overrides: Iterable[int] = ()) -> SafetyReport:
+    """Scan every passage; findings on overridden keys are reported apart, not blocking."""
+    detect = _detector()
+    allowed = set(overrides)
+    report = SafetyReport()
+    for p in passages:
+        report.checked += 1
+        if not p.text.strip():
+            continue
+        pseudonyms = [(m.start(), m.end()) for m in _PSEUDONYM.finditer(p.text)]
+        for span in detect(p.text):
+            if span.label not in BLOCKING:
+                continue
+            if _inside(pseudonyms, span.start, span.end) or _inside(p.reviewed, span.start, span.end):
+                continue
+            f = Finding(p.key, p.where, span.label, span.start, span.end, p.text[span.start:span.end])
+            (report.overridden if p.key in allowed else report.findings).append(f)
+    return report

@@ -1,0 +1,677 @@
+"""Exports: quote sets (.docx), REFI-QDA projects (.qdpx in and out), coding tables.
+
+What may leave is decided here, once, for every format:
+- only de-identified text (segments whose interview has been de-identified); never the vault;
+- never anything from a withdrawn participant; never a quote flagged revealing;
+- every text is re-scanned by the de-identification recognisers (exports.safety); an
+  unreviewed PERSON/CPR/PHONE/EMAIL refuses the export unless the writer overrides that
+  passage (segment), and each override is audited;
+- every export is audited with its filters and counts (no text, no names).
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from qualkit.errors import InputError, NotFound
+from qualkit.exports import safety, write_atomic
+from qualkit.exports.qdpx import (
+    GUID_RE,
+    QdaCode,
+    QdaProject,
+    QdaSelection,
+    QdaSource,
+    QdaUser,
+    guid_for,
+    map_selection,
+    read_qdpx,
+    render_turns,
+    split_turns,
+    write_qdpx,
+)
+from qualkit.exports.quotes_docx import GROUPINGS, QuoteDocSpec, quote_counts, write_quotes_docx
+from qualkit.exports.records import BUILTIN_FIELDS, Descriptor, Quote
+from qualkit.exports.tables import CodingRow, table_kind, write_table
+from qualkit.store import Database
+from qualkit.store.models import (
+    Code,
+    Codebook,
+    Coding,
+    ConsensusCoding,
+    EntityDecision,
+    Interview,
+    Participant,
+    Project,
+    Segment,
+    User,
+)
+from qualkit.tabular import format_date_dk
+
+from . import audit
+from .context import Actor, Context
+
+DEIDENTIFIED_STATUSES = ("deidentified", "approved")
+INTERVIEWER_LABELS = {"i", "int", "interviewer", "intervieweren", "interviewer 1", "interviewer 2"}
+ROLE_LABELS = {"citizen": "borger", "interviewer": "interviewer"}
+
+
+@dataclass
+class QuoteFilter:
+    """The writer's choice of quotes; empty lists mean "all"."""
+
+    roles: list[str] = field(default_factory=list)    # borger, interviewer, jobkonsulent, ...
+    arms: list[str] = field(default_factory=list)
+    sites: list[str] = field(default_factory=list)
+    waves: list[int] = field(default_factory=list)
+    codes: list[str] = field(default_factory=list)    # code keys; a code includes its sub-codes
+    starred_only: bool = False
+
+    def describe(self) -> list[str]:
+        """Danish lines for the title page."""
+        out = []
+        for label, values in (("roller", self.roles), ("arm", self.arms), ("sted", self.sites),
+                              ("bølge", [str(w) for w in self.waves]), ("koder", self.codes)):
+            if values:
+                out.append(f"{label}: {', '.join(values)}")
+        if self.starred_only:
+            out.append("kun stjernemarkerede citater")
+        return out
+
+    def audit(self) -> dict[str, Any]:
+        return {"roles": self.roles, "arms": self.arms, "sites": self.sites, "waves": self.waves,
+                "codes": self.codes, "starred_only": self.starred_only}
+
+
+@dataclass
+class ExportResult:
+    path: Path | None
+    data: bytes | None
+    counts: dict[str, int]
+    report: safety.SafetyReport
+
+
+# --- reading what may leave --------------------------------------------------------------
+
+def _exportable_text():
+    """SQL condition: the segment's text is de-identified."""
+    return or_(Segment.deidentified.is_(True), Interview.status.in_(DEIDENTIFIED_STATUSES))
+
+
+def _not_withdrawn():
+    return or_(Interview.participant_id.is_(None), Participant.withdrawn_date.is_(None))
+
+
+def _speaker_role(iv: Interview, speaker: str | None) -> str:
+    """The role of a turn's speaker: from the interview's speaker map, else by the kind."""
+    mapped = (iv.speakers or {}).get(speaker or "")
+    if isinstance(mapped, str) and mapped.strip():
+        return ROLE_LABELS.get(mapped.strip().lower(), mapped.strip().lower())
+    if isinstance(mapped, dict) and mapped.get("role"):
+        return ROLE_LABELS.get(str(mapped["role"]).lower(), str(mapped["role"]).lower())
+    if (speaker or "").strip().lower() in INTERVIEWER_LABELS:
+        return "interviewer"
+    if iv.kind == "citizen":
+        return "borger"
+    return (iv.staff_role or "medarbejder").lower()
+
+
+def _citizen_label(citizen_id: str | None, numbers: dict[str, int]) -> str:
+    if citizen_id is None:
+        return "Borger"
+    m = re.match(r"^\D*0*(\d+)$", citizen_id)
+    if m:
+        return f"Borger {int(m.group(1))}"
+    numbers.setdefault(citizen_id, len(numbers) + 1)
+    return f"Borger {numbers[citizen_id]}"
+
+
+class _Speakers:
+    """One Descriptor per (interview, speaker), shared by all that speaker's quotes."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[int, str | None], Descriptor] = {}
+        self._numbers: dict[str, int] = {}
+
+    def get(self, iv: Interview, p: Participant | None, speaker: str | None) -> Descriptor:
+        key = (iv.id, speaker)
+        if key not in self._cache:
+            role = _speaker_role(iv, speaker)
+            if role == "borger":
+                cid = p.citizen_id if p is not None else None
+                self._cache[key] = Descriptor(
+                    _citizen_label(cid, self._numbers), True, cid or f"{iv.id}:{speaker}",
+                    arm=p.arm if p else None, site=p.site if p else None, wave=iv.wave,
+                    attributes=dict(p.attributes or {}) if p else {})
+            else:
+                self._cache[key] = Descriptor(role[:1].upper() + role[1:], False,
+                                              f"{iv.id}:{speaker}", wave=iv.wave)
+        return self._cache[key]
+
+
+def _interview_label(iv: Interview) -> str:
+    bits = [f"bølge {iv.wave}"] if iv.wave is not None else []
+    if iv.interview_date:
+        bits.append(format_date_dk(iv.interview_date))
+    return f"Interview {iv.id}" + (f" ({', '.join(bits)})" if bits else "")
+
+
+def _codes(s: Session, project_id: int) -> dict[int, Code]:
+    return {c.id: c for c in s.scalars(
+        select(Code).join(Codebook, Code.codebook_id == Codebook.id)
+        .where(Codebook.project_id == project_id))}
+
+
+def _root(code: Code, codes: dict[int, Code]) -> Code:
+    seen = set()
+    while code.parent_id is not None and code.parent_id in codes and code.id not in seen:
+        seen.add(code.id)
+        code = codes[code.parent_id]
+    return code
+
+
+def _with_descendants(keys: Iterable[str], codes: dict[int, Code]) -> set[int]:
+    wanted = {c.id for c in codes.values() if c.key in set(keys)}
+    if set(keys) and not wanted:
+        raise InputError(f"Unknown code(s): {', '.join(sorted(set(keys)))}.")
+    changed = True
+    while changed:
+        changed = False
+        for c in codes.values():
+            if c.parent_id in wanted and c.id not in wanted:
+                wanted.add(c.id)
+                changed = True
+    return wanted
+
+
+def _reviewed_spans(s: Session, project_id: int, segment_ids: set[int]) -> dict[int, list[tuple[int, int]]]:
+    """Spans a reviewer decided on (accepted or rejected), per segment."""
+    out: dict[int, list[tuple[int, int]]] = {}
+    if not segment_ids:
+        return out
+    rows = s.execute(select(EntityDecision.segment_id, EntityDecision.start, EntityDecision.end)
+                     .where(EntityDecision.project_id == project_id,
+                            EntityDecision.decision.in_(("accepted", "rejected")),
+                            EntityDecision.segment_id.is_not(None),
+                            EntityDecision.start.is_not(None), EntityDecision.end.is_not(None)))
+    for seg_id, start, end in rows:
+        if seg_id in segment_ids:
+            out.setdefault(seg_id, []).append((start, end))
+    return out
+
+
+def _load_quotes(s: Session, ctx: Context, flt: QuoteFilter) -> tuple[list[Quote], dict[str, Any]]:
+    """Every consensus-coded passage the filter selects and the rules let out."""
+    codes = _codes(s, ctx.project_id)
+    wanted = _with_descendants(flt.codes, codes) if flt.codes else None
+    q = (select(ConsensusCoding, Segment, Interview, Participant)
+         .join(Segment, ConsensusCoding.segment_id == Segment.id)
+         .join(Interview, Segment.interview_id == Interview.id)
+         .outerjoin(Participant, Interview.participant_id == Participant.id)
+         .where(Interview.project_id == ctx.project_id))
+    skipped = {"withdrawn": 0, "revealing": 0, "not_deidentified": 0}
+    speakers = _Speakers()
+    quotes: list[Quote] = []
+    roles = {r.lower() for r in flt.roles}
+    for cc, seg, iv, p in s.execute(q.order_by(Interview.id, Segment.position, ConsensusCoding.id)):
+        if p is not None and p.withdrawn_date is not None:
+            skipped["withdrawn"] += 1
+            continue
+        if cc.revealing:
+            skipped["revealing"] += 1
+            continue
+        if not (seg.deidentified or iv.status in DEIDENTIFIED_STATUSES):
+            skipped["not_deidentified"] += 1
+            continue
+        if flt.starred_only and not cc.starred:
+            continue
+        if wanted is not None and cc.code_id not in wanted:
+            continue
+        if flt.waves and iv.wave not in flt.waves:
+            continue
+        who = speakers.get(iv, p, seg.speaker)
+        if roles and _role_key(who) not in roles:
+            continue
+        if flt.arms and (not who.is_citizen or (who.arm or "") not in flt.arms):
+            continue
+        if flt.sites and (not who.is_citizen or (who.site or "") not in flt.sites):
+            continue
+        code = codes.get(cc.code_id)
+        if code is None:
+            continue
+        root = _root(code, codes)
+        text = seg.text or ""
+        if cc.start_char is not None and cc.end_char is not None:
+            text = text[cc.start_char:cc.end_char]
+        quotes.append(Quote(
+            consensus_id=cc.id, segment_id=seg.id, code_id=code.id, code_name=code.name,
+            code_position=code.position, framework=code.framework, theme_id=root.id,
+            theme_name=root.name, theme_position=root.position, text=text.strip(), who=who,
+            interview_id=iv.id, interview_label=_interview_label(iv), start=seg.start,
+            starred=cc.starred, memo=cc.memo or ""))
+    return quotes, skipped
+
+
+def _role_key(who: Descriptor) -> str:
+    return "borger" if who.is_citizen else who.label.lower()
+
+
+def _passages_for_quotes(s: Session, ctx: Context, quotes: list[Quote]) -> list[safety.Passage]:
+    reviewed = _reviewed_spans(s, ctx.project_id, {q.segment_id for q in quotes})
+    starts = dict(s.execute(select(ConsensusCoding.id, ConsensusCoding.start_char).where(
+        ConsensusCoding.id.in_([q.consensus_id for q in quotes]))).all()) if quotes else {}
+    out = []
+    for q in quotes:
+        shift = starts.get(q.consensus_id) or 0
+        spans = tuple((a - shift, b - shift) for a, b in reviewed.get(q.segment_id, []))
+        out.append(safety.Passage(q.segment_id, q.text, q.source_ref, spans))
+        if q.memo:
+            out.append(safety.Passage(q.segment_id, q.memo, q.source_ref + " (memo)"))
+    return out
+
+
+def _check_or_refuse(ctx: Context, kind: str, passages: list[safety.Passage],
+                     overrides: Iterable[int]) -> safety.SafetyReport:
+    report = safety.check(passages, overrides)
+    if report.blocked:
+        with ctx.db.session() as s:
+            audit.record(s, ctx.actor, "export.refused", project_id=ctx.project_id,
+                         target_type="export", target_id=kind,
+                         details={"segments": report.blocked_keys(),
+                                  "labels": sorted({f.label for f in report.findings})})
+        raise InputError(report.message())
+    return report
+
+
+def _audit_overrides(s: Session, ctx: Context, kind: str, report: safety.SafetyReport) -> None:
+    for key in sorted({f.key for f in report.overridden}):
+        labels = sorted({f.label for f in report.overridden if f.key == key})
+        audit.record(s, ctx.actor, "export.override", project_id=ctx.project_id,
+                     target_type="segment", target_id=key, details={"export": kind, "labels": labels})
+
+
+def _deliver(out: str | Path | None, write) -> tuple[Path | None, bytes | None]:
+    """Write atomically to ``out``, or (out=None) to a temporary file returned as bytes."""
+    if out is not None:
+        return write_atomic(out, write), None
+    with tempfile.TemporaryDirectory(prefix="qualkit-export-") as tmp:
+        path = Path(tmp) / "export"
+        write(path)
+        return None, path.read_bytes()
+
+
+# --- the writer's working list: quotes, stars, revealing flags -------------------------
+
+def quote_options(ctx: Context) -> dict[str, Any]:
+    """Choices for the export form: roles, arms, sites, waves, codes and descriptor fields."""
+    ctx.require("export")
+    with ctx.db.session() as s:
+        quotes, _ = _load_quotes(s, ctx, QuoteFilter())
+        codes = _codes(s, ctx.project_id)
+        attrs: set[str] = set()
+        for p in s.scalars(select(Participant).where(Participant.project_id == ctx.project_id)):
+            attrs.update(k for k in (p.attributes or {}))
+        participants = s.execute(select(Participant.arm, Participant.site).where(
+            Participant.project_id == ctx.project_id)).all()
+        waves = s.scalars(select(Interview.wave).where(Interview.project_id == ctx.project_id)
+                          .distinct()).all()
+        return {
+            "roles": sorted({_role_key(q.who) for q in quotes} | {"borger"}),
+            "arms": sorted({a for a, _ in participants if a}),
+            "sites": sorted({st for _, st in participants if st}),
+            "waves": sorted(w for w in waves if w is not None),
+            "codes": [{"key": c.key, "name": c.name, "framework": c.framework}
+                      for c in sorted(codes.values(), key=lambda c: (c.codebook_id, c.position))],
+            "descriptor_fields": {**BUILTIN_FIELDS, **{a: a for a in sorted(attrs)}},
+        }
+
+
+def list_quotes(ctx: Context, flt: QuoteFilter | None = None,
+                descriptor_fields: list[str] | None = None) -> list[dict[str, Any]]:
+    """The quotes an export with this filter would hold (for the writer to read and star)."""
+    from qualkit.exports.records import describe
+
+    ctx.require("export")
+    with ctx.db.session() as s:
+        quotes, _ = _load_quotes(s, ctx, flt or QuoteFilter())
+    fields = descriptor_fields or ["label"]
+    return [{"consensus_id": q.consensus_id, "segment_id": q.segment_id, "theme": q.theme_name,
+             "code": q.code_name, "text": q.text, "descriptor": describe(q.who, fields),
+             "source": q.source_ref, "starred": q.starred} for q in quotes]
+
+
+def _consensus(s: Session, ctx: Context, consensus_id: int) -> ConsensusCoding:
+    row = s.execute(select(ConsensusCoding, Interview.project_id)
+                    .join(Segment, ConsensusCoding.segment_id == Segment.id)
+                    .join(Interview, Segment.interview_id == Interview.id)
+                    .where(ConsensusCoding.id == consensus_id)).first()
+    if row is None or row[1] != ctx.project_id:
+        raise NotFound(f"No quote {consensus_id} in this project.")
+    return row[0]
+
+
+def set_starred(ctx: Context, consensus_id: int, starred: bool = True) -> None:
+    ctx.require("quote.star")
+    with ctx.db.session() as s:
+        cc = _consensus(s, ctx, consensus_id)
+        cc.starred = starred
+        audit.record(s, ctx.actor, "quote.star" if starred else "quote.unstar",
+                     project_id=ctx.project_id, target_type="consensus_coding", target_id=cc.id)
+
+
+def set_revealing(ctx: Context, consensus_id: int, revealing: bool = True) -> None:
+    """A quote that could reveal who spoke is left out of every quote export."""
+    ctx.require("quote.star")
+    with ctx.db.session() as s:
+        cc = _consensus(s, ctx, consensus_id)
+        cc.revealing = revealing
+        audit.record(s, ctx.actor, "quote.revealing" if revealing else "quote.not_revealing",
+                     project_id=ctx.project_id, target_type="consensus_coding", target_id=cc.id)
+
+
+def check_quotes(ctx: Context, flt: QuoteFilter | None = None,
+                 overrides: Iterable[int] = ()) -> tuple[safety.SafetyReport, list[dict[str, Any]]]:
+    """The safety check alone (the app shows its findings, quote by quote, before exporting)."""
+    ctx.require("export")
+    with ctx.db.session() as s:
+        quotes, _ = _load_quotes(s, ctx, flt or QuoteFilter())
+        report = safety.check(_passages_for_quotes(s, ctx, quotes), overrides)
+    texts = {q.segment_id: (q.text, q.source_ref) for q in quotes}
+    listing = [{"segment_id": f.key, "where": f.where, "label": f.label, "surface": f.surface,
+                "text": texts.get(f.key, ("", ""))[0], "overridden": f in report.overridden}
+               for f in report.findings + report.overridden]
+    return report, listing
+
+
+# --- quote sets (.docx) ---------------------------------------------------------------
+
+def export_quotes(ctx: Context, out: str | Path | None, flt: QuoteFilter | None = None, *,
+                  group_by: str = "code", descriptor_fields: list[str] | None = None,
+                  overrides: Iterable[int] = (), on: date | None = None) -> ExportResult:
+    """Write the themed quote set; refuses (writing nothing) on unreviewed identifiers."""
+    ctx.require("export")
+    flt = flt or QuoteFilter()
+    if group_by not in GROUPINGS:
+        raise InputError(f"--group-by must be one of {', '.join(GROUPINGS)}, not {group_by!r}.")
+    if out is not None and Path(out).suffix.lower() != ".docx":
+        raise InputError(f"{out}: the quote set is a Word file; name it *.docx.")
+    overrides = list(overrides)
+    with ctx.db.session() as s:
+        quotes, skipped = _load_quotes(s, ctx, flt)
+        passages = _passages_for_quotes(s, ctx, quotes)
+        project = s.get(Project, ctx.project_id)
+        used = {q.code_id for q in quotes}
+        books = s.scalars(select(Codebook).where(Codebook.project_id == ctx.project_id)
+                          .order_by(Codebook.id)).all()
+        codes = _codes(s, ctx.project_id)
+        used_books = {codes[c].codebook_id for c in used}
+        book_lines = [f"{b.name} (version {b.version})" for b in books
+                      if b.id in used_books or not used_books]
+        spec = QuoteDocSpec(project=project.name, codebooks=book_lines, filters=flt.describe(),
+                            group_by=group_by, descriptor_fields=descriptor_fields or ["label"],
+                            on=on or date.today())
+    report = _check_or_refuse(ctx, "quotes", passages, overrides)
+    path, data = _deliver(out, lambda p: write_quotes_docx(quotes, spec, p))
+    counts = {**quote_counts(quotes), **{f"skipped_{k}": v for k, v in skipped.items()}}
+    with ctx.db.session() as s:
+        _audit_overrides(s, ctx, "quotes", report)
+        audit.record(s, ctx.actor, "export.quotes", project_id=ctx.project_id,
+                     target_type="export", target_id=Path(out).name if out else "download",
+                     details={"filters": flt.audit(), "group_by": group_by,
+                              "descriptor_fields": spec.descriptor_fields, "counts": counts,
+                              "overrides": sorted({f.key for f in report.overridden})})
+    return ExportResult(path, data, counts, report)
+
+
+# --- coding tables ---------------------------------------------------------------------
+
+def _coding_rows(s: Session, ctx: Context) -> tuple[list[CodingRow], list[safety.Passage]]:
+    codes = _codes(s, ctx.project_id)
+    names = dict(s.execute(select(User.id, User.username)).all())
+    def joined(model):
+        return (select(model, Segment, Interview, Participant)
+                .join(Segment, model.segment_id == Segment.id)
+                .join(Interview, Segment.interview_id == Interview.id)
+                .outerjoin(Participant, Interview.participant_id == Participant.id)
+                .where(Interview.project_id == ctx.project_id, _exportable_text(), _not_withdrawn())
+                .order_by(Interview.id, Segment.position, model.id))
+
+    rows: list[CodingRow] = []
+    passages: dict[int, safety.Passage] = {}
+
+    def add(seg: Segment, iv: Interview, p: Participant | None, code_id: int, coder: str,
+            consensus: bool, span: tuple[int | None, int | None], hidden: bool) -> None:
+        code = codes.get(code_id)
+        if code is None:
+            return
+        text = seg.text or ""
+        if span[0] is not None and span[1] is not None:
+            text = text[span[0]:span[1]]
+        if hidden:
+            text = "[udeladt: kan afsløre personen]"
+        elif seg.id not in passages:
+            passages[seg.id] = safety.Passage(seg.id, seg.text or "", _interview_label(iv))
+        rows.append(CodingRow(document=iv.title, segment=seg.position, speaker=seg.speaker or "",
+                              start=seg.start, code_key=code.key, code=code.name, coder=coder,
+                              consensus=consensus, text=text,
+                              participant=p.citizen_id if p is not None else None))
+
+    revealing_segments = set(s.scalars(
+        select(ConsensusCoding.segment_id).where(ConsensusCoding.revealing.is_(True))))
+    for cc, seg, iv, p in s.execute(joined(ConsensusCoding)):
+        add(seg, iv, p, cc.code_id, names.get(cc.decided_by, "konsensus"), True,
+            (cc.start_char, cc.end_char), seg.id in revealing_segments)
+    for c, seg, iv, p in s.execute(joined(Coding)):
+        add(seg, iv, p, c.code_id, names.get(c.coder_id, str(c.coder_id)), False,
+            (c.start_char, c.end_char), seg.id in revealing_segments)
+    rows.sort(key=lambda r: (r.document, r.segment, not r.consensus, r.code_key, r.coder))
+    return rows, list(passages.values())
+
+
+def _tallies(ctx: Context) -> dict[str, Any]:
+    """The delivery tallies (per citizen, summary, flow) when the project's tally module is
+    there (issue 6); an empty dict otherwise. Any service function named like ``*tall*``
+    taking only the context and returning frames by those names is used."""
+    import importlib
+    import inspect
+
+    import pandas as pd
+
+    for module_name in ("qualkit.services.tallies", "qualkit.services.delivery"):
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        for name, fn in inspect.getmembers(module, inspect.isfunction):
+            if "tall" not in name or fn.__module__ != module.__name__:
+                continue
+            params = [p for p in inspect.signature(fn).parameters.values()
+                      if p.default is inspect.Parameter.empty]
+            if len(params) != 1:
+                continue
+            try:
+                result = fn(ctx)
+            except Exception:  # no protocol or no events yet: no tally sheets
+                continue
+            frames = {}
+            for key in ("per_citizen", "summary", "flow"):
+                value = result.get(key) if isinstance(result, dict) else getattr(result, key, None)
+                if isinstance(value, pd.DataFrame):
+                    frames[key] = value
+            if frames:
+                return frames
+    return {}
+
+
+def export_codings(ctx: Context, out: str | Path | None, overrides: Iterable[int] = (),
+                   kind: str | None = None) -> ExportResult:
+    """Every coding as a row (+ the codes x participants matrix and tallies in .xlsx)."""
+    ctx.require("export")
+    if out is None and kind not in (".xlsx", ".csv"):
+        raise InputError("Choose .xlsx or .csv for the codings table.")
+    kind = table_kind(out) if out is not None else kind
+    with ctx.db.session() as s:
+        rows, passages = _coding_rows(s, ctx)
+    report = _check_or_refuse(ctx, "codings", passages, overrides)
+    tallies = _tallies(ctx) if kind == ".xlsx" else {}
+    path, data = _deliver(out, lambda p: write_table(rows, p, kind, tallies))
+    counts = {"codings": sum(not r.consensus for r in rows),
+              "consensus": sum(r.consensus for r in rows), "tally_sheets": len(tallies)}
+    with ctx.db.session() as s:
+        _audit_overrides(s, ctx, "codings", report)
+        audit.record(s, ctx.actor, "export.codings", project_id=ctx.project_id,
+                     target_type="export", target_id=Path(out).name if out else kind,
+                     details={"format": kind, "counts": counts})
+    return ExportResult(path, data, counts, report)
+
+
+# --- REFI-QDA project (.qdpx) ------------------------------------------------------------
+
+def _code_guid(code: Code) -> str:
+    return code.key.strip("{}").lower() if GUID_RE.match(code.key) else guid_for("code", code.id, code.key)
+
+
+def build_qda_project(s: Session, ctx: Context) -> tuple[QdaProject, list[safety.Passage]]:
+    project = s.get(Project, ctx.project_id)
+    codes = _codes(s, ctx.project_id)
+    qda_codes: dict[int, QdaCode] = {c.id: QdaCode(_code_guid(c), c.name, c.description)
+                                     for c in sorted(codes.values(), key=lambda c: c.position)}
+    roots: list[QdaCode] = []
+    for c in sorted(codes.values(), key=lambda c: (c.codebook_id, c.position)):
+        if c.parent_id in qda_codes:
+            qda_codes[c.parent_id].children.append(qda_codes[c.id])
+        else:
+            roots.append(qda_codes[c.id])
+    users: dict[int | None, QdaUser] = {}
+    me = QdaUser(guid_for("user", ctx.actor.username), ctx.actor.username)
+    names = dict(s.execute(select(User.id, User.username)).all())
+    ivs = s.scalars(select(Interview).join(Participant, Interview.participant_id == Participant.id,
+                                           isouter=True)
+                    .where(Interview.project_id == ctx.project_id, _not_withdrawn(),
+                           or_(Interview.status.in_(DEIDENTIFIED_STATUSES),
+                               Interview.segments.any(Segment.deidentified.is_(True))))
+                    .order_by(Interview.id)).all()
+    sources: list[QdaSource] = []
+    passages: list[safety.Passage] = []
+    for iv in ivs:
+        segs = [seg for seg in iv.segments if seg.deidentified or iv.status in DEIDENTIFIED_STATUSES]
+        text, offsets = render_turns([(seg.speaker, seg.start, seg.text or "") for seg in segs])
+        src = QdaSource(guid_for("source", ctx.project_id, iv.id), iv.title, text)
+        at = {seg.id: (offsets[i], seg) for i, seg in enumerate(segs)}
+        for seg in segs:
+            passages.append(safety.Passage(seg.id, seg.text or "", _interview_label(iv)))
+        ccs = s.scalars(select(ConsensusCoding).where(ConsensusCoding.segment_id.in_(list(at)))
+                        .order_by(ConsensusCoding.segment_id, ConsensusCoding.id)).all() if at else []
+        for cc in ccs:
+            off, seg = at[cc.segment_id]
+            if cc.start_char is not None and cc.end_char is not None:
+                start, end = off + cc.start_char, off + cc.end_char
+            else:
+                start, end = off, off + len(seg.text or "")
+            if cc.decided_by not in users and cc.decided_by is not None:
+                users[cc.decided_by] = QdaUser(guid_for("user", names.get(cc.decided_by)),
+                                               names.get(cc.decided_by, "konsensus"))
+            user = users.get(cc.decided_by, me)
+            src.selections.append(QdaSelection(guid_for("selection", cc.id), start, end,
+                                               [qda_codes[cc.code_id].guid], user.guid, cc.memo or ""))
+            if cc.memo:
+                passages.append(safety.Passage(seg.id, cc.memo, _interview_label(iv) + " (memo)"))
+        sources.append(src)
+    all_users = [me] + [u for u in users.values() if u.guid != me.guid]
+    return QdaProject(project.name, all_users, roots, sources, origin="qualkit",
+                      description=project.description or ""), passages
+
+
+def export_qdpx(ctx: Context, out: str | Path | None, overrides: Iterable[int] = ()) -> ExportResult:
+    """The project as REFI-QDA: users, codebook, de-identified text sources, consensus codings."""
+    ctx.require("export")
+    if out is not None and Path(out).suffix.lower() != ".qdpx":
+        raise InputError(f"{out}: a REFI-QDA project file is named *.qdpx.")
+    with ctx.db.session() as s:
+        qda, passages = build_qda_project(s, ctx)
+    report = _check_or_refuse(ctx, "qdpx", passages, overrides)
+    path, data = _deliver(out, lambda p: write_qdpx(qda, p))
+    counts = {"sources": len(qda.sources), "codes": len(qda.all_codes()),
+              "codings": sum(len(src.selections) for src in qda.sources)}
+    with ctx.db.session() as s:
+        _audit_overrides(s, ctx, "qdpx", report)
+        audit.record(s, ctx.actor, "export.qdpx", project_id=ctx.project_id, target_type="export",
+                     target_id=Path(out).name if out else "download", details={"counts": counts})
+    return ExportResult(path, data, counts, report)
+
+
+def import_qdpx(db: Database, actor: Actor, path: str | Path, project_name: str | None = None,
+                *, deidentified: bool = False) -> int:
+    """A project coded elsewhere -> a NEW qualkit project (codebook, interviews, codings).
+
+    Each non-empty line of a source becomes a segment (speaker and time stamp are read
+    where the line has the transcript format); each coded selection becomes a consensus
+    coding on the segments it covers (a char span where it covers part of one). Sources
+    are imported as transcribed, not de-identified, unless the team states they already
+    are (``deidentified=True``, audited): they then go through review like any transcript.
+    """
+    from .permissions import require
+
+    require(actor, "project.import")
+    qda = read_qdpx(path)
+    name = (project_name or qda.name or Path(path).stem).strip()
+    plans = []
+    for src in qda.sources:
+        turns = split_turns(src.text)
+        if not turns:
+            raise InputError(f"{path}: source {src.name!r} has no text.")
+        hits = [(sel, map_selection(turns, sel.start, sel.end)) for sel in src.selections]
+        plans.append((src, turns, hits))
+    with db.session() as s:
+        if s.scalar(select(Project.id).where(Project.name == name)) is not None:
+            raise InputError(f"A project named {name!r} exists already; choose another with --project.")
+        project = Project(name=name, description=qda.description, settings={})
+        from .projects import DEFAULT_SETTINGS
+
+        project.settings = dict(DEFAULT_SETTINGS)
+        s.add(project)
+        s.flush()
+        book = Codebook(project_id=project.id, name=f"{name} (REFI-QDA)", source=Path(path).name)
+        s.add(book)
+        s.flush()
+        by_guid: dict[str, Code] = {}
+        for pos, (code, parent) in enumerate(qda.all_codes()):
+            row = Code(codebook_id=book.id, key=code.guid, name=code.name, framework="theme",
+                       description=code.description, position=pos,
+                       parent_id=by_guid[parent.guid].id if parent else None)
+            s.add(row)
+            s.flush()
+            by_guid[code.guid] = row
+        n_codings = n_unplaced = 0
+        for src, turns, hits in plans:
+            iv = Interview(project_id=project.id, title=src.name, kind="citizen", source="qdpx",
+                           status="deidentified" if deidentified else "transcribed",
+                           speakers={t.speaker: {} for t in turns if t.speaker})
+            iv.segments = [Segment(position=i, start=t.time, speaker=t.speaker, text=t.text,
+                                   deidentified=deidentified) for i, t in enumerate(turns)]
+            s.add(iv)
+            s.flush()
+            for sel, places in hits:
+                if not places:
+                    n_unplaced += 1
+                for idx, a, b in places:
+                    for cg in sel.code_guids:
+                        s.add(ConsensusCoding(segment_id=iv.segments[idx].id,
+                                              code_id=by_guid[cg].id, start_char=a, end_char=b,
+                                              memo=sel.memo, origin="imported",
+                                              decided_by=actor.user_id))
+                        n_codings += 1
+        audit.record(s, actor, "project.import_qdpx", project_id=project.id, target_type="project",
+                     target_id=project.id,
+                     details={"file": Path(path).name, "codes": len(by_guid),
+                              "sources": len(plans), "codings": n_codings,
+                              "unplaced_selections": n_unplaced, "deidentified": deidentified})
+        return project.id
