@@ -161,7 +161,7 @@ def _interview_label(iv: Interview) -> str:
     bits = [f"bølge {iv.wave}"] if iv.wave is not None else []
     if iv.interview_date:
         bits.append(format_date_dk(iv.interview_date))
-    return f"Interview {iv.id}" + (f" ({', '.join(bits)})" if bits else "")
+    return ", ".join([f"Interview {iv.id}", *bits])
 
 
 def _codes(s: Session, project_id: int) -> dict[int, Code]:
