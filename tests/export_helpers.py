@@ -164,8 +164,7 @@ class _Span:
 
 
 def _standin_detect(text: str, roster=None) -> list[_Span]:
-    """Used only where qualkit.deid (issue 4) is not merged yet: the CPR/e-mail patterns and a
-    few names, enough to exercise the export's refusal mechanics."""
+    """CPR and e-mail patterns and a few names: enough to exercise the refusal mechanics."""
     out = []
     for m in re.finditer(r"\b\d{6}-?\d{4}\b", text):
         out.append(_Span(m.start(), m.end(), "CPR", m.group()))
@@ -178,13 +177,10 @@ def _standin_detect(text: str, roster=None) -> list[_Span]:
 
 
 @pytest.fixture
-def recognisers(monkeypatch):
-    """The real recognisers when qualkit.deid is there; a stand-in until it is merged."""
-    try:
-        import qualkit.deid  # noqa: F401
-        return "real"
-    except ImportError:
-        from qualkit.exports import safety
+def standin_recognisers(monkeypatch):
+    """Tests about layout and formats use a small deterministic recogniser, so that they test
+    the exporters rather than the recognisers' false positives; the refusal itself is tested
+    with the real recognisers in test_exports_safety.py."""
+    from qualkit.exports import safety
 
-        monkeypatch.setattr(safety, "_detector", lambda: _standin_detect)
-        return "standin"
+    monkeypatch.setattr(safety, "_detector", lambda: _standin_detect)

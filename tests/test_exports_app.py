@@ -10,13 +10,13 @@ from qualkit.services import exports
 from qualkit.services.exports import QuoteFilter
 from qualkit.services.users import actor_for
 
-from .export_helpers import build_project, recognisers, set_text  # noqa: F401
+from .export_helpers import build_project, set_text, standin_recognisers  # noqa: F401
 from .test_exports_safety import PLANTED
 
 PAGE = str(Path(__file__).resolve().parent.parent / "qualkit" / "ui" / "pages" / "exports.py")
 
 
-def test_export_page_flow(sqlite_db, monkeypatch, recognisers):  # noqa: F811
+def test_export_page_flow(sqlite_db, monkeypatch, standin_recognisers):  # noqa: F811
     b = build_project(sqlite_db)
     seg = b.segments[("B03", 2)]
     set_text(sqlite_db, seg, PLANTED)

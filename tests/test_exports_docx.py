@@ -16,7 +16,7 @@ from qualkit.services import exports
 from qualkit.services.exports import QuoteFilter
 from qualkit.store.models import AuditEvent, ConsensusCoding, Interview
 
-from .export_helpers import TURNS, build_project, recognisers, withdraw  # noqa: F401
+from .export_helpers import TURNS, build_project, standin_recognisers, withdraw  # noqa: F401
 
 
 def _paras(path):
@@ -33,7 +33,7 @@ def _quotes(paras):
     return out
 
 
-def test_quote_set_structure(db, tmp_path, recognisers):  # noqa: F811
+def test_quote_set_structure(db, tmp_path, standin_recognisers):  # noqa: F811
     b = build_project(db)
     out = tmp_path / "citater.docx"
     result = exports.export_quotes(b.ctx("writer"), out, on=date(2025, 6, 3),
@@ -70,7 +70,7 @@ def test_quote_set_structure(db, tmp_path, recognisers):  # noqa: F811
     assert style.font.italic and style.paragraph_format.left_indent > 0
 
 
-def test_group_by_framework_and_filters(sqlite_db, tmp_path, recognisers):  # noqa: F811
+def test_group_by_framework_and_filters(sqlite_db, tmp_path, standin_recognisers):  # noqa: F811
     b = build_project(sqlite_db)
     ctx = b.ctx("writer")
     out = tmp_path / "ramme.docx"
@@ -100,7 +100,7 @@ def test_group_by_framework_and_filters(sqlite_db, tmp_path, recognisers):  # no
     assert exports.list_quotes(ctx, QuoteFilter(roles=["jobkonsulent"])) == []
 
 
-def test_withdrawn_revealing_and_raw_text_never_leave(db, tmp_path, recognisers):  # noqa: F811
+def test_withdrawn_revealing_and_raw_text_never_leave(db, tmp_path, standin_recognisers):  # noqa: F811
     b = build_project(db)
     ctx = b.ctx("writer")
     withdraw(db, b.project_id, "B07")
@@ -131,7 +131,7 @@ def test_withdrawn_revealing_and_raw_text_never_leave(db, tmp_path, recognisers)
     assert qdpx["sources"] == 1
 
 
-def test_audit_and_roles(sqlite_db, tmp_path, recognisers):  # noqa: F811
+def test_audit_and_roles(sqlite_db, tmp_path, standin_recognisers):  # noqa: F811
     b = build_project(sqlite_db)
     with pytest.raises(PermissionDenied):
         exports.export_quotes(b.ctx("staff"), tmp_path / "x.docx")

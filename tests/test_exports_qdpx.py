@@ -15,7 +15,7 @@ from qualkit.services import exports
 from qualkit.services.context import SYSTEM, Actor, Context
 from qualkit.store.models import ConsensusCoding, Interview, Project
 
-from .export_helpers import CODINGS, TURNS, build_project, recognisers  # noqa: F401
+from .export_helpers import CODINGS, TURNS, build_project, standin_recognisers  # noqa: F401
 
 Q = f"{{{NS}}}"
 
@@ -38,7 +38,7 @@ def _summary(path):
     return sorted(paths.values()), sorted((s.name, s.text) for s in qda.sources), codings
 
 
-def test_qdpx_xml_and_positions(db, tmp_path, recognisers):  # noqa: F811
+def test_qdpx_xml_and_positions(db, tmp_path, standin_recognisers):  # noqa: F811
     b = build_project(db)
     out = tmp_path / "projekt.qdpx"
     result = exports.export_qdpx(b.ctx("writer"), out)
@@ -75,7 +75,7 @@ def test_qdpx_xml_and_positions(db, tmp_path, recognisers):  # noqa: F811
     assert found == expected
 
 
-def test_round_trip(db, tmp_path, recognisers):  # noqa: F811
+def test_round_trip(db, tmp_path, standin_recognisers):  # noqa: F811
     b = build_project(db)
     with db.session() as s:   # a memo and a coding of part of a turn travel too
         cc = s.get(ConsensusCoding, b.consensus[1])

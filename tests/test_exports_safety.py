@@ -1,4 +1,7 @@
-"""Nothing identifying leaves: the recognisers re-read every quote before an export."""
+"""Nothing identifying leaves: the recognisers re-read every quote before an export.
+
+The planted-name tests use the real recognisers (qualkit.deid); the refusal mechanics
+(override, audit, nothing written) use the small stand-in so they do not hang on them."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from qualkit.exports import safety
 from qualkit.services import exports
 from qualkit.store.models import AuditEvent, EntityDecision
 
-from .export_helpers import build_project, recognisers, set_text  # noqa: F401
+from .export_helpers import build_project, set_text, standin_recognisers  # noqa: F401
 
 PLANTED = ("Altså, jeg hedder jo Camilla Vestergaard, og mit CPR-nummer er 120379-1234, "
            "det står i brevet fra kommunen.")
@@ -34,14 +37,44 @@ def test_real_recognisers_refuse_a_planted_name_and_cpr(db, tmp_path):
     assert f"segment {seg}" in msg and "PERSON" in msg and "CPR" in msg
     assert "Vestergaard" not in msg and "120379-1234" not in msg   # masked
     assert not list((tmp_path / "out").iterdir())   # no file, no temporary file
-    # Pseudonyms such as "[Jobkonsulent 1]" in the other quotes did not trigger.
+    # Pseudonyms such as "[Jobkonsulent 1]", "[Sygeplejerske 1]" did not trigger.
     report, listing = exports.check_quotes(b.ctx("writer"))
-    assert {f["segment_id"] for f in listing} == {seg}
-    for label in ("PERSON", "CPR"):
-        assert label in {f["label"] for f in listing}
+    flagged = {f["segment_id"] for f in listing}
+    assert seg in flagged and b.segments[("B03", 1)] not in flagged
+    planted = {(f["label"], f["surface"]) for f in listing if f["segment_id"] == seg}
+    assert ("CPR", "120379-1234") in planted
+    assert any(label == "PERSON" and "Camilla" in surface for label, surface in planted)
+    # Overriding every flagged passage lets it through; nothing else is needed.
+    exports.export_quotes(b.ctx("writer"), out, overrides=sorted(flagged))
+    assert out.exists()
 
 
-def test_refusal_override_and_audit(sqlite_db, tmp_path, recognisers):  # noqa: F811
+def test_rejected_surface_is_cleared_project_wide(sqlite_db, tmp_path):
+    """A reviewer rejected "Kirsten" (say, a place here) somewhere in the project: the export
+    recognises that decision by the keyed hash the review stored, not by clear text."""
+    pytest.importorskip("qualkit.deid")
+    from qualkit.deid.pseudonyms import surface_key
+    from qualkit.deid.vault import Vault
+
+    b = build_project(sqlite_db)
+    seg = b.segments[("B07", 1)]
+    set_text(sqlite_db, seg, "Vi mødtes altid ovre hos Kirsten, det var nemt.")
+    ctx = b.ctx("writer")
+    report, listing = exports.check_quotes(ctx)
+    surfaces = {(f["label"], f["surface"]) for f in listing if f["segment_id"] == seg}
+    if not any(s == "Kirsten" for _, s in surfaces):
+        pytest.skip("the recognisers do not flag this surface")
+    vault = Vault.create(sqlite_db.settings.vault_path, "en lang test-passphrase 123")
+    with sqlite_db.session() as s:
+        for label, surface in surfaces:
+            s.add(EntityDecision(project_id=b.project_id, segment_id=b.segments[("B03", 1)],
+                                 surface_hash=vault.keyed_hash(surface_key(label, surface)),
+                                 label=label, decision="rejected", scope="project"))
+    _, listing = exports.check_quotes(ctx)
+    assert seg not in {f["segment_id"] for f in listing}
+
+
+def test_refusal_override_and_audit(sqlite_db, tmp_path, standin_recognisers):  # noqa: F811
     b = build_project(sqlite_db)
     seg = b.segments[("B03", 2)]
     set_text(sqlite_db, seg, PLANTED)
@@ -64,7 +97,7 @@ def test_refusal_override_and_audit(sqlite_db, tmp_path, recognisers):  # noqa: 
     assert _audit(sqlite_db, "export.quotes")[0].details["overrides"] == [seg]
 
 
-def test_pseudonyms_and_reviewed_spans_do_not_trigger(sqlite_db, tmp_path, recognisers):  # noqa: F811
+def test_pseudonyms_and_reviewed_spans_do_not_trigger(sqlite_db, tmp_path, standin_recognisers):  # noqa: F811
     b = build_project(sqlite_db)
     seg = b.segments[("B07", 1)]
     text = "Det var [Borger 3]s idé, og [Navn 4] sagde det til Kirsten."

@@ -13,10 +13,10 @@ from qualkit.exports.tables import COLUMNS
 from qualkit.services import exports
 from qualkit.store.models import Coding, ConsensusCoding, User
 
-from .export_helpers import CODINGS, build_project, recognisers  # noqa: F401
+from .export_helpers import CODINGS, build_project, standin_recognisers  # noqa: F401
 
 
-def test_codings_xlsx_and_csv(db, tmp_path, recognisers):  # noqa: F811
+def test_codings_xlsx_and_csv(db, tmp_path, standin_recognisers):  # noqa: F811
     b = build_project(db)
     with db.session() as s:   # two evaluators' own codings beside the consensus
         ev = s.scalar(select(User.id).where(User.username == "evaluator"))
@@ -50,7 +50,7 @@ def test_codings_xlsx_and_csv(db, tmp_path, recognisers):  # noqa: F811
     assert len(table) == len(CODINGS) + 2 and table[0]["dokument"] == "Borgerinterview B03"
 
 
-def test_cli_exports(sqlite_db, tmp_path, recognisers, capsys):  # noqa: F811
+def test_cli_exports(sqlite_db, tmp_path, standin_recognisers, capsys):  # noqa: F811
     b = build_project(sqlite_db)
     data = str(sqlite_db.settings.data_dir)
     out = tmp_path / "q.docx"

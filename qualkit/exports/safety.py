@@ -1,16 +1,20 @@
 """The last check before anything leaves: run the de-identification recognisers again.
 
 Every text an export is about to write is scanned with ``qualkit.deid.detect``. A
-PERSON, CPR, PHONE or EMAIL finding that no reviewer has decided on stops the export,
+PERSON, CPR, PHONE or EMAIL finding that no reviewer has cleared stops the export,
 listing the passages, unless the writer overrides that passage (the service audits
 each override). Pseudonyms such as "[Borger 3]" are already de-identified and never
-count, nor do spans a reviewer has accepted or rejected for that segment.
+count. A reviewer clears a finding by rejecting it in the de-identification review
+("Per uge" is not a person): either that very span of the segment, or the same surface
+project-wide (matched by the keyed hash the review stores, never by clear text). An
+*accepted* decision does not clear a finding: accepted means "replace it", so a surface
+still present in the text is exactly what must not leave.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from qualkit.errors import InputError
@@ -27,7 +31,7 @@ class Passage:
     key: int
     text: str
     where: str                              # "Interview 4, 00:08:28" (no text)
-    reviewed: tuple[tuple[int, int], ...] = ()  # (start, end) spans a reviewer decided on
+    reviewed: tuple[tuple[int, int], ...] = ()  # (start, end) spans a reviewer cleared
 
 
 @dataclass(frozen=True)
@@ -84,8 +88,12 @@ def _inside(spans: Iterable[tuple[int, int]], start: int, end: int) -> bool:
     return any(s <= start and end <= e for s, e in spans)
 
 
-def check(passages: Iterable[Passage], overrides: Iterable[int] = ()) -> SafetyReport:
-    """Scan every passage; findings on overridden keys are reported apart, not blocking."""
+def check(passages: Iterable[Passage], overrides: Iterable[int] = (),
+          cleared: Callable[[str, str], bool] | None = None) -> SafetyReport:
+    """Scan every passage; findings on overridden keys are reported apart, not blocking.
+
+    ``cleared(label, surface)`` says whether a reviewer rejected that surface project-wide.
+    """
     detect = _detector()
     allowed = set(overrides)
     report = SafetyReport()
@@ -98,6 +106,8 @@ def check(passages: Iterable[Passage], overrides: Iterable[int] = ()) -> SafetyR
             if span.label not in BLOCKING:
                 continue
             if _inside(pseudonyms, span.start, span.end) or _inside(p.reviewed, span.start, span.end):
+                continue
+            if cleared is not None and cleared(span.label, p.text[span.start:span.end]):
                 continue
             f = Finding(p.key, p.where, span.label, span.start, span.end, p.text[span.start:span.end])
             (report.overridden if p.key in allowed else report.findings).append(f)

@@ -193,19 +193,41 @@ def _with_descendants(keys: Iterable[str], codes: dict[int, Code]) -> set[int]:
 
 
 def _reviewed_spans(s: Session, project_id: int, segment_ids: set[int]) -> dict[int, list[tuple[int, int]]]:
-    """Spans a reviewer decided on (accepted or rejected), per segment."""
+    """Spans a reviewer rejected (not identifying), per segment."""
     out: dict[int, list[tuple[int, int]]] = {}
     if not segment_ids:
         return out
     rows = s.execute(select(EntityDecision.segment_id, EntityDecision.start, EntityDecision.end)
                      .where(EntityDecision.project_id == project_id,
-                            EntityDecision.decision.in_(("accepted", "rejected")),
+                            EntityDecision.decision == "rejected",
                             EntityDecision.segment_id.is_not(None),
                             EntityDecision.start.is_not(None), EntityDecision.end.is_not(None)))
     for seg_id, start, end in rows:
         if seg_id in segment_ids:
             out.setdefault(seg_id, []).append((start, end))
     return out
+
+
+def _cleared(ctx: Context):
+    """``(label, surface) -> bool``: was this surface rejected in review anywhere in the project?
+
+    The review stores only a keyed hash of each surface (the key lives in the vault file), so
+    the same hash is computed here with the de-identification module's own functions. Where
+    there is no vault or no rejected decision, nothing is cleared this way.
+    """
+    with ctx.db.session() as s:
+        rejected = set(s.scalars(select(EntityDecision.surface_hash).where(
+            EntityDecision.project_id == ctx.project_id, EntityDecision.decision == "rejected")))
+    if not rejected:
+        return None
+    try:
+        from qualkit.deid.pseudonyms import surface_key
+        from qualkit.deid.vault import Vault
+
+        vault = Vault.open(ctx.db.settings.vault_path)
+    except Exception:  # no vault yet, or a de-identification module without these helpers
+        return None
+    return lambda label, surface: vault.keyed_hash(surface_key(label, surface)) in rejected
 
 
 def _load_quotes(s: Session, ctx: Context, flt: QuoteFilter) -> tuple[list[Quote], dict[str, Any]]:
@@ -280,7 +302,7 @@ def _passages_for_quotes(s: Session, ctx: Context, quotes: list[Quote]) -> list[
 
 def _check_or_refuse(ctx: Context, kind: str, passages: list[safety.Passage],
                      overrides: Iterable[int]) -> safety.SafetyReport:
-    report = safety.check(passages, overrides)
+    report = safety.check(passages, overrides, _cleared(ctx))
     if report.blocked:
         with ctx.db.session() as s:
             audit.record(s, ctx.actor, "export.refused", project_id=ctx.project_id,
@@ -383,7 +405,8 @@ def check_quotes(ctx: Context, flt: QuoteFilter | None = None,
     ctx.require("export")
     with ctx.db.session() as s:
         quotes, _ = _load_quotes(s, ctx, flt or QuoteFilter())
-        report = safety.check(_passages_for_quotes(s, ctx, quotes), overrides)
+        passages = _passages_for_quotes(s, ctx, quotes)
+    report = safety.check(passages, overrides, _cleared(ctx))
     texts = {q.segment_id: (q.text, q.source_ref) for q in quotes}
     listing = [{"segment_id": f.key, "where": f.where, "label": f.label, "surface": f.surface,
                 "text": texts.get(f.key, ("", ""))[0], "overridden": f in report.overridden}
