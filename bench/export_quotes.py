@@ -113,10 +113,13 @@ def bench_service(n: int = 2000, runs: int = 3) -> float | None:
                 theme, sub = divmod(q.code_id - 1000, 10)
                 s.add(ConsensusCoding(segment_id=seg.id,
                                       code_id=codes[f"t{theme}" if not sub else f"t{theme}.{sub}"]))
+        # Random word salad trips the recognisers now and then (capitalised sentence starts):
+        # override those passages so every run goes all the way (every passage is still scanned).
+        flagged = sorted({f["segment_id"] for f in exports.check_quotes(ctx)[1]})
         times = []
         for i in range(runs):
             t0 = time.perf_counter()
-            exports.export_quotes(ctx, Path(tmp) / f"s{i}.docx")
+            exports.export_quotes(ctx, Path(tmp) / f"s{i}.docx", overrides=flagged)
             times.append(time.perf_counter() - t0)
         db.close()
     return statistics.median(times)

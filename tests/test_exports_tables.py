@@ -76,3 +76,28 @@ def test_cli_exports(sqlite_db, tmp_path, standin_recognisers, capsys):  # noqa:
                  "--project", "Kopi"]) == 2
     assert "exists already" in capsys.readouterr().err
     assert b.project_id
+
+
+def test_tally_sheets_when_the_tally_feature_is_there(demo_folder, tmp_path, standin_recognisers):  # noqa: F811
+    """The demo has a protocol, a register and a delivery log: the workbook carries the
+    per-citizen, summary and flow tallies (issue 6) beside the codings."""
+    import pytest
+
+    pytest.importorskip("qualkit.services.tally")
+    from qualkit.services import projects
+    from qualkit.store import Database
+
+    from .conftest import ctx_as
+
+    folder, _ = demo_folder
+    db = Database.open(folder)
+    try:
+        ctx = ctx_as(db, projects.find_project(db), "writer")
+        result = exports.export_codings(ctx, tmp_path / "k.xlsx")
+    finally:
+        db.close()
+    assert result.counts["tally_sheets"] == 3
+    wb = openpyxl.load_workbook(tmp_path / "k.xlsx")
+    assert {"Tally per_citizen", "Tally summary", "Tally flow"} <= set(wb.sheetnames)
+    per_citizen = list(wb["Tally per_citizen"].iter_rows(values_only=True))
+    assert "citizen_id" in per_citizen[0] and len(per_citizen) == 31   # 30 demo citizens

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from qualkit.errors import InputError, NotFound
+from qualkit.errors import InputError, NotFound, QualkitError
 from qualkit.exports import safety, write_atomic
 from qualkit.exports.qdpx import (
     GUID_RE,
@@ -500,38 +500,29 @@ def _coding_rows(s: Session, ctx: Context) -> tuple[list[CodingRow], list[safety
 
 
 def _tallies(ctx: Context) -> dict[str, Any]:
-    """The delivery tallies (per citizen, summary, flow) when the project's tally module is
-    there (issue 6); an empty dict otherwise. Any service function named like ``*tall*``
-    taking only the context and returning frames by those names is used."""
-    import importlib
-    import inspect
-
+    """The delivery tallies (per citizen, summary, flow) for the codings workbook, computed by
+    the tally service (``services.tally.compute``) where the project has a protocol; an empty
+    dict where it has none, or where the tally feature is not installed."""
     import pandas as pd
 
-    for module_name in ("qualkit.services.tallies", "qualkit.services.delivery"):
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        for name, fn in inspect.getmembers(module, inspect.isfunction):
-            if "tall" not in name or fn.__module__ != module.__name__:
-                continue
-            params = [p for p in inspect.signature(fn).parameters.values()
-                      if p.default is inspect.Parameter.empty]
-            if len(params) != 1:
-                continue
-            try:
-                result = fn(ctx)
-            except Exception:  # no protocol or no events yet: no tally sheets
-                continue
-            frames = {}
-            for key in ("per_citizen", "summary", "flow"):
-                value = result.get(key) if isinstance(result, dict) else getattr(result, key, None)
-                if isinstance(value, pd.DataFrame):
-                    frames[key] = value
-            if frames:
-                return frames
-    return {}
+    from .permissions import allowed
+
+    if not allowed(ctx.actor.role, "tally.read"):
+        return {}
+    try:
+        from . import tally as tally_service
+    except ImportError:
+        return {}
+    try:
+        result = tally_service.compute(ctx)
+    except QualkitError:  # no protocol (or no register) yet: no tally sheets
+        return {}
+    frames = {}
+    for key in ("per_citizen", "summary", "flow"):
+        value = getattr(result, key, None)
+        if isinstance(value, pd.DataFrame) and not value.empty:
+            frames[key] = value
+    return frames
 
 
 def export_codings(ctx: Context, out: str | Path | None, overrides: Iterable[int] = (),
