@@ -12,7 +12,7 @@ from sqlalchemy import select
 from qualkit.errors import PermissionDenied
 from qualkit.exports.quotes_docx import COUNT_STYLE, DESCRIPTOR_STYLE, QUOTE_STYLE
 from qualkit.exports.records import Descriptor, age_decade, describe
-from qualkit.services import exports
+from qualkit.services import exchange, exports
 from qualkit.services.exports import QuoteFilter
 from qualkit.store.models import AuditEvent, ConsensusCoding, Interview
 
@@ -127,7 +127,7 @@ def test_withdrawn_revealing_and_raw_text_never_leave(db, tmp_path, standin_reco
     assert rows["consensus"] == 3  # B03 only (one of them with its text left out)
     csv_text = (tmp_path / "c.csv").read_text(encoding="utf-8-sig")
     assert "Hun lyttede" not in csv_text and "trepartsmøde" not in csv_text
-    qdpx = exports.export_qdpx(ctx, tmp_path / "p.qdpx").counts
+    qdpx = exchange.export_qdpx(ctx, tmp_path / "p.qdpx").counts
     assert qdpx["sources"] == 1
 
 
@@ -193,7 +193,7 @@ def test_demo_project_exports_have_content(demo_folder, tmp_path):
         ctx = ctx_as(db, projects.find_project(db), "writer")
         result = exports.export_quotes(ctx, tmp_path / "demo.docx")
         assert result.counts["quotes"] >= 10 and result.counts["themes"] >= 3
-        assert exports.export_qdpx(ctx, tmp_path / "demo.qdpx").counts["codings"] >= 10
+        assert exchange.export_qdpx(ctx, tmp_path / "demo.qdpx").counts["codings"] >= 10
         assert exports.export_codings(ctx, tmp_path / "demo.xlsx").counts["consensus"] >= 10
     finally:
         db.close()

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from qualkit.errors import InputError, PermissionDenied
 from qualkit.exports.qdpx import GUID_RE, NS, read_qdpx
-from qualkit.services import exports
+from qualkit.services import exchange
 from qualkit.services.context import SYSTEM, Actor, Context
 from qualkit.store.models import ConsensusCoding, Interview, Project
 
@@ -41,7 +41,7 @@ def _summary(path):
 def test_qdpx_xml_and_positions(db, tmp_path, standin_recognisers):  # noqa: F811
     b = build_project(db)
     out = tmp_path / "projekt.qdpx"
-    result = exports.export_qdpx(b.ctx("writer"), out)
+    result = exchange.export_qdpx(b.ctx("writer"), out)
     root, texts = _open(out)
     assert root.tag == Q + "Project" and root.get("name") == "Eksporttest"
     assert [el.tag for el in root] == [Q + "Users", Q + "CodeBook", Q + "Sources"]
@@ -83,17 +83,17 @@ def test_round_trip(db, tmp_path, standin_recognisers):  # noqa: F811
         s.add(ConsensusCoding(segment_id=b.segments[("B12", 1)], code_id=cc.code_id,
                               start_char=0, end_char=25))
     first = tmp_path / "a.qdpx"
-    exports.export_qdpx(b.ctx("writer"), first)
+    exchange.export_qdpx(b.ctx("writer"), first)
     root, _ = _open(first)
     note = root.find(f"{Q}Notes/{Q}Note/{Q}PlainTextContent")
     assert note is not None and note.text == "Energi som første mål."
 
-    pid = exports.import_qdpx(db, SYSTEM, first, "Importeret", deidentified=True)
+    pid = exchange.import_qdpx(db, SYSTEM, first, "Importeret", deidentified=True)
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(Interview).where(
             Interview.project_id == pid)) == 3
     second = tmp_path / "b.qdpx"
-    exports.export_qdpx(Context(db, SYSTEM, pid), second)
+    exchange.export_qdpx(Context(db, SYSTEM, pid), second)
     codes1, sources1, codings1 = _summary(first)
     codes2, sources2, codings2 = _summary(second)
     assert codes1 == codes2 and len(codes1) == 5
@@ -145,7 +145,7 @@ def test_import_from_another_tool(sqlite_db, tmp_path):
     s2 = TEXT.index("tilbage på")
     e2 = TEXT.index("derhjemme") + len("derhjemme.")
     path = _foreign(tmp_path, goal, goal + len("Jeg ville tilbage på arbejde."), s2, e2)
-    pid = exports.import_qdpx(sqlite_db, SYSTEM, path)
+    pid = exchange.import_qdpx(sqlite_db, SYSTEM, path)
     with sqlite_db.session() as s:
         project = s.get(Project, pid)
         assert project.name == "NVivo-projekt"
@@ -177,7 +177,7 @@ def test_bad_files_change_nothing(sqlite_db, tmp_path):
     messages = []
     for path in bad:
         with pytest.raises(InputError) as err:
-            exports.import_qdpx(sqlite_db, SYSTEM, path, "Nyt")
+            exchange.import_qdpx(sqlite_db, SYSTEM, path, "Nyt")
         messages.append(str(err.value))
         assert "\n" not in str(err.value)
     assert "outside the text" in messages[1] and "project.qde" in messages[2]
@@ -185,4 +185,4 @@ def test_bad_files_change_nothing(sqlite_db, tmp_path):
     with sqlite_db.session() as s:
         assert s.scalar(select(func.count()).select_from(Project)) == 0
     with pytest.raises(PermissionDenied):
-        exports.import_qdpx(sqlite_db, Actor(None, "w", "writer"), bad[0], "Nyt")
+        exchange.import_qdpx(sqlite_db, Actor(None, "w", "writer"), bad[0], "Nyt")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from qualkit.errors import InputError
 from qualkit.exports import safety
-from qualkit.services import exports
+from qualkit.services import exchange, exports
 from qualkit.store.models import AuditEvent, EntityDecision
 
 from .export_helpers import build_project, set_text, standin_recognisers  # noqa: F401
@@ -79,7 +79,7 @@ def test_refusal_override_and_audit(sqlite_db, tmp_path, standin_recognisers):  
     seg = b.segments[("B03", 2)]
     set_text(sqlite_db, seg, PLANTED)
     ctx = b.ctx("writer")
-    for export, name in ((exports.export_quotes, "q.docx"), (exports.export_qdpx, "p.qdpx"),
+    for export, name in ((exports.export_quotes, "q.docx"), (exchange.export_qdpx, "p.qdpx"),
                          (exports.export_codings, "c.xlsx")):
         with pytest.raises(InputError) as err:
             export(ctx, tmp_path / name)

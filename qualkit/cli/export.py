@@ -12,7 +12,7 @@ from pathlib import Path
 import typer
 
 from qualkit.errors import InputError
-from qualkit.services import exports, users
+from qualkit.services import exchange, exports, users
 from qualkit.services.exports import QuoteFilter
 
 from ._common import DataOpt, ProjectOpt, UserOpt, context, local_operator, open_db
@@ -69,7 +69,7 @@ def export_qdpx(out: Path = typer.Option(..., "--out", help="The REFI-QDA projec
                 project: str | None = ProjectOpt) -> None:
     """REFI-QDA project: users, codebook, de-identified sources, consensus codings, memos."""
     ctx = context(data, user, project)
-    _report(exports.export_qdpx(ctx, out, override or []), "the REFI-QDA project")
+    _report(exchange.export_qdpx(ctx, out, override or []), "the REFI-QDA project")
 
 
 @export_app.command("codings")
@@ -98,7 +98,7 @@ def import_qdpx(path: Path,
         actor = local_operator()
     else:
         raise InputError("A server database needs --user NAME (or $QUALKIT_USER) to act as.")
-    pid = exports.import_qdpx(db, actor, path, project, deidentified=deidentified)
+    pid = exchange.import_qdpx(db, actor, path, project, deidentified=deidentified)
     print(f"Imported {path} as project {pid}.")
 
 

@@ -1,4 +1,4 @@
-"""Exports: quote sets (.docx), REFI-QDA projects (.qdpx in and out), coding tables.
+"""Exports: quote sets (.docx) and coding tables (REFI-QDA projects: services/exchange.py).
 
 What may leave is decided here, once, for every format:
 - only de-identified text (segments whose interview has been de-identified); never the vault;
@@ -24,24 +24,9 @@ from sqlalchemy.orm import Session
 
 from qualkit.errors import InputError, NotFound, QualkitError
 from qualkit.exports import safety, write_atomic
-from qualkit.exports.qdpx import (
-    GUID_RE,
-    QdaCode,
-    QdaProject,
-    QdaSelection,
-    QdaSource,
-    QdaUser,
-    guid_for,
-    map_selection,
-    read_qdpx,
-    render_turns,
-    split_turns,
-    write_qdpx,
-)
 from qualkit.exports.quotes_docx import GROUPINGS, QuoteDocSpec, quote_counts, write_quotes_docx
 from qualkit.exports.records import BUILTIN_FIELDS, Descriptor, Quote
 from qualkit.exports.tables import CodingRow, table_kind, write_table
-from qualkit.store import Database
 from qualkit.store.models import (
     Code,
     Codebook,
@@ -57,7 +42,7 @@ from qualkit.store.models import (
 from qualkit.tabular import format_date_dk
 
 from . import audit
-from .context import Actor, Context
+from .context import Context
 
 DEIDENTIFIED_STATUSES = ("deidentified", "approved")
 INTERVIEWER_LABELS = {"i", "int", "interviewer", "intervieweren", "interviewer 1", "interviewer 2"}
@@ -106,7 +91,7 @@ def _exportable_text():
     return or_(Segment.deidentified.is_(True), Interview.status.in_(DEIDENTIFIED_STATUSES))
 
 
-def _not_withdrawn():
+def not_withdrawn():
     return or_(Interview.participant_id.is_(None), Participant.withdrawn_date.is_(None))
 
 
@@ -157,14 +142,14 @@ class _Speakers:
         return self._cache[key]
 
 
-def _interview_label(iv: Interview) -> str:
+def interview_label(iv: Interview) -> str:
     bits = [f"bølge {iv.wave}"] if iv.wave is not None else []
     if iv.interview_date:
         bits.append(format_date_dk(iv.interview_date))
     return ", ".join([f"Interview {iv.id}", *bits])
 
 
-def _codes(s: Session, project_id: int) -> dict[int, Code]:
+def project_codes(s: Session, project_id: int) -> dict[int, Code]:
     return {c.id: c for c in s.scalars(
         select(Code).join(Codebook, Code.codebook_id == Codebook.id)
         .where(Codebook.project_id == project_id))}
@@ -232,7 +217,7 @@ def _cleared(ctx: Context):
 
 def _load_quotes(s: Session, ctx: Context, flt: QuoteFilter) -> tuple[list[Quote], dict[str, Any]]:
     """Every consensus-coded passage the filter selects and the rules let out."""
-    codes = _codes(s, ctx.project_id)
+    codes = project_codes(s, ctx.project_id)
     wanted = _with_descendants(flt.codes, codes) if flt.codes else None
     q = (select(ConsensusCoding, Segment, Interview, Participant)
          .join(Segment, ConsensusCoding.segment_id == Segment.id)
@@ -277,7 +262,7 @@ def _load_quotes(s: Session, ctx: Context, flt: QuoteFilter) -> tuple[list[Quote
             consensus_id=cc.id, segment_id=seg.id, code_id=code.id, code_name=code.name,
             code_position=code.position, framework=code.framework, theme_id=root.id,
             theme_name=root.name, theme_position=root.position, text=text.strip(), who=who,
-            interview_id=iv.id, interview_label=_interview_label(iv), start=seg.start,
+            interview_id=iv.id, interview_label=interview_label(iv), start=seg.start,
             starred=cc.starred, memo=cc.memo or ""))
     return quotes, skipped
 
@@ -300,7 +285,7 @@ def _passages_for_quotes(s: Session, ctx: Context, quotes: list[Quote]) -> list[
     return out
 
 
-def _check_or_refuse(ctx: Context, kind: str, passages: list[safety.Passage],
+def check_or_refuse(ctx: Context, kind: str, passages: list[safety.Passage],
                      overrides: Iterable[int]) -> safety.SafetyReport:
     report = safety.check(passages, overrides, _cleared(ctx))
     if report.blocked:
@@ -313,14 +298,14 @@ def _check_or_refuse(ctx: Context, kind: str, passages: list[safety.Passage],
     return report
 
 
-def _audit_overrides(s: Session, ctx: Context, kind: str, report: safety.SafetyReport) -> None:
+def audit_overrides(s: Session, ctx: Context, kind: str, report: safety.SafetyReport) -> None:
     for key in sorted({f.key for f in report.overridden}):
         labels = sorted({f.label for f in report.overridden if f.key == key})
         audit.record(s, ctx.actor, "export.override", project_id=ctx.project_id,
                      target_type="segment", target_id=key, details={"export": kind, "labels": labels})
 
 
-def _deliver(out: str | Path | None, write) -> tuple[Path | None, bytes | None]:
+def deliver_file(out: str | Path | None, write) -> tuple[Path | None, bytes | None]:
     """Write atomically to ``out``, or (out=None) to a temporary file returned as bytes."""
     if out is not None:
         return write_atomic(out, write), None
@@ -337,7 +322,7 @@ def quote_options(ctx: Context) -> dict[str, Any]:
     ctx.require("export")
     with ctx.db.session() as s:
         quotes, _ = _load_quotes(s, ctx, QuoteFilter())
-        codes = _codes(s, ctx.project_id)
+        codes = project_codes(s, ctx.project_id)
         attrs: set[str] = set()
         for p in s.scalars(select(Participant).where(Participant.project_id == ctx.project_id)):
             attrs.update(k for k in (p.attributes or {}))
@@ -434,18 +419,18 @@ def export_quotes(ctx: Context, out: str | Path | None, flt: QuoteFilter | None 
         used = {q.code_id for q in quotes}
         books = s.scalars(select(Codebook).where(Codebook.project_id == ctx.project_id)
                           .order_by(Codebook.id)).all()
-        codes = _codes(s, ctx.project_id)
+        codes = project_codes(s, ctx.project_id)
         used_books = {codes[c].codebook_id for c in used}
         book_lines = [f"{b.name} (version {b.version})" for b in books
                       if b.id in used_books or not used_books]
         spec = QuoteDocSpec(project=project.name, codebooks=book_lines, filters=flt.describe(),
                             group_by=group_by, descriptor_fields=descriptor_fields or ["label"],
                             on=on or date.today())
-    report = _check_or_refuse(ctx, "quotes", passages, overrides)
-    path, data = _deliver(out, lambda p: write_quotes_docx(quotes, spec, p))
+    report = check_or_refuse(ctx, "quotes", passages, overrides)
+    path, data = deliver_file(out, lambda p: write_quotes_docx(quotes, spec, p))
     counts = {**quote_counts(quotes), **{f"skipped_{k}": v for k, v in skipped.items()}}
     with ctx.db.session() as s:
-        _audit_overrides(s, ctx, "quotes", report)
+        audit_overrides(s, ctx, "quotes", report)
         audit.record(s, ctx.actor, "export.quotes", project_id=ctx.project_id,
                      target_type="export", target_id=Path(out).name if out else "download",
                      details={"filters": flt.audit(), "group_by": group_by,
@@ -457,14 +442,14 @@ def export_quotes(ctx: Context, out: str | Path | None, flt: QuoteFilter | None 
 # --- coding tables ---------------------------------------------------------------------
 
 def _coding_rows(s: Session, ctx: Context) -> tuple[list[CodingRow], list[safety.Passage]]:
-    codes = _codes(s, ctx.project_id)
+    codes = project_codes(s, ctx.project_id)
     names = dict(s.execute(select(User.id, User.username)).all())
     def joined(model):
         return (select(model, Segment, Interview, Participant)
                 .join(Segment, model.segment_id == Segment.id)
                 .join(Interview, Segment.interview_id == Interview.id)
                 .outerjoin(Participant, Interview.participant_id == Participant.id)
-                .where(Interview.project_id == ctx.project_id, _exportable_text(), _not_withdrawn())
+                .where(Interview.project_id == ctx.project_id, _exportable_text(), not_withdrawn())
                 .order_by(Interview.id, Segment.position, model.id))
 
     rows: list[CodingRow] = []
@@ -481,7 +466,7 @@ def _coding_rows(s: Session, ctx: Context) -> tuple[list[CodingRow], list[safety
         if hidden:
             text = "[udeladt: kan afsløre personen]"
         elif seg.id not in passages:
-            passages[seg.id] = safety.Passage(seg.id, seg.text or "", _interview_label(iv))
+            passages[seg.id] = safety.Passage(seg.id, seg.text or "", interview_label(iv))
         rows.append(CodingRow(document=iv.title, segment=seg.position, speaker=seg.speaker or "",
                               start=seg.start, code_key=code.key, code=code.name, coder=coder,
                               consensus=consensus, text=text,
@@ -534,158 +519,14 @@ def export_codings(ctx: Context, out: str | Path | None, overrides: Iterable[int
     kind = table_kind(out) if out is not None else kind
     with ctx.db.session() as s:
         rows, passages = _coding_rows(s, ctx)
-    report = _check_or_refuse(ctx, "codings", passages, overrides)
+    report = check_or_refuse(ctx, "codings", passages, overrides)
     tallies = _tallies(ctx) if kind == ".xlsx" else {}
-    path, data = _deliver(out, lambda p: write_table(rows, p, kind, tallies))
+    path, data = deliver_file(out, lambda p: write_table(rows, p, kind, tallies))
     counts = {"codings": sum(not r.consensus for r in rows),
               "consensus": sum(r.consensus for r in rows), "tally_sheets": len(tallies)}
     with ctx.db.session() as s:
-        _audit_overrides(s, ctx, "codings", report)
+        audit_overrides(s, ctx, "codings", report)
         audit.record(s, ctx.actor, "export.codings", project_id=ctx.project_id,
                      target_type="export", target_id=Path(out).name if out else kind,
                      details={"format": kind, "counts": counts})
     return ExportResult(path, data, counts, report)
-
-
-# --- REFI-QDA project (.qdpx) ------------------------------------------------------------
-
-def _code_guid(code: Code) -> str:
-    return code.key.strip("{}").lower() if GUID_RE.match(code.key) else guid_for("code", code.id, code.key)
-
-
-def build_qda_project(s: Session, ctx: Context) -> tuple[QdaProject, list[safety.Passage]]:
-    project = s.get(Project, ctx.project_id)
-    codes = _codes(s, ctx.project_id)
-    qda_codes: dict[int, QdaCode] = {c.id: QdaCode(_code_guid(c), c.name, c.description)
-                                     for c in sorted(codes.values(), key=lambda c: c.position)}
-    roots: list[QdaCode] = []
-    for c in sorted(codes.values(), key=lambda c: (c.codebook_id, c.position)):
-        if c.parent_id in qda_codes:
-            qda_codes[c.parent_id].children.append(qda_codes[c.id])
-        else:
-            roots.append(qda_codes[c.id])
-    users: dict[int | None, QdaUser] = {}
-    me = QdaUser(guid_for("user", ctx.actor.username), ctx.actor.username)
-    names = dict(s.execute(select(User.id, User.username)).all())
-    ivs = s.scalars(select(Interview).join(Participant, Interview.participant_id == Participant.id,
-                                           isouter=True)
-                    .where(Interview.project_id == ctx.project_id, _not_withdrawn(),
-                           or_(Interview.status.in_(DEIDENTIFIED_STATUSES),
-                               Interview.segments.any(Segment.deidentified.is_(True))))
-                    .order_by(Interview.id)).all()
-    sources: list[QdaSource] = []
-    passages: list[safety.Passage] = []
-    for iv in ivs:
-        segs = [seg for seg in iv.segments if seg.deidentified or iv.status in DEIDENTIFIED_STATUSES]
-        text, offsets = render_turns([(seg.speaker, seg.start, seg.text or "") for seg in segs])
-        src = QdaSource(guid_for("source", ctx.project_id, iv.id), iv.title, text)
-        at = {seg.id: (offsets[i], seg) for i, seg in enumerate(segs)}
-        for seg in segs:
-            passages.append(safety.Passage(seg.id, seg.text or "", _interview_label(iv)))
-        ccs = s.scalars(select(ConsensusCoding).where(ConsensusCoding.segment_id.in_(list(at)))
-                        .order_by(ConsensusCoding.segment_id, ConsensusCoding.id)).all() if at else []
-        for cc in ccs:
-            off, seg = at[cc.segment_id]
-            if cc.start_char is not None and cc.end_char is not None:
-                start, end = off + cc.start_char, off + cc.end_char
-            else:
-                start, end = off, off + len(seg.text or "")
-            if cc.decided_by not in users and cc.decided_by is not None:
-                users[cc.decided_by] = QdaUser(guid_for("user", names.get(cc.decided_by)),
-                                               names.get(cc.decided_by, "konsensus"))
-            user = users.get(cc.decided_by, me)
-            src.selections.append(QdaSelection(guid_for("selection", cc.id), start, end,
-                                               [qda_codes[cc.code_id].guid], user.guid, cc.memo or ""))
-            if cc.memo:
-                passages.append(safety.Passage(seg.id, cc.memo, _interview_label(iv) + " (memo)"))
-        sources.append(src)
-    all_users = [me] + [u for u in users.values() if u.guid != me.guid]
-    return QdaProject(project.name, all_users, roots, sources, origin="qualkit",
-                      description=project.description or ""), passages
-
-
-def export_qdpx(ctx: Context, out: str | Path | None, overrides: Iterable[int] = ()) -> ExportResult:
-    """The project as REFI-QDA: users, codebook, de-identified text sources, consensus codings."""
-    ctx.require("export")
-    if out is not None and Path(out).suffix.lower() != ".qdpx":
-        raise InputError(f"{out}: a REFI-QDA project file is named *.qdpx.")
-    with ctx.db.session() as s:
-        qda, passages = build_qda_project(s, ctx)
-    report = _check_or_refuse(ctx, "qdpx", passages, overrides)
-    path, data = _deliver(out, lambda p: write_qdpx(qda, p))
-    counts = {"sources": len(qda.sources), "codes": len(qda.all_codes()),
-              "codings": sum(len(src.selections) for src in qda.sources)}
-    with ctx.db.session() as s:
-        _audit_overrides(s, ctx, "qdpx", report)
-        audit.record(s, ctx.actor, "export.qdpx", project_id=ctx.project_id, target_type="export",
-                     target_id=Path(out).name if out else "download", details={"counts": counts})
-    return ExportResult(path, data, counts, report)
-
-
-def import_qdpx(db: Database, actor: Actor, path: str | Path, project_name: str | None = None,
-                *, deidentified: bool = False) -> int:
-    """A project coded elsewhere -> a NEW qualkit project (codebook, interviews, codings).
-
-    Each non-empty line of a source becomes a segment (speaker and time stamp are read
-    where the line has the transcript format); each coded selection becomes a consensus
-    coding on the segments it covers (a char span where it covers part of one). Sources
-    are imported as transcribed, not de-identified, unless the team states they already
-    are (``deidentified=True``, audited): they then go through review like any transcript.
-    """
-    from .permissions import require
-
-    require(actor, "project.import")
-    qda = read_qdpx(path)
-    name = (project_name or qda.name or Path(path).stem).strip()
-    plans = []
-    for src in qda.sources:
-        turns = split_turns(src.text)
-        if not turns:
-            raise InputError(f"{path}: source {src.name!r} has no text.")
-        hits = [(sel, map_selection(turns, sel.start, sel.end)) for sel in src.selections]
-        plans.append((src, turns, hits))
-    with db.session() as s:
-        if s.scalar(select(Project.id).where(Project.name == name)) is not None:
-            raise InputError(f"A project named {name!r} exists already; choose another with --project.")
-        project = Project(name=name, description=qda.description, settings={})
-        from .projects import DEFAULT_SETTINGS
-
-        project.settings = dict(DEFAULT_SETTINGS)
-        s.add(project)
-        s.flush()
-        book = Codebook(project_id=project.id, name=f"{name} (REFI-QDA)", source=Path(path).name)
-        s.add(book)
-        s.flush()
-        by_guid: dict[str, Code] = {}
-        for pos, (code, parent) in enumerate(qda.all_codes()):
-            row = Code(codebook_id=book.id, key=code.guid, name=code.name, framework="theme",
-                       description=code.description, position=pos,
-                       parent_id=by_guid[parent.guid].id if parent else None)
-            s.add(row)
-            s.flush()
-            by_guid[code.guid] = row
-        n_codings = n_unplaced = 0
-        for src, turns, hits in plans:
-            iv = Interview(project_id=project.id, title=src.name, kind="citizen", source="qdpx",
-                           status="deidentified" if deidentified else "transcribed",
-                           speakers={t.speaker: {} for t in turns if t.speaker})
-            iv.segments = [Segment(position=i, start=t.time, speaker=t.speaker, text=t.text,
-                                   deidentified=deidentified) for i, t in enumerate(turns)]
-            s.add(iv)
-            s.flush()
-            for sel, places in hits:
-                if not places:
-                    n_unplaced += 1
-                for idx, a, b in places:
-                    for cg in sel.code_guids:
-                        s.add(ConsensusCoding(segment_id=iv.segments[idx].id,
-                                              code_id=by_guid[cg].id, start_char=a, end_char=b,
-                                              memo=sel.memo, origin="imported",
-                                              decided_by=actor.user_id))
-                        n_codings += 1
-        audit.record(s, actor, "project.import_qdpx", project_id=project.id, target_type="project",
-                     target_id=project.id,
-                     details={"file": Path(path).name, "codes": len(by_guid),
-                              "sources": len(plans), "codings": n_codings,
-                              "unplaced_selections": n_unplaced, "deidentified": deidentified})
-        return project.id

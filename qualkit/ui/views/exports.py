@@ -12,7 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 from qualkit.errors import QualkitError
-from qualkit.services import exports
+from qualkit.services import exchange, exports
 from qualkit.services.exports import QuoteFilter
 from qualkit.services.permissions import allowed
 from qualkit.ui import state
@@ -114,7 +114,7 @@ def _import(ctx) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / Path(upload.name).name
             path.write_bytes(upload.getvalue())
-            pid = exports.import_qdpx(ctx.db, ctx.actor, path, name or None, deidentified=deid)
+            pid = exchange.import_qdpx(ctx.db, ctx.actor, path, name or None, deidentified=deid)
         st.success(f"Importeret som projekt {pid}.")
 
 
@@ -134,7 +134,7 @@ def render() -> None:
                                 "wordprocessingml.document", key="exp_dl_docx")
 
     st.subheader("Projekt til NVivo, ATLAS.ti, MAXQDA, QualCoder (REFI-QDA .qdpx)")
-    _make("qdpx", "Lav .qdpx-fil", lambda: exports.export_qdpx(ctx, None, overrides))
+    _make("qdpx", "Lav .qdpx-fil", lambda: exchange.export_qdpx(ctx, None, overrides))
     if st.session_state.get("exp_file_qdpx"):
         st.download_button("Hent .qdpx-fil", st.session_state["exp_file_qdpx"], "projekt.qdpx",
                            mime="application/zip", key="exp_dl_qdpx")
