@@ -38,6 +38,13 @@ def test_export_page_flow(sqlite_db, monkeypatch, standin_recognisers):  # noqa:
     at.button(key="exp_star").click().run()
     starred = exports.list_quotes(ctx, QuoteFilter(starred_only=True))
     assert target["consensus_id"] in {q["consensus_id"] for q in starred}
+    # Flag it as revealing: it leaves the list; undo brings it back.
+    at.selectbox(key="exp_quote").set_value(target["consensus_id"]).run()
+    at.button(key="exp_reveal").click().run()
+    assert len(at.dataframe[0].value) == 6
+    assert [q["consensus_id"] for q in exports.list_revealing(ctx)] == [target["consensus_id"]]
+    at.button(key="exp_unreveal").click().run()
+    assert len(at.dataframe[0].value) == 7 and not exports.list_revealing(ctx)
     # The safety check lists the planted passage; the export is refused until overridden.
     at.button(key="exp_check").click().run()
     assert at.warning and f"exp_ovr_{seg}" in [c.key for c in at.checkbox]

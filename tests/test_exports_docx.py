@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from qualkit.errors import PermissionDenied
-from qualkit.exports.quotes_docx import COUNT_STYLE, DESCRIPTOR_STYLE, QUOTE_STYLE
+from qualkit.exports.quotes_docx import COUNT_STYLE, DESCRIPTOR_STYLE, INTRO_STYLE, QUOTE_STYLE
 from qualkit.exports.records import Descriptor, age_decade, describe
 from qualkit.services import exchange, exports
 from qualkit.services.exports import QuoteFilter
@@ -62,6 +62,10 @@ def test_quote_set_structure(db, tmp_path, standin_recognisers):  # noqa: F811
     assert "44" not in energy  # never the exact age
     every_text = {t for turns in TURNS.values() for _, _, t in turns}
     assert all(q in every_text for q, _ in quotes)
+    # Each theme: heading, a place for the writer's introduction, a count line.
+    for i, (style, text) in enumerate(paras):
+        if style == "Heading 1" and text in h1:
+            assert paras[i + 1][0] == INTRO_STYLE and paras[i + 2][0] == COUNT_STYLE
     # Count lines: per theme and per sub-code.
     counts = [t for s, t in paras if s == COUNT_STYLE]
     assert counts[0] == "4 citater fra 2 borgere"          # Samarbejde incl. sub-codes

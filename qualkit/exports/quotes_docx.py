@@ -28,6 +28,8 @@ from .records import FRAMEWORK_LABELS, Quote, count_line, describe
 QUOTE_STYLE = "Citat"
 DESCRIPTOR_STYLE = "Citatbeskrivelse"
 COUNT_STYLE = "Antal citater"
+INTRO_STYLE = "Temaindledning"
+INTRO_PLACEHOLDER = "Skriv en kort indledning til temaet her."
 GROUPINGS = ("code", "framework")
 
 
@@ -41,6 +43,8 @@ class QuoteDocSpec:
     group_by: str = "code"
     descriptor_fields: list[str] = field(default_factory=lambda: ["label"])
     on: date = field(default_factory=date.today)
+    # The seed reports open each theme with a short introduction: leave the writer a place.
+    intro_placeholders: bool = True
 
 
 @dataclass
@@ -101,6 +105,9 @@ def _styles(doc) -> None:
     desc.font.color.rgb = RGBColor(0x44, 0x44, 0x44)
     desc.paragraph_format.left_indent = Cm(1.25)
     desc.paragraph_format.space_after = Pt(10)
+    intro = styles.add_style(INTRO_STYLE, WD_STYLE_TYPE.PARAGRAPH)
+    intro.base_style = styles["Normal"]
+    intro.font.color.rgb = RGBColor(0x80, 0x80, 0x80)
     count = styles.add_style(COUNT_STYLE, WD_STYLE_TYPE.PARAGRAPH)
     count.base_style = styles["Normal"]
     count.font.bold = True
@@ -167,6 +174,8 @@ def build_document(quotes: list[Quote], spec: QuoteDocSpec):
         doc.add_paragraph("Ingen citater matcher de valgte filtre.")
     for section in sections:
         doc.add_paragraph(section.title, style=h1)
+        if spec.intro_placeholders:
+            doc.add_paragraph(INTRO_PLACEHOLDER, style=styles[INTRO_STYLE])
         doc.add_paragraph(count_line(section.all_quotes()), style=count_style)
         for q in section.quotes:
             put(q)

@@ -384,6 +384,21 @@ def set_revealing(ctx: Context, consensus_id: int, revealing: bool = True) -> No
                      project_id=ctx.project_id, target_type="consensus_coding", target_id=cc.id)
 
 
+def list_revealing(ctx: Context) -> list[dict[str, Any]]:
+    """Quotes flagged as revealing (left out of every quote set), so a flag can be undone."""
+    ctx.require("quote.star")
+    with ctx.db.session() as s:
+        rows = s.execute(select(ConsensusCoding.id, Code.name, Segment.text, Interview.id)
+                         .join(Segment, ConsensusCoding.segment_id == Segment.id)
+                         .join(Interview, Segment.interview_id == Interview.id)
+                         .join(Code, ConsensusCoding.code_id == Code.id)
+                         .where(Interview.project_id == ctx.project_id,
+                                ConsensusCoding.revealing.is_(True))
+                         .order_by(Interview.id, Segment.position)).all()
+    return [{"consensus_id": cid, "code": name, "text": text, "interview_id": iid}
+            for cid, name, text, iid in rows]
+
+
 def check_quotes(ctx: Context, flt: QuoteFilter | None = None,
                  overrides: Iterable[int] = ()) -> tuple[safety.SafetyReport, list[dict[str, Any]]]:
     """The safety check alone (the app shows its findings, quote by quote, before exporting)."""

@@ -67,6 +67,19 @@ def _quote_list(ctx, quotes: list[dict]) -> None:
         st.rerun()
 
 
+def _revealing(ctx) -> None:
+    flagged = exports.list_revealing(ctx)
+    if not flagged:
+        return
+    with st.expander(f"Citater markeret som afslørende ({len(flagged)})"):
+        labels = {q["consensus_id"]: f"{q['code']}: {q['text'][:70]}" for q in flagged}
+        chosen = st.selectbox("Afslørende citat", list(labels), format_func=labels.get,
+                              key="exp_revealed")
+        if st.button("Fjern markeringen", key="exp_unreveal"):
+            exports.set_revealing(ctx, chosen, False)
+            st.rerun()
+
+
 def _safety(ctx, flt: QuoteFilter) -> list[int]:
     """The findings of the last check, each with an override box; returns the overrides."""
     if st.button("Kontrollér citaterne for personoplysninger", key="exp_check"):
@@ -125,6 +138,7 @@ def render() -> None:
     st.subheader("Citatsamling til rapporten (Word)")
     flt, group_by, fields = _filters(opts)
     _quote_list(ctx, exports.list_quotes(ctx, flt, fields))
+    _revealing(ctx)
     overrides = _safety(ctx, flt)
     _make("docx", "Lav Word-fil", lambda: exports.export_quotes(
         ctx, None, flt, group_by=group_by, descriptor_fields=fields, overrides=overrides))
