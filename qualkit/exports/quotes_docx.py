@@ -163,7 +163,7 @@ def build_document(quotes: list[Quote], spec: QuoteDocSpec):
     described: dict[int, str] = {}
 
     def put(q: Quote) -> None:
-        doc.add_paragraph(f"\u201d{q.text}\u201d", style=quote_style)
+        doc.add_paragraph(f"\u201d{q.text.strip()}\u201d", style=quote_style)
         key = id(q.who)
         if key not in described:
             described[key] = describe(q.who, spec.descriptor_fields)

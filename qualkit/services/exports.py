@@ -261,7 +261,7 @@ def _load_quotes(s: Session, ctx: Context, flt: QuoteFilter) -> tuple[list[Quote
         quotes.append(Quote(
             consensus_id=cc.id, segment_id=seg.id, code_id=code.id, code_name=code.name,
             code_position=code.position, framework=code.framework, theme_id=root.id,
-            theme_name=root.name, theme_position=root.position, text=text.strip(), who=who,
+            theme_name=root.name, theme_position=root.position, text=text, who=who,
             interview_id=iv.id, interview_label=interview_label(iv), start=seg.start,
             starred=cc.starred, memo=cc.memo or ""))
     return quotes, skipped
@@ -351,7 +351,7 @@ def list_quotes(ctx: Context, flt: QuoteFilter | None = None,
         quotes, _ = _load_quotes(s, ctx, flt or QuoteFilter())
     fields = descriptor_fields or ["label"]
     return [{"consensus_id": q.consensus_id, "segment_id": q.segment_id, "theme": q.theme_name,
-             "code": q.code_name, "text": q.text, "descriptor": describe(q.who, fields),
+             "code": q.code_name, "text": q.text.strip(), "descriptor": describe(q.who, fields),
              "source": q.source_ref, "starred": q.starred} for q in quotes]
 
 
