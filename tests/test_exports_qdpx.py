@@ -13,7 +13,7 @@ from qualkit.errors import InputError, PermissionDenied
 from qualkit.exports.qdpx import GUID_RE, NS, read_qdpx
 from qualkit.services import exchange
 from qualkit.services.context import SYSTEM, Actor, Context
-from qualkit.store.models import ConsensusCoding, Interview, Project
+from qualkit.store.models import AuditEvent, ConsensusCoding, Interview, Project
 
 from .export_helpers import CODINGS, TURNS, build_project, standin_recognisers  # noqa: F401
 
@@ -122,6 +122,7 @@ FOREIGN = """<?xml version="1.0" encoding="utf-8"?>
     <Coding guid="66666666-6666-4666-8666-666666666666"><CodeRef targetGUID="11111111-1111-4111-8111-111111111111"/></Coding>
    </PlainTextSelection>
   </TextSource>
+  <AudioSource guid="88888888-8888-4888-8888-888888888888" name="Optagelse" path="internal://a.mp3"/>
   <TextSource guid="b2b94468-80a5-412f-92d6-e900d97b55a6" name="Noter">
    <PlainTextContent>En note uden kodning.</PlainTextContent>
   </TextSource>
@@ -152,6 +153,8 @@ def test_import_from_another_tool(sqlite_db, tmp_path):
         ivs = s.scalars(select(Interview).where(Interview.project_id == pid).order_by(Interview.id)).all()
         assert [iv.title for iv in ivs] == ["Interview 1", "Noter"]
         assert ivs[0].status == "transcribed"    # awaits de-identification review
+        (event,) = s.scalars(select(AuditEvent).where(AuditEvent.action == "project.import_qdpx"))
+        assert event.details["other_sources_skipped"] == 1 and event.details["codings"] == 3
         segs = ivs[0].segments
         assert [(g.speaker, g.text) for g in segs] == [
             ("Interviewer", "Hvad var dit mål?"), ("Deltager", "Jeg ville tilbage på arbejde."),

@@ -80,6 +80,7 @@ class QdaProject:
     sources: list[QdaSource] = field(default_factory=list)
     origin: str = "qualkit"
     description: str = ""
+    other_sources: int = 0          # PDF, picture, audio, video sources (not imported)
 
     def all_codes(self) -> list[tuple[QdaCode, QdaCode | None]]:
         return [pair for c in self.codes for pair in c.walk()]
@@ -298,8 +299,11 @@ def read_qdpx(path: str | Path) -> QdaProject:
              for ns in _children(root, "Notes") for n in _children(ns, "Note")}
     known = {c.guid for c, _ in project.all_codes()}
     for sources in _children(root, "Sources"):
-        for el in _children(sources, "TextSource"):
-            project.sources.append(_read_source(el, texts, notes, known, where))
+        for el in sources:
+            if _local(el.tag) == "TextSource":
+                project.sources.append(_read_source(el, texts, notes, known, where))
+            else:
+                project.other_sources += 1
     return project
 
 

@@ -197,5 +197,6 @@ def import_qdpx(db: Database, actor: Actor, path: str | Path, project_name: str 
                      target_id=project.id,
                      details={"file": Path(path).name, "codes": len(by_guid),
                               "sources": len(plans), "codings": n_codings,
+                              "other_sources_skipped": qda.other_sources,
                               "unplaced_selections": n_unplaced, "deidentified": deidentified})
         return project.id
