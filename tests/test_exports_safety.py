@@ -125,3 +125,27 @@ def test_without_recognisers_nothing_leaves(sqlite_db, tmp_path, monkeypatch):
     with pytest.raises(InputError):
         exports.export_quotes(b.ctx("writer"), tmp_path / "out" / "q.docx")
     assert not list((tmp_path / "out").iterdir())
+
+
+def test_interview_titles_are_checked_too(sqlite_db, tmp_path, standin_recognisers):  # noqa: F811
+    """Titles leave with .qdpx sources and coding tables, so they are scanned as well."""
+    from qualkit.store.models import Interview
+
+    b = build_project(sqlite_db)
+    iid = b.interviews["B07"]
+    with sqlite_db.session() as s:
+        s.get(Interview, iid).title = "Interview med Kirsten om forløbet"
+    ctx = b.ctx("writer")
+    (tmp_path / "out").mkdir()
+    for export, name in ((exchange.export_qdpx, "p.qdpx"), (exports.export_codings, "c.csv")):
+        with pytest.raises(InputError) as err:
+            export(ctx, tmp_path / "out" / name)
+        assert f"title of interview {iid}" in str(err.value)
+    assert not list((tmp_path / "out").iterdir())
+    # The quote set does not carry titles; the app's check lists the title with key -id.
+    exports.export_quotes(ctx, tmp_path / "out" / "q.docx")
+    _, listing = exports.check_quotes(ctx)
+    assert [f["segment_id"] for f in listing] == [-iid]
+    exchange.export_qdpx(ctx, tmp_path / "out" / "p.qdpx", overrides=[-iid])
+    over = _audit(sqlite_db, "export.override")
+    assert [(o.target_type, o.target_id) for o in over] == [("interview_title", str(iid))]

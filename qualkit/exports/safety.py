@@ -26,7 +26,8 @@ _PSEUDONYM = re.compile(r"\[[^\[\]\n]{1,60}\](?:s|'s)?")
 
 @dataclass(frozen=True)
 class Passage:
-    """A text about to be exported; ``key`` is what an override names (a segment id)."""
+    """A text about to be exported; ``key`` is what an override names: a segment id, or
+    minus an interview id for that interview's title (which .qdpx and tables carry)."""
 
     key: int
     text: str
@@ -69,7 +70,9 @@ class SafetyReport:
         for k in keys[:20]:
             fs = [f for f in self.findings if f.key == k]
             labels = ", ".join(f"{f.label} '{f.masked}'" for f in fs)
-            shown.append(f"segment {k} ({fs[0].where}): {labels}")
+            what = f"segment {k} ({fs[0].where})" if k >= 0 else f"the title of interview {-k} " \
+                f"(rename it, or override {k})"
+            shown.append(f"{what}: {labels}")
         more = f"; and {len(keys) - 20} more" if len(keys) > 20 else ""
         return (f"Export refused: {len(keys)} passage(s) hold unreviewed identifiers; review "
                 f"them or override each with --override SEGMENT_ID: " + "; ".join(shown) + more)

@@ -51,6 +51,7 @@ from .exports import (
     interview_label,
     not_withdrawn,
     project_codes,
+    title_passage,
 )
 
 
@@ -85,6 +86,7 @@ def build_qda_project(s: Session, ctx: Context) -> tuple[QdaProject, list[safety
         text, offsets = render_turns([(seg.speaker, seg.start, seg.text or "") for seg in segs])
         src = QdaSource(guid_for("source", ctx.project_id, iv.id), iv.title, text)
         at = {seg.id: (offsets[i], seg) for i, seg in enumerate(segs)}
+        passages.append(title_passage(iv))
         for seg in segs:
             passages.append(safety.Passage(seg.id, seg.text or "", interview_label(iv)))
         ccs = s.scalars(select(ConsensusCoding).where(ConsensusCoding.segment_id.in_(list(at)))

@@ -302,7 +302,13 @@ def audit_overrides(s: Session, ctx: Context, kind: str, report: safety.SafetyRe
     for key in sorted({f.key for f in report.overridden}):
         labels = sorted({f.label for f in report.overridden if f.key == key})
         audit.record(s, ctx.actor, "export.override", project_id=ctx.project_id,
-                     target_type="segment", target_id=key, details={"export": kind, "labels": labels})
+                     target_type="segment" if key >= 0 else "interview_title",
+                     target_id=abs(key), details={"export": kind, "labels": labels})
+
+
+def title_passage(iv: Interview) -> safety.Passage:
+    """An interview's title leaves with .qdpx sources and coding tables: check it too."""
+    return safety.Passage(-iv.id, iv.title or "", f"title of interview {iv.id}")
 
 
 def deliver_file(out: str | Path | None, write) -> tuple[Path | None, bytes | None]:
@@ -401,13 +407,22 @@ def list_revealing(ctx: Context) -> list[dict[str, Any]]:
 
 def check_quotes(ctx: Context, flt: QuoteFilter | None = None,
                  overrides: Iterable[int] = ()) -> tuple[safety.SafetyReport, list[dict[str, Any]]]:
-    """The safety check alone (the app shows its findings, quote by quote, before exporting)."""
+    """The safety check alone, shown in the app before exporting: the quotes and the titles of
+    the interviews that .qdpx and tables carry (findings on a title have key -interview id)."""
     ctx.require("export")
     with ctx.db.session() as s:
         quotes, _ = _load_quotes(s, ctx, flt or QuoteFilter())
         passages = _passages_for_quotes(s, ctx, quotes)
+        titled = s.scalars(select(Interview).outerjoin(
+            Participant, Interview.participant_id == Participant.id).where(
+            Interview.project_id == ctx.project_id, not_withdrawn(),
+            or_(Interview.status.in_(DEIDENTIFIED_STATUSES),
+                Interview.segments.any(Segment.deidentified.is_(True))))).all()
+        passages += [title_passage(iv) for iv in titled]
+        titles = {-iv.id: iv.title for iv in titled}
     report = safety.check(passages, overrides, _cleared(ctx))
     texts = {q.segment_id: (q.text, q.source_ref) for q in quotes}
+    texts.update({k: (t, "") for k, t in titles.items()})
     listing = [{"segment_id": f.key, "where": f.where, "label": f.label, "surface": f.surface,
                 "text": texts.get(f.key, ("", ""))[0], "overridden": f in report.overridden}
                for f in report.findings + report.overridden]
@@ -482,6 +497,8 @@ def _coding_rows(s: Session, ctx: Context) -> tuple[list[CodingRow], list[safety
             text = "[udeladt: kan afsløre personen]"
         elif seg.id not in passages:
             passages[seg.id] = safety.Passage(seg.id, seg.text or "", interview_label(iv))
+        if -iv.id not in passages:
+            passages[-iv.id] = title_passage(iv)
         rows.append(CodingRow(document=iv.title, segment=seg.position, speaker=seg.speaker or "",
                               start=seg.start, code_key=code.key, code=code.name, coder=coder,
                               consensus=consensus, text=text,

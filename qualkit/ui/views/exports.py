@@ -100,10 +100,11 @@ def _safety(ctx, flt: QuoteFilter) -> list[int]:
             seen.add(f["segment_id"])
             labels = ", ".join(sorted({g["label"] + ": " + g["surface"] for g in findings
                                        if g["segment_id"] == f["segment_id"]}))
-            st.markdown(f"**Segment {f['segment_id']}** ({f['where']}) - {labels}  \n> {f['text']}")
-            if st.checkbox(f"Tilsidesæt for segment {f['segment_id']}",
-                           key=f"exp_ovr_{f['segment_id']}"):
-                overrides.append(f["segment_id"])
+            key = f["segment_id"]
+            what = f"Segment {key}" if key >= 0 else f"Titlen på interview {-key}"
+            st.markdown(f"**{what}** ({f['where']}) - {labels}  \n> {f['text']}")
+            if st.checkbox(f"Tilsidesæt for {what.lower()}", key=f"exp_ovr_{key}"):
+                overrides.append(key)
     return overrides
 
 
