@@ -34,7 +34,8 @@ def _report(result: exports.ExportResult, what: str) -> None:
     print(f"Wrote {what} to {result.path} ({counts}).")
     if result.report.overridden:
         keys = sorted({f.key for f in result.report.overridden})
-        print(f"Overridden by you (audited): {', '.join(f"segment {k}" if k >= 0 else f"title of interview {-k}" for k in keys)}.")
+        what = [f"segment {k}" if k >= 0 else f"title of interview {-k}" for k in keys]
+        print(f"Overridden by you (audited): {', '.join(what)}.")
 
 
 @export_app.command("quotes")
