@@ -33,10 +33,9 @@ def danish_frame(df: pd.DataFrame, decimals: int = 3) -> pd.DataFrame:
             out[c] = s.astype("Int64").astype(str).replace("<NA>", "")
         elif pd.api.types.is_float_dtype(s):
             v = s.to_numpy(dtype=float)
-            whole = np.isfinite(v) & (np.mod(v, 1) == 0)
-            txt = np.where(whole, np.char.mod("%d", np.nan_to_num(v).astype(np.int64)),
-                           np.char.replace(np.char.mod(f"%.{decimals}f", np.nan_to_num(v)), ".", ","))
-            out[c] = np.where(np.isfinite(v), txt, "")
+            txt = pd.Series(np.char.mod(f"%.{decimals}f", np.nan_to_num(v)), index=s.index)
+            txt = txt.str.rstrip("0").str.rstrip(".").str.replace(".", ",", regex=False)
+            out[c] = np.where(np.isfinite(v), txt.replace("-0", "0"), "")
         else:
             out[c] = s.astype(object).where(s.notna(), "").astype(str)
     return out
