@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .flow import CHECK_COLUMNS
+from .frames import lookup
 from .protocol import Protocol
 
 CONTROL_ARMS = {"kontrol", "control", "kontrolgruppe", "control group", "sædvanlig indsats"}
@@ -50,13 +51,13 @@ def event_checks(ev: pd.DataFrame, p: pd.DataFrame, protocol: Protocol) -> Event
                          "borgeren findes ikke i deltagerregistret; hændelsen er ikke talt med"))
     if (~known_comp).any():
         out.append(_rows(ev, ~known_comp, "event.unknown_component", "fejl",
-                         lambda sub: ("komponenten '" + sub["component"]
+                         lambda sub: ("komponenten '" + sub["component"].astype(str)
                                       + f"' findes ikke i protokollen {protocol.name}; "
                                         "hændelsen er ikke talt med").to_numpy()))
-    key = ev[DUPLICATE_KEY].astype(str)
-    dup = key.duplicated(keep="first").to_numpy()
+    dup = ev[DUPLICATE_KEY].duplicated(keep="first").to_numpy()
     if dup.any():
-        first_row = ev.groupby(list(key.columns), sort=False, dropna=False)["row"].transform("first")
+        first_row = ev.groupby(DUPLICATE_KEY, sort=False, dropna=False, observed=True)["row"] \
+            .transform("first")
         out.append(_rows(ev, pd.Series(dup, index=ev.index), "event.duplicate", "advarsel",
                          lambda sub: ("samme hændelse som række " + first_row[sub.index].astype(str)
                                       + "; talt med én gang").to_numpy()))
@@ -64,10 +65,10 @@ def event_checks(ev: pd.DataFrame, p: pd.DataFrame, protocol: Protocol) -> Event
 
     pi = p.set_index("citizen_id")
     ok = ev.loc[known_citizen]
-    start = ok["citizen_id"].map(pi["start_date"])
-    end = ok["citizen_id"].map(pi["end_date"])
-    withdrawn = ok["citizen_id"].map(pi["withdrawn_date"])
-    arm = ok["citizen_id"].map(pi["arm"])
+    start = lookup(ok["citizen_id"], pi["start_date"])
+    end = lookup(ok["citizen_id"], pi["end_date"])
+    withdrawn = lookup(ok["citizen_id"], pi["withdrawn_date"])
+    arm = lookup(ok["citizen_id"], pi["arm"].astype(object))
     delivered = ok["status"].eq("delivered")
     before = start.notna() & (ok["date"] < start)
     if before.any():
@@ -100,9 +101,9 @@ def _prerequisite_checks(dv: pd.DataFrame, protocol: Protocol) -> list[pd.DataFr
     for comp in protocol.components:
         if not comp.within_days_of:
             continue
-        first = dv.loc[dv["component"].eq(comp.within_days_of)].groupby("citizen_id")["date"].min()
+        first = dv.loc[dv["component"].eq(comp.within_days_of)].groupby("citizen_id", observed=True)["date"].min()
         sub = dv.loc[dv["component"].eq(comp.id)]
-        anchor = sub["citizen_id"].map(first)
+        anchor = lookup(sub["citizen_id"], first.set_axis(first.index.astype(str)))
         bad = anchor.isna() | (sub["date"] < anchor)
         if bad.any():
             out.append(_rows(sub, bad, "event.before_prerequisite", "fejl", lambda s, c=comp, a=anchor: np.where(

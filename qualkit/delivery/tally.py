@@ -30,6 +30,7 @@ from qualkit.tabular import format_n_pct, format_number_dk
 
 from .checks import event_checks
 from .flow import ALL, CHECK_COLUMNS, flow_checks, flow_table
+from .frames import lookup
 from .protocol import Protocol
 from .reach import reach_table
 from .register import DATE_COLUMNS
@@ -82,10 +83,10 @@ def per_citizen(p: pd.DataFrame, dv: pd.DataFrame, other: pd.DataFrame, protocol
     out = pd.DataFrame({"citizen_id": ids.to_numpy(), "arm": p["arm"].to_numpy(),
                         "site": p["site"].to_numpy()}, index=ids.to_numpy())
     comps = [c.id for c in protocol.components]
-    counts = (dv.groupby(["citizen_id", "component"]).size().unstack(fill_value=0)
+    counts = (dv.groupby(["citizen_id", "component"], observed=True).size().unstack(fill_value=0)
               .reindex(index=out.index, columns=comps, fill_value=0).fillna(0).astype(int))
     out["events_delivered"] = counts.sum(axis=1)
-    out["minutes_delivered"] = dv.groupby("citizen_id")["minutes"].sum().reindex(out.index).fillna(0.0)
+    out["minutes_delivered"] = dv.groupby("citizen_id", observed=True)["minutes"].sum().reindex(out.index).fillna(0.0)
     if protocol.reached_when == "any_delivered":
         out["reached"] = out["events_delivered"] > 0
     else:
@@ -93,7 +94,7 @@ def per_citizen(p: pd.DataFrame, dv: pd.DataFrame, other: pd.DataFrame, protocol
     for c in comps:
         out[f"n_{c}"] = counts[c]
     ref = p.set_index("citizen_id")[protocol.reference_date]
-    first = dv.groupby(["citizen_id", "component"])["date"].min().unstack().reindex(index=out.index)
+    first = dv.groupby(["citizen_id", "component"], observed=True)["date"].min().unstack().reindex(index=out.index)
     met_cols = []
     for comp in protocol.components:
         sub = dv.loc[dv["component"].eq(comp.id)]
@@ -106,7 +107,7 @@ def per_citizen(p: pd.DataFrame, dv: pd.DataFrame, other: pd.DataFrame, protocol
             else:
                 anchor = ref.reindex(out.index)
             deadline = anchor + pd.to_timedelta(comp.within_days, unit="D")
-            on_time_n = (sub["date"] <= sub["citizen_id"].map(deadline)).groupby(sub["citizen_id"]).sum()
+            on_time_n = (sub["date"] <= lookup(sub["citizen_id"], deadline)).groupby(sub["citizen_id"], observed=True).sum()
             on_time_n = on_time_n.reindex(out.index).fillna(0)
             fc = first[comp.id] if comp.id in first else pd.Series(pd.NaT, index=out.index)
             out[f"days_to_{comp.id}"] = (fc - anchor).dt.days.astype("Int64")
@@ -114,8 +115,8 @@ def per_citizen(p: pd.DataFrame, dv: pd.DataFrame, other: pd.DataFrame, protocol
             met &= anchor.notna() & (on_time_n >= max(comp.min_count, 1))
         if comp.every_days is not None:
             s = sub.sort_values(["citizen_id", "date"])
-            gaps = s.groupby("citizen_id")["date"].diff().dt.days
-            max_gap = gaps.groupby(s["citizen_id"]).max().reindex(out.index)
+            gaps = s.groupby("citizen_id", observed=True)["date"].diff().dt.days
+            max_gap = gaps.groupby(s["citizen_id"], observed=True).max().reindex(out.index)
             out[f"max_gap_{comp.id}"] = max_gap.astype("Int64")
             met &= max_gap.isna() | (max_gap <= comp.every_days)
             met &= n >= max(comp.min_count, 1)
@@ -134,12 +135,12 @@ def per_citizen(p: pd.DataFrame, dv: pd.DataFrame, other: pd.DataFrame, protocol
     planned = sum((c.planned_minutes or 0) * max(c.min_count, 1) for c in protocol.components)
     out["minutes_planned"] = float(planned) if planned else np.nan
     out["minutes_share"] = out["minutes_delivered"] / planned if planned else np.nan
-    status_n = other.groupby(["citizen_id", "status"]).size().unstack(fill_value=0).reindex(out.index)
+    status_n = other.groupby(["citizen_id", "status"], observed=True).size().unstack(fill_value=0).reindex(out.index)
     for st in ("no_show", "cancelled"):
         out[f"events_{st}"] = (status_n[st] if st in status_n else pd.Series(0, index=out.index)) \
             .fillna(0).astype(int)
-    out["first_event"] = dv.groupby("citizen_id")["date"].min().reindex(out.index)
-    out["last_event"] = dv.groupby("citizen_id")["date"].max().reindex(out.index)
+    out["first_event"] = dv.groupby("citizen_id", observed=True)["date"].min().reindex(out.index)
+    out["last_event"] = dv.groupby("citizen_id", observed=True)["date"].max().reindex(out.index)
     if protocol.max_days is not None:
         stop = p.set_index("citizen_id")["end_date"].reindex(out.index).fillna(out["last_event"])
         out["course_days"] = (stop - ref.reindex(out.index)).dt.days.astype("Int64")
