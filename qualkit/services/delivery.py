@@ -119,6 +119,15 @@ def import_events_report(ctx: Context, path: str | Path, source: str | None = No
     return insert_events(ctx, read_events(path, known), source or str(path))
 
 
+def import_events_upload(ctx: Context, filename: str, data: bytes) -> dict[str, int]:
+    """An uploaded delivery log (CSV/xlsx); identical events already stored are skipped."""
+    ctx.require("delivery.import")
+    from .uploads import saved_upload
+
+    with saved_upload(filename, data) as path:
+        return import_events_report(ctx, path, path.name)
+
+
 def import_events(ctx: Context, path: str | Path) -> int:
     """Import a log file; returns the number of new events."""
     return import_events_report(ctx, path)["created"]

@@ -8,12 +8,15 @@ tally capability, so they never reach codings through here.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy import select
 
+from qualkit.delivery.figures import dose_data, flow_dot, heatmap_data
 from qualkit.delivery.frames import events_from_rows, participants_frame
 from qualkit.delivery.output import danish_frame
+from qualkit.delivery.protocol import Protocol
 from qualkit.delivery.register import ParticipantRecord
 from qualkit.delivery.tally import TallyResult, tally
 from qualkit.store.models import (
@@ -146,3 +149,29 @@ def record_export(ctx: Context, what: str, rows: int) -> None:
     with ctx.db.session() as s:
         audit.record(s, ctx.actor, "tally.export", project_id=ctx.project_id, target_type="table",
                      target_id=what, details={"rows": int(rows)})
+
+
+@dataclass
+class TallyReport:
+    """Everything the tallies page shows, computed once per view."""
+
+    protocol: Protocol
+    result: TallyResult
+    flow_dot: str
+    heatmap: pd.DataFrame
+    dose: pd.DataFrame
+    adoption: pd.DataFrame
+    over_time: pd.DataFrame
+    joint: pd.DataFrame
+
+
+def report(ctx: Context, protocol_name: str | None = None) -> TallyReport:
+    ctx.require("tally.read")
+    protocol = get_protocol(ctx, protocol_name)
+    result = compute(ctx, protocol_name)
+    return TallyReport(protocol=protocol, result=result,
+                       flow_dot=flow_dot(result.flow, result.checks),
+                       heatmap=heatmap_data(result.per_citizen, protocol),
+                       dose=dose_data(result.per_citizen, protocol),
+                       adoption=adoption(ctx), over_time=over_time(ctx),
+                       joint=joint_display(ctx, result))
