@@ -81,7 +81,8 @@ def flow_checks(p: pd.DataFrame) -> pd.DataFrame:
     out: list[pd.DataFrame] = []
     n_screened, n_excl, n_rand = int(m["screened"].sum()), int(m["excluded"].sum()), int(m["randomised"].sum())
     gap = m["screened"] & ~m["excluded"] & ~m["randomised"]
-    if gap.any():
+    # A register without any randomisation or exclusion is a plain list of citizens, not a flow.
+    if gap.any() and (m["randomised"].any() or m["excluded"].any()):
         out.append(pd.DataFrame([{
             "check": "flow.unaccounted", "severity": "fejl", "citizen_id": "", "row": pd.NA,
             "count": int(gap.sum()),
