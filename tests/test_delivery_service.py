@@ -15,7 +15,15 @@ from qualkit.delivery.tally import tally as tally_files
 from qualkit.errors import InputError, NotFound, PermissionDenied
 from qualkit.services import audit, delivery, participants, projects
 from qualkit.services import tally as tally_service
-from qualkit.store.models import Code, Codebook, Coding, ConsensusCoding, Interview, Participant, Segment
+from qualkit.store.models import (
+    Code,
+    Codebook,
+    Coding,
+    ConsensusCoding,
+    Interview,
+    Participant,
+    Segment,
+)
 
 from .conftest import ctx_as
 
