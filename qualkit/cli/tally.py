@@ -6,11 +6,6 @@ from pathlib import Path
 
 import typer
 
-from qualkit.delivery.frames import read_events_frame, read_participants_frame
-from qualkit.delivery.output import write_report
-from qualkit.delivery.protocol import load_protocol
-from qualkit.delivery.tally import tally, validate_for_tally
-
 
 def tally_cmd(participants: Path = typer.Option(..., "--participants", help="Participant register (CSV/xlsx)."),
               events: Path = typer.Option(..., "--events", help="Delivery log (CSV/xlsx)."),
@@ -21,6 +16,12 @@ def tally_cmd(participants: Path = typer.Option(..., "--participants", help="Par
     Every input is validated in full before anything is written; the folder is
     written in one go. Components not in the protocol are reported in checks.csv.
     """
+    # Imported here so other commands do not pay for pandas and scipy at start-up.
+    from qualkit.delivery.frames import read_events_frame, read_participants_frame
+    from qualkit.delivery.output import write_report
+    from qualkit.delivery.protocol import load_protocol
+    from qualkit.delivery.tally import tally, validate_for_tally
+
     proto = load_protocol(protocol)
     validate_for_tally(proto)
     register, attributes = read_participants_frame(participants)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from qualkit.tabular import format_n_pct, format_number_dk
 
@@ -37,6 +36,8 @@ def _numeric(s: pd.Series) -> pd.Series | None:
 
 
 def reach_table(p: pd.DataFrame, pc: pd.DataFrame, attributes: list[str]) -> pd.DataFrame:
+    from scipy import stats  # imported here: it costs a second at start-up for every command
+
     arm = p["arm"].astype(str).str.strip().str.lower()
     pop = ~p["eligible"].eq(False).fillna(False).astype(bool) & ~arm.isin(CONTROL_ARMS)
     reached = pd.Series(pc["reached"].to_numpy(), index=p.index).astype(bool)
