@@ -10,6 +10,7 @@ median wall time and the peak resident memory of those processes.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import statistics
 import subprocess
@@ -65,13 +66,16 @@ def make_data(folder: Path, n_citizens: int, n_events: int, seed: int = 6) -> tu
 def run_once(pp: Path, ep: Path, out: Path) -> tuple[float, float]:
     code = ("import sys, resource; from qualkit.cli import main; rc = main(sys.argv[1:]); "
             "print('RSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); sys.exit(rc)")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     res = subprocess.run([sys.executable, "-c", code, "tally", "--participants", str(pp), "--events",
                           str(ep), "--protocol", str(PROTOCOL), "--out", str(out)],
                          capture_output=True, text=True, check=True)
     wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     rss_kb = int(next(line.split()[1] for line in res.stdout.splitlines() if line.startswith("RSS_KB")))
-    return wall, rss_kb / 1024
+    return wall, cpu, rss_kb / 1024
 
 
 def main() -> None:
@@ -85,12 +89,13 @@ def main() -> None:
         pp, ep = make_data(folder, args.citizens, args.events)
         print(f"data: {args.citizens} citizens, {args.events} events "
               f"({ep.stat().st_size / 1e6:.1f} MB log)")
-        walls, rss = [], []
+        walls, cpus, rss = [], [], []
         for i in range(args.repeat):
-            w, r = run_once(pp, ep, folder / f"out{i}")
+            w, c, r = run_once(pp, ep, folder / f"out{i}")
             walls.append(w)
+            cpus.append(c)
             rss.append(r)
-            print(f"  run {i + 1}: {w:.2f} s, peak RSS {r:.0f} MB")
+            print(f"  run {i + 1}: wall {w:.2f} s, CPU {c:.2f} s, peak RSS {r:.0f} MB")
         # In-process time without interpreter start-up and imports, for reference.
         from qualkit.cli import main as qmain
 
@@ -98,9 +103,10 @@ def main() -> None:
         qmain(["tally", "--participants", str(pp), "--events", str(ep), "--protocol", str(PROTOCOL),
                "--out", str(folder / "out_inproc")])
         inproc = time.perf_counter() - t0
-        print(f"tally_scale: wall median {statistics.median(walls):.2f} s (whole command, fresh "
-              f"process), peak RSS max {max(rss):.0f} MB; in-process {inproc:.2f} s; "
-              f"self RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+        print(f"tally_scale: wall median {statistics.median(walls):.2f} s, CPU median "
+              f"{statistics.median(cpus):.2f} s (whole command in a fresh process: start-up, read, "
+              f"validate, tally, write), peak RSS max {max(rss):.0f} MB; in-process wall "
+              f"{inproc:.2f} s; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

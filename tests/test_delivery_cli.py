@@ -151,3 +151,18 @@ def test_failed_run_keeps_the_previous_report(tmp_path, capsys):
     # A good run replaces the report and keeps the user's own file.
     assert tally(DEMO_P, DEMO_E, TKI2, out) == 0
     assert (out / "notes.txt").read_text() == "mine" and FILES <= {f.name for f in out.iterdir()}
+
+
+def test_vectorised_register_reader_matches_the_row_reader(tmp_path):
+    """The tally's fast reader and register.parse_participants agree, value for value."""
+    from qualkit.delivery.frames import read_participants_frame, read_participants_records
+
+    from .delivery_builders import ishoej
+
+    for path in (DEMO_P, ishoej(tmp_path)[0]):
+        fast, fast_attrs = read_participants_frame(path)
+        slow, slow_attrs = read_participants_records(path)
+        assert fast_attrs == slow_attrs and list(fast.columns) == list(slow.columns)
+        for c in fast.columns:
+            same = (fast[c].astype(str) == slow[c].astype(str)) | (fast[c].isna() & slow[c].isna())
+            assert same.all(), c

@@ -20,6 +20,8 @@ import pandas as pd
 from qualkit.errors import InputError
 from qualkit.store.models import EVENT_STATUSES
 from qualkit.tabular import (
+    NO,
+    YES,
     Problem,
     TableErrors,
     _check_header,
@@ -29,7 +31,13 @@ from qualkit.tabular import (
 )
 
 from .events import STATUS_ALIASES
-from .register import DATE_COLUMNS, ParticipantRecord, parse_participants
+from .register import (
+    DATE_COLUMNS,
+    KNOWN_COLUMNS,
+    ParticipantRecord,
+    _attribute_value,
+    parse_participants,
+)
 
 EVENT_COLUMNS = ["citizen_id", "date", "component", "staff_role", "staff_id", "minutes", "mode",
                  "status", "note"]
@@ -233,6 +241,67 @@ def participants_frame(records: list[ParticipantRecord]) -> tuple[pd.DataFrame, 
 
 
 def read_participants_frame(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
+    """The register, validated in full by the rules of register.parse_participants, vectorised."""
+    raw = read_raw(path)
+    name = str(path)
+    if "citizen_id" not in raw.columns:
+        cols = ", ".join(c for c in raw.columns if c != "_row")
+        raise InputError(f"{name}: missing required column(s) citizen_id (found: {cols}).")
+    rows = raw["_row"]
+    problems: list[tuple[int, str, str]] = []
+
+    def flag(mask: pd.Series, column: str, messages) -> None:
+        if mask.any():
+            msgs = messages(mask) if callable(messages) else [messages] * int(mask.sum())
+            problems.extend(zip(rows[mask].tolist(), [column] * int(mask.sum()), msgs, strict=True))
+
+    text = {c: raw[c].astype(object).astype(str) if isinstance(raw[c].dtype, pd.CategoricalDtype)
+            else raw[c].astype(str) for c in raw.columns if c != "_row"}
+    cid = text["citizen_id"]
+    empty = cid.eq("")
+    flag(empty, "citizen_id", "empty; every row needs a project ID")
+    first = rows.groupby(cid).transform("first")
+    dup = cid.duplicated(keep="first") & ~empty
+    flag(dup, "citizen_id", lambda m: [f"'{c}' appears again (first at row {r})"
+                                      for c, r in zip(cid[m], first[m], strict=True)])
+    data: dict[str, pd.Series] = {"citizen_id": cid}
+    for c in ("arm", "site", "exclusion_reason", "end_reason"):
+        data[c] = text[c].where(text[c].ne(""), None) if c in text else pd.Series(None, index=raw.index)
+    if "eligible" in text:
+        def _bool(u: pd.Series) -> tuple[pd.Series, pd.Series]:
+            low = u.str.strip().str.lower()
+            val = pd.Series([True if v in YES else False if v in NO else None for v in low], index=u.index,
+                            dtype=object)
+            return val, low.ne("") & val.isna()
+        elig, bad = _by_unique(text["eligible"], _bool)
+        flag(bad, "eligible", lambda m: [f"'{v}' is not yes/no (use ja/nej, yes/no or 1/0)"
+                                         for v in text["eligible"][m]])
+        data["eligible"] = elig.astype(object)
+    else:
+        data["eligible"] = pd.Series(None, index=raw.index, dtype=object)
+    for c in DATE_COLUMNS:
+        if c in text:
+            parsed, bad = parse_dates(text[c])
+            flag(bad, c, lambda m, c=c: [f"'{v}' is not a date (use 2019-04-01 or 01-04-2019)"
+                                         for v in text[c][m]])
+            data[c] = parsed.astype("datetime64[ns]")
+        else:
+            data[c] = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+    if problems:
+        problems.sort()
+        raise TableErrors([Problem(name, r, c, m) for r, c, m in problems])
+    attributes = [c for c in text if c not in KNOWN_COLUMNS and text[c].ne("").any()]
+    for a in attributes:
+        val, _ = _by_unique(text[a], lambda u: (pd.Series([None if v == "" else _attribute_value(v)
+                                                           for v in u], index=u.index, dtype=object),
+                                                pd.Series(False, index=u.index)))
+        data[a] = val.astype(object)
+    df = pd.DataFrame({c: data[c] for c in [*PARTICIPANT_COLUMNS, *attributes]})
+    return df.reset_index(drop=True), attributes
+
+
+def read_participants_records(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
+    """The register through register.parse_participants (row by row): the reference path."""
     return participants_frame(parse_participants(read_table(path)))
 
 

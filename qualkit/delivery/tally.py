@@ -184,12 +184,16 @@ def summary_table(pc: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:
         for c in comps:
             got = g.loc[g[f"n_{c}"] > 0]
             bins = dose_bin(got[f"n_{c}"], protocol.dose_bins)
+            overall = bins.value_counts()
             for b in protocol.dose_bins:
-                add(arm, site, f"dose:{c}", int((bins == b).sum()), len(got), category=b)
-            for combo, gc in got.groupby("components", sort=True):
-                cb = dose_bin(gc[f"n_{c}"], protocol.dose_bins)
-                for b in protocol.dose_bins:
-                    add(arm, site, f"dose:{c}", int((cb == b).sum()), len(gc), subgroup=str(combo), category=b)
+                add(arm, site, f"dose:{c}", int(overall.get(b, 0)), len(got), category=b)
+            if len(got):
+                # Dose within each combination of components (the back-pain table's "27/23/5").
+                table = pd.crosstab(got["components"], bins)
+                for combo, row in table.iterrows():
+                    for b in protocol.dose_bins:
+                        add(arm, site, f"dose:{c}", int(row.get(b, 0)), int(row.sum()),
+                            subgroup=str(combo), category=b)
         core_total = int(pc["core_total"].max()) if len(pc) else 0
         if core_total:
             for k in range(core_total + 1):
