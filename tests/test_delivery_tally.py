@@ -83,6 +83,8 @@ def test_backpain_fidelity_and_reach(backpain_out):
     one = pc[pc.components == "samtale"].iloc[0]
     assert (one.core_met, one.fidelity_score) == ("1", "0,333")
     s = backpain_out["summary"]
+    by_site = [int(measure(s, "reached", site=site).n) for site in ("Jobcenter Vest", "Jobcenter Øst")]
+    assert sum(by_site) == 69 and measure(s, "reached", arm="indsats", site="Jobcenter Vest").n == str(by_site[0])
     assert measure(s, "fidelity", category="3 af 3").n == "1"
     assert measure(s, "high_fidelity", category=">= 67 %").value == "1 (0,8 %)"
     reach = backpain_out["reach"]

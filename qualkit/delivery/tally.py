@@ -151,6 +151,8 @@ def per_citizen(p: pd.DataFrame, dv: pd.DataFrame, other: pd.DataFrame, protocol
 
 def _groups(pc: pd.DataFrame):
     yield ALL, ALL, pc
+    for site, gs in pc.groupby(pc["site"].fillna("(intet sted)"), sort=True):
+        yield ALL, str(site), gs
     for arm, g in pc.groupby(pc["arm"].fillna("(ingen arm)"), sort=True):
         yield str(arm), ALL, g
         for site, gs in g.groupby(g["site"].fillna("(intet sted)"), sort=True):
