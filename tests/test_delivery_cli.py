@@ -87,7 +87,7 @@ def test_unknown_component_is_reported_not_refused(tmp_path):
 
 @pytest.mark.parametrize("case", ["protocol_unknown_key", "protocol_component_without_id",
                                   "negative_minutes", "bad_date", "event_without_component",
-                                  "duplicate_citizen", "missing_column"])
+                                  "duplicate_citizen", "missing_column", "too_many_values"])
 def test_bad_input_is_refused_and_nothing_written(tmp_path, case, capsys):
     p, e, proto = DEMO_P, DEMO_E, TKI2
     text = TKI2.read_text(encoding="utf-8")
@@ -126,6 +126,11 @@ def test_bad_input_is_refused_and_nothing_written(tmp_path, case, capsys):
         lines = DEMO_P.read_text(encoding="utf-8-sig").splitlines()
         p.write_text("\n".join([*lines, lines[1]]), encoding="utf-8")
         expect = [f"row {len(lines) + 1}, column 'citizen_id'", "appears again"]
+    elif case == "too_many_values":
+        e = tmp_path / "e.csv"
+        log[11] += ";ekstra"
+        e.write_text("\n".join(log), encoding="utf-8")
+        expect = ["e.csv, row 12", "more values than the header has columns"]
     else:
         e = tmp_path / "e.csv"
         e.write_text("\n".join(line.split(";", 1)[1] for line in log), encoding="utf-8")

@@ -43,6 +43,7 @@ EVENT_COLUMNS = ["citizen_id", "date", "component", "staff_role", "staff_id", "m
                  "status", "note"]
 PARTICIPANT_COLUMNS = ["citizen_id", "arm", "site", "eligible", "exclusion_reason", "end_reason",
                        *DATE_COLUMNS]
+_SPARE = 8  # columns read beyond the header, to catch rows with too many values
 _FAST_DATE_FORMATS = ("%d-%m-%Y", "%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y")
 _SLOW_DATE = (r"^\s*(?:(?P<y1>\d{4})-(?P<m1>\d{1,2})-(?P<d1>\d{1,2})"
               r"|(?P<d2>\d{1,2})[-./](?P<m2>\d{1,2})[-./](?P<y2>\d{4}))(?:[ T].*)?\s*$")
@@ -81,16 +82,24 @@ def read_raw(path: str | Path) -> pd.DataFrame:
     try:
         df = pd.read_csv(io.StringIO(body), sep=sep, header=None, dtype="category", na_filter=False,
                          skip_blank_lines=False, engine="c", index_col=False,
-                         names=list(range(len(columns))), on_bad_lines="error")
+                         names=list(range(len(columns) + _SPARE)), on_bad_lines="error")
     except pd.errors.ParserError as exc:
-        # "Expected 9 fields in line 12, saw 10": point at the row as the user counts it.
+        # "Expected 17 fields in line 12, saw 30": line numbers count from the row after the header.
         msg = str(exc).split("\n")[-1].strip() or str(exc)
-        raise InputError(f"{name}: more values in a row than the header has columns ({msg}; "
-                         f"line numbers count from the row after the header).") from None
-    df.columns = columns
+        raise InputError(f"{name}: a row has far more values than the header has columns ({msg}; "
+                         f"lines counted from the row after the header).") from None
+    df["_row"] = np.arange(len(df)) + header_idx + 2
+    # Spare columns catch rows with more values than the header (empty trailing cells are fine).
+    spare = [_strip(df[i]).ne("").to_numpy() for i in range(len(columns), len(columns) + _SPARE)]
+    too_long = np.logical_or.reduce(spare)
+    if too_long.any():
+        raise TableErrors([Problem(name, int(r), None, "more values than the header has columns "
+                                                       f"({len(columns)})")
+                           for r in df.loc[too_long, "_row"].head(50)])
+    df = df[[*range(len(columns)), "_row"]]
+    df.columns = [*columns, "_row"]
     for c in columns:
         df[c] = _strip(df[c])
-    df["_row"] = np.arange(len(df)) + header_idx + 2
     empty = np.logical_and.reduce([df[c].eq("").to_numpy() for c in columns])
     if empty.any():
         df = df[~empty]
