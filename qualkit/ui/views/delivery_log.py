@@ -23,13 +23,14 @@ LOG_COLUMNS = {"date": "Dato", "citizen_id": "Projekt-ID", "site": "Sted", "comp
                "note": "Note"}
 
 
-def _same_as_last(ctx) -> None:
+def _same_as_last(ctx, components: list[str]) -> None:
     """Callback: fill the form with the user's last entry (for this citizen if any)."""
     last = delivery.last_entry(ctx, st.session_state.get("dl_citizen") or None)
     if last is None:
         st.session_state["dl_flash"] = "Du har ingen tidligere registreringer."
         return
-    st.session_state["dl_component"] = last["component"]
+    if last["component"] in components:
+        st.session_state["dl_component"] = last["component"]
     st.session_state["dl_minutes"] = last["minutes"]
     st.session_state["dl_mode"] = last["mode"] if last["mode"] in MODES else None
     st.session_state["dl_status"] = last["status"]
@@ -46,7 +47,7 @@ def _entry_form(ctx, components: dict[str, str]) -> None:
                        f"{citizen['site'] or 'intet sted'}")
         except NotFound as exc:
             st.warning(str(exc))
-    st.button("Som sidst", on_click=_same_as_last, args=(ctx,), key="dl_same",
+    st.button("Som sidst", on_click=_same_as_last, args=(ctx, list(components)), key="dl_same",
               help="Udfyld komponent, minutter, form og status som ved din seneste registrering.")
     if flash := st.session_state.pop("dl_flash", None):
         st.info(flash)
