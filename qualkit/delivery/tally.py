@@ -19,7 +19,6 @@ Counting rules (also in README "Optællinger"):
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,7 +30,7 @@ from qualkit.tabular import format_n_pct, format_number_dk
 from .checks import event_checks
 from .flow import ALL, CHECK_COLUMNS, flow_checks, flow_table
 from .frames import lookup
-from .protocol import Protocol
+from .protocol import Protocol, parse_bin
 from .reach import reach_table
 from .register import DATE_COLUMNS
 
@@ -48,24 +47,13 @@ class TallyResult:
     reach: pd.DataFrame
 
 
-def parse_bin(spec: str) -> tuple[int, float]:
-    """'1' -> (1, 1), '2-4' -> (2, 4), '5+' -> (5, inf)."""
-    s = spec.strip()
-    if m := re.fullmatch(r"(\d+)", s):
-        return int(m[1]), int(m[1])
-    if m := re.fullmatch(r"(\d+)\s*-\s*(\d+)", s):
-        return int(m[1]), int(m[2])
-    if m := re.fullmatch(r"(\d+)\s*\+", s):
-        return int(m[1]), float("inf")
-    raise InputError(f"protocol: dose bin '{spec}' is not like '1', '2-4' or '5+'")
-
-
 def validate_for_tally(protocol: Protocol) -> None:
+    """Protocols are validated on load; this guards protocols built in code."""
     if protocol.reference_date not in DATE_COLUMNS:
         raise InputError(f"protocol {protocol.name}: reference_date '{protocol.reference_date}' is not "
                          f"a date column of the register ({', '.join(DATE_COLUMNS)})")
     for b in protocol.dose_bins:
-        parse_bin(b)
+        parse_bin(b, f"protocol {protocol.name}")
 
 
 def dose_bin(counts: pd.Series, bins: list[str]) -> pd.Series:
