@@ -113,6 +113,10 @@ def test_tallies_page_shows_flow_checks_and_joint_display(folder):
     assert not at.error, [e.value for e in at.error]
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Nået"] == "12 (40,0 %)"
+    high = metrics["Høj fidelitet blandt nåede"]
+    assert high.startswith(tuple("0123456789")) and high.endswith("%)") and "/12" not in high
+    summary = at.dataframe[0].value
+    assert "Nået" in set(summary["Mål"]) and "Dosis: jk_moede" in set(summary["Mål"])
     subheaders = [s.value for s in at.subheader]
     for title in ("Studieforløb", "Fidelitet pr. borger", "Dosis", "Adoption", "Kontroller",
                   "Fælles visning: levering og interviewkoder"):

@@ -47,6 +47,25 @@ class TallyResult:
     reach: pd.DataFrame
 
 
+MEASURE_LABELS = {
+    "citizens": "Borgere", "reached": "Nået", "events_delivered": "Leverede hændelser",
+    "minutes_delivered": "Leverede minutter", "combination": "Komponenter modtaget",
+    "fidelity": "Kernekomponenter opfyldt", "high_fidelity": "Høj fidelitet",
+    "high_fidelity_reached": "Høj fidelitet blandt nåede",
+    "minutes_share_median_reached": "Minutter leveret/planlagt (median blandt nåede)",
+    "events": "Hændelser", "dose": "Dosis", "met": "Opfyldt", "on_time": "Til tiden",
+}
+
+
+def measure_label(measure: str) -> str:
+    """Danish label for a summary measure id ('dose:samtale' -> 'Dosis: samtale')."""
+    head, _, comp = measure.partition(":")
+    if head == "citizens" and comp:
+        return f"Borgere med {comp}"
+    label = MEASURE_LABELS.get(head, head)
+    return f"{label}: {comp}" if comp else label
+
+
 def validate_for_tally(protocol: Protocol) -> None:
     """Protocols are validated on load; this guards protocols built in code."""
     if protocol.reference_date not in DATE_COLUMNS:

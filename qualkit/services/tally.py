@@ -18,7 +18,7 @@ from qualkit.delivery.frames import events_from_rows, participants_frame
 from qualkit.delivery.output import danish_frame
 from qualkit.delivery.protocol import Protocol
 from qualkit.delivery.register import ParticipantRecord
-from qualkit.delivery.tally import TallyResult, tally
+from qualkit.delivery.tally import TallyResult, measure_label, tally
 from qualkit.store.models import (
     Code,
     Coding,
@@ -34,6 +34,8 @@ from .context import Context
 from .delivery import get_protocol
 from .permissions import allowed
 
+__all__ = ["TallyReport", "adoption", "compute", "csv_bytes", "joint_display", "measure_label",
+           "over_time", "record_export", "report"]
 PARTICIPANT_FIELDS = ("citizen_id", "arm", "site", "eligible", "exclusion_reason", "end_reason",
                       "screened_date", "randomised_date", "consent_date", "start_date", "end_date",
                       "withdrawn_date")

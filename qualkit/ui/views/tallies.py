@@ -40,13 +40,13 @@ def _summary(report) -> None:
     site = right.selectbox("Sted", sites, key="t_site")
     view = s[(s["arm"] == arm) & (s["site"] == site)]
     reached = view[view["measure"] == "reached"]["value"]
-    high = view[view["measure"] == "high_fidelity"]["value"]
+    high = view[view["measure"] == "high_fidelity_reached"]["value"]
     c1, c2, c3 = st.columns(3)
     c1.metric("Nået", reached.iloc[0] if len(reached) else "-")
-    c2.metric("Høj fidelitet", high.iloc[0] if len(high) else "-")
+    c2.metric("Høj fidelitet blandt nåede", high.iloc[0] if len(high) else "-")
     c3.metric("Kontroller", str(len(report.result.checks)))
-    st.dataframe(view[list(SUMMARY_LABELS)].rename(columns=SUMMARY_LABELS), hide_index=True,
-                 width="stretch", height=320)
+    shown = view[list(SUMMARY_LABELS)].assign(measure=view["measure"].map(tally.measure_label))
+    st.dataframe(shown.rename(columns=SUMMARY_LABELS), hide_index=True, width="stretch", height=320)
 
 
 def _figures(report) -> None:
