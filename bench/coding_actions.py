@@ -91,6 +91,7 @@ def main() -> None:
     report("remove code from 5 segments", timed(lambda: coding.remove_code(ev, rng.sample(segs, 5), rng.choice(codes)), args.repeat))
     mine = [c["id"] for c in coding.my_codings(ev, iv)]
     report("save memo", timed(lambda: coding.set_memo(ev, rng.choice(mine), "memo"), args.repeat))
+    consensus.open_comparison(ev, iv)
     report("compare two coders (agreement + disagreements)",
            timed(lambda: consensus.compare_document(ev, iv), max(3, args.repeat // 3)))
     if not args.no_apptest and db.settings.is_sqlite:

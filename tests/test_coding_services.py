@@ -37,6 +37,12 @@ def test_demo_has_two_coders_and_a_consensus(demo):
     assert len({c["key"] for c in cons}) >= 3 and len(cons) >= 10
     assert any(c["starred"] for c in cons) and not all(c["starred"] for c in cons)
     iv, _ = _segments(ev, "B03")
+    with pytest.raises(PermissionDenied, match="blind"):
+        consensus.compare_document(ev, iv)  # blind until the coder chooses to compare
+    assert not consensus.comparison_opened(ev, iv)
+    consensus.open_comparison(ev, iv)
+    assert consensus.comparison_opened(ev, iv)
+    assert not consensus.comparison_opened(ctx_as(db, result.project_id, "evaluator2"), iv)
     cmp = consensus.compare_document(ev, iv)
     assert cmp["coders"] == ["evaluator", "evaluator2"]
     overall = cmp["agreement"][-1]
@@ -109,6 +115,9 @@ def test_reconcile_take_one_take_both_new(demo):
     seg = segs[7]["id"]
     a = coding.apply_code(ev, [seg], codes["mech.tryghed"])
     b = coding.apply_code(ev2, [seg], codes["mech.justering"])
+    with pytest.raises(PermissionDenied):
+        consensus.take_options(ev, iv, seg, codes["mech.tryghed"])
+    consensus.open_comparison(ev, iv)
     cmp = consensus.compare_document(ev, iv)
     keys = {(d["segment_id"], d["key"]) for d in cmp["disagreements"]}
     assert {(seg, "mech.tryghed"), (seg, "mech.justering")} <= keys

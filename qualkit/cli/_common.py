@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from qualkit.errors import InputError
 from qualkit.services import projects, users
 from qualkit.services.context import Actor, Context
 from qualkit.store import Database
@@ -31,15 +32,16 @@ def local_operator() -> Actor:
     return Actor(None, f"local:{name}", "admin")
 
 
-def context(data: Path | None, user: str | None, project: str | None = None) -> Context:
-    db = open_db(data)
+def resolve_actor(db: Database, user: str | None) -> Actor:
+    """The acting user: --user, else $QUALKIT_USER, else the local operator (SQLite only)."""
     username = user or os.environ.get("QUALKIT_USER")
     if username:
-        actor = users.actor_for(db, username)
-    elif db.settings.is_sqlite:
-        actor = local_operator()
-    else:
-        from qualkit.errors import InputError
+        return users.actor_for(db, username)
+    if db.settings.is_sqlite:
+        return local_operator()
+    raise InputError("A server database needs --user NAME (or $QUALKIT_USER) to act as.")
 
-        raise InputError("A server database needs --user NAME (or $QUALKIT_USER) to act as.")
-    return Context(db, actor, projects.find_project(db, project))
+
+def context(data: Path | None, user: str | None, project: str | None = None) -> Context:
+    db = open_db(data)
+    return Context(db, resolve_actor(db, user), projects.find_project(db, project))

@@ -6,16 +6,14 @@ export leaves nothing behind; a refusal names each passage and exits non-zero.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import typer
 
-from qualkit.errors import InputError
-from qualkit.services import exchange, exports, users
+from qualkit.services import exchange, exports
 from qualkit.services.exports import QuoteFilter
 
-from ._common import DataOpt, ProjectOpt, UserOpt, context, local_operator, open_db
+from ._common import DataOpt, ProjectOpt, UserOpt, context, open_db, resolve_actor
 
 export_app = typer.Typer(help="Exports: quote sets (.docx), REFI-QDA projects, coding tables.",
                          no_args_is_help=True)
@@ -92,14 +90,7 @@ def import_qdpx(path: Path,
                 data: Path | None = DataOpt, user: str | None = UserOpt) -> None:
     """Bring a project coded in NVivo, ATLAS.ti, MAXQDA or QualCoder into a new qualkit project."""
     db = open_db(data)
-    username = user or os.environ.get("QUALKIT_USER")
-    if username:
-        actor = users.actor_for(db, username)
-    elif db.settings.is_sqlite:
-        actor = local_operator()
-    else:
-        raise InputError("A server database needs --user NAME (or $QUALKIT_USER) to act as.")
-    pid = exchange.import_qdpx(db, actor, path, project, deidentified=deidentified)
+    pid = exchange.import_qdpx(db, resolve_actor(db, user), path, project, deidentified=deidentified)
     print(f"Imported {path} as project {pid}.")
 
 

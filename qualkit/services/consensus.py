@@ -17,8 +17,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qualkit.agreement import agreement_rows
-from qualkit.errors import InputError, NotFound
-from qualkit.store.models import Code, Codebook, Coding, ConsensusCoding, Interview, Segment, User
+from qualkit.errors import InputError, NotFound, PermissionDenied
+from qualkit.store.models import (
+    AuditEvent,
+    Code,
+    Codebook,
+    Coding,
+    ConsensusCoding,
+    Interview,
+    Segment,
+    User,
+)
 
 from . import _retry, audit
 from .coding import check_span, find_span, project_code, project_segments
@@ -52,11 +61,38 @@ def open_comparison(ctx: Context, interview_id: int) -> None:
                      target_type="interview", target_id=interview_id)
 
 
+def comparison_opened(ctx: Context, interview_id: int) -> bool:
+    """Whether the acting user has chosen to compare this interview (coding stays blind before)."""
+    ctx.require("coding.compare")
+    with ctx.db.session() as s:
+        return _comparison_opened(s, ctx, interview_id)
+
+
+def _comparison_opened(s: Session, ctx: Context, interview_id: int) -> bool:
+    if ctx.actor.role != "evaluator":  # an administrator reconciling codes nothing of their own
+        return True
+    return s.scalar(select(AuditEvent.id).where(
+        AuditEvent.project_id == ctx.project_id, AuditEvent.user_id == ctx.actor.user_id,
+        AuditEvent.action == "coding.compare", AuditEvent.target_type == "interview",
+        AuditEvent.target_id == str(interview_id)).limit(1)) is not None
+
+
+def _require_opened(s: Session, ctx: Context, interview_id: int) -> None:
+    if not _comparison_opened(s, ctx, interview_id):
+        raise PermissionDenied(
+            f"Coding is blind: {ctx.actor.username} has not chosen to compare interview "
+            f"{interview_id} yet (open the comparison first).")
+
+
 def compare_document(ctx: Context, interview_id: int) -> dict[str, Any]:
-    """All coders' codings of one interview side by side, agreement per code, disagreements."""
+    """All coders' codings of one interview side by side, agreement per code, disagreements.
+
+    Evaluators must first choose to compare (``open_comparison``): the choice is the audit row.
+    """
     ctx.require("coding.compare")
     with ctx.db.session() as s:
         iv = _interview(s, ctx, interview_id)
+        _require_opened(s, ctx, interview_id)
         segs = s.execute(select(Segment.id, Segment.position, Segment.start, Segment.speaker,
                                 Segment.text).where(Segment.interview_id == interview_id)
                          .order_by(Segment.position)).all()
@@ -127,6 +163,7 @@ def take_options(ctx: Context, interview_id: int, segment_id: int, code_id: int)
         seg = project_segments(s, ctx, [segment_id])[segment_id]
         if seg.interview_id != interview_id:
             raise InputError("The segment belongs to another interview.")
+        _require_opened(s, ctx, interview_id)
         rows = s.execute(select(Coding.id, Coding.code_id, User.username)
                          .join(User, Coding.coder_id == User.id)
                          .where(Coding.segment_id == segment_id)).all()

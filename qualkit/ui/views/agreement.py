@@ -25,7 +25,6 @@ def _num(x: float | None) -> str:
 def _reveal(iv_id: int) -> None:
     try:
         consensus.open_comparison(state.context(), iv_id)
-        st.session_state.setdefault("agree_revealed", set()).add(iv_id)
     except QualkitError as exc:
         st.session_state[MSG] = ("error", str(exc))
 
@@ -99,7 +98,7 @@ def render() -> None:
     with per_doc:
         titles = {r["id"]: r["title"] for r in ivs}
         iv_id = st.selectbox("Interview", list(titles), format_func=titles.get, key="agree_iv")
-        if iv_id not in st.session_state.get("agree_revealed", set()):
+        if not consensus.comparison_opened(ctx, iv_id):
             st.info("Kodningen er blind: du ser de andre koderes kodninger af dette interview, "
                     "først når du vælger at sammenligne.")
             st.button("Sammenlign kodninger", key="agree_reveal", type="primary",
