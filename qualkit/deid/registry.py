@@ -1,0 +1,72 @@
+"""The recogniser registry and the pipeline that runs the configured recognisers.
+
+Modelled on a recogniser registry: each recogniser is a small class with
+``find(text, doc, lexicon)`` returning spans; ``recognisers.yaml`` says which run and
+with what settings; the pipeline tokenises once with ``spacy.blank("da")`` and resolves
+overlaps between the recognisers' proposals.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import lexicon as lexicon_mod
+from .ner import NerRecogniser
+from .patterns import PatternRecogniser
+from .propernouns import ProperNounRecogniser
+from .roster import RosterRecogniser
+from .spans import RosterEntry, Span, resolve
+
+REGISTRY: dict[str, type] = {
+    "pattern": PatternRecogniser,
+    "roster": RosterRecogniser,
+    "proper_nouns": ProperNounRecogniser,
+    "ner": NerRecogniser,
+}
+
+
+class Pipeline:
+    def __init__(self, config: dict[str, Any]) -> None:
+        import spacy
+
+        self.nlp = spacy.blank("da")
+        self.lexicon = lexicon_mod.load()
+        self.recognisers: list[Any] = []
+        for item in config.get("recognisers", []):
+            item = dict(item)
+            if not item.pop("enabled", True):
+                continue
+            kind = item.pop("type")
+            if kind not in REGISTRY:
+                raise ValueError(f"recognisers.yaml: unknown recogniser type {kind!r}")
+            self.recognisers.append(REGISTRY[kind](**item))
+
+    def detect(self, text: str, roster: list[RosterEntry] | None = None) -> list[Span]:
+        if not text:
+            return []
+        doc = self.nlp.make_doc(text)
+        spans: list[Span] = []
+        for r in self.recognisers:
+            if isinstance(r, RosterRecogniser):
+                spans += r.find(text, doc, self.lexicon, roster or [])
+            else:
+                spans += r.find(text, doc, self.lexicon)
+        return resolve(spans, text)
+
+
+def load_config(path: str | Path | None = None) -> dict[str, Any]:
+    if path is None:
+        raw = resources.files("qualkit.deid").joinpath("recognisers.yaml").read_text("utf-8")
+    else:
+        raw = Path(path).read_text("utf-8")
+    return yaml.safe_load(raw) or {}
+
+
+@lru_cache(maxsize=1)
+def default_pipeline() -> Pipeline:
+    return Pipeline(load_config())
