@@ -18,9 +18,13 @@ from importlib import resources
 # with a capitalised neighbour or a roster entry.
 NAME_WORDS = frozenset("""
 per bo max mark hans dag sol sten storm bjørn ravn ørn liv tro ask rose august maj april
-juni juli is have kim lone bent finn vagn alf ib tove bodil ruth mads frode lykke klaus
-kaj ole pil lind eg hjort fisker smed skov bonde glad dal hvid sort holm sand vang ager
+juni juli is have kim bent vagn alf ib lykke pil lind eg hjort fisker smed skov bonde glad
+dal hvid sort holm sand vang ager
 """.split())
+
+# Name words that often start a sentence as ordinary words ("Per uge", "Hans bil").
+INITIAL_WORDS = frozenset("per hans max have is dag tro august maj april juni juli sol liv storm "
+                          "glad sort hvid sand ask rose".split())
 
 # Capitalised words that are not names: the formal "De" and the pronoun "I", titles,
 # and forms of address that precede a name.
@@ -72,8 +76,10 @@ _SURNAME_SUFFIX = re.compile(r"(sen|søn|sson|strøm|gaard|gård|berg|borg|lund|
 @dataclass
 class Lexicon:
     first_names: frozenset[str] = field(default_factory=frozenset)   # lower case
+    danish_first: frozenset[str] = field(default_factory=frozenset)  # used in Denmark
     surnames: frozenset[str] = field(default_factory=frozenset)      # lower case
     places: frozenset[str] = field(default_factory=frozenset)        # lower case, may hold spaces
+    dk_places: frozenset[str] = field(default_factory=frozenset)     # Danish towns, municipalities
     streets: frozenset[str] = field(default_factory=frozenset)       # lower case
     common: frozenset[str] = field(default_factory=frozenset)        # ordinary lower-case words
     zipf: dict[str, float] = field(default_factory=dict)             # wordfreq Danish, lower case
@@ -146,13 +152,14 @@ def _world_cities() -> set[str]:
         return set()
 
 
-def _nam_dict_names() -> set[str]:
-    """First names from gender-guesser's dictionary used in any European country."""
+def _nam_dict_names() -> tuple[set[str], set[str]]:
+    """First names from gender-guesser's dictionary: all, and those used in Denmark."""
     names: set[str] = set()
+    danish: set[str] = set()
     try:
         text = resources.files("gender_guesser").joinpath("data/nam_dict.txt").read_text("utf-8")
     except (ModuleNotFoundError, FileNotFoundError):
-        return names
+        return names, danish
     for line in text.splitlines():
         if not line or line[0] == "#" or len(line) < 31:
             continue
@@ -162,7 +169,9 @@ def _nam_dict_names() -> set[str]:
         # Column 30 + 16 is Denmark, 17 Norway, 18 Sweden: keep every name, but the
         # Nordic ones even when rare elsewhere.
         names.add(name.replace("+", " ").lower())
-    return names
+        if len(line) > 46 and line[46] not in " $":
+            danish.add(name.replace("+", " ").lower())
+    return names, danish
 
 
 @lru_cache(maxsize=1)
@@ -182,9 +191,12 @@ def load() -> Lexicon:
     except Exception:  # wordfreq missing or broken: fall back to the smaller lists
         zipf = {}
     first = {n.lower() for n in (*Person.first_names_male, *Person.first_names_female)}
-    first |= _nam_dict_names()
+    all_names, danish = _nam_dict_names()
+    danish |= first
+    first |= all_names
     surnames = {n.lower() for n in Person.last_names}
-    places = {c.lower() for c in Address.cities} | {c.lower() for c in Address.countries}
+    dk_places = {c.lower() for c in Address.cities} | MUNICIPALITIES
+    places = dk_places | {c.lower() for c in Address.countries}
     places |= {s.lower() for s in getattr(Address, "states", ())} | MUNICIPALITIES | _world_cities()
     streets = {f"{s}{suf}".lower() for s in Address.street_names for suf in Address.street_suffixes}
     common = {w.lower() for w in STOP_WORDS} | {w.lower() for w in Lorem.word_list} | NAME_WORDS
@@ -192,6 +204,8 @@ def load() -> Lexicon:
     common |= {w for w, z in zipf.items() if z >= 4.0 and w not in first and w not in surnames
                and w not in places}
     first -= {w for w in STOP_WORDS}
-    return Lexicon(first_names=frozenset(first), surnames=frozenset(surnames),
+    danish -= common
+    return Lexicon(first_names=frozenset(first), danish_first=frozenset(danish),
+                   dk_places=frozenset(dk_places), surnames=frozenset(surnames),
                    places=frozenset(places), streets=frozenset(streets),
                    common=frozenset(common), zipf=zipf)

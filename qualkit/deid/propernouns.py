@@ -13,6 +13,7 @@ from spacy.lang.da.stop_words import STOP_WORDS
 from .lexicon import (
     COMMON_ACRONYMS,
     INSTITUTION_SUFFIXES,
+    INITIAL_WORDS,
     INSTITUTIONS,
     NAME_WORDS,
     NOT_NAMES,
@@ -58,12 +59,21 @@ class ProperNounRecogniser:
     taken to be a proper noun even if no list knows it.
     """
 
-    def __init__(self, sentence_start_zipf: float = 2.5) -> None:
+    def __init__(self, sentence_start_zipf: float = 2.5, lowercase_names: bool = True) -> None:
         self.threshold = sentence_start_zipf
+        self.lowercase_names = lowercase_names
 
     def _candidate(self, doc, i: int, lex: Lexicon) -> str | None:
         """"gazetteer" / "capitalisation" if token i looks like part of a name, else None."""
         w = doc[i].text
+        if w[:1].islower() and self.lowercase_names:
+            # Transcription writes names in lower case ("pernille"): Danish first names
+            # that are no ordinary word.
+            lw = w.lower()
+            if (len(lw) > 3 and lw in lex.danish_first and lw not in STOP_WORDS
+                    and lw not in NAME_WORDS and lw not in lex.common):
+                return "gazetteer"
+            return None
         if not w[:1].isupper() or not w[:1].isalpha() or any(c.isdigit() for c in w):
             return None
         if w in NOT_NAMES or w.rstrip(".") in NOT_NAMES:
@@ -92,6 +102,10 @@ class ProperNounRecogniser:
             return "gazetteer" if known else "capitalisation"
         # Sentence start.
         common = lw in lex.common or base in lex.common and lex.frequency(lw) > 0
+        if lex.is_name(lw) and lw not in INITIAL_WORDS and not common:
+            return "gazetteer"
+        if lw in NAME_WORDS and lw not in INITIAL_WORDS:
+            return "gazetteer"
         if lw in NAME_WORDS or common:
             nxt = self._next_word(doc, i)
             if (nxt is not None and nxt.text[:1].isupper() and not nxt.text.isupper()
@@ -154,7 +168,9 @@ class ProperNounRecogniser:
                 len(toks) == 1 and toks[0].text.isupper()):
             return "ORGANISATION"
         phrase = " ".join(lows)
-        if lex.is_place(phrase) or lex.is_place(base_form(phrase)):
+        if (phrase in lex.dk_places or base_form(phrase) in lex.dk_places) and phrase not in lex.danish_first:
+            return "PLACE"
+        if len(lows) > 1 and (lex.is_place(phrase) or lex.is_place(base_form(phrase))):
             return "PLACE"
         if any(lex.is_name(b) or lex.is_name(w) for w, b in zip(lows, bases, strict=True)):
             return "PERSON"
