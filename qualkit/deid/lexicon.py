@@ -48,7 +48,9 @@ sygehuset universitet universitetet universitetshospital klinik klinikken center
 centeret rehabiliteringscenter sundhedscenter genoptræningscenter a/s aps i/s fond fonden
 forening foreningen forbund forbundet ministerium ministeriet styrelse styrelsen partiet
 parti skole skolen gymnasium bank banken selskab selskabet gruppen group institut instituttet
-a-kasse fagforening 3f foa hk dsr udbetaling danmark defactum
+a-kasse fagforening 3f foa hk dsr udbetaling danmark defactum logistik transport service byg
+maskinfabrik tandlægerne tandlæge lægehuset plejehjem plejecenter børnehave vuggestue netto
+bilka føtex lidl rema coop fakta
 """.split())
 
 # Inflection endings tried when checking whether a word is an ordinary Danish word.
