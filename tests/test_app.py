@@ -14,8 +14,8 @@ from qualkit.ui.navigation import PAGES, pages_for
 REPO = Path(__file__).resolve().parent.parent
 APP = str(REPO / "app.py")
 EXPECTED = {
-    "admin": {"interviews", "coding", "participants", "delivery_log", "tallies", "exports", "admin"},
-    "evaluator": {"interviews", "coding", "participants", "delivery_log", "tallies", "exports"},
+    "admin": {"interviews", "deid", "coding", "participants", "delivery_log", "tallies", "exports", "admin"},
+    "evaluator": {"interviews", "deid", "coding", "participants", "delivery_log", "tallies", "exports"},
     "staff": {"participants", "delivery_log"},
     "writer": {"interviews", "participants", "tallies", "exports"},
 }

@@ -31,6 +31,11 @@ def read_roster(path: str | Path) -> list[RosterEntry]:
         raw = p.read_bytes()
     except OSError as exc:
         raise InputError(f"{path}: cannot read the roster ({exc.strerror}).") from None
+    return parse_roster(raw, str(path))
+
+
+def parse_roster(raw: bytes, path: str = "roster") -> list[RosterEntry]:
+    """Roster rows from the bytes of a CSV file (UTF-8, else Windows-1252)."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -229,6 +229,47 @@ def add_span(ctx: Context, segment_id: int, start: int, end: int, label: str,
         return row.id
 
 
+def add_span_text(ctx: Context, segment_id: int, surface: str, label: str,
+                  all_occurrences: bool = False) -> int:
+    """Add a missed span by its text: every occurrence of ``surface`` in the segment."""
+    ctx.require("deid.review")
+    with ctx.db.session() as s:
+        seg = s.get(Segment, segment_id)
+        if seg is None or seg.interview.project_id != ctx.project_id:
+            raise NotFound(f"No segment {segment_id} in this project.")
+        text = seg.text
+    surface = surface.strip()
+    starts = [i for i in range(len(text)) if surface and text.startswith(surface, i)]
+    if not starts:
+        raise InputError("The text to add does not occur in the chosen segment.")
+    for b in starts:
+        add_span(ctx, segment_id, b, b + len(surface), label, all_occurrences)
+    return len(starts)
+
+
+def accept_pending(ctx: Context, interview_id: int) -> int:
+    """Accept every still-proposed span of an interview."""
+    ctx.require("deid.review")
+    with ctx.db.session() as s:
+        iv = _interview(s, ctx, interview_id)
+        rows = s.scalars(select(EntityDecision).where(EntityDecision.interview_id == iv.id,
+                                                      EntityDecision.decision == "proposed")).all()
+        for r in rows:
+            r.decision, r.decided_by, r.decided_at = "accepted", ctx.actor.user_id, utcnow()
+        audit.record(s, ctx.actor, "deid.accept", project_id=ctx.project_id,
+                     target_type="interview", target_id=iv.id, details={"spans": len(rows)})
+        return len(rows)
+
+
+def segments_for_review(ctx: Context, interview_id: int) -> list[dict[str, Any]]:
+    """The segments of an interview (id, position, speaker, text) for the review page."""
+    ctx.require("deid.review")
+    with ctx.db.session() as s:
+        iv = _interview(s, ctx, interview_id)
+        return [{"id": g.id, "position": g.position, "speaker": g.speaker, "text": g.text}
+                for g in iv.segments]
+
+
 def edit_segment(ctx: Context, segment_id: int, text: str,
                  roster: list[RosterEntry] | None = None) -> None:
     """Change a segment's text before approval; accepted decisions re-apply to the new text."""

@@ -28,6 +28,7 @@ PAGES_DIR = Path(__file__).resolve().parent / "pages"
 
 PAGES: list[PageSpec] = [
     PageSpec("interviews", "Interviews", ":material/record_voice_over:", "interview.list"),
+    PageSpec("deid", "Pseudonymisering", ":material/visibility_off:", "deid.review"),
     PageSpec("coding", "Kodning", ":material/label:", "coding.write"),
     PageSpec("participants", "Deltagere", ":material/groups:", "participant.read"),
     PageSpec("delivery_log", "Leveranceregistrering", ":material/edit_note:", "delivery.log"),
