@@ -14,6 +14,7 @@ Usage: python bench/deid_ddt.py [--data DIR] [--sentences]
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -98,7 +99,10 @@ def evaluate(pipe: Pipeline, sents, verbose: bool = False) -> dict:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "ddt-ner"))
+    ap.add_argument("--data", default=os.environ.get("QUALKIT_DDT_DATA")
+                    or str(ROOT.parent / "shared" / "data" / "ddt-ner"),
+                    help="folder of the DDT NER files (default ../shared/data/ddt-ner, "
+                         "or $QUALKIT_DDT_DATA)")
     ap.add_argument("--verbose", action="store_true", help="list missed and false tokens")
     args = ap.parse_args()
     data = Path(args.data)

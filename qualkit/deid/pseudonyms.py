@@ -63,7 +63,9 @@ class Pseudonymiser:
         self.roster = {f"roster:{e.key or e.name}": e for e in (roster or [])}
         self.roster_parts = {p.lower() for e in (roster or []) for p in e.name.split()}
         self.counters: dict[str, int] = {}
-        for p in self.known.values():
+        given = [e.pseudonym if e.pseudonym.startswith("[") else f"[{e.pseudonym}]"
+                 for e in (roster or []) if e.pseudonym]
+        for p in [*self.known.values(), *given]:
             m = _PSEUDONYM_RE.match(p)
             if m:
                 self.counters[m.group(1)] = max(self.counters.get(m.group(1), 0), int(m.group(2)))

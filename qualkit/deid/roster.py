@@ -119,7 +119,14 @@ class RosterRecogniser:
                     if nxt is not None and nxt.text.lower() in UNIT_WORDS:
                         return None
                 return parts[cand]
-        if len(lw) < self.min_fuzzy_len or not choices or lw in lex.common:
+        if len(lw) < 3 or not choices or lw in lex.common:
+            return None
+        if w[:1].isupper() and not sentence_initial(doc, i) and not lex.is_word(lw):
+            # Nicknames: "Cami" for Camilla, "Flem" for Flemming.
+            for p in choices:
+                if p.startswith(lw) and len(p) - len(lw) <= 4:
+                    return parts[p]
+        if len(lw) < self.min_fuzzy_len:
             return None
         if w[:1].islower() and lex.frequency(lw) > 0:
             return None
