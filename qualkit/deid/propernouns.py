@@ -12,8 +12,8 @@ from spacy.lang.da.stop_words import STOP_WORDS
 
 from .lexicon import (
     COMMON_ACRONYMS,
-    INSTITUTION_SUFFIXES,
     INITIAL_WORDS,
+    INSTITUTION_SUFFIXES,
     INSTITUTIONS,
     NAME_WORDS,
     NOT_NAMES,
