@@ -85,6 +85,7 @@ class Lexicon:
     streets: frozenset[str] = field(default_factory=frozenset)       # lower case
     common: frozenset[str] = field(default_factory=frozenset)        # ordinary lower-case words
     zipf: dict[str, float] = field(default_factory=dict)             # wordfreq Danish, lower case
+    forms: frozenset[str] = field(default_factory=frozenset)         # Danish word forms (lemma table)
     _words: dict[str, bool] = field(default_factory=dict, repr=False)  # is_word cache
 
     def frequency(self, lower: str) -> float:
@@ -92,7 +93,8 @@ class Lexicon:
 
     def is_name(self, lower: str) -> bool:
         return lower in self.first_names or lower in self.surnames or bool(
-            _SURNAME_SUFFIX.search(lower) and len(lower) > 5 and lower not in self.common)
+            _SURNAME_SUFFIX.search(lower) and len(lower) > 5 and lower not in self.common
+            and lower not in self.forms)
 
     def is_place(self, lower: str) -> bool:
         return lower in self.places
@@ -106,10 +108,15 @@ class Lexicon:
         return hit
 
     def _known(self, w: str, floor: float = 2.5) -> bool:
-        return len(w) >= 2 and (w in self.common or self.zipf.get(w, 0.0) >= floor)
+        return len(w) >= 2 and (w in self.common or self.zipf.get(w, 0.0) >= floor
+                                or (len(w) >= 4 and w in self.forms))
+
+    def _part(self, w: str) -> bool:
+        """A word that can be part of a compound: a Danish word form of 3+ letters."""
+        return len(w) >= 3 and (w in self.forms or self.zipf.get(w, 0.0) >= 4.0)
 
     def _decompose(self, w: str) -> bool:
-        if self._known(w):
+        if w in self.forms or self._known(w):
             return True
         for suf in INFLECTIONS:
             if not w.endswith(suf) or len(w) - len(suf) < 3:
@@ -119,8 +126,8 @@ class Lexicon:
                 return True
             for k in range(3, len(stem) - 2):
                 left, right = stem[:k], stem[k:]
-                if self._known(right, 2.5) and (
-                        self._known(left, 3.0) or (left[-1] in "se" and self._known(left[:-1], 3.0))):
+                if self._part(right) and (
+                        self._part(left) or (left[-1] in "se" and self._part(left[:-1]))):
                     return True
         return False
 
@@ -152,6 +159,20 @@ def _world_cities() -> set[str]:
         return {c["name"].lower() for c in json.loads(raw).values()}
     except (ModuleNotFoundError, FileNotFoundError, ValueError):
         return set()
+
+
+def _danish_forms() -> frozenset[str]:
+    """Every lower-case Danish word form of spaCy's Danish lemma table (spacy-lookups-data)."""
+    try:
+        import gzip
+        import json
+
+        ref = resources.files("spacy_lookups_data").joinpath("data/da_lemma_lookup.json.gz")
+        with ref.open("rb") as fh:
+            table = json.loads(gzip.decompress(fh.read()))
+    except (ModuleNotFoundError, FileNotFoundError, OSError, ValueError):
+        return frozenset()
+    return frozenset(k for k in table if k.islower() and len(k) > 1)
 
 
 def _nam_dict_names() -> tuple[set[str], set[str]]:
@@ -207,7 +228,9 @@ def load() -> Lexicon:
                and w not in places}
     first -= {w for w in STOP_WORDS}
     danish -= common
-    return Lexicon(first_names=frozenset(first), danish_first=frozenset(danish),
+    forms = _danish_forms()
+    danish = {n for n in danish if n not in forms}
+    return Lexicon(first_names=frozenset(first), danish_first=frozenset(danish), forms=forms,
                    dk_places=frozenset(dk_places), surnames=frozenset(surnames),
                    places=frozenset(places), streets=frozenset(streets),
                    common=frozenset(common), zipf=zipf)

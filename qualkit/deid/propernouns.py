@@ -23,6 +23,10 @@ from .lexicon import (
 )
 from .spans import Span
 
+# Abbreviations and initials that end in a full stop without ending the sentence.
+ABBREVIATIONS = frozenset("dr. hr. fr. fru. frk. ca. nr. kr. bl.a. f.eks. evt. jf. pga. mht. vedr. "
+                          "st. sct. skt. prof. mr. mrs. ms. dvs. inkl. ekskl. tlf. mag. cand. "
+                          "dr.phil. dr.med. lic. sdr. ndr. gl. kgs. ll.".split())
 SENTENCE_END = frozenset(".!?:;\"“”„«»()[]-–—…'‘’*•")
 PARTICLES = frozenset({"von", "van", "der", "den", "de", "la", "le", "al", "el", "bin", "ibn",
                        "di", "da", "du", "del", "dos", "ten", "ter", "af", "zu", "y", "of", "and"})
@@ -47,7 +51,10 @@ def sentence_initial(doc, i: int) -> bool:
             continue
         if "\n" in doc[j].whitespace_ or "\n" in t.text:
             return True
-        return t.text in SENTENCE_END or t.text[-1] in ".!?:" and t.text not in ("ca.", "nr.", "kr.")
+        w = t.text
+        if w[-1] == "." and (w.lower() in ABBREVIATIONS or (len(w) == 2 and w[0].isupper())):
+            return False  # "dr. Hansen", "Henrik S. Nissen"
+        return w in SENTENCE_END or w[-1] in ".!?:"
     return True
 
 
@@ -101,9 +108,13 @@ class ProperNounRecogniser:
         if not sentence_initial(doc, i):
             return "gazetteer" if known else "capitalisation"
         # Sentence start.
-        common = lw in lex.common or base in lex.common and lex.frequency(lw) > 0
+        common = (lw in lex.common or lw in lex.forms
+                  or base in lex.common and lex.frequency(lw) > 0)
         if lex.is_name(lw) and lw not in INITIAL_WORDS and not common:
             return "gazetteer"
+        nxt = self._next_word(doc, i)
+        if lex.is_name(lw) and lw not in INITIAL_WORDS and nxt is not None and nxt.text == ",":
+            return "gazetteer"  # a name called out: "Lotte, jeg elsker dig"
         if lw in NAME_WORDS and lw not in INITIAL_WORDS:
             return "gazetteer"
         if lw in NAME_WORDS or common:
@@ -132,6 +143,17 @@ class ProperNounRecogniser:
     def find(self, text: str, doc, lexicon: Lexicon) -> list[Span]:
         n = len(doc)
         marks: list[str | None] = [self._candidate(doc, i, lexicon) for i in range(n)]
+        # A word seen as a proper noun inside a sentence is one at a sentence start too
+        # ("Nissen siger ..." after "... sagde Nissen"): names recur in a text.
+        seen = {doc[i].text for i in range(n) if marks[i] and doc[i].text[:1].isupper()
+                and not doc[i].text.isupper() and not sentence_initial(doc, i)}
+        for i in range(n):
+            w = doc[i].text
+            if marks[i] is None and w in seen or (w.endswith("s") and w[:-1] in seen
+                                                  and marks[i] is None):
+                lw = w.lower()
+                if lw not in STOP_WORDS and lw not in INITIAL_WORDS and w not in NOT_NAMES:
+                    marks[i] = "capitalisation"
         # A particle between two candidates joins them ("Ludwig van Beethoven").
         for i in range(1, n - 1):
             if marks[i] is None and doc[i].text.lower() in PARTICLES and marks[i - 1] and marks[i + 1]:

@@ -30,6 +30,15 @@ REGISTRY: dict[str, type] = {
 }
 
 
+class Token:
+    """A token's text and position: read once from the spaCy Doc, then cheap to index."""
+
+    __slots__ = ("text", "idx", "whitespace_", "is_space")
+
+    def __init__(self, text: str, idx: int, whitespace: str, is_space: bool) -> None:
+        self.text, self.idx, self.whitespace_, self.is_space = text, idx, whitespace, is_space
+
+
 class Pipeline:
     def __init__(self, config: dict[str, Any]) -> None:
         import spacy
@@ -49,7 +58,7 @@ class Pipeline:
     def detect(self, text: str, roster: list[RosterEntry] | None = None) -> list[Span]:
         if not text:
             return []
-        doc = self.nlp.make_doc(text)
+        doc = [Token(t.text, t.idx, t.whitespace_, t.is_space) for t in self.nlp.make_doc(text)]
         spans: list[Span] = []
         for r in self.recognisers:
             if isinstance(r, RosterRecogniser):
