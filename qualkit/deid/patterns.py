@@ -56,6 +56,9 @@ class PatternRecogniser:
 
         def add(m: re.Match, label: str, group: int = 0) -> None:
             s, e = m.span(group)
+            while e > s and text[e - 1] in ".," and label == "ADDRESS" and not text[
+                    max(s, e - 4):e].lower().rstrip(".").endswith(("th", "tv", "mf", "st", "sal")):
+                e -= 1
             out.append(Span(s, e, label, text[s:e], self.source))
 
         if "email" in self.kinds:

@@ -83,6 +83,9 @@ class RosterRecogniser:
                 lp = part.lower().strip(".,")
                 if len(lp) >= 2 and part not in NOT_NAMES:
                     parts.setdefault(lp, key)  # the first entry with this part wins
+        # Initials used as speaker labels ("KB" for Kirsten Bak).
+        initials = {"".join(p[0] for p in e.name.split()).upper(): e.key or e.name
+                    for e in roster if len(e.name.split()) >= 2}
         choices = [p for p in parts if len(p) >= self.min_fuzzy_len]
         hits: list[tuple[int, str]] = []
         for i, tok in enumerate(doc):
@@ -90,7 +93,7 @@ class RosterRecogniser:
             if not w[:1].isalpha():
                 continue
             lw = w.lower()
-            key = self._match(doc, i, w, lw, parts, choices, lexicon)
+            key = initials.get(w) or self._match(doc, i, w, lw, parts, choices, lexicon)
             if key is not None:
                 hits.append((i, key))
         spans: list[Span] = []
