@@ -59,6 +59,18 @@ def test_names_that_are_also_words():
                    for s in found.values()), found
 
 
+def test_roster_names_that_are_also_words():
+    roster = [RosterEntry("Anders Skov", "citizen"), RosterEntry("Per Bo Lund", "jobkonsulent"),
+              RosterEntry("Kim Have", "fysioterapeut")]
+    text = ("B: Vi gik en tur i skoven og i skov, og Per uge var det fint. Per sagde, at Skov "
+            "havde ret. Jeg vil bo i en lund med en have. Kim og Anders kom.")
+    out, spans = _redacted(text, roster)
+    flagged = {s.text for s in spans}
+    assert {"Per", "Skov", "Kim", "Anders"} <= flagged
+    assert "Per uge" in out and "i skov," in out and "bo i en lund med en have" in out
+    assert "skoven" in out and "Jeg vil" in out
+
+
 def test_sentence_initial_jeg_and_formal_de_left_alone():
     text = "Jeg ved det ikke. Hvad var det, De spurgte om? Jeg sagde det til Dem i går."
     assert detect(text) == []

@@ -22,6 +22,11 @@ juni juli is have kim bent vagn alf ib lykke pil lind eg hjort fisker smed skov 
 dal hvid sort holm sand vang ager
 """.split())
 
+# "Per uge", "Max to timer": a name word before a unit is a preposition or "at most".
+UNIT_WORDS = frozenset("uge ugen dag dagen døgn måned måneden år året time timer timen gang gange "
+                       "gangen person stk styk km kilo minut minutter session kvartal to tre fire "
+                       "fem seks".split())
+
 # Name words that often start a sentence as ordinary words ("Per uge", "Hans bil").
 INITIAL_WORDS = frozenset("per hans max have is dag tro august maj april juni juli sol liv storm "
                           "glad sort hvid sand ask rose".split())

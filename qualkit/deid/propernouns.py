@@ -19,6 +19,7 @@ from .lexicon import (
     NOT_NAMES,
     ORG_WORDS,
     PLACE_NAME_ENDINGS,
+    UNIT_WORDS,
     Lexicon,
 )
 from .spans import Span
@@ -90,6 +91,10 @@ class ProperNounRecogniser:
         if lw in INSTITUTIONS or lw.endswith(INSTITUTION_SUFFIXES):
             return None
         known_name = lex.is_name(lw) or lex.is_name(base) or lex.is_place(lw) or lex.is_place(base)
+        if lw in NAME_WORDS:
+            nxt = self._next_word(doc, i)
+            if nxt is not None and nxt.text.lower() in UNIT_WORDS:
+                return None  # "Per uge", "Max to timer"
         if len(w) > 1 and w.isupper():
             if w in COMMON_ACRONYMS:
                 return None

@@ -15,13 +15,9 @@ from rapidfuzz import fuzz, process
 
 from qualkit.errors import InputError
 
-from .lexicon import NAME_WORDS, NOT_NAMES, Lexicon
+from .lexicon import NAME_WORDS, NOT_NAMES, UNIT_WORDS, Lexicon
 from .propernouns import base_form, sentence_initial
 from .spans import RosterEntry, Span
-
-# "Per uge", "Per time": a capitalised unit word after "Per" at a sentence start.
-UNIT_WORDS = frozenset("uge ugen dag dagen døgn måned måneden år året time timen gang gangen "
-                       "person stk styk km kilo minut minutter session kvartal".split())
 
 
 def read_roster(path: str | Path) -> list[RosterEntry]:
@@ -115,12 +111,13 @@ class RosterRecogniser:
     def _match(self, doc, i, w, lw, parts, choices, lex: Lexicon) -> str | None:
         for cand in (lw, base_form(lw)):
             if cand in parts:
-                if w[:1].islower() and (cand in NAME_WORDS or cand in lex.common):
-                    return None  # "per", "bo", "at bo": ordinary words in lower case
-                if cand in NAME_WORDS and sentence_initial(doc, i):
+                if w[:1].islower() and (cand in NAME_WORDS or cand in lex.common
+                                        or lw in lex.forms):
+                    return None  # "per", "at bo", "skov": ordinary words in lower case
+                if cand in NAME_WORDS:
                     nxt = doc[i + 1] if i + 1 < len(doc) else None
                     if nxt is not None and nxt.text.lower() in UNIT_WORDS:
-                        return None
+                        return None  # "Per uge", "Max to timer"
                 return parts[cand]
         if len(lw) < 3 or not choices or lw in lex.common:
             return None
@@ -133,6 +130,8 @@ class RosterRecogniser:
             return None
         if w[:1].islower() and lex.frequency(lw) > 0:
             return None
+        if lw in lex.forms and (w[:1].islower() or sentence_initial(doc, i)):
+            return None  # a correctly spelt Danish word is no misspelt name
         for cand in (lw, base_form(lw)):
             best = process.extractOne(cand, choices, scorer=fuzz.ratio,
                                       score_cutoff=self.fuzzy_score)
