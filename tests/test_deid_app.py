@@ -52,7 +52,8 @@ def test_review_flow_end_to_end(fresh_demo):
     table = at.dataframe[0].value
     assert {"Tekst", "Etiket", "Kilde", "Beslutning", "Pseudonym"} <= set(table.columns)
     assert set(table["Beslutning"]) == {"foreslået"} and len(table) > 5
-    assert set(table["Kilde"]) <= {"roster", "gazetteer", "capitalisation", "pattern", "ner"}
+    assert {k.removeprefix("speaker/") for k in table["Kilde"]} <= {
+        "roster", "gazetteer", "capitalisation", "pattern", "ner"}
     ids = table["ID"].tolist()
 
     # Reject the first proposal.
@@ -109,3 +110,25 @@ def test_page_refused_to_staff_and_writer(fresh_demo):
         assert any("Adgang nægtet" in e.value for e in at.error)
         assert len(at.dataframe) == 0
     db.close()
+
+
+def test_admin_reads_the_vault_and_withdraws(fresh_demo):
+    folder, result = fresh_demo
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.run()
+    at.text_input[0].input("admin")
+    at.text_input[1].input(result.passwords["admin"])
+    at.button[0].click().run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    at.text_input(key="vault_phrase").input("forkert-frase")
+    at.button(key="vault_read").click().run()
+    assert any("Wrong vault passphrase" in e.value for e in at.error)
+    at.text_input(key="vault_phrase").input(result.vault_passphrase)
+    at.button(key="vault_read").click().run()
+    keys = at.dataframe[0].value
+    assert "Camilla" in set(keys["Navn"]) and "[Borger 3]" in set(keys["Pseudonym"])
+    at.text_input(key="withdraw_id").input("B07")
+    at.checkbox(key="withdraw_sure").check()
+    at.button(key="withdraw_do").click().run()
+    assert any("Tilbagetrukket: 1 interviews" in s.value for s in at.success)

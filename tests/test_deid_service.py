@@ -92,6 +92,8 @@ def test_review_flow(demo):
     iid = _pending(db)
     spans = deid.list_spans(ctx, iid)
     assert spans and all(s["decision"] == "proposed" and s["label"] and s["source"] for s in spans)
+    assert any(s["source"].startswith("speaker/") and s["text"] == "KB" for s in spans)
+    spans = [s for s in spans if s["segment_id"] is not None]
     with pytest.raises(InputError, match="not yet reviewed"):
         deid.approve(ctx, iid)
     # Apply to every occurrence: the same surface in other segments follows.
@@ -127,6 +129,8 @@ def test_review_flow(demo):
         assert iv.status == "approved"
         text = "\n".join(g.text for g in iv.segments)
         edited = s.get(Segment, seg["id"]).text
+        speakers = {g.speaker for g in iv.segments} | set(iv.speakers)
+    assert "KB" not in speakers and "Sygeplejerske 1" in speakers  # initials of Kirsten Bak
     assert not _occurs(repeated[0]["text"], text)
     assert _occurs(rejected["text"], text)
     assert word not in edited and edited.endswith("Tilføjet.")

@@ -96,7 +96,7 @@ def propose(ctx: Context, interview_id: int, roster: list[RosterEntry] | None = 
             raise InputError(f"Interview {interview_id} is already approved.")
         rules = _project_rules(s, ctx)
         pseud = Pseudonymiser(roster, known=_known(s, ctx), hasher=vault.keyed_hash)
-        n = 0
+        n = _speaker_rows(ctx, vault, s, iv, roster, pseud)
         for seg in iv.segments:
             s.execute(delete(EntityDecision).where(EntityDecision.segment_id == seg.id,
                                                    EntityDecision.decision == "proposed"))
@@ -115,7 +115,32 @@ def propose(ctx: Context, interview_id: int, roster: list[RosterEntry] | None = 
         return n
 
 
-def _decision_row(ctx, vault: Vault, interview_id: int, segment_id: int, sp: Span,
+def _speaker_rows(ctx, vault: Vault, s, iv: Interview, roster,
+                  pseud: Pseudonymiser) -> int:
+    """Speaker labels that are names or initials ("KB", "Mette") become proposals too;
+    approval replaces an accepted one by its pseudonym in every segment."""
+    s.execute(delete(EntityDecision).where(EntityDecision.interview_id == iv.id,
+                                           EntityDecision.segment_id.is_(None),
+                                           EntityDecision.decision == "proposed"))
+    done = set(s.scalars(select(EntityDecision.surface_hash).where(
+        EntityDecision.interview_id == iv.id, EntityDecision.segment_id.is_(None))).all())
+    n = 0
+    for label in sorted({seg.speaker for seg in iv.segments if seg.speaker}):
+        spans = [sp for sp in detect(label, roster)
+                 if sp.label == "PERSON" and sp.start == 0 and sp.end == len(label)]
+        if not spans:
+            continue
+        pseud.assign(spans)
+        row = _decision_row(ctx, vault, iv.id, None, spans[0], pseud, {})
+        row.source = f"speaker/{spans[0].source}"
+        row.start = row.end = None
+        if row.surface_hash not in done:
+            s.add(row)
+            n += 1
+    return n
+
+
+def _decision_row(ctx, vault: Vault, interview_id: int, segment_id: int | None, sp: Span,
                   pseud: Pseudonymiser, rules: dict[str, tuple[str, str]],
                   decision: str = "proposed") -> EntityDecision:
     shash = vault.keyed_hash(surface_key(sp.label, sp.text))
@@ -137,10 +162,16 @@ def list_spans(ctx: Context, interview_id: int) -> list[dict[str, Any]]:
         segs = {seg.id: seg for seg in iv.segments}
         rows = s.scalars(select(EntityDecision).where(EntityDecision.interview_id == iv.id)
                          .order_by(EntityDecision.segment_id, EntityDecision.start)).all()
+        vault = _vault(ctx)
+        labels = {vault.keyed_hash(surface_key("PERSON", g.speaker)): g.speaker
+                  for g in iv.segments if g.speaker}
         out = []
         for r in rows:
             seg = segs.get(r.segment_id)
-            text = seg.text[r.start:r.end] if seg is not None and not seg.deidentified else ""
+            if r.segment_id is None:
+                text = labels.get(r.surface_hash, "") if iv.status != "approved" else ""
+            else:
+                text = seg.text[r.start:r.end] if seg is not None and not seg.deidentified else ""
             out.append({"id": r.id, "segment_id": r.segment_id,
                         "position": seg.position if seg is not None else None,
                         "speaker": seg.speaker if seg is not None else None,
@@ -370,6 +401,17 @@ def approve(ctx: Context, interview_id: int, *, accept_pending: bool = False) ->
                          "interview_id": iv.id, "citizen_id": citizen, "segments": raw},
                         *({"kind": "pseudonym", "project_id": ctx.project_id,
                            "interview_id": iv.id, **k} for k in unique_keys)], tag)
+        by_hash = {r.surface_hash: r.pseudonym.strip("[]") for r in rows
+                   if r.segment_id is None and r.decision == "accepted" and r.pseudonym}
+        renamed = {}
+        for label in {g.speaker for g in iv.segments if g.speaker} | set(iv.speakers or {}):
+            new = by_hash.get(vault.keyed_hash(surface_key("PERSON", label)))
+            if new:
+                renamed[label] = new
+        for seg in iv.segments:
+            if seg.speaker in renamed:
+                seg.speaker = renamed[seg.speaker]
+        iv.speakers = {renamed.get(k, k): v for k, v in (iv.speakers or {}).items()}
         iv.status = "approved"
         audit.record(s, ctx.actor, "deid.approve", project_id=ctx.project_id,
                      target_type="interview", target_id=iv.id,

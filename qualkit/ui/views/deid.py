@@ -8,6 +8,7 @@ from qualkit.deid.roster import parse_roster
 from qualkit.deid.spans import LABELS
 from qualkit.errors import QualkitError
 from qualkit.services import deid, interviews
+from qualkit.services.permissions import allowed
 from qualkit.ui import state
 from qualkit.ui.format import frame
 
@@ -20,7 +21,13 @@ def render() -> None:
     st.header("Pseudonymisering")
     if not deid.vault_exists(ctx):
         st.warning("Nøgleboksen er ikke oprettet endnu; en administrator skal oprette den først.")
+        if allowed(ctx.actor.role, "vault.read"):
+            _create_vault(ctx)
         return
+    if allowed(ctx.actor.role, "vault.read"):
+        _read_vault(ctx)
+    if allowed(ctx.actor.role, "participant.withdraw"):
+        _withdraw(ctx)
     rows = [r for r in interviews.list_interviews(ctx)]
     if not rows:
         st.info("Projektet har endnu ingen interviews.")
@@ -61,7 +68,9 @@ def _span_table(spans: list[dict]) -> None:
     if not spans:
         st.info("Ingen forslag endnu. Tryk 'Foreslå pseudonymisering'.")
         return
-    shown = [{**s, "decision": DECISIONS.get(s["decision"], s["decision"])} for s in spans]
+    shown = [{**s, "decision": DECISIONS.get(s["decision"], s["decision"]),
+              "position": "taler" if s["segment_id"] is None else str(s["position"])}
+             for s in spans]
     st.dataframe(frame(shown, {"id": "ID", "position": "Segment", "speaker": "Taler",
                                "text": "Tekst", "label": "Etiket", "source": "Kilde",
                                "decision": "Beslutning", "pseudonym": "Pseudonym"}),
@@ -98,3 +107,50 @@ def _add_missed(ctx, interview_id: int) -> None:
         n = deid.add_span_text(ctx, seg_id, surface, label, everywhere)
         st.toast(f"{n} steder tilføjet.")
         st.rerun()
+
+
+def _create_vault(ctx) -> None:
+    p1 = st.text_input("Adgangsfrase til nøgleboksen", type="password", key="vault_new1")
+    p2 = st.text_input("Gentag adgangsfrasen", type="password", key="vault_new2")
+    if st.button("Opret nøgleboks", key="vault_create"):
+        if p1 != p2:
+            st.error("De to adgangsfraser er forskellige.")
+            return
+        try:
+            deid.create_vault(ctx, p1)
+            st.rerun()
+        except QualkitError as exc:
+            state.show_error(exc)
+
+
+def _read_vault(ctx) -> None:
+    with st.expander("Nøgleboks (kun administrator)"):
+        phrase = st.text_input("Adgangsfrase", type="password", key="vault_phrase")
+        if st.button("Vis nøgler", key="vault_read") and phrase:
+            try:
+                entries = deid.read_vault(ctx, phrase)
+            except QualkitError as exc:
+                state.show_error(exc)
+                return
+            keys = [e for e in entries if e.get("kind") == "pseudonym"]
+            ids = [e for e in entries if e.get("kind") == "identity"]
+            st.dataframe(frame(keys, {"interview_id": "Interview", "name": "Navn",
+                                      "label": "Etiket", "pseudonym": "Pseudonym"}),
+                         hide_index=True, width="stretch")
+            if ids:
+                st.dataframe(frame(ids, {"citizen_id": "Borger-ID", "name": "Navn",
+                                         "cpr": "CPR"}), hide_index=True, width="stretch")
+
+
+def _withdraw(ctx) -> None:
+    with st.expander("Tilbagetræk deltager"):
+        cid = st.text_input("Borger-ID", key="withdraw_id")
+        sure = st.checkbox("Slet deltagerens interviews, kodninger, citater og nøgler",
+                           key="withdraw_sure")
+        if st.button("Tilbagetræk", key="withdraw_do") and cid and sure:
+            try:
+                res = deid.withdraw_participant(ctx, cid.strip())
+                st.success(f"Tilbagetrukket: {res['interviews']} interviews og "
+                           f"{res['vault_entries']} nøgler slettet.")
+            except QualkitError as exc:
+                state.show_error(exc)
