@@ -38,6 +38,7 @@ De Dem Deres I Jeg Hr Hr. Fru Frk Frk. Dr Dr. Doktor Professor Direktør Formand
 Statsminister Borgmester Sygeplejerske Læge Overlæge Jobkonsulent Ok OK Okay Ja Nej Nå Øh Øhm
 Hmm Mm Mhm Jamen Altså Godt Tak Hej Farvel Mandag Tirsdag Onsdag Torsdag Fredag Lørdag Søndag
 Januar Februar Marts Juni Juli September Oktober November December Kr Kr. Nr Nr. Ca Ca.
+Jul Julen Juleaften Påske Påsken Pinse Pinsen Nytår Nytåret Nytårsaften Fastelavn Sankthans
 """.split())
 
 # Acronyms that are common nouns in interviews about health and work, not organisations.

@@ -67,11 +67,14 @@ class ProperNounRecogniser:
     taken to be a proper noun even if no list knows it.
     """
 
-    def __init__(self, sentence_start_zipf: float = 2.5, lowercase_names: bool = True) -> None:
+    def __init__(self, sentence_start_zipf: float = 2.5, lowercase_names: bool = True,
+                 skip_capitalised_words: bool = True) -> None:
         self.threshold = sentence_start_zipf
         self.lowercase_names = lowercase_names
+        self.skip_capitalised_words = skip_capitalised_words
 
-    def _candidate(self, doc, i: int, lex: Lexicon) -> str | None:
+    def _candidate(self, doc, i: int, lex: Lexicon, lower_seen: frozenset[str] = frozenset(),
+                   ) -> str | None:
         """"gazetteer" / "capitalisation" if token i looks like part of a name, else None."""
         w = doc[i].text
         if w[:1].islower() and self.lowercase_names:
@@ -111,7 +114,18 @@ class ProperNounRecogniser:
             return None  # "Den", "Det", "Men" after a quote or dash
         known = (lex.is_name(lw) or lex.is_name(base) or lex.is_place(lw) or lex.is_place(base))
         if not sentence_initial(doc, i):
-            return "gazetteer" if known else "capitalisation"
+            if known:
+                return "gazetteer"
+            if self.skip_capitalised_words and lw in lower_seen:
+                # A Danish common noun the same text also writes in lower case ("Kommunen"
+                # beside "kommunen") is no name, unless it is part of a longer name
+                # ("Danske Bank", "Kongens Have").
+                nxt = self._next_word(doc, i)
+                prv = doc[i - 1] if i > 0 else None
+                if not ((nxt is not None and nxt.text[:1].isupper())
+                        or (prv is not None and prv.text[:1].isupper() and not prv.is_space)):
+                    return None
+            return "capitalisation"
         # Sentence start.
         common = (lw in lex.common or lw in lex.forms
                   or base in lex.common and lex.frequency(lw) > 0)
@@ -147,7 +161,8 @@ class ProperNounRecogniser:
 
     def find(self, text: str, doc, lexicon: Lexicon) -> list[Span]:
         n = len(doc)
-        marks: list[str | None] = [self._candidate(doc, i, lexicon) for i in range(n)]
+        lower_seen = frozenset(t.text for t in doc if t.text[:1].islower())
+        marks: list[str | None] = [self._candidate(doc, i, lexicon, lower_seen) for i in range(n)]
         # A word seen as a proper noun inside a sentence is one at a sentence start too
         # ("Nissen siger ..." after "... sagde Nissen"): names recur in a text.
         seen = {doc[i].text for i in range(n) if marks[i] and doc[i].text[:1].isupper()

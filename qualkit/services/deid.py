@@ -97,13 +97,13 @@ def propose(ctx: Context, interview_id: int, roster: list[RosterEntry] | None = 
         rules = _project_rules(s, ctx)
         pseud = Pseudonymiser(roster, known=_known(s, ctx), hasher=vault.keyed_hash)
         n = _speaker_rows(ctx, vault, s, iv, roster, pseud)
-        for seg in iv.segments:
+        found = detect_segments([seg.text for seg in iv.segments], roster)
+        for seg, spans in zip(iv.segments, found, strict=True):
             s.execute(delete(EntityDecision).where(EntityDecision.segment_id == seg.id,
                                                    EntityDecision.decision == "proposed"))
             decided = s.scalars(select(EntityDecision).where(
                 EntityDecision.segment_id == seg.id)).all()
             taken = [(d.start, d.end) for d in decided]
-            spans = detect(seg.text, roster)
             pseud.assign(spans)
             for sp in spans:
                 if any(sp.start < e and sp.end > b for b, e in taken):
@@ -113,6 +113,29 @@ def propose(ctx: Context, interview_id: int, roster: list[RosterEntry] | None = 
         audit.record(s, ctx.actor, "deid.propose", project_id=ctx.project_id,
                      target_type="interview", target_id=iv.id, details={"proposals": n})
         return n
+
+
+def detect_segments(texts: list[str], roster: list[RosterEntry] | None) -> list[list[Span]]:
+    """Detect over the whole interview at once (names recur; a word written in lower case
+    elsewhere is no name), then split the spans back into per-segment offsets."""
+    joined = "\n".join(texts)
+    bounds, pos = [], 0
+    for t in texts:
+        bounds.append((pos, pos + len(t)))
+        pos += len(t) + 1
+    out: list[list[Span]] = [[] for _ in texts]
+    k = 0
+    for sp in detect(joined, roster):
+        while k < len(bounds) and sp.start >= bounds[k][1]:
+            k += 1
+        if k == len(bounds):
+            break
+        b, e = bounds[k]
+        start, end = max(sp.start, b), min(sp.end, e)  # a pattern may run over a line break
+        if start < end:
+            out[k].append(Span(start - b, end - b, sp.label, joined[start:end], sp.source,
+                               sp.replacement, sp.key))
+    return out
 
 
 def _speaker_rows(ctx, vault: Vault, s, iv: Interview, roster,
