@@ -64,6 +64,15 @@ def test_demo_leaves_no_planted_identifier_and_no_clear_name(demo):
     assert any("Camilla" in seg["text"] for e in transcripts for seg in e["segments"])
     keys = {(e["name"], e["pseudonym"]) for e in entries if e["kind"] == "pseudonym"}
     assert ("Camilla", "[Borger 3]") in keys
+    # The same person has the same pseudonym in every transcript of the project.
+    per_name: dict[str, set[str]] = {}
+    for e in entries:
+        if e["kind"] == "pseudonym" and e["label"] == "PERSON":
+            per_name.setdefault(e["name"], set()).add(e["pseudonym"])
+    assert all(len(v) == 1 for v in per_name.values()), per_name
+    sanne = [e for e in entries if e["kind"] == "pseudonym" and e["name"] == "Sanne"]
+    assert len({e["interview_id"] for e in sanne}) >= 3
+    assert {e["pseudonym"] for e in sanne} == {"[Jobkonsulent 1]"}
 
 
 def test_vault_needs_admin_and_the_right_passphrase(demo):
@@ -173,3 +182,25 @@ def test_vault_file_unit(tmp_path):
         == ["Anden Person"]
     with pytest.raises(InputError):
         Vault.create(tmp_path / "vault.enc", "korrekt hest batteri")
+
+
+def test_same_person_same_pseudonym_across_interviews(demo):
+    from qualkit.services import interviews
+    from qualkit.transcripts.textformat import Turn
+
+    db, result = demo
+    ctx = ctx_as(db, result.project_id, "evaluator")
+    ids = [interviews.create_interview_from_turns(ctx, title, [
+        Turn("I", "Hvem hjalp dig?"), Turn("B", text)], kind="group")
+        for title, text in [("A", "Det gjorde Gunvor Thygesen. Gunvor er sød, og Gunvors mand "
+                                  "Aksel Munk kører mig."),
+                            ("B", "Gunvor ringede. Så kom Aksel med bilen.")]]
+    reps = {}
+    for iid in ids:
+        deid.propose(ctx, iid)
+        for sp in deid.list_spans(ctx, iid):
+            if sp["segment_id"] is not None:
+                reps.setdefault(sp["text"].removesuffix("s"), set()).add(
+                    sp["pseudonym"].removesuffix("s"))
+    assert reps["Gunvor"] == reps["Gunvor Thygesen"] and len(reps["Gunvor"]) == 1
+    assert reps["Aksel"] == reps["Aksel Munk"] and reps["Aksel"] != reps["Gunvor"]

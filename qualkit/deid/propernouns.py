@@ -63,13 +63,12 @@ class ProperNounRecogniser:
     """Capitalised tokens -> PERSON / PLACE / ORGANISATION spans.
 
     Each span's source is "gazetteer" when a word list decided it, else "capitalisation".
-    ``sentence_start_zipf``: a sentence-initial word rarer than this (wordfreq zipf) is
-    taken to be a proper noun even if no list knows it.
+    ``lowercase_names``: flag Danish first names written in lower case ("pernille").
+    ``skip_capitalised_words``: a capitalised word the same text also writes in lower case
+    is a common noun ("Kommunen" beside "kommunen").
     """
 
-    def __init__(self, sentence_start_zipf: float = 2.5, lowercase_names: bool = True,
-                 skip_capitalised_words: bool = True) -> None:
-        self.threshold = sentence_start_zipf
+    def __init__(self, lowercase_names: bool = True, skip_capitalised_words: bool = True) -> None:
         self.lowercase_names = lowercase_names
         self.skip_capitalised_words = skip_capitalised_words
 
@@ -93,7 +92,7 @@ class ProperNounRecogniser:
         base = base_form(lw)
         if lw in INSTITUTIONS or lw.endswith(INSTITUTION_SUFFIXES):
             return None
-        known_name = lex.is_name(lw) or lex.is_name(base) or lex.is_place(lw) or lex.is_place(base)
+        known = lex.is_name(lw) or lex.is_name(base) or lex.is_place(lw) or lex.is_place(base)
         if lw in NAME_WORDS:
             nxt = self._next_word(doc, i)
             if nxt is not None and nxt.text.lower() in UNIT_WORDS:
@@ -101,7 +100,7 @@ class ProperNounRecogniser:
         if len(w) > 1 and w.isupper():
             if w in COMMON_ACRONYMS:
                 return None
-            if known_name and lw not in lex.common:
+            if known and lw not in lex.common:
                 return "gazetteer"
             if len(w) <= 4:
                 return None if lw in lex.common else "capitalisation"
@@ -112,7 +111,6 @@ class ProperNounRecogniser:
                 return None  # compound noun: "TV-instruktør", "OL-billetten"
         if lw in STOP_WORDS:
             return None  # "Den", "Det", "Men" after a quote or dash
-        known = (lex.is_name(lw) or lex.is_name(base) or lex.is_place(lw) or lex.is_place(base))
         if not sentence_initial(doc, i):
             if known:
                 return "gazetteer"

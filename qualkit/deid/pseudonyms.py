@@ -101,8 +101,21 @@ class Pseudonymiser:
         self.known[h] = p
         return p
 
+    def part_links(self) -> dict[str, str]:
+        """(Hashed) key of each first or last name -> the pseudonym of the full name it was
+        part of, so a later mention of the first name alone gets the same pseudonym."""
+        out = {}
+        for word, key in self._person_parts.items():
+            p = self.known.get(self.hasher(key))
+            if p is not None:
+                out[self.hasher(f"PERSON:{word}")] = p
+        return out
+
     def assign(self, spans: list[Span]) -> list[Span]:
         """Set ``replacement`` on each span (genitive kept) and return them."""
+        for s in spans:  # full names first, so "Pernille" before "Pernille Krogh" joins it
+            if s.label == "PERSON" and not s.key and len(s.text.split()) > 1:
+                self.key_for(s)
         for s in spans:
             if s.label in FIXED:
                 s.replacement = FIXED[s.label]

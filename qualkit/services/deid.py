@@ -18,7 +18,14 @@ from qualkit.deid.pseudonyms import FIXED, surface_key
 from qualkit.deid.spans import LABELS
 from qualkit.deid.vault import Vault
 from qualkit.errors import InputError, NotFound
-from qualkit.store.models import EntityDecision, Interview, Participant, Segment, utcnow
+from qualkit.store.models import (
+    EntityDecision,
+    Interview,
+    Participant,
+    Project,
+    Segment,
+    utcnow,
+)
 
 from . import audit
 from .context import Context
@@ -67,11 +74,36 @@ def _interview(s, ctx: Context, interview_id: int) -> Interview:
 
 
 def _known(s, ctx: Context) -> dict[str, str]:
-    """Entity hash -> pseudonym for every accepted decision in the project."""
-    rows = s.execute(select(EntityDecision.entity_hash, EntityDecision.pseudonym).where(
-        EntityDecision.project_id == ctx.project_id, EntityDecision.decision == "accepted",
-        EntityDecision.entity_hash.is_not(None), EntityDecision.pseudonym.is_not(None))).all()
-    return {h: p.removesuffix("s") if p.endswith("]s") else p for h, p in rows}
+    """Entity hash -> pseudonym for every pseudonym handed out in the project (accepted
+    or still proposed), so two transcripts under review never share a number. Surface
+    hashes are added too: "Pernille" mentioned in a later interview gets the pseudonym
+    the full name "Pernille Krogh" got where both were mentioned together."""
+    rows = s.execute(select(EntityDecision.entity_hash, EntityDecision.surface_hash,
+                            EntityDecision.pseudonym).where(
+        EntityDecision.project_id == ctx.project_id, EntityDecision.decision != "rejected",
+        EntityDecision.entity_hash.is_not(None), EntityDecision.pseudonym.is_not(None))
+        .order_by(EntityDecision.id)).all()
+    known: dict[str, str] = {}
+    for entity, surface, p in rows:
+        p = p.removesuffix("s") if p.endswith("]s") else p
+        if p.startswith("[") and p.endswith("]"):
+            known[entity] = p
+            known.setdefault(surface, p)
+    project = s.get(Project, ctx.project_id)
+    for h, p in ((project.settings or {}).get("deid_links") or {}).items():
+        known.setdefault(h, p)
+    return known
+
+
+def _save_links(s, ctx: Context, pseud: Pseudonymiser) -> None:
+    """Remember (as keyed hashes) which first names belong to which full name's pseudonym."""
+    project = s.get(Project, ctx.project_id)
+    settings = dict(project.settings or {})
+    links = dict(settings.get("deid_links") or {})
+    for h, p in pseud.part_links().items():
+        links.setdefault(h, p)
+    settings["deid_links"] = links
+    project.settings = settings
 
 
 def _project_rules(s, ctx: Context) -> dict[str, tuple[str, str]]:
@@ -98,13 +130,14 @@ def propose(ctx: Context, interview_id: int, roster: list[RosterEntry] | None = 
         pseud = Pseudonymiser(roster, known=_known(s, ctx), hasher=vault.keyed_hash)
         n = _speaker_rows(ctx, vault, s, iv, roster, pseud)
         found = detect_segments([seg.text for seg in iv.segments], roster)
+        pseud.assign([sp for spans in found for sp in spans])
+        _save_links(s, ctx, pseud)
         for seg, spans in zip(iv.segments, found, strict=True):
             s.execute(delete(EntityDecision).where(EntityDecision.segment_id == seg.id,
                                                    EntityDecision.decision == "proposed"))
             decided = s.scalars(select(EntityDecision).where(
                 EntityDecision.segment_id == seg.id)).all()
             taken = [(d.start, d.end) for d in decided]
-            pseud.assign(spans)
             for sp in spans:
                 if any(sp.start < e and sp.end > b for b, e in taken):
                     continue
