@@ -204,3 +204,18 @@ def test_same_person_same_pseudonym_across_interviews(demo):
                     sp["pseudonym"].removesuffix("s"))
     assert reps["Gunvor"] == reps["Gunvor Thygesen"] and len(reps["Gunvor"]) == 1
     assert reps["Aksel"] == reps["Aksel Munk"] and reps["Aksel"] != reps["Gunvor"]
+
+
+def test_writer_sees_only_approved_transcripts(demo):
+    from qualkit.services import interviews
+
+    db, result = demo
+    writer = ctx_as(db, result.project_id, "writer")
+    with db.session() as s:
+        approved = s.scalar(select(Interview.id).where(Interview.status == "approved"))
+    pending = _pending(db)
+    text = " ".join(g["text"] for g in interviews.get_transcript(writer, approved)["segments"])
+    assert "[" in text
+    with pytest.raises(PermissionDenied, match="not yet de-identified"):
+        interviews.get_transcript(writer, pending)
+    assert interviews.get_transcript(ctx_as(db, result.project_id, "evaluator"), pending)
