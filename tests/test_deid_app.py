@@ -39,6 +39,16 @@ def _decisions(folder):
         db.close()
 
 
+def _segment_decisions(folder, segment_id):
+    db = Database.open(folder)
+    try:
+        with db.session() as s:
+            return sorted((r.decision, r.label) for r in s.scalars(select(EntityDecision).where(
+                EntityDecision.segment_id == segment_id)).all())
+    finally:
+        db.close()
+
+
 def test_review_flow_end_to_end(fresh_demo):
     folder, result = fresh_demo
     at = AppTest.from_file(APP, default_timeout=90)
@@ -83,6 +93,16 @@ def test_review_flow_end_to_end(fresh_demo):
     at.button(key="deid_add").click().run()
     assert not at.exception, at.exception
     assert len(_decisions(folder)) > before, seg_id
+
+    # Edit a segment's text: the decisions on it are kept.
+    edit_id = at.selectbox(key="deid_edit_segment").value
+    before_edit = _segment_decisions(folder, edit_id)
+    assert any(dec != "proposed" for dec, _ in before_edit)
+    box = at.text_area(key=f"deid_edit_text_{edit_id}")
+    box.input(box.value + " Rettet.")
+    at.button(key="deid_edit_save").click().run()
+    assert not at.exception, at.exception
+    assert _segment_decisions(folder, edit_id) == before_edit
 
     # Approval is refused while proposals are open; accept the rest, then approve.
     at.button(key="deid_approve").click().run()

@@ -53,6 +53,7 @@ def render() -> None:
         if spans:
             _decide(ctx, spans)
         _add_missed(ctx, chosen)
+        _edit_segment(ctx, chosen, roster)
         c1, c2 = st.columns(2)
         if c1.button("Acceptér alle åbne forslag", key="deid_accept_all"):
             deid.accept_pending(ctx, chosen)
@@ -107,6 +108,20 @@ def _add_missed(ctx, interview_id: int) -> None:
         n = deid.add_span_text(ctx, seg_id, surface, label, everywhere)
         st.toast(f"{n} steder tilføjet.")
         st.rerun()
+
+
+def _edit_segment(ctx, interview_id: int, roster) -> None:
+    with st.expander("Ret tekst i et segment (beslutninger genanvendes)"):
+        segs = deid.segments_for_review(ctx, interview_id)
+        by_id = {g["id"]: g for g in segs}
+        seg_id = st.selectbox("Segment", list(by_id), key="deid_edit_segment",
+                              format_func=lambda i: f"{by_id[i]['position']}: "
+                                                    f"{by_id[i]['text'][:80]}")
+        new = st.text_area("Tekst", value=by_id[seg_id]["text"] if seg_id else "",
+                           key=f"deid_edit_text_{seg_id}")
+        if st.button("Gem tekst", key="deid_edit_save") and seg_id is not None:
+            deid.edit_segment(ctx, seg_id, new, roster)
+            st.rerun()
 
 
 def _create_vault(ctx) -> None:
