@@ -153,3 +153,10 @@ def test_ddt_dev_targets():
     assert r["recall"]["PER"] >= 0.97
     assert r["recall"]["LOC"] >= 0.95
     assert r["precision"] >= 0.85
+
+
+def test_pseudonymised_text_is_left_alone():
+    text = "B: Så ringede [Jobkonsulent 1] til [Navn 4]s chef i [By 2]. [griner] Og [CPR] og [Adresse]."
+    assert detect(text) == []
+    out, _ = _redacted("Mette ringede til Lars. " + text)
+    assert out.endswith(text) and out.startswith("[Navn 1] ringede til [Navn 2].")

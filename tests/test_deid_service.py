@@ -142,6 +142,16 @@ def test_review_flow(demo):
     assert "KB" not in speakers and "Sygeplejerske 1" in speakers  # initials of Kirsten Bak
     assert not _occurs(repeated[0]["text"], text)
     assert _occurs(rejected["text"], text)
+    # Offsets now point into the de-identified text: rejected spans at their words,
+    # accepted ones at their pseudonyms (the export safety check relies on this).
+    with db.session() as s:
+        for r in s.scalars(select(EntityDecision).where(EntityDecision.interview_id == iid,
+                                                        EntityDecision.segment_id.is_not(None))):
+            seg_text = s.get(Segment, r.segment_id).text
+            if r.decision == "rejected":
+                assert seg_text[r.start:r.end] == rejected["text"]
+            elif r.start is not None:
+                assert seg_text[r.start:r.end] == r.pseudonym
     assert word not in edited and edited.endswith("Tilføjet.")
     for x in IDENTIFIERS:
         if x["text"] not in rejected["text"] and rejected["text"] not in x["text"]:

@@ -8,6 +8,7 @@ overlaps between the recognisers' proposals.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -21,6 +22,8 @@ from .patterns import PatternRecogniser
 from .propernouns import ProperNounRecogniser
 from .roster import RosterRecogniser
 from .spans import RosterEntry, Span, resolve
+
+PSEUDONYM_RE = re.compile(r"\[[A-ZÆØÅ][\wæøåÆØÅ-]*(?: \d+)?\]")
 
 REGISTRY: dict[str, type] = {
     "pattern": PatternRecogniser,
@@ -65,6 +68,9 @@ class Pipeline:
                 spans += r.find(text, doc, self.lexicon, roster or [])
             else:
                 spans += r.find(text, doc, self.lexicon)
+        if "[" in text:  # already pseudonymised text: "[Borger 3]" is no name
+            done = [m.span() for m in PSEUDONYM_RE.finditer(text)]
+            spans = [sp for sp in spans if not any(b <= sp.start and sp.end <= e for b, e in done)]
         return resolve(spans, text)
 
 

@@ -449,6 +449,7 @@ def approve(ctx: Context, interview_id: int, *, accept_pending: bool = False) ->
             seg.text = redact(seg.text, spans)
             seg.deidentified = True
             replaced += len(spans)
+            _shift_offsets([r for r in rows if r.segment_id == seg.id], by_seg.get(seg.id, []))
         citizen = s.get(Participant, iv.participant_id).citizen_id if iv.participant_id else None
         tag = _tag(vault, ctx, "participant", citizen) if citizen else _tag(
             vault, ctx, "interview", iv.id)
@@ -473,6 +474,29 @@ def approve(ctx: Context, interview_id: int, *, accept_pending: bool = False) ->
                      target_type="interview", target_id=iv.id,
                      details={"replaced": replaced, "segments": len(iv.segments)})
         return {"replaced": replaced, "segments": len(iv.segments)}
+
+
+def _shift_offsets(rows: list[EntityDecision], accepted: list[EntityDecision]) -> None:
+    """Move every decision's offsets into the redacted text, so that a rejected span
+    ("Per uge") still points at its words and an accepted one at its pseudonym."""
+    reps, pos = [], 0
+    for r in sorted(accepted, key=lambda r: r.start):
+        if r.start < pos:
+            continue  # redact() skipped this overlapping span too
+        reps.append((r.start, r.end, len(r.pseudonym or FIXED.get(r.label, "[Navn]")), r.id))
+        pos = r.end
+
+    def moved(x: int) -> int:
+        return x + sum(n - (e - b) for b, e, n, _ in reps if e <= x)
+
+    placed = {rid: (moved(b), moved(b) + n) for b, e, n, rid in reps}
+    for r in rows:
+        if r.id in placed:
+            r.start, r.end = placed[r.id]
+        elif r.start is not None and not any(b < r.end and r.start < e for b, e, _, _ in reps):
+            r.start, r.end = moved(r.start), moved(r.end)
+        else:
+            r.start = r.end = None
 
 
 def add_identity(ctx: Context, citizen_id: str, *, name: str | None = None,
