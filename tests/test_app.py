@@ -14,10 +14,12 @@ from qualkit.ui.navigation import PAGES, pages_for
 REPO = Path(__file__).resolve().parent.parent
 APP = str(REPO / "app.py")
 EXPECTED = {
-    "admin": {"interviews", "deid", "coding", "participants", "delivery_log", "tallies", "exports", "admin"},
-    "evaluator": {"interviews", "deid", "coding", "participants", "delivery_log", "tallies", "exports"},
+    "admin": {"interviews", "deid", "coding", "codebook", "agreement", "analysis", "participants",
+              "delivery_log", "tallies", "exports", "admin"},
+    "evaluator": {"interviews", "deid", "coding", "codebook", "agreement", "analysis",
+                  "participants", "delivery_log", "tallies", "exports"},
     "staff": {"participants", "delivery_log"},
-    "writer": {"interviews", "participants", "tallies", "exports"},
+    "writer": {"interviews", "codebook", "analysis", "participants", "tallies", "exports"},
 }
 USERS = {"admin": "admin", "evaluator": "evaluator", "staff": "staff", "writer": "writer"}
 

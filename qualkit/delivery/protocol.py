@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,9 @@ from qualkit.errors import InputError
 
 TOP_KEYS = {"name", "reference_date", "reached_when", "components", "dose_bins", "high_fidelity",
             "description", "source", "max_days"}
+# Register columns that can start the clock (register.DATE_COLUMNS).
+REFERENCE_DATES = ("screened_date", "randomised_date", "consent_date", "start_date", "end_date",
+                   "withdrawn_date")
 COMPONENT_KEYS = {"id", "label", "core", "min_count", "within_days", "planned_minutes",
                   "description", "within_days_of", "every_days"}
 
@@ -72,10 +76,10 @@ def parse_protocol(data: Any, where: str = "protocol") -> Protocol:
         cw = f"{where}, component {i}"
         if not isinstance(c, dict):
             raise _fail(cw, "must be a mapping")
+        cid = str(c.get("id") or "").strip()
         bad = set(c) - COMPONENT_KEYS
         if bad:
-            raise _fail(cw, f"unknown key(s) {', '.join(sorted(bad))}")
-        cid = str(c.get("id") or "").strip()
+            raise _fail(f"{cw} ({cid})" if cid else cw, f"unknown key(s) {', '.join(sorted(bad))}")
         if not cid:
             raise _fail(cw, "has no 'id'")
         if cid in seen:
@@ -84,6 +88,10 @@ def parse_protocol(data: Any, where: str = "protocol") -> Protocol:
         for key in ("min_count", "within_days", "every_days"):
             if c.get(key) is not None and (not isinstance(c[key], int) or c[key] < 0):
                 raise _fail(f"{cw} ({cid})", f"'{key}' must be a whole number >= 0")
+        if c.get("within_days_of") is not None and not isinstance(c["within_days_of"], str):
+            raise _fail(f"{cw} ({cid})", "'within_days_of' must be a component id")
+        if "core" in c and not isinstance(c["core"], bool):
+            raise _fail(f"{cw} ({cid})", "'core' must be true or false")
         pm = c.get("planned_minutes")
         if pm is not None and (not isinstance(pm, int | float) or pm < 0):
             raise _fail(f"{cw} ({cid})", "'planned_minutes' must be a number >= 0")
@@ -95,6 +103,24 @@ def parse_protocol(data: Any, where: str = "protocol") -> Protocol:
     for comp in components:
         if comp.within_days_of and comp.within_days_of not in seen:
             raise _fail(f"{where} ({comp.id})", f"within_days_of names unknown component '{comp.within_days_of}'")
+        if comp.within_days_of == comp.id:
+            raise _fail(f"{where} ({comp.id})", "within_days_of cannot name the component itself")
+        if comp.within_days_of and comp.within_days is None:
+            raise _fail(f"{where} ({comp.id})", "within_days_of needs within_days (the number of days)")
+        if comp.every_days == 0:
+            raise _fail(f"{where} ({comp.id})", "'every_days' must be at least 1")
+    ref = str(data.get("reference_date", "start_date"))
+    if ref not in REFERENCE_DATES:
+        raise _fail(where, f"reference_date '{ref}' is not a date column of the register "
+                           f"({', '.join(REFERENCE_DATES)})")
+    bins = data.get("dose_bins", ["1", "2-4", "5+"])
+    if not isinstance(bins, list) or not bins:
+        raise _fail(where, "dose_bins must be a list such as [\"1\", \"2-4\", \"5+\"]")
+    for b in bins:
+        parse_bin(str(b), where)
+    md = data.get("max_days")
+    if md is not None and (not isinstance(md, int) or isinstance(md, bool) or md < 1):
+        raise _fail(where, "max_days must be a whole number of days >= 1")
     reached = data.get("reached_when", "any_delivered")
     if isinstance(reached, list):
         missing = [r for r in reached if r not in seen]
@@ -110,6 +136,20 @@ def parse_protocol(data: Any, where: str = "protocol") -> Protocol:
                     reached_when=reached, dose_bins=[str(b) for b in data.get("dose_bins", ["1", "2-4", "5+"])],
                     high_fidelity=float(hf), max_days=data.get("max_days"),
                     description=str(data.get("description") or ""))
+
+
+def parse_bin(spec: str, where: str = "protocol") -> tuple[int, float]:
+    """A dose bin: '1' -> (1, 1), '2-4' -> (2, 4), '5+' -> (5, inf)."""
+    s = spec.strip()
+    if m := re.fullmatch(r"(\d+)", s):
+        return int(m[1]), int(m[1])
+    if m := re.fullmatch(r"(\d+)\s*-\s*(\d+)", s):
+        if int(m[1]) > int(m[2]):
+            raise _fail(where, f"dose bin '{spec}' runs backwards")
+        return int(m[1]), int(m[2])
+    if m := re.fullmatch(r"(\d+)\s*\+", s):
+        return int(m[1]), float("inf")
+    raise _fail(where, f"dose bin '{spec}' is not like '1', '2-4' or '5+'")
 
 
 def load_protocol_text(text: str, where: str = "protocol") -> Protocol:

@@ -1,4 +1,7 @@
-"""Codebooks in the project: import from YAML, list codes."""
+"""Codebooks in the project: import from YAML or REFI-QDA .qdc, list codes.
+
+Editing (add, rename, move, merge, retire) lives in services.codebook_editor.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from qualkit.codebooks import CodebookDef, load_codebook
+from qualkit.codebooks import CodebookDef
+from qualkit.codebooks.model import load_codebook_text
+from qualkit.codebooks.qdc import from_qdc_bytes, load_any
 from qualkit.errors import InputError
 from qualkit.store.models import Code, Codebook
 
@@ -34,6 +39,9 @@ def import_codebook(ctx: Context, book: CodebookDef) -> int:
             s.add(row)
             s.flush()
             rows[code.id] = row
+        from .codebook_editor import log_import
+
+        log_import(s, ctx, cb, len(rows))
         audit.record(s, ctx.actor, "codebook.import", project_id=ctx.project_id,
                      target_type="codebook", target_id=cb.id,
                      details={"name": book.name, "codes": len(rows)})
@@ -42,7 +50,24 @@ def import_codebook(ctx: Context, book: CodebookDef) -> int:
 
 def import_codebook_file(ctx: Context, path: str | Path) -> int:
     ctx.require("codebook.edit")
-    return import_codebook(ctx, load_codebook(path))
+    return import_codebook(ctx, load_any(path))
+
+
+def import_codebook_upload(ctx: Context, filename: str, data: bytes) -> int:
+    """An uploaded codebook (.yaml/.yml or .qdc), validated in full before anything is written."""
+    ctx.require("codebook.edit")
+    suffix = Path(filename).suffix.lower()
+    if suffix in (".yaml", ".yml"):
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise InputError(f"{filename}: not UTF-8 text.") from None
+        book = load_codebook_text(text, filename)
+    elif suffix in (".qdc", ".qde", ".xml"):
+        book = from_qdc_bytes(data, filename)
+    else:
+        raise InputError(f"{filename}: unknown codebook format '{suffix}'; use .yaml or .qdc.")
+    return import_codebook(ctx, book)
 
 
 def list_codebooks(ctx: Context) -> list[dict[str, Any]]:

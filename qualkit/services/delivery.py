@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -9,11 +10,11 @@ from sqlalchemy import select
 
 from qualkit.delivery.events import EventRecord, read_events
 from qualkit.delivery.protocol import Protocol, load_protocol_text
-from qualkit.errors import InputError, NotFound
-from qualkit.store.models import DeliveryEvent, Participant
+from qualkit.errors import InputError, NotFound, PermissionDenied
+from qualkit.store.models import EVENT_STATUSES, DeliveryEvent, Participant, utcnow
 from qualkit.store.models import Protocol as ProtocolRow
 
-from . import audit
+from . import audit, projects
 from .context import Context
 
 
@@ -61,8 +62,21 @@ def list_events(ctx: Context) -> list[dict[str, Any]]:
                  "mode": e.mode, "status": e.status, "note": e.note} for e, cid, site in rows]
 
 
-def insert_events(ctx: Context, records: list[EventRecord], source: str) -> int:
-    """Store validated events; every citizen must be in the register (checked before writing)."""
+def _event_key(citizen_id: str, when: date, component: str, staff_id: str | None,
+               minutes: float | None, mode: str | None, status: str, note: str | None) -> tuple:
+    """What makes two log rows the same event (checks.DUPLICATE_KEY, for re-imports)."""
+    return (citizen_id, when, component, staff_id or None,
+            None if minutes is None else round(float(minutes), 2), mode or None, status,
+            (note or "").strip())
+
+
+def insert_events(ctx: Context, records: list[EventRecord], source: str) -> dict[str, int]:
+    """Store validated events; every citizen must be in the register (checked before writing).
+
+    Re-import rule: a row identical in every field (citizen, date, component, staff, minutes,
+    mode, status, note) to a stored event, or to an earlier row of the same file, is the same
+    event and is skipped, so importing a log twice (or an updated log) adds only new rows.
+    """
     ctx.require("delivery.import")
     with ctx.db.session() as s:
         ids = dict(s.execute(select(Participant.citizen_id, Participant.id)
@@ -71,20 +85,190 @@ def insert_events(ctx: Context, records: list[EventRecord], source: str) -> int:
         if unknown:
             raise InputError(f"{source}: {len(unknown)} citizen(s) not in the participant register: "
                              f"{', '.join(unknown[:20])}. Nothing was written.")
+        stored = s.execute(select(Participant.citizen_id, DeliveryEvent.date, DeliveryEvent.component,
+                                  DeliveryEvent.staff_id, DeliveryEvent.minutes, DeliveryEvent.mode,
+                                  DeliveryEvent.status, DeliveryEvent.note)
+                           .join(Participant, DeliveryEvent.participant_id == Participant.id)
+                           .where(DeliveryEvent.project_id == ctx.project_id)).all()
+        seen = {_event_key(*row) for row in stored}
+        new: list[EventRecord] = []
+        for r in records:
+            key = _event_key(r.citizen_id, r.date, r.component, r.staff_id, r.minutes, r.mode,
+                             r.status, r.note)
+            if key not in seen:
+                seen.add(key)
+                new.append(r)
         s.add_all([DeliveryEvent(project_id=ctx.project_id, participant_id=ids[r.citizen_id],
                                  date=r.date, component=r.component, staff_role=r.staff_role,
                                  staff_id=r.staff_id, minutes=r.minutes, mode=r.mode,
                                  status=r.status, note=r.note, created_by=ctx.actor.user_id)
-                   for r in records])
+                   for r in new])
+        result = {"created": len(new), "skipped": len(records) - len(new)}
         audit.record(s, ctx.actor, "delivery.import", project_id=ctx.project_id, target_type="file",
-                     target_id=Path(source).name, details={"events": len(records)})
-    return len(records)
+                     target_id=Path(source).name, details={"events": len(new), **result})
+    return result
 
 
-def import_events(ctx: Context, path: str | Path) -> int:
+def import_events_report(ctx: Context, path: str | Path, source: str | None = None) -> dict[str, int]:
+    """Import a log file; returns created and skipped (identical to stored) counts."""
     ctx.require("delivery.import")
     try:
         known = get_protocol(ctx).component_ids
     except NotFound:
         known = None
-    return insert_events(ctx, read_events(path, known), str(path))
+    return insert_events(ctx, read_events(path, known), source or str(path))
+
+
+def import_events_upload(ctx: Context, filename: str, data: bytes) -> dict[str, int]:
+    """An uploaded delivery log (CSV/xlsx); identical events already stored are skipped."""
+    ctx.require("delivery.import")
+    from .uploads import saved_upload
+
+    with saved_upload(filename, data) as path:
+        return import_events_report(ctx, path, path.name)
+
+
+def import_events(ctx: Context, path: str | Path) -> int:
+    """Import a log file; returns the number of new events."""
+    return import_events_report(ctx, path)["created"]
+
+
+# --- Staff logging -------------------------------------------------------------------------
+
+def _participant_for(s, ctx: Context, citizen_id: str) -> Participant:
+    """The citizen by project ID; staff only find those of their own site (others look absent)."""
+    p = s.scalar(select(Participant).where(Participant.project_id == ctx.project_id,
+                                           Participant.citizen_id == citizen_id.strip()))
+    if p is None or (ctx.actor.role == "staff" and p.site != ctx.actor.site):
+        where = f" på {ctx.actor.site}" if ctx.actor.role == "staff" else ""
+        raise NotFound(f"Ingen borger med projekt-ID '{citizen_id.strip()}'{where}.")
+    return p
+
+
+def find_citizen(ctx: Context, citizen_id: str) -> dict[str, Any]:
+    """A citizen to log for: project ID, arm, site and course dates, nothing else."""
+    ctx.require("delivery.log")
+    with ctx.db.session() as s:
+        p = _participant_for(s, ctx, citizen_id)
+        return {"citizen_id": p.citizen_id, "arm": p.arm, "site": p.site,
+                "start_date": p.start_date, "end_date": p.end_date,
+                "withdrawn_date": p.withdrawn_date}
+
+
+def _validate_entry(ctx: Context, component: str, when: date, minutes: float | None,
+                    status: str) -> None:
+    comps = get_protocol(ctx).component_ids
+    if component not in comps:
+        raise InputError(f"Komponenten '{component}' findes ikke i protokollen "
+                         f"({', '.join(sorted(comps))}).")
+    if not isinstance(when, date):
+        raise InputError("Dato mangler.")
+    if when > date.today():
+        raise InputError(f"Datoen {when.strftime('%d-%m-%Y')} ligger i fremtiden.")
+    if minutes is not None and minutes < 0:
+        raise InputError("Minutter kan ikke være negative.")
+    if status not in EVENT_STATUSES:
+        raise InputError(f"Status skal være en af {', '.join(EVENT_STATUSES)}.")
+
+
+def log_event(ctx: Context, citizen_id: str, component: str, when: date, *,
+              minutes: float | None = None, mode: str | None = None, status: str = "delivered",
+              note: str = "", staff_role: str | None = None) -> int:
+    """One delivery registered by the acting user (staff: citizens of their own site only)."""
+    ctx.require("delivery.log")
+    _validate_entry(ctx, component, when, minutes, status)
+    with ctx.db.session() as s:
+        p = _participant_for(s, ctx, citizen_id)
+        ev = DeliveryEvent(project_id=ctx.project_id, participant_id=p.id, date=when,
+                           component=component, staff_role=staff_role, staff_id=ctx.actor.username,
+                           minutes=minutes, mode=mode or None, status=status, note=note or "",
+                           created_by=ctx.actor.user_id)
+        s.add(ev)
+        s.flush()
+        audit.record(s, ctx.actor, "delivery.log", project_id=ctx.project_id,
+                     target_type="delivery_event", target_id=ev.id,
+                     details={"component": component, "status": status})
+        return ev.id
+
+
+def _aware(t: datetime) -> datetime:
+    return t if t.tzinfo is not None else t.replace(tzinfo=UTC)
+
+
+def _editable_until(ctx: Context, created_at: datetime) -> datetime:
+    hours = float(projects.get_setting(ctx, "staff_edit_window_hours") or 0)
+    return _aware(created_at) + timedelta(hours=hours)
+
+
+def _editable_event(s, ctx: Context, event_id: int) -> DeliveryEvent:
+    """The event if the actor may change it: staff only their own, of their site, within the window."""
+    ev = s.get(DeliveryEvent, event_id)
+    if ev is None or ev.project_id != ctx.project_id:
+        raise NotFound(f"Registrering {event_id} findes ikke.")
+    if ctx.actor.role == "staff":
+        p = s.get(Participant, ev.participant_id)
+        if p.site != ctx.actor.site or ev.created_by != ctx.actor.user_id:
+            raise PermissionDenied("Du kan kun rette og slette dine egne registreringer.")
+        if utcnow() > _editable_until(ctx, ev.created_at):
+            hours = projects.get_setting(ctx, "staff_edit_window_hours")
+            raise PermissionDenied(f"Registreringen kan ikke længere rettes eller slettes "
+                                   f"(vinduet er {hours} timer).")
+    return ev
+
+
+def update_event(ctx: Context, event_id: int, *, component: str, when: date,
+                 minutes: float | None = None, mode: str | None = None,
+                 status: str = "delivered", note: str = "") -> None:
+    ctx.require("delivery.log")
+    _validate_entry(ctx, component, when, minutes, status)
+    with ctx.db.session() as s:
+        ev = _editable_event(s, ctx, event_id)
+        new = {"component": component, "date": when, "minutes": minutes, "mode": mode or None,
+               "status": status, "note": note or ""}
+        changed = sorted(k for k, v in new.items() if getattr(ev, k) != v)
+        for k, v in new.items():
+            setattr(ev, k, v)
+        audit.record(s, ctx.actor, "delivery.edit", project_id=ctx.project_id,
+                     target_type="delivery_event", target_id=ev.id, details={"fields": changed})
+
+
+def delete_event(ctx: Context, event_id: int) -> None:
+    ctx.require("delivery.log")
+    with ctx.db.session() as s:
+        ev = _editable_event(s, ctx, event_id)
+        details = {"component": ev.component, "date": ev.date.isoformat()}
+        s.delete(ev)
+        audit.record(s, ctx.actor, "delivery.delete", project_id=ctx.project_id,
+                     target_type="delivery_event", target_id=event_id, details=details)
+
+
+def my_events(ctx: Context, limit: int = 200) -> list[dict[str, Any]]:
+    """The acting user's own entries, newest first, with whether they may still be changed."""
+    ctx.require("delivery.log")
+    now = utcnow()
+    with ctx.db.session() as s:
+        q = (select(DeliveryEvent, Participant.citizen_id, Participant.site)
+             .join(Participant, DeliveryEvent.participant_id == Participant.id)
+             .where(DeliveryEvent.project_id == ctx.project_id,
+                    DeliveryEvent.created_by == ctx.actor.user_id)
+             .order_by(DeliveryEvent.created_at.desc(), DeliveryEvent.id.desc()).limit(limit))
+        if ctx.actor.role == "staff":
+            q = q.where(Participant.site == ctx.actor.site)
+        out = []
+        for e, cid, site in s.execute(q).all():
+            until = _editable_until(ctx, e.created_at) if ctx.actor.role == "staff" else None
+            out.append({"id": e.id, "citizen_id": cid, "site": site, "date": e.date,
+                        "component": e.component, "minutes": e.minutes, "mode": e.mode,
+                        "status": e.status, "note": e.note, "created_at": _aware(e.created_at),
+                        "editable_until": until, "editable": until is None or now <= until})
+        return out
+
+
+def last_entry(ctx: Context, citizen_id: str | None = None) -> dict[str, Any] | None:
+    """The actor's last entry (for this citizen if there is one): for "same as last time"."""
+    rows = my_events(ctx, limit=200)
+    if citizen_id:
+        mine = [r for r in rows if r["citizen_id"] == citizen_id.strip()]
+        if mine:
+            return mine[0]
+    return rows[0] if rows else None

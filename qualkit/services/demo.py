@@ -16,7 +16,7 @@ from qualkit.store import Database
 from qualkit.store.models import Project
 from qualkit.tabular import parse_date
 
-from . import codebooks, deid, delivery, interviews, participants, projects, users
+from . import codebooks, coding_demo, deid, delivery, interviews, participants, projects, users
 from .context import SYSTEM, Context
 
 DEMO_PROJECT = "TKI2 demo"
@@ -75,6 +75,7 @@ def create_demo(db: Database, root: Path = REPO_ROOT) -> DemoResult:
     result.vault_passphrase = users.new_password() + users.new_password()
     result.counts["approved"] = deid.deidentify_demo(
         ctx, paths["transcripts"] / "roster.csv", result.vault_passphrase)
+    result.counts.update(coding_demo.load_demo_codings(ctx, paths["transcripts"]))
     return result
 
 

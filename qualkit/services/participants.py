@@ -56,3 +56,12 @@ def upsert_participants(ctx: Context, records: list[ParticipantRecord], source: 
 def import_participants(ctx: Context, path: str | Path) -> dict[str, int]:
     ctx.require("participant.import")
     return upsert_participants(ctx, read_participants(path), str(path))
+
+
+def import_upload(ctx: Context, filename: str, data: bytes) -> dict[str, int]:
+    """An uploaded register (CSV/xlsx): validated in full, then upserted by citizen_id."""
+    ctx.require("participant.import")
+    from .uploads import saved_upload
+
+    with saved_upload(filename, data) as path:
+        return upsert_participants(ctx, read_participants(path), path.name)

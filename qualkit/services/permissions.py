@@ -35,6 +35,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # exports
     "export": frozenset({ADMIN, EVALUATOR, WRITER}),
     "quote.star": frozenset({ADMIN, EVALUATOR, WRITER}),
+    # a REFI-QDA project coded elsewhere becomes a new qualkit project
+    "project.import": frozenset({ADMIN, EVALUATOR}),
     # administration
     "user.manage": frozenset({ADMIN}),
     "project.settings": frozenset({ADMIN}),

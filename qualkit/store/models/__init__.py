@@ -2,13 +2,13 @@
 
 from .audit import AuditEvent
 from .base import Base, utcnow
-from .coding import FRAMEWORKS, Code, Codebook, Coding, ConsensusCoding
+from .coding import FRAMEWORKS, Code, Codebook, CodebookVersion, Coding, ConsensusCoding
 from .delivery import EVENT_STATUSES, DeliveryEvent, Protocol
 from .interviews import INTERVIEW_STATUSES, EntityDecision, Interview, Segment
 from .people import ROLES, Participant, Project, User
 
 __all__ = [
-    "AuditEvent", "Base", "Code", "Codebook", "Coding", "ConsensusCoding", "DeliveryEvent",
+    "AuditEvent", "Base", "Code", "Codebook", "CodebookVersion", "Coding", "ConsensusCoding", "DeliveryEvent",
     "EVENT_STATUSES", "EntityDecision", "FRAMEWORKS", "INTERVIEW_STATUSES", "Interview",
     "Participant", "Project", "Protocol", "ROLES", "Segment", "User", "utcnow",
 ]

@@ -3,8 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
@@ -26,6 +37,22 @@ class Codebook(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     codes: Mapped[list[Code]] = relationship(back_populates="codebook", cascade="all, delete-orphan")
+
+
+class CodebookVersion(Base):
+    """One entry of a codebook's version log: every editor change bumps Codebook.version."""
+
+    __tablename__ = "codebook_version"
+    __table_args__ = (UniqueConstraint("codebook_id", "version", name="uq_codebook_version_codebook_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    codebook_id: Mapped[int] = mapped_column(ForeignKey("codebook.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(40))  # import | add | rename | move | merge | retire | edit
+    summary: Mapped[str] = mapped_column(Text, default="")
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    username: Mapped[str] = mapped_column(String(80))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class Code(Base):
@@ -54,6 +81,7 @@ class Coding(Base):
     """One coder's application of a code to a segment (optionally a character span)."""
 
     __tablename__ = "coding"
+    __table_args__ = (Index("ix_coding_coder_segment", "coder_id", "segment_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     segment_id: Mapped[int] = mapped_column(ForeignKey("segment.id", ondelete="CASCADE"), index=True)

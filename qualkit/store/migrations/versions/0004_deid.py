@@ -1,14 +1,14 @@
 """de-identification: entity key hash on decisions
 
 Revision ID: 0004_deid
-Revises: 0001_initial
+Revises: 0005_coding
 Create Date: 2026-11-22
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0004_deid'
-down_revision = '0001_initial'
+down_revision = '0005_coding'
 branch_labels = None
 depends_on = None
 

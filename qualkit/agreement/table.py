@@ -1,0 +1,78 @@
+"""The files of `qualkit agreement`: CODINGS.csv in, agreement.csv out.
+
+agreement.csv is written the Danish-Excel way, like qualkit's other tables:
+`;`-separated, UTF-8 with BOM, numbers with a decimal comma and four decimals,
+empty cells where a statistic is undefined. Reading a codings file accepts `;`
+or `,`, with or without BOM, or .xlsx (tabular.read_table); reading numbers
+elsewhere accepts a decimal comma or point (tabular.parse_number).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+from pathlib import Path
+
+from qualkit.errors import InputError
+from qualkit.tabular import Problem, TableErrors, read_table, require_columns
+
+from .stats import AgreementRow
+
+CODING_COLUMNS = ["document_id", "segment_id", "coder", "code"]
+AGREEMENT_COLUMNS = ["code", "units", "coders", "observed_agreement", "kappa", "alpha"]
+
+
+def read_codings(path: str | Path) -> list[tuple[str, str, str, str]]:
+    """Validated (document_id, segment_id, coder, code) rows; every problem named by row/column."""
+    table = read_table(path)
+    require_columns(table, CODING_COLUMNS)
+    problems: list[Problem] = []
+    out: list[tuple[str, str, str, str]] = []
+    for row, number in zip(table.rows, table.row_numbers, strict=True):
+        bad = False
+        for col in ("document_id", "segment_id", "coder"):
+            if not row[col]:
+                problems.append(Problem(table.path, number, col, "empty; every row needs a value"))
+                bad = True
+        if not bad:
+            out.append((row["document_id"], row["segment_id"], row["coder"], row["code"]))
+    if problems:
+        raise TableErrors(problems)
+    if not out:
+        raise InputError(f"{table.path}: no codings (the file has a header but no rows).")
+    coders = {r[2] for r in out}
+    if len(coders) < 2:
+        raise InputError(f"{table.path}: agreement needs at least two coders; "
+                         f"found {len(coders)} ({', '.join(sorted(coders))}).")
+    return out
+
+
+def _num(x: float | None) -> str:
+    return "" if x is None else f"{x:.4f}".replace(".", ",")
+
+
+def agreement_table(rows: list[AgreementRow]) -> list[list[str]]:
+    return [[r.code, str(r.units), str(r.coders), _num(r.observed_agreement), _num(r.kappa),
+             _num(r.alpha)] for r in rows]
+
+
+def write_agreement_csv(rows: list[AgreementRow], out_dir: str | Path) -> Path:
+    """Write DIR/agreement.csv via a temporary file and a rename (never half-written)."""
+    folder = Path(out_dir)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{out_dir}: cannot create the output folder ({exc.strerror}).") from None
+    target = folder / "agreement.csv"
+    fd, tmp = tempfile.mkstemp(prefix=".agreement-", suffix=".csv", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
+            writer = csv.writer(fh, delimiter=";", lineterminator="\r\n")
+            writer.writerow(AGREEMENT_COLUMNS)
+            writer.writerows(agreement_table(rows))
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target

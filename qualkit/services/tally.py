@@ -1,0 +1,179 @@
+"""Tallies in the app: the same computation as `qualkit tally`, on the project's stored data.
+
+Also the figures' data (adoption, delivery over time) and the joint display: per
+citizen, fidelity and dose beside the codes of their interviews. Staff have no
+tally capability, so they never reach codings through here.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import select
+
+from qualkit.delivery.figures import dose_data, flow_dot, heatmap_data
+from qualkit.delivery.frames import events_from_rows, participants_frame
+from qualkit.delivery.output import danish_frame
+from qualkit.delivery.protocol import Protocol
+from qualkit.delivery.register import ParticipantRecord
+from qualkit.delivery.tally import TallyResult, measure_label, tally
+from qualkit.store.models import (
+    Code,
+    Coding,
+    ConsensusCoding,
+    DeliveryEvent,
+    Interview,
+    Participant,
+    Segment,
+)
+
+from . import audit
+from .context import Context
+from .delivery import get_protocol
+from .permissions import allowed
+
+__all__ = ["TallyReport", "adoption", "compute", "csv_bytes", "joint_display", "measure_label",
+           "over_time", "record_export", "report"]
+PARTICIPANT_FIELDS = ("citizen_id", "arm", "site", "eligible", "exclusion_reason", "end_reason",
+                      "screened_date", "randomised_date", "consent_date", "start_date", "end_date",
+                      "withdrawn_date")
+
+
+def _load(ctx: Context) -> tuple[pd.DataFrame, list[str], pd.DataFrame]:
+    with ctx.db.session() as s:
+        people = s.scalars(select(Participant).where(Participant.project_id == ctx.project_id)
+                           .order_by(Participant.citizen_id)).all()
+        records = [ParticipantRecord(**{f: getattr(p, f) for f in PARTICIPANT_FIELDS},
+                                     attributes=dict(p.attributes or {})) for p in people]
+        rows = s.execute(
+            select(DeliveryEvent.id, Participant.citizen_id, DeliveryEvent.date, DeliveryEvent.component,
+                   DeliveryEvent.staff_role, DeliveryEvent.staff_id, DeliveryEvent.minutes,
+                   DeliveryEvent.mode, DeliveryEvent.status, DeliveryEvent.note)
+            .join(Participant, DeliveryEvent.participant_id == Participant.id)
+            .where(DeliveryEvent.project_id == ctx.project_id)).mappings().all()
+    register, attributes = participants_frame(records)
+    return register, attributes, events_from_rows([dict(r) for r in rows])
+
+
+def compute(ctx: Context, protocol_name: str | None = None) -> TallyResult:
+    """Per citizen, summary, flow, checks and reach for the project (evaluators and writers)."""
+    ctx.require("tally.read")
+    protocol = get_protocol(ctx, protocol_name)
+    register, attributes, events = _load(ctx)
+    return tally(register, events, protocol, attributes)
+
+
+def delivery_frame(ctx: Context) -> pd.DataFrame:
+    """Delivered events with site and month, for adoption and maintenance figures."""
+    ctx.require("tally.read")
+    register, _, events = _load(ctx)
+    ev = events.loc[events["status"].eq("delivered")].copy()
+    ev["citizen_id"] = ev["citizen_id"].astype(str)
+    sites = register.set_index("citizen_id")["site"]
+    ev["site"] = ev["citizen_id"].map(sites).fillna("(ukendt)")
+    ev["month"] = ev["date"].dt.to_period("M").dt.to_timestamp()
+    ev["component"] = ev["component"].astype(str)
+    ev["staff_id"] = ev["staff_id"].astype(str).replace("", "(ukendt)")
+    return ev[["citizen_id", "site", "date", "month", "component", "staff_id", "minutes"]]
+
+
+def adoption(ctx: Context) -> pd.DataFrame:
+    """How many staff delivered each component, and to how many citizens (RE-AIM adoption)."""
+    ev = delivery_frame(ctx)
+    if ev.empty:
+        return pd.DataFrame(columns=["component", "site", "staff", "citizens", "events"])
+    return (ev.groupby(["component", "site"])
+            .agg(staff=("staff_id", "nunique"), citizens=("citizen_id", "nunique"),
+                 events=("citizen_id", "size")).reset_index())
+
+
+def over_time(ctx: Context) -> pd.DataFrame:
+    """Delivered events per month and site (maintenance: does delivery last?)."""
+    ev = delivery_frame(ctx)
+    if ev.empty:
+        return pd.DataFrame(columns=["month", "site", "events"])
+    return ev.groupby(["month", "site"]).size().rename("events").reset_index()
+
+
+def interview_codes(ctx: Context) -> dict[str, dict[str, list[str]]]:
+    """Per citizen ID: consensus code names, and (for evaluators) each coder's code names."""
+    ctx.require("tally.read")
+    ctx.require("consensus.read")
+    out: dict[str, dict[str, list[str]]] = defaultdict(lambda: {"consensus": [], "coders": []})
+    with ctx.db.session() as s:
+        base = (select(Participant.citizen_id, Code.name)
+                .join(Interview, Interview.participant_id == Participant.id)
+                .join(Segment, Segment.interview_id == Interview.id)
+                .where(Participant.project_id == ctx.project_id))
+        for cid, name in s.execute(base.join(ConsensusCoding, ConsensusCoding.segment_id == Segment.id)
+                                   .join(Code, Code.id == ConsensusCoding.code_id)).all():
+            if name not in out[cid]["consensus"]:
+                out[cid]["consensus"].append(name)
+        if allowed(ctx.actor.role, "coding.compare"):
+            for cid, name in s.execute(base.join(Coding, Coding.segment_id == Segment.id)
+                                       .join(Code, Code.id == Coding.code_id)).all():
+                if name not in out[cid]["coders"]:
+                    out[cid]["coders"].append(name)
+        interviewed = {cid for (cid,) in s.execute(
+            select(Participant.citizen_id).join(Interview, Interview.participant_id == Participant.id)
+            .where(Participant.project_id == ctx.project_id)).all()}
+    for cid in interviewed:
+        out[cid]  # noqa: B018 - interviewed citizens appear even before any coding
+    return dict(out)
+
+
+def joint_display(ctx: Context, result: TallyResult | None = None) -> pd.DataFrame:
+    """Interviewed citizens: fidelity and dose beside the codes of their interviews."""
+    ctx.require("tally.read")
+    result = result or compute(ctx)
+    codes = interview_codes(ctx)
+    pc = result.per_citizen
+    pc = pc.loc[pc["citizen_id"].isin(list(codes))]
+    n_cols = [c for c in pc.columns if c.startswith("n_")]
+    df = pc[["citizen_id", "arm", "site", "reached", "events_delivered", "minutes_delivered", *n_cols,
+             "core_met", "core_total", "fidelity_score"]].copy()
+    df["consensus_codes"] = [", ".join(sorted(codes[c]["consensus"])) for c in df["citizen_id"]]
+    if allowed(ctx.actor.role, "coding.compare"):
+        df["coder_codes"] = [", ".join(sorted(codes[c]["coders"])) for c in df["citizen_id"]]
+    return df.reset_index(drop=True)
+
+
+def csv_bytes(df: pd.DataFrame) -> bytes:
+    """A table as Danish CSV bytes (`;`, decimal comma, dd-mm-yyyy, BOM) for a download."""
+    return danish_frame(df).to_csv(sep=";", index=False, lineterminator="\n").encode("utf-8-sig")
+
+
+def record_export(ctx: Context, what: str, rows: int) -> None:
+    """Audit a downloaded table (called when the user clicks the download button)."""
+    ctx.require("export")
+    with ctx.db.session() as s:
+        audit.record(s, ctx.actor, "tally.export", project_id=ctx.project_id, target_type="table",
+                     target_id=what, details={"rows": int(rows)})
+
+
+@dataclass
+class TallyReport:
+    """Everything the tallies page shows, computed once per view."""
+
+    protocol: Protocol
+    result: TallyResult
+    flow_dot: str
+    heatmap: pd.DataFrame
+    dose: pd.DataFrame
+    adoption: pd.DataFrame
+    over_time: pd.DataFrame
+    joint: pd.DataFrame
+
+
+def report(ctx: Context, protocol_name: str | None = None) -> TallyReport:
+    ctx.require("tally.read")
+    protocol = get_protocol(ctx, protocol_name)
+    result = compute(ctx, protocol_name)
+    return TallyReport(protocol=protocol, result=result,
+                       flow_dot=flow_dot(result.flow, result.checks),
+                       heatmap=heatmap_data(result.per_citizen, protocol),
+                       dose=dose_data(result.per_citizen, protocol),
+                       adoption=adoption(ctx), over_time=over_time(ctx),
+                       joint=joint_display(ctx, result))

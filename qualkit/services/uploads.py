@@ -1,0 +1,27 @@
+"""Files uploaded in the app, given to the same importers as the command line.
+
+The upload is written to a private temporary folder under its own name, so every
+error message names the file the user chose (not a temp path), and is removed after.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from qualkit.errors import InputError
+
+ALLOWED = (".csv", ".txt", ".xlsx", ".xlsm")
+
+
+@contextmanager
+def saved_upload(filename: str, data: bytes) -> Iterator[Path]:
+    name = Path(filename or "upload.csv").name
+    if Path(name).suffix.lower() not in ALLOWED:
+        raise InputError(f"{name}: use a .csv or .xlsx file.")
+    with tempfile.TemporaryDirectory(prefix="qualkit-upload-") as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(data)
+        yield path
