@@ -229,3 +229,19 @@ def test_writer_sees_only_approved_transcripts(demo):
     with pytest.raises(PermissionDenied, match="not yet de-identified"):
         interviews.get_transcript(writer, pending)
     assert interviews.get_transcript(ctx_as(db, result.project_id, "evaluator"), pending)
+
+
+def test_roster_upload_and_propose_with_it(demo):
+    db, result = demo
+    ctx = ctx_as(db, result.project_id, "evaluator")
+    roster = deid.roster_from_upload(
+        ctx, "navn;rolle\nSanne Kjærgaard;jobkonsulent\n".encode("cp1252"), "r.csv")
+    assert roster[0].name == "Sanne Kjærgaard" and roster[0].role == "jobkonsulent"
+    with pytest.raises(InputError, match="no 'name' column"):
+        deid.roster_from_upload(ctx, b"who;role\nx;y\n", "r.csv")
+    with pytest.raises(PermissionDenied):
+        deid.roster_from_upload(ctx_as(db, result.project_id, "writer"), b"name\nA\n", "r.csv")
+    iid = _pending(db)
+    deid.propose(ctx, iid, roster)
+    sanne = [s for s in deid.list_spans(ctx, iid) if s["text"].startswith("Sanne")]
+    assert sanne and {s["source"] for s in sanne} == {"roster"}

@@ -65,6 +65,14 @@ def _tag(vault: Vault, ctx: Context, kind: str, ref: Any) -> str:
     return vault.keyed_hash(f"{ctx.project_id}:{kind}:{ref}")
 
 
+def roster_from_upload(ctx: Context, data: bytes, name: str) -> list[RosterEntry]:
+    """Roster entries from an uploaded CSV (name, role, pseudonym); kept in memory only."""
+    ctx.require("deid.review")
+    from qualkit.deid.roster import parse_roster
+
+    return parse_roster(data, name)
+
+
 # -- proposals -------------------------------------------------------------------------------
 def _interview(s, ctx: Context, interview_id: int) -> Interview:
     iv = s.get(Interview, interview_id)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from qualkit.deid.roster import parse_roster
-from qualkit.deid.spans import LABELS
 from qualkit.errors import QualkitError
 from qualkit.services import deid, interviews
 from qualkit.services.permissions import allowed
@@ -44,7 +42,8 @@ def render() -> None:
         return
     uploaded = st.file_uploader("Deltagerliste (CSV: name, role, pseudonym)", type=["csv"])
     try:
-        roster = parse_roster(uploaded.getvalue(), uploaded.name) if uploaded else None
+        roster = deid.roster_from_upload(ctx, uploaded.getvalue(), uploaded.name) \
+            if uploaded else None
         if st.button("Foreslå pseudonymisering", key="deid_propose"):
             n = deid.propose(ctx, chosen, roster)
             st.toast(f"{n} forslag.")
@@ -86,7 +85,7 @@ def _decide(ctx, spans: list[dict]) -> None:
                                              f"{DECISIONS.get(by_id[i]['decision'])})")
     action = st.radio("Handling", list(ACTIONS), format_func=ACTIONS.get, horizontal=True,
                       key="deid_action")
-    label = st.selectbox("Ny etiket", LABELS, key="deid_label") if action == "relabel" else None
+    label = st.selectbox("Ny etiket", deid.LABELS, key="deid_label") if action == "relabel" else None
     everywhere = st.checkbox("Anvend på alle forekomster i projektet", key="deid_all")
     if st.button("Udfør", key="deid_do"):
         n = deid.decide(ctx, sid, action, label=label, all_occurrences=everywhere)
@@ -102,7 +101,7 @@ def _add_missed(ctx, interview_id: int) -> None:
                           format_func=lambda i: f"{by_id[i]['position']}: "
                                                 f"{by_id[i]['text'][:80]}")
     surface = st.text_input("Tekst der skal pseudonymiseres", key="deid_add_text")
-    label = st.selectbox("Etiket", LABELS, key="deid_add_label")
+    label = st.selectbox("Etiket", deid.LABELS, key="deid_add_label")
     everywhere = st.checkbox("Også alle andre forekomster i projektet", key="deid_add_all")
     if st.button("Tilføj", key="deid_add") and surface:
         n = deid.add_span_text(ctx, seg_id, surface, label, everywhere)
