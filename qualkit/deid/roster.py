@@ -75,7 +75,8 @@ class RosterRecogniser:
         parts: dict[str, str] = {}   # lower-case name part -> entry key
         for e in roster:
             key = e.key or e.name
-            for part in e.name.replace("-", " ").split():
+            words = e.name.split()
+            for part in [*words, *(p for w in words if "-" in w for p in w.split("-"))]:
                 lp = part.lower().strip(".,")
                 if len(lp) >= 2 and part not in NOT_NAMES:
                     parts.setdefault(lp, key)  # the first entry with this part wins
