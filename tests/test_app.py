@@ -14,10 +14,10 @@ from qualkit.ui.navigation import PAGES, pages_for
 REPO = Path(__file__).resolve().parent.parent
 APP = str(REPO / "app.py")
 EXPECTED = {
-    "admin": {"interviews", "coding", "codebook", "agreement", "analysis", "participants",
+    "admin": {"interviews", "deid", "coding", "codebook", "agreement", "analysis", "participants",
               "delivery_log", "tallies", "exports", "admin"},
-    "evaluator": {"interviews", "coding", "codebook", "agreement", "analysis", "participants",
-                  "delivery_log", "tallies", "exports"},
+    "evaluator": {"interviews", "deid", "coding", "codebook", "agreement", "analysis",
+                  "participants", "delivery_log", "tallies", "exports"},
     "staff": {"participants", "delivery_log"},
     "writer": {"interviews", "codebook", "analysis", "participants", "tallies", "exports"},
 }

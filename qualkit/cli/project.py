@@ -42,6 +42,8 @@ def demo(data: Path | None = DataOpt,
         print("Demo users (passwords are shown only now; write them down):")
         for name, password in result.passwords.items():
             print(f"  {name:<11} {password}")
+        if result.vault_passphrase:
+            print(f"Key vault passphrase (admin; shown only now): {result.vault_passphrase}")
     else:
         print(f"The demo project already exists in {where}; nothing was changed.")
     if not no_serve:

@@ -16,7 +16,7 @@ from qualkit.store import Database
 from qualkit.store.models import Project
 from qualkit.tabular import parse_date
 
-from . import codebooks, coding_demo, delivery, interviews, participants, projects, users
+from . import codebooks, coding_demo, deid, delivery, interviews, participants, projects, users
 from .context import SYSTEM, Context
 
 DEMO_PROJECT = "TKI2 demo"
@@ -39,6 +39,7 @@ class DemoResult:
     created: bool
     passwords: dict[str, str] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
+    vault_passphrase: str | None = None
 
 
 def demo_paths(root: Path = REPO_ROOT) -> dict[str, Path]:
@@ -71,6 +72,9 @@ def create_demo(db: Database, root: Path = REPO_ROOT) -> DemoResult:
         codebooks.import_codebook_file(ctx, paths["codebooks"] / name)
     result.counts["codebooks"] = len(CODEBOOK_FILES)
     result.counts["interviews"] = _import_transcripts(ctx, paths["transcripts"])
+    result.vault_passphrase = users.new_password() + users.new_password()
+    result.counts["approved"] = deid.deidentify_demo(
+        ctx, paths["transcripts"] / "roster.csv", result.vault_passphrase)
     result.counts.update(coding_demo.load_demo_codings(ctx, paths["transcripts"]))
     return result
 

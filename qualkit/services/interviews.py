@@ -8,12 +8,13 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from qualkit.errors import InputError, NotFound
+from qualkit.errors import InputError, NotFound, PermissionDenied
 from qualkit.store.models import Interview, Participant, Segment
 from qualkit.transcripts.textformat import Turn, parse_transcript
 
 from . import audit
 from .context import Context
+from .permissions import allowed
 
 
 def list_interviews(ctx: Context) -> list[dict[str, Any]]:
@@ -45,6 +46,9 @@ def get_transcript(ctx: Context, interview_id: int) -> dict[str, Any]:
     ctx.require("transcript.read")
     with ctx.db.session() as s:
         iv = _interview(s, ctx, interview_id)
+        if iv.status != "approved" and not allowed(ctx.actor.role, "deid.review"):
+            # Report writers see de-identified (approved) transcripts only.
+            raise PermissionDenied(f"Interview {interview_id} is not yet de-identified.")
         return {"id": iv.id, "title": iv.title, "status": iv.status, "speakers": iv.speakers,
                 "segments": [{"id": seg.id, "position": seg.position, "start": seg.start,
                               "end": seg.end, "speaker": seg.speaker, "text": seg.text}

@@ -28,6 +28,7 @@ PAGES_DIR = Path(__file__).resolve().parent / "pages"
 
 PAGES: list[PageSpec] = [
     PageSpec("interviews", "Interviews", ":material/record_voice_over:", "interview.list"),
+    PageSpec("deid", "Pseudonymisering", ":material/visibility_off:", "deid.review"),
     PageSpec("coding", "Kodning", ":material/label:", "coding.write"),
     PageSpec("codebook", "Kodebog", ":material/account_tree:", "codebook.read"),
     PageSpec("agreement", "Enighed og konsensus", ":material/compare_arrows:", "coding.compare"),

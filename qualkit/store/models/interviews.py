@@ -90,6 +90,8 @@ class EntityDecision(Base):
     start: Mapped[int | None] = mapped_column(Integer, nullable=True)
     end: Mapped[int | None] = mapped_column(Integer, nullable=True)
     surface_hash: Mapped[str] = mapped_column(String(128), index=True)
+    # Keyed hash of the entity the pseudonym belongs to (a roster entry or a normalised name).
+    entity_hash: Mapped[str | None] = mapped_column(String(128), nullable=True, index=True)
     label: Mapped[str] = mapped_column(String(20))
     source: Mapped[str] = mapped_column(String(40), default="manual")
     pseudonym: Mapped[str | None] = mapped_column(String(120), nullable=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from qualkit.errors import QualkitError
 from qualkit.services import interviews
 from qualkit.transcripts.textformat import format_timestamp
 from qualkit.ui import state
@@ -24,7 +25,11 @@ def render() -> None:
     titles = {r["id"]: r["title"] for r in rows}
     chosen = st.selectbox("Vis transskription", list(titles), format_func=titles.get)
     if chosen is not None:
-        t = interviews.get_transcript(ctx, chosen)
+        try:
+            t = interviews.get_transcript(ctx, chosen)
+        except QualkitError as exc:
+            state.show_error(exc)
+            return
         st.subheader(t["title"])
         for seg in t["segments"]:
             stamp = format_timestamp(seg["start"])

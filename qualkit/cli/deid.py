@@ -1,0 +1,67 @@
+"""`qualkit deid INPUT.txt [--roster ROSTER.csv] [--out REDACTED.txt] [--spans-out SPANS.jsonl]`."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import typer
+
+from qualkit.errors import InputError
+
+
+def read_input_text(path: Path) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252/latin-1 from old Word exports."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror}).") from None
+    if not raw.strip():
+        raise InputError(f"{path}: the file is empty.")
+    if b"\x00" in raw[:4096] or raw[:4] in (b"PK\x03\x04", b"%PDF"):
+        raise InputError(f"{path}: binary file; expected plain transcript text.")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def run_deid(input_path: Path, roster_path: Path | None, out: Path | None,
+             spans_out: Path | None) -> tuple[str, list]:
+    from qualkit.deid import Pseudonymiser, detect, redact
+    from qualkit.deid.roster import read_roster
+
+    text = read_input_text(input_path)          # validate everything before any write
+    roster = read_roster(roster_path) if roster_path else []
+    spans = Pseudonymiser(roster).assign(detect(text, roster))
+    redacted = redact(text, spans)
+    lines = "".join(json.dumps(s.as_dict(), ensure_ascii=False) + "\n" for s in spans)
+    if spans_out:
+        _write_atomic(spans_out, lines)
+    if out:
+        _write_atomic(out, redacted)
+    return redacted, spans
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("deid")
+    def deid(input: Path = typer.Argument(..., help="Transcript text (.txt)."),
+             roster: Path | None = typer.Option(None, "--roster",
+                                                help="CSV with name, role, pseudonym."),
+             out: Path | None = typer.Option(None, "--out", help="Write the redacted text here."),
+             spans_out: Path | None = typer.Option(None, "--spans-out",
+                                                   help="Write one JSON span a line here.")):
+        """De-identify a transcript: names, places, CPR and phone numbers -> pseudonyms."""
+        redacted, spans = run_deid(input, roster, out, spans_out)
+        if out is None:
+            typer.echo(redacted, nl=False)
+        else:
+            typer.echo(f"{len(spans)} spans replaced; wrote {out}.", err=True)

@@ -1,0 +1,46 @@
+"""A trained Danish spaCy pipeline (da_core_news_*, DaCy) as a recogniser, when installed.
+
+Never required: without one the other recognisers reach the targets on their own.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from functools import lru_cache
+
+from .lexicon import Lexicon
+from .spans import Span
+
+LABELS = {"PER": "PERSON", "PERSON": "PERSON", "LOC": "PLACE", "GPE": "PLACE",
+          "ORG": "ORGANISATION"}
+
+
+@lru_cache(maxsize=4)
+def _load(models: tuple[str, ...]):
+    import spacy
+
+    for name in models:
+        if importlib.util.find_spec(name) is not None:
+            try:
+                return spacy.load(name, disable=["parser", "lemmatizer", "tagger", "morphologizer"])
+            except Exception:  # a broken install is the same as none
+                continue
+    return None
+
+
+class NerRecogniser:
+    source = "ner"
+
+    def __init__(self, models: list[str] | None = None) -> None:
+        self.models = tuple(models or ())
+
+    @property
+    def available(self) -> bool:
+        return _load(self.models) is not None
+
+    def find(self, text: str, doc, lexicon: Lexicon) -> list[Span]:
+        nlp = _load(self.models)
+        if nlp is None:
+            return []
+        return [Span(e.start_char, e.end_char, LABELS[e.label_], e.text, self.source)
+                for e in nlp(text).ents if e.label_ in LABELS]

@@ -1,0 +1,154 @@
+"""The Pseudonymisering page under AppTest: review the demo's open interview end to end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
+
+from qualkit.services.demo import create_demo
+from qualkit.store import Database
+from qualkit.store.models import EntityDecision, Interview
+
+REPO = Path(__file__).resolve().parent.parent
+APP = str(REPO / "app.py")
+PAGE = "qualkit/ui/pages/deid.py"
+
+
+@pytest.fixture
+def fresh_demo(tmp_path, monkeypatch):
+    folder = tmp_path / "data"
+    db = Database.open(folder)
+    result = create_demo(db)
+    db.close()
+    monkeypatch.setenv("QUALKIT_DATA", str(folder))
+    monkeypatch.delenv("QUALKIT_DATABASE_URL", raising=False)
+    return folder, result
+
+
+def _decisions(folder):
+    db = Database.open(folder)
+    try:
+        with db.session() as s:
+            return {r.id: (r.decision, r.label, r.scope)
+                    for r in s.scalars(select(EntityDecision).join(Interview).where(
+                        Interview.status != "approved")).all()}
+    finally:
+        db.close()
+
+
+def _segment_decisions(folder, segment_id):
+    db = Database.open(folder)
+    try:
+        with db.session() as s:
+            return sorted((r.decision, r.label) for r in s.scalars(select(EntityDecision).where(
+                EntityDecision.segment_id == segment_id)).all())
+    finally:
+        db.close()
+
+
+def test_review_flow_end_to_end(fresh_demo):
+    folder, result = fresh_demo
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.run()
+    at.text_input[0].input("evaluator")
+    at.text_input[1].input(result.passwords["evaluator"])
+    at.button[0].click().run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    assert [h.value for h in at.header] == ["Pseudonymisering"]
+    table = at.dataframe[0].value
+    assert {"Tekst", "Etiket", "Kilde", "Beslutning", "Pseudonym"} <= set(table.columns)
+    assert set(table["Beslutning"]) == {"foreslået"} and len(table) > 5
+    assert {k.removeprefix("speaker/") for k in table["Kilde"]} <= {
+        "roster", "gazetteer", "capitalisation", "pattern", "ner"}
+    ids = table["ID"].tolist()
+
+    # Reject the first proposal.
+    at.selectbox(key="deid_span").set_value(ids[0])
+    at.radio(key="deid_action").set_value("reject")
+    at.button(key="deid_do").click().run()
+    assert not at.exception, at.exception
+    assert _decisions(folder)[ids[0]][0] == "rejected"
+
+    # Relabel the second, for every occurrence in the project.
+    at.selectbox(key="deid_span").set_value(ids[1])
+    at.radio(key="deid_action").set_value("relabel").run()
+    at.selectbox(key="deid_label").set_value("ORGANISATION")
+    at.checkbox(key="deid_all").check()
+    at.button(key="deid_do").click().run()
+    assert not at.exception, at.exception
+    d = _decisions(folder)[ids[1]]
+    assert d == ("accepted", "ORGANISATION", "project")
+
+    # Add a missed span by its text.
+    seg_id = at.selectbox(key="deid_add_segment").options[0]
+    first_segment = at.selectbox(key="deid_add_segment").value
+    assert first_segment is not None
+    before = len(_decisions(folder))
+    at.text_input(key="deid_add_text").input("nu")
+    at.selectbox(key="deid_add_label").set_value("PLACE")
+    at.button(key="deid_add").click().run()
+    assert not at.exception, at.exception
+    assert len(_decisions(folder)) > before, seg_id
+
+    # Edit a segment's text: the decisions on it are kept.
+    edit_id = at.selectbox(key="deid_edit_segment").value
+    before_edit = _segment_decisions(folder, edit_id)
+    assert any(dec != "proposed" for dec, _ in before_edit)
+    box = at.text_area(key=f"deid_edit_text_{edit_id}")
+    box.input(box.value + " Rettet.")
+    at.button(key="deid_edit_save").click().run()
+    assert not at.exception, at.exception
+    assert _segment_decisions(folder, edit_id) == before_edit
+
+    # Approval is refused while proposals are open; accept the rest, then approve.
+    at.button(key="deid_approve").click().run()
+    assert any("ikke" in e.value or "not yet" in e.value for e in at.error)
+    at.button(key="deid_accept_all").click().run()
+    at.button(key="deid_approve").click().run()
+    assert not at.exception, at.exception
+    assert any("Godkendt" in s.value for s in at.success)
+    db = Database.open(folder)
+    with db.session() as s:
+        assert all(iv.status == "approved" for iv in s.scalars(select(Interview)).all())
+    db.close()
+
+
+def test_page_refused_to_staff_and_writer(fresh_demo):
+    folder, _ = fresh_demo
+    from qualkit.services.users import actor_for
+
+    db = Database.open(folder)
+    for who in ("staff", "writer"):
+        actor = actor_for(db, who)
+        at = AppTest.from_file(str(REPO / PAGE), default_timeout=60)
+        at.session_state["actor"] = actor
+        at.run()
+        assert any("Adgang nægtet" in e.value for e in at.error)
+        assert len(at.dataframe) == 0
+    db.close()
+
+
+def test_admin_reads_the_vault_and_withdraws(fresh_demo):
+    folder, result = fresh_demo
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.run()
+    at.text_input[0].input("admin")
+    at.text_input[1].input(result.passwords["admin"])
+    at.button[0].click().run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    at.text_input(key="vault_phrase").input("forkert-frase")
+    at.button(key="vault_read").click().run()
+    assert any("Wrong vault passphrase" in e.value for e in at.error)
+    at.text_input(key="vault_phrase").input(result.vault_passphrase)
+    at.button(key="vault_read").click().run()
+    keys = at.dataframe[0].value
+    assert "Camilla" in set(keys["Navn"]) and "[Borger 3]" in set(keys["Pseudonym"])
+    at.text_input(key="withdraw_id").input("B07")
+    at.checkbox(key="withdraw_sure").check()
+    at.button(key="withdraw_do").click().run()
+    assert any("Tilbagetrukket: 1 interviews" in s.value for s in at.success)
