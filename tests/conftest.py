@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -73,6 +74,18 @@ def demo_folder(tmp_path_factory):
     result = create_demo(database)
     database.close()
     return folder, result.passwords
+
+
+@pytest.fixture
+def app_demo(tmp_path, monkeypatch):
+    """A fresh SQLite demo folder of its own with the app pointed at it (AppTests that write)."""
+    folder = tmp_path / "data"
+    database = Database.open(folder)
+    result = create_demo(database)
+    monkeypatch.setenv("QUALKIT_DATA", str(folder))
+    monkeypatch.delenv("QUALKIT_DATABASE_URL", raising=False)
+    yield SimpleNamespace(folder=folder, db=database, result=result)
+    database.close()
 
 
 def ctx_as(db: Database, project_id: int, username: str) -> Context:

@@ -8,7 +8,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from qualkit.services import codebooks, coding, consensus, interviews
-from qualkit.services.demo import create_demo
 from qualkit.services.users import actor_for
 from qualkit.store import Database
 
@@ -18,15 +17,9 @@ PAGES = Path(__file__).resolve().parent.parent / "qualkit" / "ui" / "pages"
 
 
 @pytest.fixture
-def app_db(tmp_path, monkeypatch):
+def app_db(app_demo):
     """A fresh demo folder of its own (these tests write codings)."""
-    folder = tmp_path / "data"
-    db = Database.open(folder)
-    result = create_demo(db)
-    monkeypatch.setenv("QUALKIT_DATA", str(folder))
-    monkeypatch.delenv("QUALKIT_DATABASE_URL", raising=False)
-    yield db, result.project_id
-    db.close()
+    return app_demo.db, app_demo.result.project_id
 
 
 def _page(db: Database, key: str, username: str) -> AppTest:

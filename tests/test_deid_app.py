@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from qualkit.services.demo import create_demo
 from qualkit.store import Database
 from qualkit.store.models import EntityDecision, Interview
 
@@ -18,14 +17,8 @@ PAGE = "qualkit/ui/pages/deid.py"
 
 
 @pytest.fixture
-def fresh_demo(tmp_path, monkeypatch):
-    folder = tmp_path / "data"
-    db = Database.open(folder)
-    result = create_demo(db)
-    db.close()
-    monkeypatch.setenv("QUALKIT_DATA", str(folder))
-    monkeypatch.delenv("QUALKIT_DATABASE_URL", raising=False)
-    return folder, result
+def fresh_demo(app_demo):
+    return app_demo.folder, app_demo.result
 
 
 def _decisions(folder):

@@ -8,7 +8,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from qualkit.services import delivery, projects
-from qualkit.services.demo import create_demo
 from qualkit.store import Database
 
 from .conftest import ctx_as
@@ -19,15 +18,9 @@ PAGE = "qualkit/ui/pages/delivery_log.py"
 
 
 @pytest.fixture
-def folder(tmp_path, monkeypatch):
+def folder(app_demo):
     """A demo folder of its own: these tests write to the log."""
-    data = tmp_path / "data"
-    db = Database.open(data)
-    result = create_demo(db)
-    db.close()
-    monkeypatch.setenv("QUALKIT_DATA", str(data))
-    monkeypatch.delenv("QUALKIT_DATABASE_URL", raising=False)
-    return data, result
+    return app_demo.folder, app_demo.result
 
 
 def login(username: str, password: str, page: str = PAGE) -> AppTest:
