@@ -12,6 +12,9 @@ from qualkit.errors import InputError, NotFound
 from qualkit.store import Database
 from qualkit.store.models import ROLES, User
 
+__all__ = ["ROLES", "authenticate", "actor_for", "create_user", "list_users", "new_password",
+           "set_active", "set_password"]
+
 from . import audit
 from .context import Actor, Context
 

@@ -6,7 +6,6 @@ import streamlit as st
 
 from qualkit.errors import QualkitError
 from qualkit.services import audit, users
-from qualkit.store.models import ROLES
 from qualkit.ui import state
 from qualkit.ui.format import frame
 
@@ -21,7 +20,7 @@ def render() -> None:
     with st.form("new_user"):
         st.write("Ny bruger")
         username = st.text_input("Brugernavn")
-        role = st.selectbox("Rolle", ROLES)
+        role = st.selectbox("Rolle", users.ROLES)
         site = st.text_input("Sted (kun medarbejdere)")
         if st.form_submit_button("Opret bruger"):
             try:
