@@ -10,18 +10,10 @@ import sys
 import pytest
 
 from qualkit.cli import main
-from qualkit.transcripts.textformat import parse_transcript
 from qualkit.transcription.audio import probe
+from qualkit.transcripts.textformat import parse_transcript
 
-from .speech import (  # noqa: F401  (fixtures)
-    SENTENCES,
-    convert,
-    mono_clip,
-    offline_model,
-    shared_word_share,
-    speech_dir,
-    stereo_clip,
-)
+from .speech import SENTENCES, convert, shared_word_share
 
 pytestmark = pytest.mark.slow
 
