@@ -133,8 +133,8 @@ def attach_audio(ctx: Context, interview_id: int, filename: str, data: bytes) ->
         raise
 
 
-def audio_for_playback(ctx: Context, interview_id: int) -> tuple[bytes, str] | None:
-    """The recording's bytes and MIME type for the editor's player (None once deleted)."""
+def audio_for_playback(ctx: Context, interview_id: int) -> tuple[str, str] | None:
+    """The recording's file and MIME type for the editor's player (None once deleted)."""
     ctx.require("transcribe")
     with ctx.db.session() as s:
         iv = _interview(s, ctx, interview_id)
@@ -144,7 +144,15 @@ def audio_for_playback(ctx: Context, interview_id: int) -> tuple[bytes, str] | N
     mime = {".mp3": "audio/mpeg", ".m4a": "audio/mp4", ".mp4": "audio/mp4", ".ogg": "audio/ogg",
             ".oga": "audio/ogg", ".opus": "audio/ogg", ".flac": "audio/flac",
             ".webm": "audio/webm"}.get(path.suffix.lower(), "audio/wav")
-    return path.read_bytes(), mime
+    return str(path), mime
+
+
+def model_choices(ctx: Context) -> list[dict[str, str]]:
+    """Models the app can offer: the offline base model first, then cached folders and names."""
+    from qualkit.transcription.models import list_models
+
+    ctx.require("transcribe")
+    return list_models()
 
 
 def _delete_audio(s, ctx: Context, iv: Interview, reason: str) -> Path | None:
