@@ -22,6 +22,7 @@ from qualkit.errors import InputError
 from .models import ResolvedModel
 
 ENGINES = ("faster-whisper", "openai-whisper")
+TEMPERATURES = (0.0, 0.4, 0.8)
 
 
 @dataclass
@@ -73,7 +74,10 @@ class FasterWhisperEngine:
     def transcribe(self, samples: np.ndarray, language: str | None) -> Iterator[Piece]:
         segments, _info = self._model.transcribe(
             samples, language=language or None, beam_size=self.beam_size, vad_filter=True,
-            vad_parameters={"min_silence_duration_ms": 500}, condition_on_previous_text=False)
+            vad_parameters={"min_silence_duration_ms": 500}, condition_on_previous_text=False,
+            # Fewer fallback temperatures than Whisper's six: on a 2-core CPU the retries on
+            # hard audio doubled the time without changing the words (bench/transcribe_rtf.py).
+            temperature=TEMPERATURES)
         for seg in segments:
             text = seg.text.strip()
             if text:
@@ -103,7 +107,7 @@ class OpenAIWhisperEngine:
 
     def transcribe(self, samples: np.ndarray, language: str | None) -> Iterator[Piece]:
         result = self._model.transcribe(samples, language=language or None, fp16=False,
-                                        condition_on_previous_text=False)
+                                        condition_on_previous_text=False, temperature=TEMPERATURES)
         for seg in result.get("segments", []):
             text = seg["text"].strip()
             if text:
