@@ -70,7 +70,7 @@ def _open(path: Path):
     try:
         container = av.open(str(path), mode="r")
     except av.error.FFmpegError:
-        raise InputError(f"{path}: not an audio file (no known audio format).") from None
+        raise InputError(f"{path}: not an audio file (no known audio format, or damaged).") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read the file ({exc.strerror or exc}).") from None
     audio = [s for s in container.streams if s.type == "audio"]
