@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -55,11 +57,12 @@ def fresh_app(tmp_path_factory):
         proc.kill()
         pytest.fail(f"the app did not start: {(folder.parent / 'streamlit.log').read_text()[-2000:]}")
     yield url, passwords, folder
-    proc.terminate()
+    # `qualkit serve` starts Streamlit as a child: stop the whole process group.
+    os.killpg(proc.pid, signal.SIGTERM)
     try:
         proc.wait(10)
     except subprocess.TimeoutExpired:
-        proc.kill()
+        os.killpg(proc.pid, signal.SIGKILL)
     log.close()
 
 
