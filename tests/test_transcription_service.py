@@ -200,3 +200,20 @@ def test_import_txt_and_docx_with_field_labels(sqlite_db, tmp_path):
     with pytest.raises(InputError, match="broken.docx"):
         interviews.import_text(ctx, tmp_path / "broken.docx")
     assert len(interviews.list_interviews(ctx)) == n
+
+
+def test_codings_are_not_lost_to_retranscription_without_confirmation(sqlite_db, mono_clip):
+    from qualkit.store.models import Code, Coding, Segment, User
+
+    pid = create_demo(sqlite_db).project_id
+    ctx = ctx_as(sqlite_db, pid, "evaluator")
+    iid = interviews.list_interviews(ctx)[0]["id"]
+    transcription.attach_audio(ctx, iid, "b03.wav", mono_clip.read_bytes())
+    with sqlite_db.session() as s:
+        seg = s.scalars(select(Segment).where(Segment.interview_id == iid)).first()
+        code = s.scalars(select(Code)).first()
+        coder = s.scalars(select(User).where(User.username == "evaluator")).one()
+        s.add(Coding(segment_id=seg.id, code_id=code.id, coder_id=coder.id))
+    with pytest.raises(transcription.EditedTranscript, match="1 coding"):
+        transcription.start_transcription(ctx, iid)
+    assert transcription.latest_job(ctx, iid) is None

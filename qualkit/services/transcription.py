@@ -22,7 +22,14 @@ from sqlalchemy import func, select
 
 from qualkit.errors import InputError, NotFound, QualkitError
 from qualkit.store import Database
-from qualkit.store.models import Interview, Participant, Segment, TranscriptionJob, utcnow
+from qualkit.store.models import (
+    Coding,
+    Interview,
+    Participant,
+    Segment,
+    TranscriptionJob,
+    utcnow,
+)
 
 from . import audit, projects
 from .context import Actor, Context
@@ -251,10 +258,14 @@ def start_transcription(ctx: Context, interview_id: int, *, model: str | None = 
             raise InputError(f"{iv.title}: a transcription is already running.")
         edited = s.scalar(select(func.count(Segment.id)).where(
             Segment.interview_id == iv.id, Segment.edited.is_(True)))
-        if edited and not overwrite_edited:
+        coded = s.scalar(select(func.count(Coding.id)).join(Segment, Coding.segment_id == Segment.id)
+                         .where(Segment.interview_id == iv.id))
+        if (edited or coded) and not overwrite_edited:
+            what = [f"{edited} segment(s) have been edited by hand"] if edited else []
+            what += [f"{coded} coding(s) are attached to its segments"] if coded else []
             raise EditedTranscript(
-                f"{iv.title}: {edited} segment(s) have been edited by hand; transcribing again "
-                "replaces them. Confirm to overwrite.")
+                f"{iv.title}: {' and '.join(what)}; transcribing again replaces them. "
+                "Confirm to overwrite.")
         job = TranscriptionJob(project_id=ctx.project_id, interview_id=iv.id, status="queued",
                                engine=engine, model=model or None, language=language or None,
                                overwrite_edited=bool(overwrite_edited), created_by=ctx.actor.username,

@@ -163,10 +163,9 @@ def _transcribe_controls(ctx, data: dict) -> None:
         language = c2.selectbox("Sprog", list(LANGUAGES), format_func=LANGUAGES.get,
                                 key=f"lang_{data['id']}")
         engine = c3.selectbox("Motor", ["faster-whisper", "openai-whisper"], key=f"engine_{data['id']}")
-        edited = sum(1 for s in data["segments"] if s["edited"])
         overwrite = False
-        if edited:
-            overwrite = st.checkbox(f"Overskriv {edited} redigerede segmenter", value=False,
+        if data["segments"]:
+            overwrite = st.checkbox("Overskriv rettede segmenter og kodninger", value=False,
                                     key=f"overwrite_{data['id']}")
         if st.button("Start transskription", type="primary", key=f"start_{data['id']}"):
             try:
@@ -174,9 +173,9 @@ def _transcribe_controls(ctx, data: dict) -> None:
                     ctx, data["id"], model=None if model == names[0] else model,
                     language=None if language == "auto" else language, engine=engine,
                     overwrite_edited=overwrite)
-            except transcription.EditedTranscript:
-                st.warning(f"{edited} segmenter er rettet i hånden. Sæt flueben i 'Overskriv "
-                           "redigerede segmenter' for at transskribere igen.")
+            except transcription.EditedTranscript as exc:
+                st.warning(f"{exc} Sæt flueben i 'Overskriv rettede segmenter og kodninger' "
+                           "for at transskribere igen.")
                 return
             st.rerun()
 
