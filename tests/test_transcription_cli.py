@@ -124,11 +124,11 @@ def test_bad_options_are_refused(capsys, mono_clip, tmp_path):
     assert main(["transcribe", str(mono_clip), "--engine", "whisperx"]) == 2
     assert main(["transcribe", str(mono_clip), "--model", "gigantic"]) == 2
     assert main(["transcribe", str(mono_clip), "--model", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "pdf" in err and "--out" in err and "whisperx" in err and "gigantic" in err
+    assert "CTranslate2" in err
     try:
         import whisper  # noqa: F401
     except ImportError:  # the optional engine says how to install it, in one line
         assert main(["transcribe", str(mono_clip), "--engine", "openai-whisper"]) == 2
         assert "pip install -e '.[openai-whisper]'" in capsys.readouterr().err
-    err = capsys.readouterr().err
-    assert "pdf" in err and "--out" in err and "whisperx" in err and "gigantic" in err
-    assert "CTranslate2" in err
