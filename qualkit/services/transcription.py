@@ -24,6 +24,7 @@ from qualkit.errors import InputError, NotFound, QualkitError
 from qualkit.store import Database
 from qualkit.store.models import (
     Coding,
+    ConsensusCoding,
     Interview,
     Participant,
     Segment,
@@ -258,8 +259,9 @@ def start_transcription(ctx: Context, interview_id: int, *, model: str | None = 
             raise InputError(f"{iv.title}: a transcription is already running.")
         edited = s.scalar(select(func.count(Segment.id)).where(
             Segment.interview_id == iv.id, Segment.edited.is_(True)))
-        coded = s.scalar(select(func.count(Coding.id)).join(Segment, Coding.segment_id == Segment.id)
-                         .where(Segment.interview_id == iv.id))
+        coded = sum(s.scalar(select(func.count(m.id)).join(Segment, m.segment_id == Segment.id)
+                             .where(Segment.interview_id == iv.id)) or 0
+                    for m in (Coding, ConsensusCoding))
         if (edited or coded) and not overwrite_edited:
             what = [f"{edited} segment(s) have been edited by hand"] if edited else []
             what += [f"{coded} coding(s) are attached to its segments"] if coded else []
