@@ -238,6 +238,16 @@ def _is_stale(job: TranscriptionJob) -> bool:
     return beat is None or datetime.now(UTC) - beat > STALE_AFTER
 
 
+def _protected(s, interview_id: int) -> tuple[int, int]:
+    """(segments edited by hand, codings and consensus codings) that a new run would replace."""
+    edited = s.scalar(select(func.count(Segment.id)).where(
+        Segment.interview_id == interview_id, Segment.edited.is_(True))) or 0
+    coded = sum(s.scalar(select(func.count(m.id)).join(Segment, m.segment_id == Segment.id)
+                         .where(Segment.interview_id == interview_id)) or 0
+                for m in (Coding, ConsensusCoding))
+    return edited, coded
+
+
 def start_transcription(ctx: Context, interview_id: int, *, model: str | None = None,
                         language: str | None = "da", engine: str = "faster-whisper",
                         overwrite_edited: bool = False, wait: bool = False) -> int:
@@ -257,11 +267,7 @@ def start_transcription(ctx: Context, interview_id: int, *, model: str | None = 
                              + (" (it was deleted)." if iv.audio_deleted_at else "; upload it first."))
         if _active_job(s, iv.id) is not None:
             raise InputError(f"{iv.title}: a transcription is already running.")
-        edited = s.scalar(select(func.count(Segment.id)).where(
-            Segment.interview_id == iv.id, Segment.edited.is_(True)))
-        coded = sum(s.scalar(select(func.count(m.id)).join(Segment, m.segment_id == Segment.id)
-                             .where(Segment.interview_id == iv.id)) or 0
-                    for m in (Coding, ConsensusCoding))
+        edited, coded = _protected(s, iv.id)
         if (edited or coded) and not overwrite_edited:
             what = [f"{edited} segment(s) have been edited by hand"] if edited else []
             what += [f"{coded} coding(s) are attached to its segments"] if coded else []
@@ -421,11 +427,11 @@ def _store_result(db: Database, actor: Actor, job_id: int, interview_id: int, pr
     with db.session() as s:
         job = s.get(TranscriptionJob, job_id)
         iv = s.get(Interview, interview_id)
-        edited = s.scalar(select(func.count(Segment.id)).where(
-            Segment.interview_id == iv.id, Segment.edited.is_(True)))
-        if edited and not overwrite:
-            raise EditedTranscript(f"{iv.title}: segments were edited while transcribing; "
-                                   "nothing was replaced. Start again and confirm to overwrite.")
+        edited, coded = _protected(s, iv.id)
+        if (edited or coded) and not overwrite:
+            raise EditedTranscript(f"{iv.title}: segments were edited or coded while "
+                                   "transcribing; nothing was replaced. Start again and confirm "
+                                   "to overwrite.")
         for seg in list(iv.segments):
             s.delete(seg)
         s.flush()
@@ -445,4 +451,4 @@ def _store_result(db: Database, actor: Actor, job_id: int, interview_id: int, pr
                      target_type="interview", target_id=iv.id,
                      details={"job": job_id, "segments": len(result.segments),
                               "seconds": result.duration, "engine": result.engine,
-                              "replaced_edited": int(edited or 0)})
+                              "replaced_edited": edited, "replaced_codings": coded})
