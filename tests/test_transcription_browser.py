@@ -95,6 +95,7 @@ def test_upload_transcribe_edit_approve_deletes_audio(chromium_exe, fresh_app, s
         first.press("Tab")  # leaving the field autosaves
         expect(page.get_by_text("Gemt").first).to_be_visible(timeout=30000)
         expect(page.get_by_text("rettet").first).to_be_visible(timeout=30000)
+        page.screenshot(path=str(OUTPUT / "browser_transcribe_editor.png"), full_page=True)
         page.get_by_role("button", name="Godkend transskription").click()
         expect(page.get_by_text("Lyden er slettet")).to_be_visible(timeout=30000)
         expect(page.get_by_text("Transskriptionen er godkendt.")).to_be_visible(timeout=30000)
