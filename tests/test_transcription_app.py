@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from qualkit.services import transcript_editor
+from qualkit.services import interviews, transcript_editor
 from qualkit.services.demo import create_demo
 from qualkit.store import Database
 
@@ -26,9 +26,13 @@ def editor_app(tmp_path, monkeypatch):
     at.text_input[0].input("evaluator")
     at.text_input[1].input(result.passwords["evaluator"])
     at.button[0].click().run()
+    ctx = ctx_as(db, result.project_id, "evaluator")
+    iid = interviews.import_text(ctx, REPO / "transcripts" / "tki2_borger_b07.txt", title="B07 kopi")
+    at.session_state["open_interview"] = iid
     at.switch_page(PAGE).run()
     assert not at.exception, at.exception
-    yield at, ctx_as(db, result.project_id, "evaluator")
+    assert at.selectbox(key="chosen_interview").value == iid
+    yield at, ctx
     db.close()
 
 
@@ -51,12 +55,12 @@ def test_editor_autosaves_text_and_renames_speakers(editor_app):
     old = segs[0]["speaker"]
     form_select = next(s for s in at.selectbox if s.label == "Taler" and old in s.options)
     form_select.select(old)
-    _by_label(at.text_input, "Nyt navn (fx Interviewer, B03, JK1)").input("Interviewer")
+    _by_label(at.text_input, "Nyt navn (fx Interviewer, B03, JK1)").input("Forsker")
     next(b for b in at.button if b.label == "Omdøb overalt").click().run()
     assert not at.exception, at.exception
     after = transcript_editor.editor_data(ctx, iid)["segments"]
     assert old not in {s["speaker"] for s in after}
-    assert after[0]["speaker"] == "Interviewer"
+    assert after[0]["speaker"] == "Forsker"
     # The text widgets show the stored text after the rerun.
     assert _by_label(at.text_area, "Segment 2").value.endswith("[griner]")
 
@@ -71,6 +75,6 @@ def test_editor_split_and_approve_without_audio(editor_app):
     assert len([a for a in at.text_area if a.label.startswith("Segment ")]) == min(n + 1, 30)
     next(b for b in at.button if b.label == "Godkend transskription").click().run()
     assert not at.exception, at.exception
-    assert transcript_editor.editor_data(ctx, iid)["status"] == "approved"
+    assert transcript_editor.editor_data(ctx, iid)["transcript_approved_at"] is not None
     assert any("godkendt" in s.value for s in at.success)
     assert not [a for a in at.text_area if a.label.startswith("Segment ")]

@@ -105,7 +105,7 @@ def test_upload_transcribe_edit_approve_deletes_audio(chromium_exe, fresh_app, s
     try:
         with db.session() as s:
             iv = s.scalars(select(Interview).where(Interview.title == "B21, 1. interview")).one()
-            assert iv.status == "approved" and iv.audio_path is None and iv.audio_deleted_at
+            assert iv.transcript_approved_at and iv.audio_path is None and iv.audio_deleted_at
             seg = s.scalars(select(Segment).where(Segment.interview_id == iv.id,
                                                   Segment.position == 0)).one()
             assert seg.text.endswith("[pause]") and seg.edited

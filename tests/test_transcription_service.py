@@ -14,13 +14,20 @@ from qualkit.services.context import Context
 from qualkit.services.demo import create_demo
 from qualkit.store.models import AuditEvent, Interview, TranscriptionJob, utcnow
 
-from .conftest import ctx_as
+from .conftest import REPO, ctx_as
 
 
 def _with_audio(ctx: Context, clip, title: str = "Lydinterview") -> int:
     iid = transcription.new_interview(ctx, title)
     transcription.attach_audio(ctx, iid, clip.name, clip.read_bytes())
     return iid
+
+
+def _imported(ctx: Context) -> int:
+    """A fresh, editable interview imported from a demo transcript (demo interviews may be
+    de-identified and locked)."""
+    return interviews.import_text(ctx, REPO / "transcripts" / "tki2_borger_b03.txt",
+                                  title="Importeret B03")
 
 
 def _actions(ctx: Context, iid: int) -> list[str]:
@@ -121,7 +128,7 @@ def test_retention_on_approve(sqlite_db, mono_clip, delete_on_approve):
     admin = ctx_as(sqlite_db, pid, "admin")
     projects.update_settings(admin, delete_audio_on_approve=delete_on_approve)
     ctx = ctx_as(sqlite_db, pid, "evaluator")
-    iid = interviews.list_interviews(ctx)[0]["id"]  # an imported demo transcript
+    iid = _imported(ctx)
     transcription.attach_audio(ctx, iid, "b03.wav", mono_clip.read_bytes())
     with sqlite_db.session() as s:
         stored = transcription.audio_file(sqlite_db, s.get(Interview, iid).audio_path)
@@ -129,9 +136,10 @@ def test_retention_on_approve(sqlite_db, mono_clip, delete_on_approve):
     assert transcription.approve_transcript(ctx, iid)["audio_deleted"] is delete_on_approve
     assert stored.exists() is not delete_on_approve
     row = next(r for r in interviews.list_interviews(ctx) if r["id"] == iid)
-    assert row["status"] == "approved"
+    assert row["status"] == "transcribed"  # "approved" is the de-identification review's
     assert row["audio"] == ("slettet" if delete_on_approve else "ja")
     data = transcript_editor.editor_data(ctx, iid)
+    assert data["transcript_approved_at"] is not None and data["locked"]
     assert data["audio"] == ("deleted" if delete_on_approve else "present")
     events = audit.list_events(admin, action="audio.delete")
     assert len(events) == (1 if delete_on_approve else 0)
@@ -142,7 +150,7 @@ def test_retention_on_approve(sqlite_db, mono_clip, delete_on_approve):
 def test_editor_split_merge_markers_speakers(demo):
     db, result = demo
     ctx = ctx_as(db, result.project_id, "evaluator")
-    iid = interviews.list_interviews(ctx)[0]["id"]
+    iid = _imported(ctx)
     before = transcript_editor.editor_data(ctx, iid)["segments"]
     long_seg = max(before, key=lambda s: len(s["text"]))
     new_id = transcript_editor.split_segment(ctx, long_seg["id"])
@@ -207,7 +215,7 @@ def test_codings_are_not_lost_to_retranscription_without_confirmation(sqlite_db,
 
     pid = create_demo(sqlite_db).project_id
     ctx = ctx_as(sqlite_db, pid, "evaluator")
-    iid = interviews.list_interviews(ctx)[0]["id"]
+    iid = _imported(ctx)
     transcription.attach_audio(ctx, iid, "b03.wav", mono_clip.read_bytes())
     with sqlite_db.session() as s:
         seg = s.scalars(select(Segment).where(Segment.interview_id == iid)).first()

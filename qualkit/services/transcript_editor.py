@@ -16,7 +16,7 @@ from qualkit.store.models import Interview, Segment
 
 from . import audit
 from .context import Context
-from .transcription import _interview, audio_file, latest_job
+from .transcription import _interview, audio_file, is_locked, latest_job
 
 MARKERS = ("[uforståeligt]", "[pause]")
 
@@ -28,7 +28,7 @@ def _segment(s, ctx: Context, segment_id: int) -> tuple[Segment, Interview]:
     iv = seg.interview
     if iv.project_id != ctx.project_id:
         raise NotFound(f"No segment {segment_id} in this project.")
-    if iv.status == "approved":
+    if is_locked(iv):
         raise InputError(f"{iv.title}: the transcript is approved; it can no longer be edited.")
     return seg, iv
 
@@ -60,6 +60,7 @@ def editor_data(ctx: Context, interview_id: int) -> dict[str, Any]:
             if seg.speaker and seg.speaker not in speakers:
                 speakers.append(seg.speaker)
         return {"id": iv.id, "title": iv.title, "status": iv.status, "language": iv.language,
+                "locked": is_locked(iv), "transcript_approved_at": iv.transcript_approved_at,
                 "duration": iv.duration, "speakers": speakers,
                 "audio": "deleted" if iv.audio_deleted_at else
                          ("present" if path is not None and path.exists() else "none"),
@@ -166,7 +167,7 @@ def assign_speaker(ctx: Context, interview_id: int, first: int, last: int | None
     last = first if last is None else last
     with ctx.db.session() as s:
         iv = _interview(s, ctx, interview_id)
-        if iv.status == "approved":
+        if is_locked(iv):
             raise InputError(f"{iv.title}: the transcript is approved; it can no longer be edited.")
         n = len(iv.segments)
         if not (1 <= first <= last <= n):
@@ -188,7 +189,7 @@ def rename_speaker(ctx: Context, interview_id: int, old: str, new: str) -> int:
         raise InputError("A speaker needs a name.")
     with ctx.db.session() as s:
         iv = _interview(s, ctx, interview_id)
-        if iv.status == "approved":
+        if is_locked(iv):
             raise InputError(f"{iv.title}: the transcript is approved; it can no longer be edited.")
         count = 0
         for seg in iv.segments:

@@ -59,6 +59,12 @@ def _interview(s, ctx: Context, interview_id: int) -> Interview:
     return iv
 
 
+def is_locked(iv: Interview) -> bool:
+    """Approved text is final: by the transcription approval, or by the de-identification
+    review (status "approved"), after which the raw text is sealed in the vault."""
+    return iv.transcript_approved_at is not None or iv.status == "approved"
+
+
 def audio_file(db: Database, audio_path: str | None) -> Path | None:
     """The stored audio's absolute path (audio paths are kept relative to the data folder)."""
     if not audio_path:
@@ -118,7 +124,7 @@ def attach_audio(ctx: Context, interview_id: int, filename: str, data: bytes) ->
         old = None
         with ctx.db.session() as s:
             iv = _interview(s, ctx, interview_id)
-            if iv.status == "approved":
+            if is_locked(iv):
                 raise InputError(f"{iv.title}: the transcript is approved; no new audio.")
             if _active_job(s, iv.id) is not None:
                 raise InputError(f"{iv.title}: a transcription is running; wait for it or stop it.")
@@ -202,7 +208,9 @@ def approve_transcript(ctx: Context, interview_id: int) -> dict[str, Any]:
             raise InputError(f"{iv.title}: there is no transcript to approve yet.")
         if _active_job(s, iv.id) is not None:
             raise InputError(f"{iv.title}: a transcription is running; wait for it first.")
-        iv.status = "approved"
+        if iv.transcript_approved_at is not None:
+            raise InputError(f"{iv.title}: the transcript is approved already.")
+        iv.transcript_approved_at = utcnow()
         audit.record(s, ctx.actor, "transcript.approve", project_id=ctx.project_id,
                      target_type="interview", target_id=iv.id, details={"segments": n})
         if delete and iv.audio_path:
@@ -239,13 +247,16 @@ def _is_stale(job: TranscriptionJob) -> bool:
 
 
 def _protected(s, interview_id: int) -> tuple[int, int]:
-    """(segments edited by hand, codings and consensus codings) that a new run would replace."""
+    """(segments edited by hand or de-identified, codings and consensus codings) that a new
+    run would replace."""
     edited = s.scalar(select(func.count(Segment.id)).where(
         Segment.interview_id == interview_id, Segment.edited.is_(True))) or 0
     coded = sum(s.scalar(select(func.count(m.id)).join(Segment, m.segment_id == Segment.id)
                          .where(Segment.interview_id == interview_id)) or 0
                 for m in (Coding, ConsensusCoding))
-    return edited, coded
+    deid = s.scalar(select(func.count(Segment.id)).where(
+        Segment.interview_id == interview_id, Segment.deidentified.is_(True))) or 0
+    return edited + deid, coded
 
 
 def start_transcription(ctx: Context, interview_id: int, *, model: str | None = None,
@@ -259,7 +270,7 @@ def start_transcription(ctx: Context, interview_id: int, *, model: str | None = 
         raise InputError(f"Unknown engine {engine!r}: use {' or '.join(ENGINES)}.")
     with ctx.db.session() as s:
         iv = _interview(s, ctx, interview_id)
-        if iv.status == "approved":
+        if is_locked(iv):
             raise InputError(f"{iv.title}: the transcript is approved and cannot be re-transcribed.")
         path = audio_file(ctx.db, iv.audio_path)
         if path is None or not path.exists():
@@ -269,7 +280,7 @@ def start_transcription(ctx: Context, interview_id: int, *, model: str | None = 
             raise InputError(f"{iv.title}: a transcription is already running.")
         edited, coded = _protected(s, iv.id)
         if (edited or coded) and not overwrite_edited:
-            what = [f"{edited} segment(s) have been edited by hand"] if edited else []
+            what = [f"{edited} segment(s) have been edited by hand or de-identified"] if edited else []
             what += [f"{coded} coding(s) are attached to its segments"] if coded else []
             raise EditedTranscript(
                 f"{iv.title}: {' and '.join(what)}; transcribing again replaces them. "

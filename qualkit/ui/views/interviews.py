@@ -60,7 +60,11 @@ def render() -> None:
 
 
 def _read_only(ctx, interview_id: int) -> None:
-    t = interviews.get_transcript(ctx, interview_id)
+    try:
+        t = interviews.get_transcript(ctx, interview_id)
+    except QualkitError as exc:  # e.g. a writer and a transcript not yet de-identified
+        state.show_error(exc)
+        return
     st.subheader(t["title"])
     for seg in t["segments"]:
         stamp = format_timestamp(seg["start"])
@@ -92,12 +96,13 @@ def _new_interview(ctx) -> None:
 def _editor(ctx, interview_id: int) -> None:
     data = transcript_editor.editor_data(ctx, interview_id)
     st.subheader(data["title"])
-    approved = data["status"] == "approved"
+    approved = data["locked"]
     audio_line = {"present": "Lyd: findes",
                   "deleted": "Lyden er slettet" + (
                       f" ({data['audio_deleted_at']:%d-%m-%Y %H:%M})" if data["audio_deleted_at"] else ""),
                   "none": "Lyd: ingen"}[data["audio"]]
-    st.caption(f"Status: {STATUS_DA.get(data['status'], data['status'])} · {audio_line} · "
+    approved_note = " · transskription godkendt" if data["transcript_approved_at"] else ""
+    st.caption(f"Status: {STATUS_DA.get(data['status'], data['status'])}{approved_note} · {audio_line} · "
                f"{len(data['segments'])} segmenter")
     job = data["job"]
     running = job is not None and job["status"] in ("queued", "running")
@@ -112,7 +117,8 @@ def _editor(ctx, interview_id: int) -> None:
         st.info("Ingen segmenter endnu: transskribér lyden eller importér en transskription.")
         return
     if approved:
-        st.success("Transskriptionen er godkendt.")
+        st.success("Transskriptionen er godkendt." if data["transcript_approved_at"] else
+                   "Interviewet er pseudonymiseret og godkendt; teksten er låst.")
         for seg in data["segments"]:
             st.markdown(f"`{format_timestamp(seg['start'])}` **{seg['speaker'] or '?'}**: {seg['text']}")
         return

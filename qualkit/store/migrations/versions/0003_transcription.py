@@ -1,4 +1,4 @@
-"""transcription jobs
+"""transcription jobs; interview.transcript_approved_at
 
 Revision ID: 0003_transcription
 Revises: 0001_initial
@@ -42,9 +42,13 @@ def upgrade() -> None:
     with op.batch_alter_table('transcription_job', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_transcription_job_interview_id'), ['interview_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_transcription_job_project_id'), ['project_id'], unique=False)
+    with op.batch_alter_table('interview', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('transcript_approved_at', sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('interview', schema=None) as batch_op:
+        batch_op.drop_column('transcript_approved_at')
     with op.batch_alter_table('transcription_job', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_transcription_job_project_id'))
         batch_op.drop_index(batch_op.f('ix_transcription_job_interview_id'))
