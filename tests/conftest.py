@@ -92,3 +92,7 @@ def ctx_as(db: Database, project_id: int, username: str) -> Context:
     from qualkit.services import users
 
     return Context(db, users.actor_for(db, username), project_id)
+
+
+# Speech fixtures (espeak-ng Danish clips, the offline Whisper model): see tests/speech.py.
+from .speech import mono_clip, offline_model, speech_dir, stereo_clip  # noqa: E402,F401,I001

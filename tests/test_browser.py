@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -60,11 +61,12 @@ def running_app(demo_folder):
         proc.kill()
         pytest.fail(f"the app did not start: {(folder.parent / 'streamlit.log').read_text()[-2000:]}")
     yield url, passwords
-    proc.terminate()
+    # `qualkit serve` runs Streamlit as a child process: stop the whole process group.
+    os.killpg(proc.pid, signal.SIGTERM)
     try:
         proc.wait(10)
     except subprocess.TimeoutExpired:
-        proc.kill()
+        os.killpg(proc.pid, signal.SIGKILL)
     log.close()
 
 

@@ -115,7 +115,7 @@ def interviews_import(path: Path, title: str | None = typer.Option(None, "--titl
                       citizen_id: str | None = typer.Option(None, "--citizen"),
                       data: Path | None = DataOpt, user: str | None = UserOpt,
                       project: str | None = ProjectOpt) -> None:
-    """Import a transcript made elsewhere (.txt in the transcript format)."""
+    """Import a transcript made elsewhere (.txt or .docx in the transcript format)."""
     ctx = context(data, user, project)
     iid = interviews.import_text(ctx, path, title=title or path.stem, citizen_id=citizen_id)
     print(f"Imported {path} as interview {iid}.")

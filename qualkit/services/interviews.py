@@ -87,6 +87,14 @@ def create_interview_from_turns(ctx: Context, title: str, turns: list[Turn], *,
 
 def import_text(ctx: Context, path: str | Path, **meta: Any) -> int:
     p = Path(path)
+    if p.suffix.lower() == ".docx" and p.is_file():
+        from qualkit.transcripts.docxformat import docx_text
+
+        text = docx_text(p)
+        if not text.strip():
+            raise InputError(f"{path}: the document is empty.")
+        return create_interview_from_turns(ctx, meta.pop("title", p.stem), parse_transcript(text),
+                                           **meta)
     try:
         raw = p.read_bytes()
     except OSError as exc:

@@ -16,6 +16,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "transcript.read": frozenset({ADMIN, EVALUATOR, WRITER}),
     "transcript.edit": frozenset({ADMIN, EVALUATOR}),
     "transcribe": frozenset({ADMIN, EVALUATOR}),
+    "transcript.approve": frozenset({ADMIN, EVALUATOR}),
     "deid.review": frozenset({ADMIN, EVALUATOR}),
     "vault.read": frozenset({ADMIN}),
     # coding

@@ -6,9 +6,11 @@ from .coding import FRAMEWORKS, Code, Codebook, CodebookVersion, Coding, Consens
 from .delivery import EVENT_STATUSES, DeliveryEvent, Protocol
 from .interviews import INTERVIEW_STATUSES, EntityDecision, Interview, Segment
 from .people import ROLES, Participant, Project, User
+from .transcription import JOB_STATUSES, TranscriptionJob
 
 __all__ = [
     "AuditEvent", "Base", "Code", "Codebook", "CodebookVersion", "Coding", "ConsensusCoding", "DeliveryEvent",
     "EVENT_STATUSES", "EntityDecision", "FRAMEWORKS", "INTERVIEW_STATUSES", "Interview",
-    "Participant", "Project", "Protocol", "ROLES", "Segment", "User", "utcnow",
+    "JOB_STATUSES", "Participant", "Project", "Protocol", "ROLES", "Segment", "TranscriptionJob",
+    "User", "utcnow",
 ]

@@ -42,6 +42,10 @@ class Interview(Base):
     source: Mapped[str] = mapped_column(String(40), default="import")  # import | transcription
     audio_path: Mapped[str | None] = mapped_column(Text, nullable=True)
     audio_deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # When an evaluator approved the transcription (text final; retention may delete the audio).
+    # Separate from ``status``: "approved" there is the de-identification review's approval.
+    transcript_approved_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True)
     duration: Mapped[float | None] = mapped_column(Float, nullable=True)
     # Speaker label -> role / display name ("I" -> interviewer, "B03" -> citizen).
     speakers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

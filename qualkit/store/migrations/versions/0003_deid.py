@@ -1,14 +1,14 @@
 """de-identification: entity key hash on decisions
 
-Revision ID: 0004_deid
-Revises: 0005_coding
+Revision ID: 0003_deid
+Revises: 0002_coding
 Create Date: 2026-11-22
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0004_deid'
-down_revision = '0005_coding'
+revision = '0003_deid'
+down_revision = '0002_coding'
 branch_labels = None
 depends_on = None
 

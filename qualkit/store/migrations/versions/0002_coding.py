@@ -1,13 +1,13 @@
 """coding: codebook version log, composite index for a coder's codings
 
-Revision ID: 0005_coding
+Revision ID: 0002_coding
 Revises: 0001_initial
 Create Date: 2026-11-22
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0005_coding'
+revision = '0002_coding'
 down_revision = '0001_initial'
 branch_labels = None
 depends_on = None

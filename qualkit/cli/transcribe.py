@@ -1,0 +1,90 @@
+"""`qualkit transcribe` (DESIGN.md) and `qualkit models prepare|list`.
+
+Transcribing a file needs no project: it reads audio and writes a transcript. The
+model used is reported on stderr so stdout carries only the transcript when no
+--out is given.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from qualkit.errors import InputError
+
+LanguageOpt = typer.Option("da", "--language", help="Spoken language (ISO code); 'auto' detects it.")
+
+
+def transcribe(
+    audio_file: Path = typer.Argument(..., metavar="AUDIO", help="m4a, mp3, wav, ... (mono or stereo)"),
+    model: str | None = typer.Option(None, "--model", metavar="NAME|DIR",
+                                     help="tiny ... large-v3, large-v3-turbo, or a CTranslate2 "
+                                          "folder; default: the offline base model."),
+    language: str = LanguageOpt,
+    engine: str = typer.Option("faster-whisper", "--engine",
+                               help="faster-whisper (default) or openai-whisper."),
+    out: Path | None = typer.Option(None, "--out", metavar="FILE", help="Write here (else stdout)."),
+    fmt: str | None = typer.Option(None, "--format", help="json|txt|docx|srt|vtt "
+                                                         "(default: from --out's extension, else json)"),
+) -> None:
+    """Transcribe an audio file locally with Whisper."""
+    from qualkit.transcription import formats
+    from qualkit.transcription.engines import ENGINES
+    from qualkit.transcription.pipeline import transcribe_file
+
+    chosen = formats.format_for(str(out) if out else None, fmt)
+    if engine not in ENGINES:
+        raise InputError(f"Unknown engine {engine!r}: use {' or '.join(ENGINES)}.")
+    if chosen == "docx" and out is None:
+        raise InputError("--format docx needs --out FILE.docx (it is a binary file).")
+    if out is not None and not out.parent.exists():
+        raise InputError(f"{out}: the folder {out.parent} does not exist.")
+    lang = None if language in ("", "auto") else language
+
+    def progress(done: float, total: float) -> None:
+        if sys.stderr.isatty() and total:
+            print(f"\r{done / total:6.1%} of {total:.0f} s", end="", file=sys.stderr, flush=True)
+
+    result = transcribe_file(audio_file, model=model, language=lang, engine=engine,
+                             progress=progress)
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    print(f"qualkit: model {result.model} ({result.engine}); {len(result.segments)} segments, "
+          f"{result.duration:.1f} s of audio.", file=sys.stderr)
+    data = formats.render(result, chosen)
+    if out is None:
+        sys.stdout.write(data if isinstance(data, str) else data.decode("utf-8", "replace"))
+        sys.stdout.flush()
+    else:
+        formats.write_atomic(out, data)
+        print(f"qualkit: wrote {out} ({chosen}).", file=sys.stderr)
+
+
+models_app = typer.Typer(help="Whisper models: assemble the offline model, list what is here.",
+                         no_args_is_help=True)
+
+
+@models_app.command("prepare")
+def prepare() -> None:
+    """Assemble the offline Whisper base model into the model cache (once)."""
+    from qualkit.transcription import models
+
+    already = models.offline_ready()
+    folder = models.prepare_offline_model()
+    print(f"Offline model {'already ' if already else ''}ready in {folder}")
+
+
+@models_app.command("list")
+def list_() -> None:
+    """The offline model, cached CTranslate2 folders and the names that can be downloaded."""
+    from qualkit.transcription import models
+
+    for row in models.list_models():
+        print(f"{row['name']:<20} {row['status']}" + (f"  {row['where']}" if row["where"] else ""))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("transcribe")(transcribe)
+    app.add_typer(models_app, name="models")

@@ -1,0 +1,108 @@
+"""Writing a transcript: json (DESIGN.md's contract), txt and docx in the transcript format,
+srt and vtt subtitles for playing alongside the audio."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from qualkit.errors import InputError
+from qualkit.transcripts.textformat import Turn, format_transcript
+
+from .pipeline import Transcript
+
+FORMATS = ("json", "txt", "docx", "srt", "vtt")
+
+
+def to_dict(t: Transcript) -> dict:
+    """Exactly DESIGN.md's shape: seconds as floats, speaker null where unknown."""
+    return {"audio": t.audio, "language": t.language, "duration": float(t.duration),
+            "engine": t.engine, "model": t.model,
+            "segments": [{"start": float(s.start), "end": float(s.end), "speaker": s.speaker,
+                          "text": s.text} for s in t.segments]}
+
+
+def to_json(t: Transcript) -> str:
+    return json.dumps(to_dict(t), ensure_ascii=False, indent=2) + "\n"
+
+
+def _turns(t: Transcript) -> list[Turn]:
+    return [Turn(s.speaker, s.text, s.start, s.end) for s in t.segments]
+
+
+def to_txt(t: Transcript) -> str:
+    return format_transcript(_turns(t))
+
+
+def _stamp(seconds: float, sep: str) -> str:
+    ms = int(round(seconds * 1000))
+    h, ms = divmod(ms, 3_600_000)
+    m, ms = divmod(ms, 60_000)
+    s, ms = divmod(ms, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
+
+
+def _cue_text(s) -> str:
+    return f"{s.speaker}: {s.text}" if s.speaker else s.text
+
+
+def to_srt(t: Transcript) -> str:
+    blocks = [f"{i}\n{_stamp(s.start, ',')} --> {_stamp(s.end, ',')}\n{_cue_text(s)}\n"
+              for i, s in enumerate(t.segments, 1)]
+    return "\n".join(blocks)
+
+
+def to_vtt(t: Transcript) -> str:
+    blocks = ["WEBVTT\n"]
+    for s in t.segments:
+        voice = f"<v {s.speaker}>{s.text}" if s.speaker else s.text
+        blocks.append(f"{_stamp(s.start, '.')} --> {_stamp(s.end, '.')}\n{voice}\n")
+    return "\n".join(blocks)
+
+
+def to_docx(t: Transcript) -> bytes:
+    """One paragraph a turn, `[hh:mm:ss] SPEAKER: text`, so it imports back unchanged."""
+    from docx import Document
+
+    doc = Document()
+    doc.add_heading(Path(t.audio).name, level=1)
+    for line in to_txt(t).strip().split("\n\n"):
+        doc.add_paragraph(line)
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
+
+
+def render(t: Transcript, fmt: str) -> str | bytes:
+    if fmt not in FORMATS:
+        raise InputError(f"Unknown format {fmt!r}: use one of {', '.join(FORMATS)}.")
+    return {"json": to_json, "txt": to_txt, "docx": to_docx, "srt": to_srt, "vtt": to_vtt}[fmt](t)
+
+
+def format_for(out: str | None, fmt: str | None) -> str:
+    """The format asked for, else the one the output file's extension names, else json."""
+    if fmt:
+        if fmt not in FORMATS:
+            raise InputError(f"Unknown format {fmt!r}: use one of {', '.join(FORMATS)}.")
+        return fmt
+    ext = Path(out).suffix.lower().lstrip(".") if out else ""
+    return ext if ext in FORMATS else "json"
+
+
+def write_atomic(path: str | Path, data: str | bytes) -> None:
+    """Write via a temp file in the same folder + rename: never a half-written output."""
+    p = Path(path)
+    if p.parent and not p.parent.exists():
+        raise InputError(f"{p}: the folder {p.parent} does not exist.")
+    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", dir=p.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.replace(tmp, p)
+    except OSError as exc:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise InputError(f"{p}: cannot write ({exc.strerror or exc}).") from None

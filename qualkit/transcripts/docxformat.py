@@ -1,0 +1,25 @@
+"""Reading a Word (.docx) transcript as transcript text (one paragraph a turn)."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from qualkit.errors import InputError
+
+
+def docx_text(path: str | Path) -> str:
+    """The document's paragraphs (and table cells) as text with blank lines between turns."""
+    from docx import Document
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        doc = Document(str(path))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError):
+        raise InputError(f"{path}: not a readable .docx file (damaged, or another format).") from None
+    lines = [p.text for p in doc.paragraphs]
+    for table in doc.tables:
+        for row in table.rows:
+            lines.append(" ".join(c.text.strip() for c in row.cells if c.text.strip()))
+    # Soft line breaks inside a paragraph belong to the same turn.
+    return "\n\n".join(line.replace("\n", " ").strip() for line in lines if line.strip())
