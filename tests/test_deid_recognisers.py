@@ -171,3 +171,11 @@ def test_hyphenated_and_double_roster_names():
         assert name not in out, out
     assert {s.source for s in spans} == {"roster"}
     assert "[Borger 1]s mand" in out and "[Borger 2] og [Borger 2] sagde" in out
+
+
+def test_nickname_from_the_end_of_a_roster_name():
+    roster = [RosterEntry("Jeanette Bundgaard", "citizen", "Borger 12")]
+    out, spans = _redacted("Min mand kalder mig altid Nette, det har han gjort i mange år.", roster)
+    nette = next(s for s in spans if s.text == "Nette")
+    assert nette.source == "roster" and nette.replacement == "[Borger 12]"
+    assert "Nette" not in out

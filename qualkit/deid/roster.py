@@ -122,10 +122,14 @@ class RosterRecogniser:
                 return parts[cand]
         if len(lw) < 3 or not choices or lw in lex.common:
             return None
-        if w[:1].isupper() and not sentence_initial(doc, i) and not lex.is_word(lw):
-            # Nicknames: "Cami" for Camilla, "Flem" for Flemming.
+        if w[:1].isupper() and not sentence_initial(doc, i):
+            # Nicknames: "Cami" for Camilla, "Flem" for Flemming; and from the end of the name,
+            # "Nette" for Jeanette, even where the nickname is also a word ("nette").
+            word = lex.is_word(lw)
             for p in choices:
-                if p.startswith(lw) and len(p) - len(lw) <= 4:
+                if not word and p.startswith(lw) and len(p) - len(lw) <= 4:
+                    return parts[p]
+                if len(lw) >= 4 and p.endswith(lw) and len(p) - len(lw) <= 3:
                     return parts[p]
         if len(lw) < self.min_fuzzy_len:
             return None

@@ -96,14 +96,14 @@ def render() -> None:
     st.subheader("Kontroller")
     checks = report.result.checks
     if len(checks):
-        st.dataframe(checks, hide_index=True, width="stretch")
+        st.dataframe(_danish(checks), hide_index=True, width="stretch")
         _download(ctx, "Hent checks.csv", checks, "checks", "checks.csv")
     else:
         st.caption("Ingen uoverensstemmelser fundet.")
     st.subheader("Repræsentativitet (deltagere mod egnede ikke-deltagere)")
-    st.dataframe(report.result.reach, hide_index=True, width="stretch")
+    st.dataframe(_danish(report.result.reach), hide_index=True, width="stretch")
     st.subheader("Pr. borger")
-    st.dataframe(report.result.per_citizen, hide_index=True, width="stretch")
+    st.dataframe(_danish(report.result.per_citizen), hide_index=True, width="stretch")
     _download(ctx, "Hent per_citizen.csv", report.result.per_citizen, "per_citizen", "per_citizen.csv")
     st.subheader("Fælles visning: levering og interviewkoder")
     if len(report.joint):
@@ -111,3 +111,31 @@ def render() -> None:
         _download(ctx, "Hent fælles visning", report.joint, "joint_display", "faelles_visning.csv")
     else:
         st.caption("Ingen interviewede borgere endnu.")
+
+
+# Column headers shown in the app; the CSV files keep DESIGN.md's column names.
+COLUMN_LABELS = {
+    "citizen_id": "Projekt-ID", "arm": "Arm", "site": "Sted", "reached": "Nået",
+    "events_delivered": "Leverede hændelser", "minutes_delivered": "Leverede minutter",
+    "core_met": "Kernekomp. opfyldt", "core_total": "Kernekomp. i alt",
+    "fidelity_score": "Fidelitetsscore", "high_fidelity": "Høj fidelitet",
+    "components": "Komponenter", "minutes_planned": "Planlagte minutter",
+    "minutes_share": "Leveret/planlagt", "events_no_show": "Udeblevet", "events_cancelled": "Aflyst",
+    "first_event": "Første", "last_event": "Seneste", "check": "Kontrol", "severity": "Alvor",
+    "row": "Række", "count": "Antal", "message": "Besked", "attribute": "Egenskab",
+    "level": "Niveau", "kind": "Type", "participants": "Deltagere",
+    "non_participants": "Egnede ikke-deltagere", "test": "Test", "p_value": "p-værdi",
+}
+PREFIX_LABELS = {"n_": "Antal: ", "days_to_": "Dage til: ", "on_time_": "Rettidig: ", "met_": "Opfyldt: "}
+
+
+def _danish(frame):
+    """Danish headers for display: known columns by name, per-component columns by prefix."""
+    def label(col: str) -> str:
+        if col in COLUMN_LABELS:
+            return COLUMN_LABELS[col]
+        for prefix, text in PREFIX_LABELS.items():
+            if col.startswith(prefix):
+                return text + col.removeprefix(prefix)
+        return col
+    return frame.rename(columns=label)
