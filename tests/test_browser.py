@@ -2,79 +2,23 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-
 import pytest
 
-from .conftest import IN_CI
-
-CHROMIUM = "/usr/bin/chromium"
-REPO = Path(__file__).resolve().parent.parent
-OUTPUT = Path(os.environ.get("QUALKIT_TEST_OUTPUT", REPO / "test-output"))
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage"]
+from .browser_support import CHROMIUM_ARGS, OUTPUT, login, require_chromium, serve_app
 
 pytestmark = pytest.mark.browser
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def chromium():
-    if not Path(CHROMIUM).exists():
-        if IN_CI:
-            pytest.fail("Debian's chromium is required in CI (the README's test command installs it)")
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    return CHROMIUM
+    return require_chromium()
 
 
 @pytest.fixture(scope="module")
 def running_app(demo_folder):
     folder, passwords = demo_folder
-    port = _free_port()
-    log = open(folder.parent / "streamlit.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "qualkit", "serve", "--data", str(folder),
-                             "--port", str(port), "--address", "127.0.0.1"],
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail(f"the app did not start: {(folder.parent / 'streamlit.log').read_text()[-2000:]}")
-    yield url, passwords
-    # `qualkit serve` runs Streamlit as a child process: stop the whole process group.
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-    log.close()
-
-
-def login(page, url: str, username: str, password: str) -> None:
-    page.goto(url)
-    page.get_by_label("Brugernavn").fill(username)
-    page.get_by_label("Adgangskode").fill(password)
-    page.get_by_role("button", name="Log ind").click()
+    with serve_app(folder) as url:
+        yield url, passwords
 
 
 def test_evaluator_opens_interview_list(chromium, running_app):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from .test_browser import CHROMIUM_ARGS, OUTPUT, chromium, login, running_app  # noqa: F401
+from .browser_support import CHROMIUM_ARGS, OUTPUT, login
+from .test_browser import chromium, running_app  # noqa: F401  (shared fixtures)
 
 pytestmark = pytest.mark.browser
 

@@ -2,13 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
-import urllib.request
-
 import pytest
 from sqlalchemy import select
 
@@ -16,21 +9,14 @@ from qualkit.services.demo import create_demo
 from qualkit.store import Database
 from qualkit.store.models import AuditEvent, Interview, Segment
 
-from .conftest import IN_CI
-from .test_browser import CHROMIUM, CHROMIUM_ARGS, OUTPUT, _free_port, login
+from .browser_support import CHROMIUM_ARGS, OUTPUT, login, require_chromium, serve_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
 def chromium_exe():
-    from pathlib import Path
-
-    if not Path(CHROMIUM).exists():
-        if IN_CI:
-            pytest.fail("Debian's chromium is required in CI")
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    return CHROMIUM
+    return require_chromium()
 
 
 @pytest.fixture(scope="module")
@@ -39,31 +25,8 @@ def fresh_app(tmp_path_factory):
     db = Database.open(folder)
     passwords = create_demo(db).passwords
     db.close()
-    port = _free_port()
-    log = open(folder.parent / "streamlit.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "qualkit", "serve", "--data", str(folder),
-                             "--port", str(port), "--address", "127.0.0.1"],
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail(f"the app did not start: {(folder.parent / 'streamlit.log').read_text()[-2000:]}")
-    yield url, passwords, folder
-    # `qualkit serve` starts Streamlit as a child: stop the whole process group.
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-    log.close()
+    with serve_app(folder) as url:
+        yield url, passwords, folder
 
 
 def test_upload_transcribe_edit_approve_deletes_audio(chromium_exe, fresh_app, stereo_clip,
