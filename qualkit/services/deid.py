@@ -291,6 +291,16 @@ def _relabelled_pseudonym(s, ctx, vault: Vault, row: EntityDecision, label: str)
     return pseud.pseudonym(key, label)
 
 
+def _open_segment(s, ctx: Context, segment_id: int) -> Segment:
+    """A segment of this project that is still open for review (not yet de-identified)."""
+    seg = s.get(Segment, segment_id)
+    if seg is None or seg.interview.project_id != ctx.project_id:
+        raise NotFound(f"No segment {segment_id} in this project.")
+    if seg.deidentified:
+        raise InputError("This segment is already de-identified; it cannot be changed here.")
+    return seg
+
+
 def add_span(ctx: Context, segment_id: int, start: int, end: int, label: str,
              all_occurrences: bool = False) -> int:
     """Add a span the recognisers missed (accepted at once). Returns its decision id."""
@@ -299,11 +309,7 @@ def add_span(ctx: Context, segment_id: int, start: int, end: int, label: str,
         raise InputError(f"Unknown label {label!r}; use one of {', '.join(LABELS)}.")
     vault = _vault(ctx)
     with ctx.db.session() as s:
-        seg = s.get(Segment, segment_id)
-        if seg is None or seg.interview.project_id != ctx.project_id:
-            raise NotFound(f"No segment {segment_id} in this project.")
-        if seg.deidentified:
-            raise InputError("This segment is already de-identified.")
+        seg = _open_segment(s, ctx, segment_id)
         if not (0 <= start < end <= len(seg.text)):
             raise InputError(f"Span {start}-{end} lies outside the segment (length {len(seg.text)}).")
         sp = Span(start, end, label, seg.text[start:end], "manual")
@@ -371,11 +377,7 @@ def edit_segment(ctx: Context, segment_id: int, text: str,
     ctx.require("transcript.edit")
     vault = _vault(ctx)
     with ctx.db.session() as s:
-        seg = s.get(Segment, segment_id)
-        if seg is None or seg.interview.project_id != ctx.project_id:
-            raise NotFound(f"No segment {segment_id} in this project.")
-        if seg.deidentified:
-            raise InputError("This segment is already de-identified; it cannot be edited here.")
+        seg = _open_segment(s, ctx, segment_id)
         old = s.scalars(select(EntityDecision).where(EntityDecision.segment_id == seg.id)).all()
         remembered = {d.surface_hash: d for d in old if d.decision in ("accepted", "rejected")}
         for d in old:
