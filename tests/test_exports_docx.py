@@ -12,7 +12,7 @@ from sqlalchemy import select
 from qualkit.errors import PermissionDenied
 from qualkit.exports.quotes_docx import COUNT_STYLE, DESCRIPTOR_STYLE, INTRO_STYLE, QUOTE_STYLE
 from qualkit.exports.records import Descriptor, age_decade, describe
-from qualkit.services import exchange, exports
+from qualkit.services import consensus, exchange, exports
 from qualkit.services.exports import QuoteFilter
 from qualkit.store.models import AuditEvent, ConsensusCoding, Interview
 
@@ -97,7 +97,7 @@ def test_group_by_framework_and_filters(sqlite_db, tmp_path, standin_recognisers
     assert all(q["starred"] for q in only)
     # The writer stars a quote; it then appears among the starred.
     target = next(q for q in exports.list_quotes(ctx) if not q["starred"])
-    exports.set_starred(ctx, target["consensus_id"])
+    consensus.mark_consensus(ctx, target["consensus_id"], starred=True)
     assert target["consensus_id"] in {q["consensus_id"] for q in
                                       exports.list_quotes(ctx, QuoteFilter(starred_only=True))}
     # Role filter: no staff are quoted here.
@@ -109,7 +109,7 @@ def test_withdrawn_revealing_and_raw_text_never_leave(db, tmp_path, standin_reco
     ctx = b.ctx("writer")
     withdraw(db, b.project_id, "B07")
     revealing = b.consensus[0]                        # B03's three-party meeting
-    exports.set_revealing(ctx, revealing)
+    consensus.mark_consensus(ctx, revealing, revealing=True)
     with db.session() as s:                           # B12's interview is not de-identified
         iv = s.get(Interview, b.interviews["B12"])
         iv.status = "transcribed"
@@ -140,7 +140,7 @@ def test_audit_and_roles(sqlite_db, tmp_path, standin_recognisers):  # noqa: F81
     with pytest.raises(PermissionDenied):
         exports.export_quotes(b.ctx("staff"), tmp_path / "x.docx")
     with pytest.raises(PermissionDenied):
-        exports.set_starred(b.ctx("staff"), b.consensus[0])
+        consensus.mark_consensus(b.ctx("staff"), b.consensus[0], starred=True)
     assert not (tmp_path / "x.docx").exists()
     exports.export_quotes(b.ctx("writer"), tmp_path / "q.docx", QuoteFilter(arms=["indsats"]))
     with sqlite_db.session() as s:

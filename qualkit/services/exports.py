@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from qualkit.errors import InputError, NotFound, QualkitError
+from qualkit.errors import InputError, QualkitError
 from qualkit.exports import safety, write_atomic
 from qualkit.exports.quotes_docx import GROUPINGS, QuoteDocSpec, quote_counts, write_quotes_docx
 from qualkit.exports.records import BUILTIN_FIELDS, Descriptor, Quote
@@ -361,37 +361,11 @@ def list_quotes(ctx: Context, flt: QuoteFilter | None = None,
              "source": q.source_ref, "starred": q.starred} for q in quotes]
 
 
-def _consensus(s: Session, ctx: Context, consensus_id: int) -> ConsensusCoding:
-    row = s.execute(select(ConsensusCoding, Interview.project_id)
-                    .join(Segment, ConsensusCoding.segment_id == Segment.id)
-                    .join(Interview, Segment.interview_id == Interview.id)
-                    .where(ConsensusCoding.id == consensus_id)).first()
-    if row is None or row[1] != ctx.project_id:
-        raise NotFound(f"No quote {consensus_id} in this project.")
-    return row[0]
-
-
-def set_starred(ctx: Context, consensus_id: int, starred: bool = True) -> None:
-    ctx.require("quote.star")
-    with ctx.db.session() as s:
-        cc = _consensus(s, ctx, consensus_id)
-        cc.starred = starred
-        audit.record(s, ctx.actor, "quote.star" if starred else "quote.unstar",
-                     project_id=ctx.project_id, target_type="consensus_coding", target_id=cc.id)
-
-
-def set_revealing(ctx: Context, consensus_id: int, revealing: bool = True) -> None:
-    """A quote that could reveal who spoke is left out of every quote export."""
-    ctx.require("quote.star")
-    with ctx.db.session() as s:
-        cc = _consensus(s, ctx, consensus_id)
-        cc.revealing = revealing
-        audit.record(s, ctx.actor, "quote.revealing" if revealing else "quote.not_revealing",
-                     project_id=ctx.project_id, target_type="consensus_coding", target_id=cc.id)
-
-
 def list_revealing(ctx: Context) -> list[dict[str, Any]]:
-    """Quotes flagged as revealing (left out of every quote set), so a flag can be undone."""
+    """Quotes flagged as revealing (left out of every quote set), so a flag can be undone.
+
+    Starring and flagging themselves are ``services.consensus.mark_consensus``.
+    """
     ctx.require("quote.star")
     with ctx.db.session() as s:
         rows = s.execute(select(ConsensusCoding.id, Code.name, Segment.text, Interview.id)

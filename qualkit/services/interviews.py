@@ -12,7 +12,7 @@ from qualkit.errors import InputError, NotFound, PermissionDenied
 from qualkit.store.models import Interview, Participant, Segment
 from qualkit.transcripts.textformat import Turn, parse_transcript
 
-from . import audit
+from . import audit, participants
 from .context import Context
 from .permissions import allowed
 
@@ -65,12 +65,7 @@ def create_interview_from_turns(ctx: Context, title: str, turns: list[Turn], *,
     if not turns:
         raise InputError(f"{title}: the transcript has no turns.")
     with ctx.db.session() as s:
-        participant_id = None
-        if citizen_id:
-            participant_id = s.scalar(select(Participant.id).where(
-                Participant.project_id == ctx.project_id, Participant.citizen_id == citizen_id))
-            if participant_id is None:
-                raise InputError(f"{title}: citizen '{citizen_id}' is not in the participant register.")
+        participant_id = participants.participant_id(s, ctx, citizen_id, title)
         iv = Interview(project_id=ctx.project_id, participant_id=participant_id, title=title,
                        kind=kind, staff_role=staff_role, wave=wave, interview_date=interview_date,
                        interviewer=interviewer, status="transcribed", source=source,

@@ -6,14 +6,29 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from qualkit.delivery.register import DATE_COLUMNS, ParticipantRecord, read_participants
+from qualkit.errors import InputError
 from qualkit.store.models import Participant
 
 from . import audit
 from .context import Context
 
 FIELDS = ("arm", "site", "eligible", "exclusion_reason", "end_reason", *DATE_COLUMNS)
+
+
+def participant_id(s: Session, ctx: Context, citizen_id: str | None, where: str = "") -> int | None:
+    """The stored id of a citizen in this project's register (None for no citizen); refuses
+    a project ID that is not in the register."""
+    if not citizen_id:
+        return None
+    pid = s.scalar(select(Participant.id).where(Participant.project_id == ctx.project_id,
+                                                 Participant.citizen_id == citizen_id))
+    if pid is None:
+        prefix = f"{where}: " if where else ""
+        raise InputError(f"{prefix}citizen '{citizen_id}' is not in the participant register.")
+    return pid
 
 
 def list_participants(ctx: Context) -> list[dict[str, Any]]:

@@ -26,13 +26,12 @@ from qualkit.store.models import (
     Coding,
     ConsensusCoding,
     Interview,
-    Participant,
     Segment,
     TranscriptionJob,
     utcnow,
 )
 
-from . import audit, projects
+from . import audit, participants, projects
 from .context import Actor, Context
 
 log = logging.getLogger(__name__)
@@ -83,12 +82,7 @@ def new_interview(ctx: Context, title: str, *, citizen_id: str | None = None,
     if not title.strip():
         raise InputError("An interview needs a title.")
     with ctx.db.session() as s:
-        participant_id = None
-        if citizen_id:
-            participant_id = s.scalar(select(Participant.id).where(
-                Participant.project_id == ctx.project_id, Participant.citizen_id == citizen_id))
-            if participant_id is None:
-                raise InputError(f"Citizen '{citizen_id}' is not in the participant register.")
+        participant_id = participants.participant_id(s, ctx, citizen_id)
         iv = Interview(project_id=ctx.project_id, participant_id=participant_id, title=title.strip(),
                        kind=kind, interviewer=interviewer, interview_date=interview_date,
                        status="new", source="transcription", language=language, speakers={})

@@ -12,7 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 from qualkit.errors import QualkitError
-from qualkit.services import exchange, exports
+from qualkit.services import consensus, exchange, exports
 from qualkit.services.exports import QuoteFilter
 from qualkit.services.permissions import allowed
 from qualkit.ui import state
@@ -57,13 +57,13 @@ def _quote_list(ctx, quotes: list[dict]) -> None:
     chosen = st.selectbox("Citat", list(labels), format_func=labels.get, key="exp_quote")
     b1, b2, b3 = st.columns(3)
     if b1.button("Stjernemarkér", key="exp_star"):
-        exports.set_starred(ctx, chosen, True)
+        consensus.mark_consensus(ctx, chosen, starred=True)
         st.rerun()
     if b2.button("Fjern stjerne", key="exp_unstar"):
-        exports.set_starred(ctx, chosen, False)
+        consensus.mark_consensus(ctx, chosen, starred=False)
         st.rerun()
     if b3.button("Markér som afslørende (udelades)", key="exp_reveal"):
-        exports.set_revealing(ctx, chosen, True)
+        consensus.mark_consensus(ctx, chosen, revealing=True)
         st.rerun()
 
 
@@ -76,7 +76,7 @@ def _revealing(ctx) -> None:
         chosen = st.selectbox("Afslørende citat", list(labels), format_func=labels.get,
                               key="exp_revealed")
         if st.button("Fjern markeringen", key="exp_unreveal"):
-            exports.set_revealing(ctx, chosen, False)
+            consensus.mark_consensus(ctx, chosen, revealing=False)
             st.rerun()
 
 
