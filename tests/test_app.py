@@ -11,6 +11,8 @@ from qualkit.services.users import actor_for
 from qualkit.store import Database
 from qualkit.ui.navigation import PAGES, pages_for
 
+from .apptest_support import login
+
 REPO = Path(__file__).resolve().parent.parent
 APP = str(REPO / "app.py")
 EXPECTED = {
@@ -37,13 +39,7 @@ def app_env(demo_folder, monkeypatch):
 
 
 def _login(username: str, password: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.text_input[0].input(username)
-    at.text_input[1].input(password)
-    at.button[0].click().run()
-    assert not at.exception, at.exception
-    return at
+    return login(username, password)
 
 
 def test_wrong_password_is_refused(app_env):

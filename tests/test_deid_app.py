@@ -11,6 +11,8 @@ from streamlit.testing.v1 import AppTest
 from qualkit.store import Database
 from qualkit.store.models import EntityDecision, Interview
 
+from .apptest_support import login
+
 REPO = Path(__file__).resolve().parent.parent
 APP = str(REPO / "app.py")
 PAGE = "qualkit/ui/pages/deid.py"
@@ -44,13 +46,7 @@ def _segment_decisions(folder, segment_id):
 
 def test_review_flow_end_to_end(fresh_demo):
     folder, result = fresh_demo
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.run()
-    at.text_input[0].input("evaluator")
-    at.text_input[1].input(result.passwords["evaluator"])
-    at.button[0].click().run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
+    at = login("evaluator", result.passwords["evaluator"], PAGE)
     assert [h.value for h in at.header] == ["Pseudonymisering"]
     table = at.dataframe[0].value
     assert {"Tekst", "Etiket", "Kilde", "Beslutning", "Pseudonym"} <= set(table.columns)
@@ -127,13 +123,7 @@ def test_page_refused_to_staff_and_writer(fresh_demo):
 
 def test_admin_reads_the_vault_and_withdraws(fresh_demo):
     folder, result = fresh_demo
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.run()
-    at.text_input[0].input("admin")
-    at.text_input[1].input(result.passwords["admin"])
-    at.button[0].click().run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
+    at = login("admin", result.passwords["admin"], PAGE)
     at.text_input(key="vault_phrase").input("forkert-frase")
     at.button(key="vault_read").click().run()
     assert any("Wrong vault passphrase" in e.value for e in at.error)

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from qualkit.services import delivery, projects
 from qualkit.store import Database
 
+from .apptest_support import login as app_login
 from .conftest import ctx_as
 
 REPO = Path(__file__).resolve().parent.parent
@@ -24,14 +25,7 @@ def folder(app_demo):
 
 
 def login(username: str, password: str, page: str = PAGE) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.text_input[0].input(username)
-    at.text_input[1].input(password)
-    at.button[0].click().run()
-    at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
+    return app_login(username, password, page)
 
 
 def by_label(widgets, label):

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from qualkit.services import interviews, transcript_editor
 from qualkit.services.demo import create_demo
 from qualkit.store import Database
 
+from .apptest_support import login
 from .conftest import REPO, ctx_as
 
 PAGE = "qualkit/ui/pages/interviews.py"
@@ -21,11 +21,7 @@ def editor_app(tmp_path, monkeypatch):
     result = create_demo(db)
     monkeypatch.setenv("QUALKIT_DATA", str(folder))
     monkeypatch.delenv("QUALKIT_DATABASE_URL", raising=False)
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
-    at.run()
-    at.text_input[0].input("evaluator")
-    at.text_input[1].input(result.passwords["evaluator"])
-    at.button[0].click().run()
+    at = login("evaluator", result.passwords["evaluator"])
     ctx = ctx_as(db, result.project_id, "evaluator")
     iid = interviews.import_text(ctx, REPO / "transcripts" / "tki2_borger_b07.txt", title="B07 kopi")
     at.session_state["open_interview"] = iid
