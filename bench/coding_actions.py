@@ -31,9 +31,11 @@ from qualkit.services.users import actor_for  # noqa: E402
 from qualkit.store import Database  # noqa: E402
 from qualkit.transcripts.textformat import Turn  # noqa: E402
 
-WORDS = ("jeg og det var at så en til med jobkonsulenten borgeren planen møde arbejde træning "
-         "sygeplejersken kommunen tid uge timer rehabilitering samtale mål hjemme lidt rigtig "
-         "godt svært altså øh ja nej måske fordi når hvor der de vi har skulle kunne").split()
+WORDS = (
+    "jeg og det var at så en til med jobkonsulenten borgeren planen møde arbejde træning "
+    "sygeplejersken kommunen tid uge timer rehabilitering samtale mål hjemme lidt rigtig "
+    "godt svært altså øh ja nej måske fordi når hvor der de vi har skulle kunne"
+).split()
 
 
 def transcript(n: int = 800, words: int = 12_000, seconds: float = 5400.0) -> list[Turn]:
@@ -41,7 +43,10 @@ def transcript(n: int = 800, words: int = 12_000, seconds: float = 5400.0) -> li
     per = words // n
     turns = []
     for i in range(n):
-        text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(per - 8, per + 8))).capitalize() + "."
+        text = (
+            " ".join(rng.choice(WORDS) for _ in range(rng.randint(per - 8, per + 8))).capitalize()
+            + "."
+        )
         start = seconds * i / n
         turns.append(Turn("I" if i % 2 == 0 else "B99", text, start, seconds * (i + 1) / n))
     return turns
@@ -76,34 +81,59 @@ def main() -> None:
     iv = interviews.create_interview_from_turns(ev, "Bench: 90 minutter", turns)
     segs = [s["id"] for s in coding.coding_view(ev, iv)["segments"]]
     codes = [c["id"] for b in codebooks.list_codebooks(ev) for c in b["codes"]]
-    print(f"backend {db.engine.dialect.name}; transcript: {len(segs)} segments, "
-          f"{sum(len(t.text.split()) for t in turns)} words; {len(codes)} codes")
+    print(
+        f"backend {db.engine.dialect.name}; transcript: {len(segs)} segments, "
+        f"{sum(len(t.text.split()) for t in turns)} words; {len(codes)} codes"
+    )
     rng = random.Random(1)
     # Both coders code a realistic amount first (~300 codings each), so lists are not empty.
     for ctx in (ev, ev2):
         for sid in rng.sample(segs, 300):
             coding.apply_code(ctx, [sid], rng.choice(codes))
-    report("list: coding view (800 segments + own codings)", timed(lambda: coding.coding_view(ev, iv), args.repeat))
-    report("apply code to 1 segment", timed(lambda: coding.apply_code(ev, [rng.choice(segs)], rng.choice(codes)), args.repeat))
-    report("apply code to 5 segments", timed(lambda: coding.apply_code(ev, rng.sample(segs, 5), rng.choice(codes)), args.repeat))
-    report("apply code to a char span (fragment)",
-           timed(lambda: coding.apply_code(ev, [segs[11]], rng.choice(codes), start_char=0, end_char=20), args.repeat))
-    report("remove code from 5 segments", timed(lambda: coding.remove_code(ev, rng.sample(segs, 5), rng.choice(codes)), args.repeat))
+    report(
+        "list: coding view (800 segments + own codings)",
+        timed(lambda: coding.coding_view(ev, iv), args.repeat),
+    )
+    report(
+        "apply code to 1 segment",
+        timed(lambda: coding.apply_code(ev, [rng.choice(segs)], rng.choice(codes)), args.repeat),
+    )
+    report(
+        "apply code to 5 segments",
+        timed(lambda: coding.apply_code(ev, rng.sample(segs, 5), rng.choice(codes)), args.repeat),
+    )
+    report(
+        "apply code to a char span (fragment)",
+        timed(
+            lambda: coding.apply_code(ev, [segs[11]], rng.choice(codes), start_char=0, end_char=20),
+            args.repeat,
+        ),
+    )
+    report(
+        "remove code from 5 segments",
+        timed(lambda: coding.remove_code(ev, rng.sample(segs, 5), rng.choice(codes)), args.repeat),
+    )
     mine = [c["id"] for c in coding.my_codings(ev, iv)]
     report("save memo", timed(lambda: coding.set_memo(ev, rng.choice(mine), "memo"), args.repeat))
     consensus.open_comparison(ev, iv)
-    report("compare two coders (agreement + disagreements)",
-           timed(lambda: consensus.compare_document(ev, iv), max(3, args.repeat // 3)))
+    report(
+        "compare two coders (agreement + disagreements)",
+        timed(lambda: consensus.compare_document(ev, iv), max(3, args.repeat // 3)),
+    )
     if not args.no_apptest and db.settings.is_sqlite:
         os.environ["QUALKIT_DATA"] = str(folder)
         from streamlit.testing.v1 import AppTest
 
-        at = AppTest.from_file(str(REPO / "qualkit" / "ui" / "pages" / "coding.py"), default_timeout=120)
+        at = AppTest.from_file(
+            str(REPO / "qualkit" / "ui" / "pages" / "coding.py"), default_timeout=120
+        )
         at.session_state["actor"] = ev.actor
         at.session_state["coding_iv"] = iv
         at.run()
         assert not at.exception, at.exception
-        assert len(at.dataframe[0].value) == len(segs), "the page must show the 800-segment transcript"
+        assert len(at.dataframe[0].value) == len(segs), (
+            "the page must show the 800-segment transcript"
+        )
         first = codes[0]
         reruns, applies = [], []
         for _ in range(max(3, args.repeat // 3)):

@@ -64,7 +64,7 @@ def evaluate(pipe: Pipeline, sents, verbose: bool = False) -> dict:
     spans = pipe.detect(text)
     flagged = bytearray(len(text) + 1)
     for s in spans:
-        flagged[s.start:s.end] = b"\x01" * (s.end - s.start)
+        flagged[s.start : s.end] = b"\x01" * (s.end - s.start)
     gold = {"PER": [0, 0], "LOC": [0, 0], "ORG": [0, 0], "MISC": [0, 0]}
     flag_total = flag_in = 0
     misses, fps = [], []
@@ -90,19 +90,24 @@ def evaluate(pipe: Pipeline, sents, verbose: bool = False) -> dict:
         t = time.perf_counter()
         pipe.detect(text)
         times.append(time.perf_counter() - t)
-    return {"recall": {k: (h / n if n else float("nan")) for k, (h, n) in gold.items()},
-            "gold": {k: n for k, (_, n) in gold.items()},
-            "precision": flag_in / flag_total if flag_total else float("nan"),
-            "flagged": flag_total, "tokens": ntok,
-            "tokens_per_s": ntok / statistics.median(times)}
+    return {
+        "recall": {k: (h / n if n else float("nan")) for k, (h, n) in gold.items()},
+        "gold": {k: n for k, (_, n) in gold.items()},
+        "precision": flag_in / flag_total if flag_total else float("nan"),
+        "flagged": flag_total,
+        "tokens": ntok,
+        "tokens_per_s": ntok / statistics.median(times),
+    }
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", default=os.environ.get("QUALKIT_DDT_DATA")
-                    or str(ROOT.parent / "shared" / "data" / "ddt-ner"),
-                    help="folder of the DDT NER files (default ../shared/data/ddt-ner, "
-                         "or $QUALKIT_DDT_DATA)")
+    ap.add_argument(
+        "--data",
+        default=os.environ.get("QUALKIT_DDT_DATA")
+        or str(ROOT.parent / "shared" / "data" / "ddt-ner"),
+        help="folder of the DDT NER files (default ../shared/data/ddt-ner, or $QUALKIT_DDT_DATA)",
+    )
     ap.add_argument("--verbose", action="store_true", help="list missed and false tokens")
     args = ap.parse_args()
     data = Path(args.data)
@@ -122,11 +127,13 @@ def main() -> int:
             continue
         r = evaluate(pipe, read_conll(path), verbose=args.verbose)
         rec = r["recall"]
-        print(f"{name}: tokens={r['tokens']} PER recall={rec['PER']:.3f} (n={r['gold']['PER']}) "
-              f"LOC recall={rec['LOC']:.3f} (n={r['gold']['LOC']}) "
-              f"ORG recall={rec['ORG']:.3f} (n={r['gold']['ORG']}) "
-              f"MISC recall={rec['MISC']:.3f} precision={r['precision']:.3f} "
-              f"(flagged {r['flagged']}) tokens/s={r['tokens_per_s']:,.0f} (median of 3)")
+        print(
+            f"{name}: tokens={r['tokens']} PER recall={rec['PER']:.3f} (n={r['gold']['PER']}) "
+            f"LOC recall={rec['LOC']:.3f} (n={r['gold']['LOC']}) "
+            f"ORG recall={rec['ORG']:.3f} (n={r['gold']['ORG']}) "
+            f"MISC recall={rec['MISC']:.3f} precision={r['precision']:.3f} "
+            f"(flagged {r['flagged']}) tokens/s={r['tokens_per_s']:,.0f} (median of 3)"
+        )
     return 0
 
 

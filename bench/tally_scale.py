@@ -33,15 +33,27 @@ def make_data(folder: Path, n_citizens: int, n_events: int, seed: int = 6) -> tu
     eligible = rng.random(n_citizens) > 0.1
     randomised = eligible & (rng.random(n_citizens) > 0.2)
     arm = np.where(randomised, np.where(rng.random(n_citizens) < 0.5, "indsats", "kontrol"), "")
-    p = pd.DataFrame({
-        "citizen_id": ids, "arm": arm, "site": rng.choice(["Nord", "Syd", "Øst", "Vest"], n_citizens),
-        "screened_date": (start - pd.Timedelta(days=14)).strftime("%d-%m-%Y"),
-        "eligible": np.where(eligible, "ja", "nej"),
-        "exclusion_reason": np.where(eligible, "", rng.choice(["for syg", "flyttet"], n_citizens)),
-        "randomised_date": np.where(randomised, (start - pd.Timedelta(days=5)).strftime("%d-%m-%Y"), ""),
-        "start_date": np.where(randomised, start.strftime("%d-%m-%Y"), ""),
-        "end_date": np.where(randomised, (start + pd.Timedelta(days=300)).strftime("%d-%m-%Y"), ""),
-        "køn": rng.choice(["kvinde", "mand"], n_citizens), "alder": rng.integers(20, 65, n_citizens)})
+    p = pd.DataFrame(
+        {
+            "citizen_id": ids,
+            "arm": arm,
+            "site": rng.choice(["Nord", "Syd", "Øst", "Vest"], n_citizens),
+            "screened_date": (start - pd.Timedelta(days=14)).strftime("%d-%m-%Y"),
+            "eligible": np.where(eligible, "ja", "nej"),
+            "exclusion_reason": np.where(
+                eligible, "", rng.choice(["for syg", "flyttet"], n_citizens)
+            ),
+            "randomised_date": np.where(
+                randomised, (start - pd.Timedelta(days=5)).strftime("%d-%m-%Y"), ""
+            ),
+            "start_date": np.where(randomised, start.strftime("%d-%m-%Y"), ""),
+            "end_date": np.where(
+                randomised, (start + pd.Timedelta(days=300)).strftime("%d-%m-%Y"), ""
+            ),
+            "køn": rng.choice(["kvinde", "mand"], n_citizens),
+            "alder": rng.integers(20, 65, n_citizens),
+        }
+    )
     # Deliveries go to the intervention arm (a few strays are left for the checks to find).
     treated = np.flatnonzero(arm == "indsats")
     who = treated[rng.integers(0, len(treated), n_events)]
@@ -49,13 +61,19 @@ def make_data(folder: Path, n_citizens: int, n_events: int, seed: int = 6) -> tu
     who[stray] = rng.integers(0, n_citizens, int(stray.sum()))
     when = start[who] + pd.to_timedelta(rng.integers(-5, 320, n_events), unit="D")
     comps = ["trepartssamtale", "plan_dokumenteret", "jk_moede", "jobrettet_aktivitet", "ukendt"]
-    e = pd.DataFrame({
-        "citizen_id": ids[who], "date": when.strftime("%d-%m-%Y"),
-        "component": rng.choice(comps, n_events, p=[0.1, 0.1, 0.6, 0.1995, 0.0005]),
-        "staff_role": "jobkonsulent", "staff_id": rng.choice([f"JK{i}" for i in range(40)], n_events),
-        "minutes": rng.integers(10, 120, n_events).astype(str).astype(object),
-        "mode": rng.choice(["fremmøde", "telefon", "video"], n_events),
-        "status": rng.choice(["", "udeblevet", "aflyst"], n_events, p=[0.9, 0.06, 0.04]), "note": ""})
+    e = pd.DataFrame(
+        {
+            "citizen_id": ids[who],
+            "date": when.strftime("%d-%m-%Y"),
+            "component": rng.choice(comps, n_events, p=[0.1, 0.1, 0.6, 0.1995, 0.0005]),
+            "staff_role": "jobkonsulent",
+            "staff_id": rng.choice([f"JK{i}" for i in range(40)], n_events),
+            "minutes": rng.integers(10, 120, n_events).astype(str).astype(object),
+            "mode": rng.choice(["fremmøde", "telefon", "video"], n_events),
+            "status": rng.choice(["", "udeblevet", "aflyst"], n_events, p=[0.9, 0.06, 0.04]),
+            "note": "",
+        }
+    )
     e.loc[e.index[::997], "minutes"] = "45,5"
     pp, ep = folder / "participants.csv", folder / "events.csv"
     p.to_csv(pp, sep=";", index=False, encoding="utf-8-sig")
@@ -64,17 +82,37 @@ def make_data(folder: Path, n_citizens: int, n_events: int, seed: int = 6) -> tu
 
 
 def run_once(pp: Path, ep: Path, out: Path) -> tuple[float, float]:
-    code = ("import sys, resource; from qualkit.cli import main; rc = main(sys.argv[1:]); "
-            "print('RSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); sys.exit(rc)")
+    code = (
+        "import sys, resource; from qualkit.cli import main; rc = main(sys.argv[1:]); "
+        "print('RSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); sys.exit(rc)"
+    )
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    res = subprocess.run([sys.executable, "-c", code, "tally", "--participants", str(pp), "--events",
-                          str(ep), "--protocol", str(PROTOCOL), "--out", str(out)],
-                         capture_output=True, text=True, check=True)
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            code,
+            "tally",
+            "--participants",
+            str(pp),
+            "--events",
+            str(ep),
+            "--protocol",
+            str(PROTOCOL),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    rss_kb = int(next(line.split()[1] for line in res.stdout.splitlines() if line.startswith("RSS_KB")))
+    rss_kb = int(
+        next(line.split()[1] for line in res.stdout.splitlines() if line.startswith("RSS_KB"))
+    )
     return wall, cpu, rss_kb / 1024
 
 
@@ -87,8 +125,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         pp, ep = make_data(folder, args.citizens, args.events)
-        print(f"data: {args.citizens} citizens, {args.events} events "
-              f"({ep.stat().st_size / 1e6:.1f} MB log)")
+        print(
+            f"data: {args.citizens} citizens, {args.events} events "
+            f"({ep.stat().st_size / 1e6:.1f} MB log)"
+        )
         walls, cpus, rss = [], [], []
         for i in range(args.repeat):
             w, c, r = run_once(pp, ep, folder / f"out{i}")
@@ -100,13 +140,26 @@ def main() -> None:
         from qualkit.cli import main as qmain
 
         t0 = time.perf_counter()
-        qmain(["tally", "--participants", str(pp), "--events", str(ep), "--protocol", str(PROTOCOL),
-               "--out", str(folder / "out_inproc")])
+        qmain(
+            [
+                "tally",
+                "--participants",
+                str(pp),
+                "--events",
+                str(ep),
+                "--protocol",
+                str(PROTOCOL),
+                "--out",
+                str(folder / "out_inproc"),
+            ]
+        )
         inproc = time.perf_counter() - t0
-        print(f"tally_scale: wall median {statistics.median(walls):.2f} s, CPU median "
-              f"{statistics.median(cpus):.2f} s (whole command in a fresh process: start-up, read, "
-              f"validate, tally, write), peak RSS max {max(rss):.0f} MB; in-process wall "
-              f"{inproc:.2f} s; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        print(
+            f"tally_scale: wall median {statistics.median(walls):.2f} s, CPU median "
+            f"{statistics.median(cpus):.2f} s (whole command in a fresh process: start-up, read, "
+            f"validate, tally, write), peak RSS max {max(rss):.0f} MB; in-process wall "
+            f"{inproc:.2f} s; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+        )
 
 
 if __name__ == "__main__":

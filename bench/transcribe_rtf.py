@@ -92,8 +92,12 @@ print(json.dumps({"wall": wall, "duration": r.duration, "model": r.model,
 
 
 def run_once(wav: Path, engine: str = "faster-whisper", beam: int = 5) -> dict:
-    out = subprocess.run([sys.executable, "-c", CHILD, str(wav), engine, str(beam)],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, str(wav), engine, str(beam)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -122,7 +126,9 @@ def load() -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=3, help="runs of the 30-second clip")
-    ap.add_argument("--long-minutes", type=float, default=10.0, help="length of the long file (0: skip)")
+    ap.add_argument(
+        "--long-minutes", type=float, default=10.0, help="length of the long file (0: skip)"
+    )
     ap.add_argument("--beam", type=int, default=5)
     args = ap.parse_args()
     from qualkit.transcription.models import prepare_offline_model
@@ -134,25 +140,33 @@ def main() -> None:
     rtf = statistics.median(r["wall"] / r["duration"] for r in runs)
     walls = ", ".join(f"{r['wall']:.1f}" for r in runs)
     print(f"model: {runs[0]['model']}  (faster-whisper, int8 CPU, beam {args.beam})")
-    print(f"30 s clip ({runs[0]['duration']:.1f} s audio): median RTF {rtf:.3f} over {len(runs)} runs "
-          f"(walls {walls} s, model load included), "
-          f"median WER {statistics.median(wer(short_ref, r['text']) for r in runs):.1%}, "
-          f"peak RSS {max(r['rss_mb'] for r in runs):.0f} MB")
+    print(
+        f"30 s clip ({runs[0]['duration']:.1f} s audio): median RTF {rtf:.3f} over {len(runs)} runs "
+        f"(walls {walls} s, model load included), "
+        f"median WER {statistics.median(wer(short_ref, r['text']) for r in runs):.1%}, "
+        f"peak RSS {max(r['rss_mb'] for r in runs):.0f} MB"
+    )
     print(f"load after 30 s runs: {load()}")
     if args.long_minutes > 0:
         long, long_ref = make_speech(args.long_minutes * 60)
         r = run_once(long, beam=args.beam)
-        print(f"{args.long_minutes:g} min file ({r['duration']:.1f} s audio): RTF {r['wall'] / r['duration']:.3f} "
-              f"(wall {r['wall']:.1f} s), peak RSS {r['rss_mb']:.0f} MB, WER {wer(long_ref, r['text']):.1%}")
+        print(
+            f"{args.long_minutes:g} min file ({r['duration']:.1f} s audio): RTF {r['wall'] / r['duration']:.3f} "
+            f"(wall {r['wall']:.1f} s), peak RSS {r['rss_mb']:.0f} MB, WER {wer(long_ref, r['text']):.1%}"
+        )
         print(f"load after long run: {load()}")
     try:
         import whisper  # noqa: F401
     except ImportError:
-        print("openai-whisper: not installed (pip install -e '.[openai-whisper]'); no ratio measured")
+        print(
+            "openai-whisper: not installed (pip install -e '.[openai-whisper]'); no ratio measured"
+        )
     else:
         o = run_once(short, engine="openai-whisper")
-        print(f"openai-whisper base on the 30 s clip: RTF {o['wall'] / o['duration']:.3f}; "
-              f"ratio openai/faster = {o['wall'] / statistics.median(r['wall'] for r in runs):.1f}x")
+        print(
+            f"openai-whisper base on the 30 s clip: RTF {o['wall'] / o['duration']:.3f}; "
+            f"ratio openai/faster = {o['wall'] / statistics.median(r['wall'] for r in runs):.1f}x"
+        )
 
 
 if __name__ == "__main__":

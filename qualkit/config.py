@@ -39,8 +39,9 @@ class Settings:
         return self.data_dir / "vault.enc"
 
 
-def resolve_settings(data_dir: str | os.PathLike | None = None,
-                     database_url: str | None = None) -> Settings:
+def resolve_settings(
+    data_dir: str | os.PathLike | None = None, database_url: str | None = None
+) -> Settings:
     """Resolve the data folder and database URL from arguments and environment."""
     folder = Path(data_dir or os.environ.get("QUALKIT_DATA") or DEFAULT_DATA_DIR).expanduser()
     folder = folder.absolute()

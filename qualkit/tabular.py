@@ -59,8 +59,11 @@ class TableErrors(InputError):
         self.problems = problems
         shown = "\n".join(f"  {p}" for p in problems[:50])
         more = f"\n  ... and {len(problems) - 50} more" if len(problems) > 50 else ""
-        head = f"{len(problems)} problem(s); nothing was written:" if len(problems) > 1 else \
-            "1 problem; nothing was written:"
+        head = (
+            f"{len(problems)} problem(s); nothing was written:"
+            if len(problems) > 1
+            else "1 problem; nothing was written:"
+        )
         super().__init__(f"{head}\n{shown}{more}")
 
 
@@ -109,12 +112,17 @@ def read_table(path: str | Path) -> Table:
     columns = [c.strip().lower() for c in all_rows[header_idx]]
     _check_header(columns, name)
     rows, numbers = [], []
-    for i, r in enumerate(all_rows[header_idx + 1:], start=header_idx + 2):
+    for i, r in enumerate(all_rows[header_idx + 1 :], start=header_idx + 2):
         if not any(c.strip() for c in r):
             continue
-        if len(r) > len(columns) and any(c.strip() for c in r[len(columns):]):
-            raise TableErrors([Problem(name, i, None,
-                                       f"{len(r)} values but the header has {len(columns)} columns")])
+        if len(r) > len(columns) and any(c.strip() for c in r[len(columns) :]):
+            raise TableErrors(
+                [
+                    Problem(
+                        name, i, None, f"{len(r)} values but the header has {len(columns)} columns"
+                    )
+                ]
+            )
         rows.append({col: (r[j].strip() if j < len(r) else "") for j, col in enumerate(columns)})
         numbers.append(i)
     return Table(name, columns, rows, numbers)
@@ -131,7 +139,9 @@ def _read_xlsx(p: Path, name: str) -> Table:
     values = list(ws.iter_rows(values_only=True))
     wb.close()
     values = [v for v in values]
-    header_idx = next((i for i, r in enumerate(values) if r and any(c not in (None, "") for c in r)), None)
+    header_idx = next(
+        (i for i, r in enumerate(values) if r and any(c not in (None, "") for c in r)), None
+    )
     if header_idx is None:
         raise InputError(f"{name}: the first sheet is empty.")
     columns = [str(c).strip().lower() if c is not None else "" for c in values[header_idx]]
@@ -139,10 +149,12 @@ def _read_xlsx(p: Path, name: str) -> Table:
         columns.pop()
     _check_header(columns, name)
     rows, numbers = [], []
-    for i, r in enumerate(values[header_idx + 1:], start=header_idx + 2):
+    for i, r in enumerate(values[header_idx + 1 :], start=header_idx + 2):
         if r is None or all(c in (None, "") for c in r):
             continue
-        rows.append({col: _cell_to_str(r[j] if j < len(r) else None) for j, col in enumerate(columns)})
+        rows.append(
+            {col: _cell_to_str(r[j] if j < len(r) else None) for j, col in enumerate(columns)}
+        )
         numbers.append(i)
     return Table(name, columns, rows, numbers)
 
@@ -172,8 +184,10 @@ def _check_header(columns: list[str], name: str) -> None:
 def require_columns(table: Table, required: list[str]) -> None:
     missing = [c for c in required if c not in table.columns]
     if missing:
-        raise InputError(f"{table.path}: missing required column(s) {', '.join(missing)} "
-                         f"(found: {', '.join(table.columns)}).")
+        raise InputError(
+            f"{table.path}: missing required column(s) {', '.join(missing)} "
+            f"(found: {', '.join(table.columns)})."
+        )
 
 
 def parse_date(value: str) -> date | None:

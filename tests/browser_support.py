@@ -20,16 +20,25 @@ from .conftest import IN_CI
 CHROMIUM = "/usr/bin/chromium"
 REPO = Path(__file__).resolve().parent.parent
 OUTPUT = Path(os.environ.get("QUALKIT_TEST_OUTPUT", REPO / "test-output"))
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 
 
 def require_chromium() -> str:
     """Debian's Chromium, never a downloaded browser; required in CI, skipped elsewhere."""
     if not Path(CHROMIUM).exists():
         if IN_CI:
-            pytest.fail("Debian's chromium is required in CI (the README's test command installs it)")
+            pytest.fail(
+                "Debian's chromium is required in CI (the README's test command installs it)"
+            )
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     return CHROMIUM
 
@@ -46,9 +55,23 @@ def serve_app(folder: Path) -> Iterator[str]:
     port = _free_port()
     log_path = folder.parent / "streamlit.log"
     with open(log_path, "w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "qualkit", "serve", "--data", str(folder),
-                                 "--port", str(port), "--address", "127.0.0.1"],
-                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "qualkit",
+                "serve",
+                "--data",
+                str(folder),
+                "--port",
+                str(port),
+                "--address",
+                "127.0.0.1",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         url = f"http://127.0.0.1:{port}"
         try:
             deadline = time.time() + 90

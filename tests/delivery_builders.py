@@ -6,11 +6,33 @@ import csv
 from datetime import date, timedelta
 from pathlib import Path
 
-PARTICIPANT_HEADER = ["citizen_id", "arm", "site", "screened_date", "eligible", "exclusion_reason",
-                      "randomised_date", "consent_date", "start_date", "end_date", "end_reason",
-                      "withdrawn_date", "køn", "alder"]
-EVENT_HEADER = ["citizen_id", "date", "component", "staff_role", "staff_id", "minutes", "mode",
-                "status", "note"]
+PARTICIPANT_HEADER = [
+    "citizen_id",
+    "arm",
+    "site",
+    "screened_date",
+    "eligible",
+    "exclusion_reason",
+    "randomised_date",
+    "consent_date",
+    "start_date",
+    "end_date",
+    "end_reason",
+    "withdrawn_date",
+    "køn",
+    "alder",
+]
+EVENT_HEADER = [
+    "citizen_id",
+    "date",
+    "component",
+    "staff_role",
+    "staff_id",
+    "minutes",
+    "mode",
+    "status",
+    "note",
+]
 
 
 def dk(d: date | None) -> str:
@@ -37,33 +59,75 @@ def backpain(folder: Path) -> tuple[Path, Path]:
     day0 = date(2017, 3, 1)
     people, events = [], []
     plan: list[tuple[int, int, int]] = (  # (conversations, training, visits) per reached citizen
-        [(1, 0, 0)] * 27 + [(3, 0, 0)] * 20 + [(2, 0, 0)] * 3 + [(6, 0, 0)] * 5
-        + [(2, 0, 2)] * 2 + [(2, 0, 1)] * 9 + [(3, 1, 1)] + [(0, 0, 1)] * 2)
+        [(1, 0, 0)] * 27
+        + [(3, 0, 0)] * 20
+        + [(2, 0, 0)] * 3
+        + [(6, 0, 0)] * 5
+        + [(2, 0, 2)] * 2
+        + [(2, 0, 1)] * 9
+        + [(3, 1, 1)]
+        + [(0, 0, 1)] * 2
+    )
     assert len(plan) == 69
     for i in range(132):
         cid = f"R{i + 1:03d}"
         start = day0 + timedelta(days=i)
-        people.append({"citizen_id": cid, "arm": "indsats", "site": ["Jobcenter Vest", "Jobcenter Øst"][i % 2],
-                       "screened_date": dk(start - timedelta(days=7)), "eligible": "ja",
-                       "randomised_date": dk(start - timedelta(days=3)), "start_date": dk(start),
-                       "køn": ["kvinde", "mand"][i % 3 == 0], "alder": str(25 + (i * 7) % 38)})
+        people.append(
+            {
+                "citizen_id": cid,
+                "arm": "indsats",
+                "site": ["Jobcenter Vest", "Jobcenter Øst"][i % 2],
+                "screened_date": dk(start - timedelta(days=7)),
+                "eligible": "ja",
+                "randomised_date": dk(start - timedelta(days=3)),
+                "start_date": dk(start),
+                "køn": ["kvinde", "mand"][i % 3 == 0],
+                "alder": str(25 + (i * 7) % 38),
+            }
+        )
         if i >= len(plan):
             continue
         conv, train, visits = plan[i]
         for k in range(conv):
-            events.append({"citizen_id": cid, "date": dk(start + timedelta(days=5 + 14 * k)),
-                           "component": "samtale", "staff_role": "fysioterapeut",
-                           "staff_id": f"FT{1 + i % 2}", "minutes": "60", "mode": "fremmøde"})
+            events.append(
+                {
+                    "citizen_id": cid,
+                    "date": dk(start + timedelta(days=5 + 14 * k)),
+                    "component": "samtale",
+                    "staff_role": "fysioterapeut",
+                    "staff_id": f"FT{1 + i % 2}",
+                    "minutes": "60",
+                    "mode": "fremmøde",
+                }
+            )
         for k in range(train):
-            events.append({"citizen_id": cid, "date": dk(start + timedelta(days=40 + 7 * k)),
-                           "component": "traening", "staff_role": "fysioterapeut",
-                           "staff_id": f"FT{1 + i % 2}", "minutes": "45,5", "mode": "fremmøde"})
+            events.append(
+                {
+                    "citizen_id": cid,
+                    "date": dk(start + timedelta(days=40 + 7 * k)),
+                    "component": "traening",
+                    "staff_role": "fysioterapeut",
+                    "staff_id": f"FT{1 + i % 2}",
+                    "minutes": "45,5",
+                    "mode": "fremmøde",
+                }
+            )
         for k in range(visits):
-            events.append({"citizen_id": cid, "date": dk(start + timedelta(days=30 + 20 * k)),
-                           "component": "virksomhedsbesoeg", "staff_role": "fysioterapeut",
-                           "staff_id": "FT1", "minutes": "90", "mode": "virksomhed"})
-    return (write_csv(folder / "participants.csv", PARTICIPANT_HEADER, people),
-            write_csv(folder / "events.csv", EVENT_HEADER, events))
+            events.append(
+                {
+                    "citizen_id": cid,
+                    "date": dk(start + timedelta(days=30 + 20 * k)),
+                    "component": "virksomhedsbesoeg",
+                    "staff_role": "fysioterapeut",
+                    "staff_id": "FT1",
+                    "minutes": "90",
+                    "mode": "virksomhed",
+                }
+            )
+    return (
+        write_csv(folder / "participants.csv", PARTICIPANT_HEADER, people),
+        write_csv(folder / "events.csv", EVENT_HEADER, events),
+    )
 
 
 ISHOEJ_EXCLUSIONS = {"anden indsats": 7, "sag lukket": 27, "for syg": 10, "takket nej": 11}
@@ -81,28 +145,61 @@ def ishoej(folder: Path) -> tuple[Path, Path]:
     for reason, n in ISHOEJ_EXCLUSIONS.items():
         for _ in range(n):
             i += 1
-            people.append({"citizen_id": f"I{i:03d}", "screened_date": dk(day0 + timedelta(days=i)),
-                           "eligible": "ja" if reason == "takket nej" else "nej",
-                           "exclusion_reason": reason, "site": "Ishøj Jobcenter"})
+            people.append(
+                {
+                    "citizen_id": f"I{i:03d}",
+                    "screened_date": dk(day0 + timedelta(days=i)),
+                    "eligible": "ja" if reason == "takket nej" else "nej",
+                    "exclusion_reason": reason,
+                    "site": "Ishøj Jobcenter",
+                }
+            )
     for k in range(60):
         i += 1
         arm = "indsats" if k % 2 == 0 else "kontrol"
         screened = day0 + timedelta(days=i)
         start = screened + timedelta(days=10)
-        people.append({"citizen_id": f"I{i:03d}", "arm": arm, "site": "Ishøj Jobcenter",
-                       "screened_date": dk(screened), "eligible": "ja",
-                       "randomised_date": dk(screened + timedelta(days=5)), "start_date": dk(start),
-                       "end_date": dk(start + timedelta(days=300)) if k < 50 else "",
-                       "withdrawn_date": dk(start + timedelta(days=60)) if k >= 56 else ""})
+        people.append(
+            {
+                "citizen_id": f"I{i:03d}",
+                "arm": arm,
+                "site": "Ishøj Jobcenter",
+                "screened_date": dk(screened),
+                "eligible": "ja",
+                "randomised_date": dk(screened + timedelta(days=5)),
+                "start_date": dk(start),
+                "end_date": dk(start + timedelta(days=300)) if k < 50 else "",
+                "withdrawn_date": dk(start + timedelta(days=60)) if k >= 56 else "",
+            }
+        )
         if arm == "indsats":
-            for comp, day in (("socialmedicinsk_udredning", 14), ("socialfaglig_udredning", 20),
-                              ("koordinator_samtale", 25), ("koordinator_samtale", 50)):
-                events.append({"citizen_id": f"I{i:03d}", "date": dk(start + timedelta(days=day)),
-                               "component": comp, "staff_id": "K1", "minutes": "60"})
+            for comp, day in (
+                ("socialmedicinsk_udredning", 14),
+                ("socialfaglig_udredning", 20),
+                ("koordinator_samtale", 25),
+                ("koordinator_samtale", 50),
+            ):
+                events.append(
+                    {
+                        "citizen_id": f"I{i:03d}",
+                        "date": dk(start + timedelta(days=day)),
+                        "component": comp,
+                        "staff_id": "K1",
+                        "minutes": "60",
+                    }
+                )
     for _ in range(37):
         i += 1
-        people.append({"citizen_id": f"I{i:03d}", "screened_date": dk(day0 + timedelta(days=i)),
-                       "eligible": "ja", "site": "Ishøj Jobcenter"})
+        people.append(
+            {
+                "citizen_id": f"I{i:03d}",
+                "screened_date": dk(day0 + timedelta(days=i)),
+                "eligible": "ja",
+                "site": "Ishøj Jobcenter",
+            }
+        )
     assert i == 152
-    return (write_csv(folder / "participants.csv", PARTICIPANT_HEADER, people),
-            write_csv(folder / "events.csv", EVENT_HEADER, events))
+    return (
+        write_csv(folder / "participants.csv", PARTICIPANT_HEADER, people),
+        write_csv(folder / "events.csv", EVENT_HEADER, events),
+    )

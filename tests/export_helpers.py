@@ -30,11 +30,23 @@ from qualkit.store.models import (
 CODEBOOK = {
     "codebook": "Testkodebog",
     "codes": [
-        {"id": "tema.samarbejde", "name": "Samarbejde", "framework": "implementation",
-         "children": [
-             {"id": "tema.samarbejde.trepart", "name": "Trepartssamtalen", "framework": "implementation"},
-             {"id": "tema.samarbejde.jk", "name": "Jobkonsulentens rolle", "framework": "mechanism"},
-         ]},
+        {
+            "id": "tema.samarbejde",
+            "name": "Samarbejde",
+            "framework": "implementation",
+            "children": [
+                {
+                    "id": "tema.samarbejde.trepart",
+                    "name": "Trepartssamtalen",
+                    "framework": "implementation",
+                },
+                {
+                    "id": "tema.samarbejde.jk",
+                    "name": "Jobkonsulentens rolle",
+                    "framework": "mechanism",
+                },
+            ],
+        },
         {"id": "tema.mestring", "name": "Mestring og energi", "framework": "effectiveness"},
         {"id": "tema.kontekst", "name": "Arbejdspladsen", "framework": "context"},
     ],
@@ -43,23 +55,37 @@ CODEBOOK = {
 TURNS = {
     "B03": [
         ("I", 74.0, "Vil du fortælle om det første møde?"),
-        ("B03", 80.0, "Det var et trepartsmøde med [Jobkonsulent 1] og [Sygeplejerske 1], og det var meget afslappet."),
+        (
+            "B03",
+            80.0,
+            "Det var et trepartsmøde med [Jobkonsulent 1] og [Sygeplejerske 1], og det var meget afslappet.",
+        ),
         ("B03", 130.0, "Jeg fik mere energi, og jeg kunne have overskud til min yngste igen."),
         ("B03", 175.0, "Min leder på [Arbejdsplads 1] var god til at lave en plan for mig."),
     ],
     "B07": [
         ("Interviewer", 60.0, "Hvordan var samarbejdet med jobkonsulenten?"),
-        ("Borger7", 65.0, "Hun lyttede, og hun kendte reglerne, så jeg ikke skulle bekymre mig om sygedagpengene."),
+        (
+            "Borger7",
+            65.0,
+            "Hun lyttede, og hun kendte reglerne, så jeg ikke skulle bekymre mig om sygedagpengene.",
+        ),
         ("Borger7", 120.0, "Trepartssamtalen gav mig ro, fordi alle vidste det samme."),
     ],
     "B12": [
         ("I", 30.0, "Hvad betød forløbet for dig?"),
-        ("B12", 40.0, "Jeg har lært at tage pauser, og det giver mig mere energi om eftermiddagen."),
+        (
+            "B12",
+            40.0,
+            "Jeg har lært at tage pauser, og det giver mig mere energi om eftermiddagen.",
+        ),
     ],
 }
-SPEAKERS = {"B03": {"I": "interviewer", "B03": "citizen"},
-            "B07": {"Interviewer": "interviewer", "Borger7": "citizen"},
-            "B12": {"I": "interviewer", "B12": "citizen"}}
+SPEAKERS = {
+    "B03": {"I": "interviewer", "B03": "citizen"},
+    "B07": {"Interviewer": "interviewer", "Borger7": "citizen"},
+    "B12": {"I": "interviewer", "B12": "citizen"},
+}
 # (citizen, turn position, code key, starred)
 CODINGS = [
     ("B03", 1, "tema.samarbejde.trepart", True),
@@ -82,7 +108,7 @@ PARTICIPANTS = [
 class Built:
     db: Database
     project_id: int
-    segments: dict[tuple[str, int], int] = field(default_factory=dict)   # (citizen, pos) -> id
+    segments: dict[tuple[str, int], int] = field(default_factory=dict)  # (citizen, pos) -> id
     consensus: list[int] = field(default_factory=list)
     interviews: dict[str, int] = field(default_factory=dict)
 
@@ -98,15 +124,31 @@ def build_project(db: Database, name: str = "Eksporttest") -> Built:
     ctx = Context(db, SYSTEM, pid)
     with db.session() as s:
         existing = set(s.scalars(select(User.username)))
-    for username, role in (("admin", "admin"), ("evaluator", "evaluator"), ("writer", "writer"),
-                           ("staff", "staff")):
+    for username, role in (
+        ("admin", "admin"),
+        ("evaluator", "evaluator"),
+        ("writer", "writer"),
+        ("staff", "staff"),
+    ):
         if username not in existing:
-            users.create_user(ctx, username, role, users.new_password(),
-                              site="Rehabilitering Nord" if role == "staff" else None)
-    records = [ParticipantRecord(citizen_id=c, arm=a, site=s, eligible=True,
-                                 start_date=date(2024, 11, 1),
-                                 attributes={"køn": sex, "alder": age, "diagnosegruppe": dx})
-               for c, a, s, sex, age, dx in PARTICIPANTS]
+            users.create_user(
+                ctx,
+                username,
+                role,
+                users.new_password(),
+                site="Rehabilitering Nord" if role == "staff" else None,
+            )
+    records = [
+        ParticipantRecord(
+            citizen_id=c,
+            arm=a,
+            site=s,
+            eligible=True,
+            start_date=date(2024, 11, 1),
+            attributes={"køn": sex, "alder": age, "diagnosegruppe": dx},
+        )
+        for c, a, s, sex, age, dx in PARTICIPANTS
+    ]
     participants.upsert_participants(ctx, records, "register.csv")
     codebooks.import_codebook(ctx, parse_codebook(CODEBOOK))
     from qualkit.transcripts.textformat import Turn
@@ -114,9 +156,14 @@ def build_project(db: Database, name: str = "Eksporttest") -> Built:
     built = Built(db, pid)
     for i, (cid, turns) in enumerate(TURNS.items()):
         iid = interviews.create_interview_from_turns(
-            ctx, f"Borgerinterview {cid}", [Turn(sp, tx, st) for sp, st, tx in turns],
-            citizen_id=cid, wave=1 if i < 2 else 2, interview_date=date(2025, 3, 10 + i),
-            speakers=SPEAKERS[cid])
+            ctx,
+            f"Borgerinterview {cid}",
+            [Turn(sp, tx, st) for sp, st, tx in turns],
+            citizen_id=cid,
+            wave=1 if i < 2 else 2,
+            interview_date=date(2025, 3, 10 + i),
+            speakers=SPEAKERS[cid],
+        )
         built.interviews[cid] = iid
     evaluator_id = users.actor_for(db, "evaluator").user_id
     with db.session() as s:
@@ -126,11 +173,19 @@ def build_project(db: Database, name: str = "Eksporttest") -> Built:
             for seg in iv.segments:
                 seg.deidentified = True
                 built.segments[(cid, seg.position)] = seg.id
-        codes = dict(s.execute(select(Code.key, Code.id).join(Codebook).where(
-            Codebook.project_id == pid)).all())
+        codes = dict(
+            s.execute(
+                select(Code.key, Code.id).join(Codebook).where(Codebook.project_id == pid)
+            ).all()
+        )
         for cid, pos, key, starred in CODINGS:
-            cc = ConsensusCoding(segment_id=built.segments[(cid, pos)], code_id=codes[key],
-                                 starred=starred, decided_by=evaluator_id, origin="new")
+            cc = ConsensusCoding(
+                segment_id=built.segments[(cid, pos)],
+                code_id=codes[key],
+                starred=starred,
+                decided_by=evaluator_id,
+                origin="new",
+            )
             s.add(cc)
             s.flush()
             built.consensus.append(cc.id)
@@ -144,8 +199,11 @@ def set_text(db: Database, segment_id: int, text: str) -> None:
 
 def withdraw(db: Database, project_id: int, citizen_id: str) -> None:
     with db.session() as s:
-        p = s.scalars(select(Participant).where(Participant.project_id == project_id,
-                                                Participant.citizen_id == citizen_id)).one()
+        p = s.scalars(
+            select(Participant).where(
+                Participant.project_id == project_id, Participant.citizen_id == citizen_id
+            )
+        ).one()
         p.withdrawn_date = date(2025, 5, 1)
 
 

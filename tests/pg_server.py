@@ -37,8 +37,10 @@ class PgServer:
     def __init__(self) -> None:
         self.bin = find_bin_dir()
         if self.bin is None:
-            raise RuntimeError("PostgreSQL server binaries (initdb, pg_ctl) not found; "
-                               "install the Debian package 'postgresql' (the README's test command does).")
+            raise RuntimeError(
+                "PostgreSQL server binaries (initdb, pg_ctl) not found; "
+                "install the Debian package 'postgresql' (the README's test command does)."
+            )
         self.root = Path(tempfile.mkdtemp(prefix="qualkit-pg-"))
         self.port = _free_port()
         self.as_root = os.geteuid() == 0
@@ -49,18 +51,44 @@ class PgServer:
             cmd = ["runuser", "-u", "postgres", "--", *cmd]
         result = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
         if result.returncode != 0:
-            raise RuntimeError(f"{' '.join(args[:2])} failed: {result.stderr.strip() or result.stdout.strip()}")
+            raise RuntimeError(
+                f"{' '.join(args[:2])} failed: {result.stderr.strip() or result.stdout.strip()}"
+            )
 
     def start(self) -> str:
         if self.as_root:
             shutil.chown(self.root, "postgres", "postgres")
         data = self.root / "data"
-        self._run(str(self.bin / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
-                  "--no-sync", "-E", "UTF8", "--locale=C")
-        opts = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
-                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
-        self._run(str(self.bin / "pg_ctl"), "-D", str(data), "-o", opts, "-l",
-                  str(self.root / "server.log"), "-w", "-t", "60", "start")
+        self._run(
+            str(self.bin / "initdb"),
+            "-D",
+            str(data),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "--no-sync",
+            "-E",
+            "UTF8",
+            "--locale=C",
+        )
+        opts = (
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
+        self._run(
+            str(self.bin / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            opts,
+            "-l",
+            str(self.root / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
         return self.url("postgres")
 
     def url(self, database: str) -> str:
@@ -68,7 +96,9 @@ class PgServer:
 
     def stop(self) -> None:
         try:
-            self._run(str(self.bin / "pg_ctl"), "-D", str(self.root / "data"), "-m", "immediate", "stop")
+            self._run(
+                str(self.bin / "pg_ctl"), "-D", str(self.root / "data"), "-m", "immediate", "stop"
+            )
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
 

@@ -71,7 +71,9 @@ def dialogue_stereo(folder: Path) -> Path:
 
 def convert(src: Path, dst: Path, *args: str) -> Path:
     need("ffmpeg")
-    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", str(src), *args, str(dst)], check=True)
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-y", "-i", str(src), *args, str(dst)], check=True
+    )
     return dst
 
 

@@ -50,7 +50,9 @@ def test_hand_computed_kappa_through_the_cli(tmp_path):
     assert out["x"]["units"] == "10" and out["x"]["coders"] == "2"
     assert out["x"]["observed_agreement"] == "0,8000"
     assert out["x"]["kappa"] == "0,5833"
-    expected_alpha = krippendorff.alpha(reliability_data=np.array([a, b]), level_of_measurement="nominal")
+    expected_alpha = krippendorff.alpha(
+        reliability_data=np.array([a, b]), level_of_measurement="nominal"
+    )
     assert _num(out["x"]["alpha"]) == pytest.approx(expected_alpha, abs=5e-5)
     assert list(out) == ["x", "overall"]
 
@@ -101,13 +103,14 @@ def test_against_krippendorff_package(tmp_path, coders):
             assert out[code]["kappa"] == ""
     overall = np.concatenate(pooled, axis=1)
     assert _num(out["overall"]["alpha"]) == pytest.approx(
-        krippendorff.alpha(reliability_data=overall, level_of_measurement="nominal"), abs=5e-5)
+        krippendorff.alpha(reliability_data=overall, level_of_measurement="nominal"), abs=5e-5
+    )
     assert out["overall"]["units"] == str(len(units)) and out["overall"]["coders"] == str(coders)
 
 
 def test_perfect_agreement_and_no_variance():
-    rows = [("d", str(u), c, "x") for u in range(5) for c in ("a", "b")]          # all coded: no variance
-    rows += [("d", str(u), c, "y") for u in range(2) for c in ("a", "b")]         # perfect agreement
+    rows = [("d", str(u), c, "x") for u in range(5) for c in ("a", "b")]  # all coded: no variance
+    rows += [("d", str(u), c, "y") for u in range(2) for c in ("a", "b")]  # perfect agreement
     got = {r.code: r for r in agreement_rows(rows)}
     assert got["x"].observed_agreement == 1.0 and got["x"].kappa is None and got["x"].alpha is None
     assert got["y"].observed_agreement == 1.0 and got["y"].kappa == 1.0 and got["y"].alpha == 1.0
@@ -116,8 +119,10 @@ def test_perfect_agreement_and_no_variance():
         krippendorff.alpha(reliability_data=np.ones((2, 5)), level_of_measurement="nominal")
     assert cohen_kappa([1, 1], [1, 1]) is None
     assert krippendorff_alpha_nominal([[1, None], [0, 1], [1, 1]]) == pytest.approx(
-        krippendorff.alpha(reliability_data=np.array([[1, 0, 1], [np.nan, 1, 1]]),
-                           level_of_measurement="nominal"))
+        krippendorff.alpha(
+            reliability_data=np.array([[1, 0, 1], [np.nan, 1, 1]]), level_of_measurement="nominal"
+        )
+    )
 
 
 def test_bad_codings_files_write_nothing(tmp_path, capsys):

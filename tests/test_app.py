@@ -16,10 +16,31 @@ from .apptest_support import login
 REPO = Path(__file__).resolve().parent.parent
 APP = str(REPO / "app.py")
 EXPECTED = {
-    "admin": {"interviews", "deid", "coding", "codebook", "agreement", "analysis", "participants",
-              "delivery_log", "tallies", "exports", "admin"},
-    "evaluator": {"interviews", "deid", "coding", "codebook", "agreement", "analysis",
-                  "participants", "delivery_log", "tallies", "exports"},
+    "admin": {
+        "interviews",
+        "deid",
+        "coding",
+        "codebook",
+        "agreement",
+        "analysis",
+        "participants",
+        "delivery_log",
+        "tallies",
+        "exports",
+        "admin",
+    },
+    "evaluator": {
+        "interviews",
+        "deid",
+        "coding",
+        "codebook",
+        "agreement",
+        "analysis",
+        "participants",
+        "delivery_log",
+        "tallies",
+        "exports",
+    },
     "staff": {"participants", "delivery_log"},
     "writer": {"interviews", "codebook", "analysis", "participants", "tallies", "exports"},
 }

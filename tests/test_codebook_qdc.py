@@ -17,7 +17,9 @@ from qualkit.errors import InputError
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED = sorted((REPO / "codebooks").glob("*.yaml"))
 SHIPPED = [p for p in SHIPPED if not p.name.startswith("protocol")]
-GUID = re.compile(r"^(\{)?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?(1)\})$")
+GUID = re.compile(
+    r"^(\{)?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?(1)\})$"
+)
 RGB = re.compile(r"^#([A-Fa-f0-9]{6}|[A-Fa-f0-9]{3})$")
 
 
@@ -26,13 +28,19 @@ def _check_codebook_xsd(root: ET.Element) -> None:
     q = lambda name: f"{{{NS}}}{name}"  # noqa: E731
     assert root.tag == q("CodeBook")
     kids = list(root)
-    assert [k.tag for k in kids][:1] == [q("Codes")] and all(k.tag in (q("Codes"), q("Sets")) for k in kids)
+    assert [k.tag for k in kids][:1] == [q("Codes")] and all(
+        k.tag in (q("Codes"), q("Sets")) for k in kids
+    )
     assert len(kids) <= 2
     guids = set()
 
     def code(el: ET.Element) -> None:
         assert set(el.attrib) <= {"guid", "name", "isCodable", "color"}
-        assert GUID.match(el.get("guid", "")) and el.get("name") and el.get("isCodable") in ("true", "false")
+        assert (
+            GUID.match(el.get("guid", ""))
+            and el.get("name")
+            and el.get("isCodable") in ("true", "false")
+        )
         assert el.get("color") is None or RGB.match(el.get("color"))
         guids.add(el.get("guid"))
         tags = [c.tag for c in el]
@@ -63,7 +71,9 @@ def test_shipped_codebooks_are_complete_and_round_trip(path, tmp_path):
     codes = [c for c, _ in book.walk()]
     assert len(codes) >= 20
     for c in codes:  # every code: Danish name, English description, include, exclude, example
-        assert all(getattr(c, f).strip() for f in ("name", "description", "include", "exclude", "example")), c.id
+        assert all(
+            getattr(c, f).strip() for f in ("name", "description", "include", "exclude", "example")
+        ), c.id
     qdc = tmp_path / f"{path.stem}.qdc"
     back = tmp_path / f"{path.stem}.yaml"
     assert main(["codebook", "convert", str(path), str(qdc)]) == 0
@@ -97,7 +107,9 @@ ATLAS = """<?xml version="1.0" encoding="utf-8"?>
 </CodeBook>
 """
 
-QUALCODER = ("\ufeff" + """<?xml version="1.0" encoding="utf-8"?>
+QUALCODER = (
+    "\ufeff"
+    + """<?xml version="1.0" encoding="utf-8"?>
 <CodeBook xmlns="urn:QDA-XML:codebook:1.0" xsi:schemaLocation="urn:QDA-XML:codebook:1.0 Codebook.xsd" origin="QualCoder" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
   <Codes>
     <Code guid="a1b2c3d4-0000-4000-8000-000000000001" name="Barrierer" isCodable="false">
@@ -113,7 +125,8 @@ Exclude: phone calls</Description>
     </Code>
   </Codes>
 </CodeBook>
-""").encode("utf-8")
+"""
+).encode("utf-8")
 
 NVIVO = """<?xml version="1.0" encoding="utf-8"?><CodeBook xmlns="urn:QDA-XML:codebook:1.0" origin="NVivo 14"><Codes><Code guid="9e3c1a10-1111-4a4a-9b9b-0123456789ab" name="Rækkevidde" isCodable="true" color="#0070C0"><Description>Reach</Description><Code guid="9e3c1a10-2222-4a4a-9b9b-0123456789ab" name="Fravalg" isCodable="true"><Description>Declining</Description><Code guid="9e3c1a10-3333-4a4a-9b9b-0123456789ab" name="For syg" isCodable="true"/></Code></Code></Codes></CodeBook>"""
 
@@ -140,8 +153,11 @@ def test_reads_atlas_ti_shape_with_code_groups():
     book = from_qdc_bytes(ATLAS.encode(), "atlas.qdc")
     by = {c.name: c for c, _ in book.walk()}
     assert [c.name for c in book.codes] == ["Trepartssamtale", "Ventetid", "Tryghed"]
-    assert by["Trepartssamtale"].color == "#46AA00" and by["Trepartssamtale"].description == "Three-party meeting held."
-    assert by["Tryghed"].framework == "mechanism"      # from the set named after a framework tag
+    assert (
+        by["Trepartssamtale"].color == "#46AA00"
+        and by["Trepartssamtale"].description == "Three-party meeting held."
+    )
+    assert by["Tryghed"].framework == "mechanism"  # from the set named after a framework tag
     assert by["Trepartssamtale"].framework == "theme"  # a set with another name says nothing
     assert by["Ventetid"].id == "ventetid" and book.name == "atlas"
 
@@ -149,9 +165,14 @@ def test_reads_atlas_ti_shape_with_code_groups():
 def test_reads_qualcoder_shape_with_bom_and_categories():
     book = from_qdc_bytes(QUALCODER, "qualcoder.qdc")
     (cat,) = book.codes
-    assert cat.name == "Barrierer" and [c.name for c in cat.children] == ["Breve fra jobcentret"] * 2
+    assert (
+        cat.name == "Barrierer" and [c.name for c in cat.children] == ["Breve fra jobcentret"] * 2
+    )
     first, second = cat.children
-    assert first.id == "barrierer.breve_fra_jobcentret" and second.id == "barrierer.breve_fra_jobcentret_2"
+    assert (
+        first.id == "barrierer.breve_fra_jobcentret"
+        and second.id == "barrierer.breve_fra_jobcentret_2"
+    )
     assert first.description == "Standard letters cause worry."
     assert first.include == "letters, summons" and first.exclude == "phone calls"
 
@@ -159,12 +180,19 @@ def test_reads_qualcoder_shape_with_bom_and_categories():
 def test_reads_nvivo_and_maxqda_shapes():
     nv = from_qdc_bytes(NVIVO.encode(), "nvivo.qdc")
     (reach,) = nv.codes
-    assert [c.id for c, _ in nv.walk()] == ["raekkevidde", "raekkevidde.fravalg", "raekkevidde.fravalg.for_syg"]
+    assert [c.id for c, _ in nv.walk()] == [
+        "raekkevidde",
+        "raekkevidde.fravalg",
+        "raekkevidde.fravalg.for_syg",
+    ]
     assert reach.children[0].children[0].name == "For syg"
     mx = from_qdc_bytes(MAXQDA.encode(), "maxqda.qdc")
     (samarbejde,) = mx.codes
     assert samarbejde.description == "Kodememo: samarbejde mellem JK og sundhed\nover to linjer"
-    assert samarbejde.children[0].name == "Fælles journal" and samarbejde.children[0].color == "#FFA040"
+    assert (
+        samarbejde.children[0].name == "Fælles journal"
+        and samarbejde.children[0].color == "#FFA040"
+    )
     pr = from_qdc_bytes(QDE_PROJECT.encode(), "project.qde")
     assert [c.name for c in pr.codes] == ["Tema"]
 
@@ -178,15 +206,24 @@ def test_foreign_codebook_converts_to_yaml_and_back(tmp_path):
     assert read_qdc(qdc).to_dict() == load_codebook(yml).to_dict()
 
 
-@pytest.mark.parametrize("content,message", [
-    (b"", "empty"),
-    (b"<html><body>codebook</body></html>", "root element is <html>"),
-    (b'{"codes": []}', "not XML"),
-    (b'<?xml version="1.0"?><CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes/></CodeBook>', "at least one"),
-    (b'<CodeBook xmlns="urn:example:other"><Codes/></CodeBook>', "not a REFI-QDA codebook"),
-    (b'<?xml version="1.0"?><CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes><Code guid="x" name="a" '
-     b'isCodable="true"/></Codes></CodeBook>', "not a GUID"),
-])
+@pytest.mark.parametrize(
+    "content,message",
+    [
+        (b"", "empty"),
+        (b"<html><body>codebook</body></html>", "root element is <html>"),
+        (b'{"codes": []}', "not XML"),
+        (
+            b'<?xml version="1.0"?><CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes/></CodeBook>',
+            "at least one",
+        ),
+        (b'<CodeBook xmlns="urn:example:other"><Codes/></CodeBook>', "not a REFI-QDA codebook"),
+        (
+            b'<?xml version="1.0"?><CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes><Code guid="x" name="a" '
+            b'isCodable="true"/></Codes></CodeBook>',
+            "not a GUID",
+        ),
+    ],
+)
 def test_not_refi_qda_is_refused(tmp_path, capsys, content, message):
     src = tmp_path / "bad.qdc"
     src.write_bytes(content)
@@ -199,12 +236,27 @@ def test_not_refi_qda_is_refused(tmp_path, capsys, content, message):
         from_qdc_bytes(content, "bad.qdc")
 
 
-@pytest.mark.parametrize("text,message", [
-    ("codebook: X\ncodes:\n  - {id: a, name: A}\n  - {id: a, name: B}\n", "used more than once"),
-    ("codebook: X\ncodes:\n  - {id: a, name: A, parent: b}\n  - {id: b, name: B, parent: a}\n", "form a cycle"),
-    ("codebook: X\ncodes:\n  - {id: a, name: A, framework: feelings}\n", "framework 'feelings'"),
-    ("codebook: X\ncodes:\n  - {id: a, name: A, children: [{id: a, name: A2}]}\n", "used more than once"),
-])
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        (
+            "codebook: X\ncodes:\n  - {id: a, name: A}\n  - {id: a, name: B}\n",
+            "used more than once",
+        ),
+        (
+            "codebook: X\ncodes:\n  - {id: a, name: A, parent: b}\n  - {id: b, name: B, parent: a}\n",
+            "form a cycle",
+        ),
+        (
+            "codebook: X\ncodes:\n  - {id: a, name: A, framework: feelings}\n",
+            "framework 'feelings'",
+        ),
+        (
+            "codebook: X\ncodes:\n  - {id: a, name: A, children: [{id: a, name: A2}]}\n",
+            "used more than once",
+        ),
+    ],
+)
 def test_bad_yaml_codebooks_are_refused(tmp_path, capsys, text, message):
     src = tmp_path / "bad.yaml"
     src.write_text(text, encoding="utf-8")

@@ -31,7 +31,9 @@ def _page(db: Database, key: str, username: str) -> AppTest:
 
 
 def _code_id(ctx, key: str) -> int:
-    return next(c["id"] for b in codebooks.list_codebooks(ctx) for c in b["codes"] if c["key"] == key)
+    return next(
+        c["id"] for b in codebooks.list_codebooks(ctx) for c in b["codes"] if c["key"] == key
+    )
 
 
 def test_apply_code_to_selected_segments(app_db):
@@ -60,8 +62,11 @@ def test_apply_code_to_selected_segments(app_db):
     assert (table["Mine koder"].str.contains("mech.tryghed")).sum() >= 2
     # Blind: evaluator (the other coder) does not see it on their coding page.
     other = coding.coding_view(ctx_as(db, pid, "evaluator"), iv_id)
-    assert not any(c["key"] == "mech.tryghed" and s["id"] in targets
-                   for s in other["segments"] for c in s["codings"])
+    assert not any(
+        c["key"] == "mech.tryghed" and s["id"] in targets
+        for s in other["segments"]
+        for c in s["codings"]
+    )
     # A fragment of one segment becomes a character span.
     seg = after["segments"][3]
     frag = seg["text"][5:25]
@@ -69,10 +74,15 @@ def test_apply_code_to_selected_segments(app_db):
     at.selectbox(key="coding_code").set_value(_code_id(ev2, "mech.justering"))
     at.text_input(key="coding_fragment").input(frag)
     at.button(key="coding_apply").click().run()
-    spans = [c for s in coding.coding_view(ev2, iv_id)["segments"] for c in s["codings"]
-             if c["key"] == "mech.justering"]
-    assert [(c["start_char"], c["end_char"]) for c in spans] == [(seg["text"].find(frag),
-                                                                  seg["text"].find(frag) + len(frag))]
+    spans = [
+        c
+        for s in coding.coding_view(ev2, iv_id)["segments"]
+        for c in s["codings"]
+        if c["key"] == "mech.justering"
+    ]
+    assert [(c["start_char"], c["end_char"]) for c in spans] == [
+        (seg["text"].find(frag), seg["text"].find(frag) + len(frag))
+    ]
 
 
 def test_compare_and_reconcile(app_db):
@@ -89,7 +99,9 @@ def test_compare_and_reconcile(app_db):
 
     def compares() -> int:
         with db.session() as s:
-            return s.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "coding.compare"))
+            return s.scalar(
+                select(func.count(AuditEvent.id)).where(AuditEvent.action == "coding.compare")
+            )
 
     assert compares() == 1  # the explicit choice is audited once, not on every redraw
     at.run()
@@ -103,8 +115,11 @@ def test_compare_and_reconcile(app_db):
     before = {c["id"] for c in consensus.list_consensus(ev, iv_id)}
     # Pick an unresolved disagreement and take evaluator2's coding.
     cmp = consensus.compare_document(ev, iv_id)
-    idx, item = next((i, d) for i, d in enumerate(cmp["disagreements"])
-                     if not d["resolved"] and "evaluator2" in d["applied_by"])
+    idx, item = next(
+        (i, d)
+        for i, d in enumerate(cmp["disagreements"])
+        if not d["resolved"] and "evaluator2" in d["applied_by"]
+    )
     at.selectbox(key="agree_item").set_value(idx).run()
     at.radio(key="agree_decision").set_value("take_one").run()
     at.selectbox(key="agree_coder").set_value("evaluator2")
@@ -113,15 +128,18 @@ def test_compare_and_reconcile(app_db):
     assert any("Konsensus gemt" in s.value for s in at.success), [e.value for e in at.error]
     new = [c for c in consensus.list_consensus(ev, iv_id) if c["id"] not in before]
     assert [(c["segment_id"], c["code_id"], c["origin"]) for c in new] == [
-        (item["segment_id"], item["code_id"], "take_one")]
+        (item["segment_id"], item["code_id"], "take_one")
+    ]
     # Write a new consensus coding with another code on the same segment.
     at.selectbox(key="agree_item").set_value(idx).run()
     at.radio(key="agree_decision").set_value("new").run()
     code = _code_id(ev, "eff.mestring")
     at.selectbox(key="agree_new_code").set_value(code)
     at.button(key="agree_save").click().run()
-    assert any(c["code_id"] == code and c["origin"] == "new" and c["segment_id"] == item["segment_id"]
-               for c in consensus.list_consensus(ev, iv_id))
+    assert any(
+        c["code_id"] == code and c["origin"] == "new" and c["segment_id"] == item["segment_id"]
+        for c in consensus.list_consensus(ev, iv_id)
+    )
 
 
 def test_codebook_page_adds_and_lists_versions(app_db):

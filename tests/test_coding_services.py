@@ -52,7 +52,10 @@ def test_demo_has_two_coders_and_a_consensus(demo):
 
 def test_apply_remove_blind_and_span(demo):
     db, result = demo
-    ev, ev2 = ctx_as(db, result.project_id, "evaluator"), ctx_as(db, result.project_id, "evaluator2")
+    ev, ev2 = (
+        ctx_as(db, result.project_id, "evaluator"),
+        ctx_as(db, result.project_id, "evaluator2"),
+    )
     codes = _codes(ev)
     iv, segs = _segments(ev, "B12")
     ids = [segs[1]["id"], segs[3]["id"], segs[5]["id"]]
@@ -66,8 +69,9 @@ def test_apply_remove_blind_and_span(demo):
     text = segs[1]["text"]
     coding.apply_code(ev2, [segs[1]["id"]], codes["mech.tryghed"], start_char=2, end_char=12)
     with pytest.raises(InputError, match="outside"):
-        coding.apply_code(ev2, [segs[1]["id"]], codes["mech.tryghed"], start_char=0,
-                          end_char=len(text) + 5)
+        coding.apply_code(
+            ev2, [segs[1]["id"]], codes["mech.tryghed"], start_char=0, end_char=len(text) + 5
+        )
     with pytest.raises(InputError, match="one segment"):
         coding.apply_code(ev2, ids[:2], codes["mech.tryghed"], fragment=text[:5])
     assert coding.remove_code(ev, ids[:2], codes["reach.deltagelse"]) == 2
@@ -91,11 +95,17 @@ def test_bad_coding_input_changes_nothing(demo):
     with pytest.raises(InputError, match="Unknown segment"):
         coding.apply_code(ev, [segs[0]["id"], 999_999], codes["reach"])
     with pytest.raises(InputError, match="entry 2: unknown segment"):
-        coding.load_codings(ev, [
-            {"interview_id": iv, "position": 0, "code": "reach", "coder": "evaluator"},
-            {"interview_id": iv, "position": 5000, "code": "reach", "coder": "evaluator"}])
+        coding.load_codings(
+            ev,
+            [
+                {"interview_id": iv, "position": 0, "code": "reach", "coder": "evaluator"},
+                {"interview_id": iv, "position": 5000, "code": "reach", "coder": "evaluator"},
+            ],
+        )
     with pytest.raises(InputError, match="unknown"):
-        coding.load_codings(ev, [{"interview_id": iv, "position": 0, "code": "no.such", "coder": "evaluator"}])
+        coding.load_codings(
+            ev, [{"interview_id": iv, "position": 0, "code": "no.such", "coder": "evaluator"}]
+        )
     with db.session() as s:
         assert s.scalar(select(func.count(Coding.id))) == before
     for who in ("staff", "writer"):
@@ -109,7 +119,10 @@ def test_bad_coding_input_changes_nothing(demo):
 
 def test_reconcile_take_one_take_both_new(demo):
     db, result = demo
-    ev, ev2 = ctx_as(db, result.project_id, "evaluator"), ctx_as(db, result.project_id, "evaluator2")
+    ev, ev2 = (
+        ctx_as(db, result.project_id, "evaluator"),
+        ctx_as(db, result.project_id, "evaluator2"),
+    )
     codes = _codes(ev)
     iv, segs = _segments(ev, "B12")
     seg = segs[7]["id"]
@@ -129,14 +142,18 @@ def test_reconcile_take_one_take_both_new(demo):
     both = consensus.reconcile(ev, "take_both", coding_ids=opts["take_both"])
     assert set(one) <= set(both) and len(both) == 2  # tryghed is not doubled
     frag = segs[7]["text"][3:20].strip()
-    new = consensus.reconcile(ev, "new", segment_id=seg, code_id=codes["eff.mestring"],
-                              fragment=frag, memo="aftalt")
-    rows = {c["id"]: c for c in consensus.list_consensus(ctx_as(db, result.project_id, "writer"), iv)}
+    new = consensus.reconcile(
+        ev, "new", segment_id=seg, code_id=codes["eff.mestring"], fragment=frag, memo="aftalt"
+    )
+    rows = {
+        c["id"]: c for c in consensus.list_consensus(ctx_as(db, result.project_id, "writer"), iv)
+    }
     assert rows[new[0]]["text"] == frag and rows[new[0]]["origin"] == "new"
     assert {rows[i]["key"] for i in both} == {"mech.tryghed", "mech.justering"}
     consensus.mark_consensus(ctx_as(db, result.project_id, "writer"), new[0], starred=True)
     assert consensus.list_consensus(ev, iv)[-1]["starred"] or any(
-        c["starred"] for c in consensus.list_consensus(ev, iv) if c["id"] == new[0])
+        c["starred"] for c in consensus.list_consensus(ev, iv) if c["id"] == new[0]
+    )
     with pytest.raises(PermissionDenied):
         consensus.reconcile(ctx_as(db, result.project_id, "writer"), "take_one", coding_ids=a)
     assert _audit(db, "consensus.reconcile") == 3
@@ -146,12 +163,21 @@ def test_reconcile_take_one_take_both_new(demo):
 
 def test_codebook_editor_changes_are_versioned(demo):
     db, result = demo
-    ev, ev2 = ctx_as(db, result.project_id, "evaluator"), ctx_as(db, result.project_id, "evaluator2")
+    ev, ev2 = (
+        ctx_as(db, result.project_id, "evaluator"),
+        ctx_as(db, result.project_id, "evaluator2"),
+    )
     book = next(b for b in codebooks.list_codebooks(ev) if b["name"] == "RE-AIM")
     codes = _codes(ev)
     iv, segs = _segments(ev, "B12")
-    new = codebook_editor.add_code(ev, book["id"], "context.ventetid", "Ventetid",
-                                   parent_id=codes["context"], description="Waiting times.")
+    new = codebook_editor.add_code(
+        ev,
+        book["id"],
+        "context.ventetid",
+        "Ventetid",
+        parent_id=codes["context"],
+        description="Waiting times.",
+    )
     tree = {r["key"]: r for r in codebook_editor.codebook_tree(ev, book["id"])["codes"]}
     assert tree["context.ventetid"]["framework"] == "context"  # inherited
     with pytest.raises(InputError, match="already has"):
@@ -167,9 +193,14 @@ def test_codebook_editor_changes_are_versioned(demo):
     coding.apply_code(ev2, [segs[2]["id"]], dst)
     with db.session() as s:
         n_src = s.scalar(select(func.count(Coding.id)).where(Coding.code_id == src))
-        n_cons_src = s.scalar(select(func.count(ConsensusCoding.id)).where(ConsensusCoding.code_id == src))
+        n_cons_src = s.scalar(
+            select(func.count(ConsensusCoding.id)).where(ConsensusCoding.code_id == src)
+        )
     info = codebook_editor.merge_codes(ev, src, dst)
-    assert info["codings_moved"] + info["duplicates_dropped"] == n_src and info["duplicates_dropped"] == 1
+    assert (
+        info["codings_moved"] + info["duplicates_dropped"] == n_src
+        and info["duplicates_dropped"] == 1
+    )
     assert info["consensus_moved"] <= n_cons_src
     with db.session() as s:
         assert s.scalar(select(func.count(Coding.id)).where(Coding.code_id == src)) == 0
@@ -177,7 +208,10 @@ def test_codebook_editor_changes_are_versioned(demo):
         coding.apply_code(ev, [segs[0]["id"]], src)
     codebook_editor.retire_code(ev, codes["reach.fravalg.praktisk"])
     tree = {r["key"]: r for r in codebook_editor.codebook_tree(ev, book["id"])["codes"]}
-    assert tree["reach.fravalg.praktisk"]["retired"] and tree["context.barrierer.system"]["merged_into_id"] == dst
+    assert (
+        tree["reach.fravalg.praktisk"]["retired"]
+        and tree["context.barrierer.system"]["merged_into_id"] == dst
+    )
     versions = codebook_editor.list_versions(ev, book["id"])
     assert [v["action"] for v in versions] == ["retire", "merge", "move", "rename", "add", "import"]
     assert [v["version"] for v in versions] == [6, 5, 4, 3, 2, 1]
@@ -199,8 +233,13 @@ def test_analysis_tables(demo):
     by_doc = analysis.frequencies(wr, "document")
     assert by_doc["I alt"].sum() == len({(c["segment_id"], c["key"]) for c in cons})
     by_fw = analysis.frequencies(wr, "framework")
-    assert set(by_fw["framework"]) <= {"mechanism", "implementation", "context", "maintenance",
-                                       "effectiveness"}
+    assert set(by_fw["framework"]) <= {
+        "mechanism",
+        "implementation",
+        "context",
+        "maintenance",
+        "effectiveness",
+    }
     by_diag = analysis.frequencies(wr, "diagnosis")
     assert {"kræft", "hjerte"} <= set(by_diag.columns)
     by_role = analysis.frequencies(wr, "role")
@@ -249,7 +288,8 @@ def test_concurrent_coders_lose_no_write(demo):
         mine = [c for c in coding.my_codings(ctx, iv)]
         assert len(mine) == 30
         assert {(c["segment_id"], c["key"]) for c in mine} == {
-            (seg["id"], keys[(i + j) % len(keys)]) for j, seg in enumerate(segs[:30])}
+            (seg["id"], keys[(i + j) % len(keys)]) for j, seg in enumerate(segs[:30])
+        }
     versions = codebook_editor.list_versions(ctxs[0], book["id"])
     assert len(versions) == 7 and sorted(v["version"] for v in versions) == list(range(1, 8))
 
@@ -263,8 +303,9 @@ def test_codebook_upload_yaml_and_qdc(demo):
     with pytest.raises(InputError, match="root element"):
         codebooks.import_codebook_upload(ev, "x.qdc", b"<html/>")
     with pytest.raises(InputError, match="used more than once"):
-        codebooks.import_codebook_upload(ev, "x.yaml", b"codebook: X\ncodes:\n  - {id: a, name: A}\n"
-                                         b"  - {id: a, name: B}\n")
+        codebooks.import_codebook_upload(
+            ev, "x.yaml", b"codebook: X\ncodes:\n  - {id: a, name: A}\n  - {id: a, name: B}\n"
+        )
     assert len(codebooks.list_codebooks(ev)) == n
     cb = codebooks.import_codebook_upload(ev, "atlas.qdc", ATLAS.encode())
     assert [v["action"] for v in codebook_editor.list_versions(ev, cb)] == ["import"]

@@ -27,9 +27,12 @@ def _decisions(folder):
     db = Database.open(folder)
     try:
         with db.session() as s:
-            return {r.id: (r.decision, r.label, r.scope)
-                    for r in s.scalars(select(EntityDecision).join(Interview).where(
-                        Interview.status != "approved")).all()}
+            return {
+                r.id: (r.decision, r.label, r.scope)
+                for r in s.scalars(
+                    select(EntityDecision).join(Interview).where(Interview.status != "approved")
+                ).all()
+            }
     finally:
         db.close()
 
@@ -38,8 +41,12 @@ def _segment_decisions(folder, segment_id):
     db = Database.open(folder)
     try:
         with db.session() as s:
-            return sorted((r.decision, r.label) for r in s.scalars(select(EntityDecision).where(
-                EntityDecision.segment_id == segment_id)).all())
+            return sorted(
+                (r.decision, r.label)
+                for r in s.scalars(
+                    select(EntityDecision).where(EntityDecision.segment_id == segment_id)
+                ).all()
+            )
     finally:
         db.close()
 
@@ -52,7 +59,12 @@ def test_review_flow_end_to_end(fresh_demo):
     assert {"Tekst", "Etiket", "Kilde", "Beslutning", "Pseudonym"} <= set(table.columns)
     assert set(table["Beslutning"]) == {"foreslået"} and len(table) > 5
     assert {k.removeprefix("speaker/") for k in table["Kilde"]} <= {
-        "roster", "gazetteer", "capitalisation", "pattern", "ner"}
+        "roster",
+        "gazetteer",
+        "capitalisation",
+        "pattern",
+        "ner",
+    }
     ids = table["ID"].tolist()
 
     # Reject the first proposal.

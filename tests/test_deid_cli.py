@@ -12,10 +12,14 @@ import pytest
 from qualkit.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
-TEXT = ("[00:00:05] I: Hvordan var det at møde Sanne?\n"
-        "[00:00:09] B03: Jo, Sanne var sød. Sannes kollega Rasmus Holt ringede på 22 33 44 55.\n"
-        "[00:00:20] B03: Jeg bor på Skovvej 3, 1. tv., 8200 Aarhus N. Per uge træner jeg to gange.\n")
-ROSTER = "name;role;pseudonym\nSanne Kjærgaard;jobkonsulent;Jobkonsulent 1\nRasmus Holt;fysioterapeut;\n"
+TEXT = (
+    "[00:00:05] I: Hvordan var det at møde Sanne?\n"
+    "[00:00:09] B03: Jo, Sanne var sød. Sannes kollega Rasmus Holt ringede på 22 33 44 55.\n"
+    "[00:00:20] B03: Jeg bor på Skovvej 3, 1. tv., 8200 Aarhus N. Per uge træner jeg to gange.\n"
+)
+ROSTER = (
+    "name;role;pseudonym\nSanne Kjærgaard;jobkonsulent;Jobkonsulent 1\nRasmus Holt;fysioterapeut;\n"
+)
 
 
 @pytest.fixture
@@ -30,13 +34,27 @@ def files(tmp_path):
 def test_outputs_follow_the_contract(files):
     tmp, src, roster = files
     out, spans_out = tmp / "out" / "red.txt", tmp / "spans.jsonl"
-    assert main(["deid", str(src), "--roster", str(roster), "--out", str(out),
-                 "--spans-out", str(spans_out)]) == 0
+    assert (
+        main(
+            [
+                "deid",
+                str(src),
+                "--roster",
+                str(roster),
+                "--out",
+                str(out),
+                "--spans-out",
+                str(spans_out),
+            ]
+        )
+        == 0
+    )
     rows = [json.loads(line) for line in spans_out.read_text("utf-8").splitlines()]
-    assert rows and all(list(r) == ["start", "end", "label", "text", "source", "replacement"]
-                        for r in rows)
+    assert rows and all(
+        list(r) == ["start", "end", "label", "text", "source", "replacement"] for r in rows
+    )
     for r in rows:
-        assert TEXT[r["start"]:r["end"]] == r["text"]
+        assert TEXT[r["start"] : r["end"]] == r["text"]
     by_text = {}
     for r in rows:
         by_text.setdefault(r["text"], set()).add(r["replacement"])
@@ -52,10 +70,16 @@ def test_outputs_follow_the_contract(files):
 
 def test_stdout_and_latin1_input(tmp_path):
     src = tmp_path / "old.txt"
-    src.write_bytes("I: Hvordan går det, Søren?\nB: Godt. Jørgen fra Århus ringede.\n"
-                    .encode("cp1252"))
-    proc = subprocess.run([sys.executable, "-m", "qualkit", "deid", str(src)], capture_output=True,
-                          text=True, cwd=REPO, timeout=120)
+    src.write_bytes(
+        "I: Hvordan går det, Søren?\nB: Godt. Jørgen fra Århus ringede.\n".encode("cp1252")
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "qualkit", "deid", str(src)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "Søren" not in proc.stdout and "Jørgen" not in proc.stdout
     assert "Hvordan går det" in proc.stdout
@@ -71,8 +95,18 @@ def test_bad_input_is_one_clear_line_and_writes_nothing(files, kind, capsys):
     else:
         roster.write_text("navnet;rolle\nSanne;jk\n", encoding="utf-8")
     out, spans_out = tmp / "red.txt", tmp / "spans.jsonl"
-    code = main(["deid", str(src), "--roster", str(roster), "--out", str(out),
-                 "--spans-out", str(spans_out)])
+    code = main(
+        [
+            "deid",
+            str(src),
+            "--roster",
+            str(roster),
+            "--out",
+            str(out),
+            "--spans-out",
+            str(spans_out),
+        ]
+    )
     err = capsys.readouterr().err.strip()
     assert code != 0
     assert len(err.splitlines()) == 1

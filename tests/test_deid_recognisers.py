@@ -28,21 +28,25 @@ def _redacted(text, roster=None):
 
 
 def test_spans_are_well_formed():
-    text = ("I: Hvordan gik mødet med Mette?\nB: Jo, altså, Mette ringede til mig på 22 33 44 55, "
-            "og så kom Lars Ole Jensen fra Jobcenter Aarhus også.")
+    text = (
+        "I: Hvordan gik mødet med Mette?\nB: Jo, altså, Mette ringede til mig på 22 33 44 55, "
+        "og så kom Lars Ole Jensen fra Jobcenter Aarhus også."
+    )
     spans = detect(text, ROSTER)
     assert spans
     assert spans == sorted(spans, key=lambda s: (s.start, s.end))
     for a, b in zip(spans, spans[1:], strict=False):
         assert a.end <= b.start
     for s in spans:
-        assert text[s.start:s.end] == s.text
+        assert text[s.start : s.end] == s.text
         assert s.label in LABELS and s.source
 
 
 def test_roster_lower_case_genitive_and_first_name_only():
-    text = ("B: Så snakkede jeg med mette om det, og Mettes forslag var, at Kjærsgaard "
-            "skulle ringe. Mette Kjærsgaard er rigtig god.")
+    text = (
+        "B: Så snakkede jeg med mette om det, og Mettes forslag var, at Kjærsgaard "
+        "skulle ringe. Mette Kjærsgaard er rigtig god."
+    )
     out, spans = _redacted(text, ROSTER)
     assert "ette" not in out and "Kjærsgaard" not in out
     assert "[Jobkonsulent 1]s forslag" in out
@@ -51,19 +55,28 @@ def test_roster_lower_case_genitive_and_first_name_only():
 
 
 def test_names_that_are_also_words():
-    text = ("B: Per uge træner jeg to gange. Jeg vil gerne bo tæt på mine børn. "
-            "Max tre timer om dagen, sagde lægen.\nI: Og Bo, hvad sagde han?")
+    text = (
+        "B: Per uge træner jeg to gange. Jeg vil gerne bo tæt på mine børn. "
+        "Max tre timer om dagen, sagde lægen.\nI: Og Bo, hvad sagde han?"
+    )
     found = _found(text, ROSTER)
     assert "Bo" in found and found["Bo"].label == "PERSON"
-    assert not any(s.text.lower() in ("per", "bo", "max", "jeg") and s.start < text.index("I:")
-                   for s in found.values()), found
+    assert not any(
+        s.text.lower() in ("per", "bo", "max", "jeg") and s.start < text.index("I:")
+        for s in found.values()
+    ), found
 
 
 def test_roster_names_that_are_also_words():
-    roster = [RosterEntry("Anders Skov", "citizen"), RosterEntry("Per Bo Lund", "jobkonsulent"),
-              RosterEntry("Kim Have", "fysioterapeut")]
-    text = ("B: Vi gik en tur i skoven og i skov, og Per uge var det fint. Per sagde, at Skov "
-            "havde ret. Jeg vil bo i en lund med en have. Kim og Anders kom.")
+    roster = [
+        RosterEntry("Anders Skov", "citizen"),
+        RosterEntry("Per Bo Lund", "jobkonsulent"),
+        RosterEntry("Kim Have", "fysioterapeut"),
+    ]
+    text = (
+        "B: Vi gik en tur i skoven og i skov, og Per uge var det fint. Per sagde, at Skov "
+        "havde ret. Jeg vil bo i en lund med en have. Kim og Anders kom."
+    )
     out, spans = _redacted(text, roster)
     flagged = {s.text for s in spans}
     assert {"Per", "Skov", "Kim", "Anders"} <= flagged
@@ -87,8 +100,10 @@ def test_misspelt_and_nickname_roster_names():
 
 
 def test_names_without_roster():
-    text = ("B: Min datter Sofie og hendes kæreste Mohammed Al-Hassan kom forbi. "
-            "Så ringede pernille fra arbejdet. Vi var i Hvidovre og hos Tandlægerne i Skødstrup.")
+    text = (
+        "B: Min datter Sofie og hendes kæreste Mohammed Al-Hassan kom forbi. "
+        "Så ringede pernille fra arbejdet. Vi var i Hvidovre og hos Tandlægerne i Skødstrup."
+    )
     out, spans = _redacted(text)
     for name in ("Sofie", "Mohammed", "Hassan", "pernille", "Hvidovre", "Skødstrup"):
         assert name not in out, (name, out)
@@ -97,10 +112,12 @@ def test_names_without_roster():
 
 
 def test_identifiers():
-    text = ("B: Mit cpr-nummer er 010203-1234, eller 0102031234 uden bindestreg. Ring på "
-            "+45 22 33 44 55, 2233 4455 eller 22334455. Mail: bo.v@gmail.com, se "
-            "https://www.aarhus.dk/jobcenter. Jeg bor på Nørregade 14, 2. th., 8000 Aarhus C, "
-            "og er født den 3. maj 1972.")
+    text = (
+        "B: Mit cpr-nummer er 010203-1234, eller 0102031234 uden bindestreg. Ring på "
+        "+45 22 33 44 55, 2233 4455 eller 22334455. Mail: bo.v@gmail.com, se "
+        "https://www.aarhus.dk/jobcenter. Jeg bor på Nørregade 14, 2. th., 8000 Aarhus C, "
+        "og er født den 3. maj 1972."
+    )
     found = _found(text)
     labels = {t: s.label for t, s in found.items()}
     assert labels["010203-1234"] == "CPR" and labels["0102031234"] == "CPR"
@@ -123,7 +140,8 @@ def test_same_surface_same_replacement_and_genitive():
     reps = {}
     for s in spans:
         reps.setdefault("Lone" if s.text.startswith("Lone") else s.text, set()).add(
-            s.replacement.removesuffix("s"))
+            s.replacement.removesuffix("s")
+        )
     assert all(len(v) == 1 for v in reps.values()), reps
     assert reps["Lone"] != reps["Jens"]
     lone = next(iter(reps["Lone"]))
@@ -131,18 +149,23 @@ def test_same_surface_same_replacement_and_genitive():
     assert "Jens" not in out and next(iter(reps["Jens"])) + "," in out
 
 
-DDT = Path(os.environ.get("QUALKIT_DDT_DATA")
-           or Path(__file__).resolve().parents[2] / "shared" / "data" / "ddt-ner")
+DDT = Path(
+    os.environ.get("QUALKIT_DDT_DATA")
+    or Path(__file__).resolve().parents[2] / "shared" / "data" / "ddt-ner"
+)
 
 
-@pytest.mark.skipif(not (DDT / "da_ddt-ud-ner-dev.conll").exists(),
-                    reason="DDT NER data not found at ../shared/data/ddt-ner")
+@pytest.mark.skipif(
+    not (DDT / "da_ddt-ud-ner-dev.conll").exists(),
+    reason="DDT NER data not found at ../shared/data/ddt-ner",
+)
 def test_ddt_dev_targets():
     """The measured targets (recall and precision; speed is for bench/deid_ddt.py)."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location(
-        "deid_ddt", Path(__file__).resolve().parents[1] / "bench" / "deid_ddt.py")
+        "deid_ddt", Path(__file__).resolve().parents[1] / "bench" / "deid_ddt.py"
+    )
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
     from qualkit.deid.registry import Pipeline, load_config
@@ -164,8 +187,10 @@ def test_pseudonymised_text_is_left_alone():
 
 def test_hyphenated_and_double_roster_names():
     roster = [RosterEntry("Anne-Marie Holm", "citizen"), RosterEntry("Ahmad Al-Khalil", "citizen")]
-    text = ("B: anne-marie ringede, og Anne-Maries mand kom. Ahmad og Al-Khalil sagde nej, "
-            "og Marie var glad.")
+    text = (
+        "B: anne-marie ringede, og Anne-Maries mand kom. Ahmad og Al-Khalil sagde nej, "
+        "og Marie var glad."
+    )
     out, spans = _redacted(text, roster)
     for name in ("anne", "Anne", "Marie", "Ahmad", "Khalil"):
         assert name not in out, out

@@ -18,10 +18,15 @@ from qualkit.store.models import AuditEvent, EntityDecision, Interview, Segment
 from .conftest import ctx_as
 
 REPO = Path(__file__).resolve().parent.parent
-IDENTIFIERS = list(csv.DictReader((REPO / "transcripts" / "identifiers.csv")
-                                  .open(encoding="utf-8-sig"), delimiter=";"))
-ROSTER_NAMES = [r["name"] for r in csv.DictReader((REPO / "transcripts" / "roster.csv")
-                                                  .open(encoding="utf-8-sig"))]
+IDENTIFIERS = list(
+    csv.DictReader(
+        (REPO / "transcripts" / "identifiers.csv").open(encoding="utf-8-sig"), delimiter=";"
+    )
+)
+ROSTER_NAMES = [
+    r["name"]
+    for r in csv.DictReader((REPO / "transcripts" / "roster.csv").open(encoding="utf-8-sig"))
+]
 
 
 def _occurs(needle: str, text: str) -> bool:
@@ -47,10 +52,13 @@ def test_demo_leaves_no_planted_identifier_and_no_clear_name(demo):
             assert "[Borger" in text or "[Jobkonsulent" in text
         rows = s.scalars(select(EntityDecision)).all()
         assert rows
-        dumped = json.dumps([[r.surface_hash, r.entity_hash, r.pseudonym, r.label, r.source]
-                             for r in rows], ensure_ascii=False)
-        audit = json.dumps([e.details for e in s.scalars(select(AuditEvent)).all()],
-                           ensure_ascii=False)
+        dumped = json.dumps(
+            [[r.surface_hash, r.entity_hash, r.pseudonym, r.label, r.source] for r in rows],
+            ensure_ascii=False,
+        )
+        audit = json.dumps(
+            [e.details for e in s.scalars(select(AuditEvent)).all()], ensure_ascii=False
+        )
     for name in ROSTER_NAMES:
         for part in name.split():
             assert part not in dumped and part not in audit
@@ -88,8 +96,15 @@ def test_vault_needs_admin_and_the_right_passphrase(demo):
     assert Vault.open(db.settings.vault_path).count() == before + 1
     assert b"010203-1234" not in db.settings.vault_path.read_bytes()
     ids = [e for e in deid.read_vault(admin, result.vault_passphrase) if e["kind"] == "identity"]
-    assert ids == [{"kind": "identity", "project_id": result.project_id, "citizen_id": "B03",
-                    "name": "Camilla Vestergaard", "cpr": "010203-1234"}]
+    assert ids == [
+        {
+            "kind": "identity",
+            "project_id": result.project_id,
+            "citizen_id": "B03",
+            "name": "Camilla Vestergaard",
+            "cpr": "010203-1234",
+        }
+    ]
     for who in ("staff", "writer"):
         with pytest.raises(PermissionDenied):
             deid.list_spans(ctx_as(db, result.project_id, who), _pending(db))
@@ -128,8 +143,9 @@ def test_review_flow(demo):
     deid.add_span_text(ctx, seg["id"], word, "PLACE")
     deid.edit_segment(ctx, seg["id"], seg["text"] + " Tilføjet.")
     mine = [s for s in deid.list_spans(ctx, iid) if s["segment_id"] == seg["id"]]
-    assert any(s["text"] == word and s["decision"] == "accepted" and s["source"] == "manual"
-               for s in mine)
+    assert any(
+        s["text"] == word and s["decision"] == "accepted" and s["source"] == "manual" for s in mine
+    )
     deid.accept_pending(ctx, iid)
     res = deid.approve(ctx, iid)
     assert res["replaced"] > 0
@@ -145,13 +161,16 @@ def test_review_flow(demo):
     # Offsets now point into the de-identified text: rejected spans at their words,
     # accepted ones at their pseudonyms (the export safety check relies on this).
     with db.session() as s:
-        for r in s.scalars(select(EntityDecision).where(EntityDecision.interview_id == iid,
-                                                        EntityDecision.segment_id.is_not(None))):
+        for r in s.scalars(
+            select(EntityDecision).where(
+                EntityDecision.interview_id == iid, EntityDecision.segment_id.is_not(None)
+            )
+        ):
             seg_text = s.get(Segment, r.segment_id).text
             if r.decision == "rejected":
-                assert seg_text[r.start:r.end] == rejected["text"]
+                assert seg_text[r.start : r.end] == rejected["text"]
             elif r.start is not None:
-                assert seg_text[r.start:r.end] == r.pseudonym
+                assert seg_text[r.start : r.end] == r.pseudonym
     assert word not in edited and edited.endswith("Tilføjet.")
     for x in IDENTIFIERS:
         if x["text"] not in rejected["text"] and rejected["text"] not in x["text"]:
@@ -183,13 +202,16 @@ def test_vault_file_unit(tmp_path):
     raw = (tmp_path / "vault.enc").read_bytes()
     assert b"S\xc3\xb8rine" not in raw and b"010203" not in raw and b"Anden" not in raw
     again = Vault.open(tmp_path / "vault.enc")
-    assert [e["name"] for e in again.read("korrekt hest batteri")] == ["Sørine Ågesen",
-                                                                       "Anden Person"]
+    assert [e["name"] for e in again.read("korrekt hest batteri")] == [
+        "Sørine Ågesen",
+        "Anden Person",
+    ]
     with pytest.raises(VaultError):
         again.read("forkert")
     assert again.remove("t1") == 1
-    assert [e["name"] for e in Vault.open(tmp_path / "vault.enc").read("korrekt hest batteri")] \
-        == ["Anden Person"]
+    assert [e["name"] for e in Vault.open(tmp_path / "vault.enc").read("korrekt hest batteri")] == [
+        "Anden Person"
+    ]
     with pytest.raises(InputError):
         Vault.create(tmp_path / "vault.enc", "korrekt hest batteri")
 
@@ -200,18 +222,26 @@ def test_same_person_same_pseudonym_across_interviews(demo):
 
     db, result = demo
     ctx = ctx_as(db, result.project_id, "evaluator")
-    ids = [interviews.create_interview_from_turns(ctx, title, [
-        Turn("I", "Hvem hjalp dig?"), Turn("B", text)], kind="group")
-        for title, text in [("A", "Det gjorde Gunvor Thygesen. Gunvor er sød, og Gunvors mand "
-                                  "Aksel Munk kører mig."),
-                            ("B", "Gunvor ringede. Så kom Aksel med bilen.")]]
+    ids = [
+        interviews.create_interview_from_turns(
+            ctx, title, [Turn("I", "Hvem hjalp dig?"), Turn("B", text)], kind="group"
+        )
+        for title, text in [
+            (
+                "A",
+                "Det gjorde Gunvor Thygesen. Gunvor er sød, og Gunvors mand Aksel Munk kører mig.",
+            ),
+            ("B", "Gunvor ringede. Så kom Aksel med bilen."),
+        ]
+    ]
     reps = {}
     for iid in ids:
         deid.propose(ctx, iid)
         for sp in deid.list_spans(ctx, iid):
             if sp["segment_id"] is not None:
                 reps.setdefault(sp["text"].removesuffix("s"), set()).add(
-                    sp["pseudonym"].removesuffix("s"))
+                    sp["pseudonym"].removesuffix("s")
+                )
     assert reps["Gunvor"] == reps["Gunvor Thygesen"] and len(reps["Gunvor"]) == 1
     assert reps["Aksel"] == reps["Aksel Munk"] and reps["Aksel"] != reps["Gunvor"]
 
@@ -235,7 +265,8 @@ def test_roster_upload_and_propose_with_it(demo):
     db, result = demo
     ctx = ctx_as(db, result.project_id, "evaluator")
     roster = deid.roster_from_upload(
-        ctx, "navn;rolle\nSanne Kjærgaard;jobkonsulent\n".encode("cp1252"), "r.csv")
+        ctx, "navn;rolle\nSanne Kjærgaard;jobkonsulent\n".encode("cp1252"), "r.csv"
+    )
     assert roster[0].name == "Sanne Kjærgaard" and roster[0].role == "jobkonsulent"
     with pytest.raises(InputError, match="no 'name' column"):
         deid.roster_from_upload(ctx, b"who;role\nx;y\n", "r.csv")

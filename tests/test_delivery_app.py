@@ -105,13 +105,21 @@ def test_tallies_page_shows_flow_checks_and_joint_display(folder):
     summary = at.dataframe[0].value
     assert "Nået" in set(summary["Mål"]) and "Dosis: jk_moede" in set(summary["Mål"])
     subheaders = [s.value for s in at.subheader]
-    for title in ("Studieforløb", "Fidelitet pr. borger", "Dosis", "Adoption", "Kontroller",
-                  "Fælles visning: levering og interviewkoder"):
+    for title in (
+        "Studieforløb",
+        "Fidelitet pr. borger",
+        "Dosis",
+        "Adoption",
+        "Kontroller",
+        "Fælles visning: levering og interviewkoder",
+    ):
         assert title in subheaders
     frames = [d.value for d in at.dataframe]
     assert any("Kontrol" in f.columns and "event.after_end" in set(f["Kontrol"]) for f in frames)
     assert any("Fidelitetsscore" in f.columns and "Antal: jk_moede" in f.columns for f in frames)
-    assert any("consensus_codes" in f.columns and set(f["citizen_id"]) == {"B03", "B07", "B12"}
-               for f in frames)
+    assert any(
+        "consensus_codes" in f.columns and set(f["citizen_id"]) == {"B03", "B07", "B12"}
+        for f in frames
+    )
     by_label(at.selectbox, "Arm").set_value("indsats").run()
     assert {m.label: m.value for m in at.metric}["Nået"] == "12 (100,0 %)"

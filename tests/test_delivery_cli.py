@@ -19,8 +19,19 @@ FILES = {"per_citizen.csv", "summary.csv", "flow.csv", "checks.csv", "reach.csv"
 
 
 def tally(p, e, proto, out) -> int:
-    return main(["tally", "--participants", str(p), "--events", str(e), "--protocol", str(proto),
-                 "--out", str(out)])
+    return main(
+        [
+            "tally",
+            "--participants",
+            str(p),
+            "--events",
+            str(e),
+            "--protocol",
+            str(proto),
+            "--out",
+            str(out),
+        ]
+    )
 
 
 def read(path: Path) -> pd.DataFrame:
@@ -35,8 +46,18 @@ def test_contract_files_and_columns(tmp_path):
     assert raw.startswith(b"\xef\xbb\xbf") and b";" in raw.splitlines()[0]
     pc = read(out / "per_citizen.csv")
     proto = load_protocol(TKI2)
-    required = ["citizen_id", "arm", "site", "reached", "events_delivered", "minutes_delivered",
-                *[f"n_{c.id}" for c in proto.components], "core_met", "core_total", "fidelity_score"]
+    required = [
+        "citizen_id",
+        "arm",
+        "site",
+        "reached",
+        "events_delivered",
+        "minutes_delivered",
+        *[f"n_{c.id}" for c in proto.components],
+        "core_met",
+        "core_total",
+        "fidelity_score",
+    ]
     assert set(required) <= set(pc.columns)
     assert len(pc) == 30 and set(pc.reached) <= {"ja", "nej"}
     dates = pc.first_event[pc.first_event != ""]
@@ -77,17 +98,28 @@ def test_comma_csv_and_xlsx_give_the_same_tally(tmp_path):
 
 def test_unknown_component_is_reported_not_refused(tmp_path):
     e = tmp_path / "e.csv"
-    e.write_text(DEMO_E.read_text(encoding="utf-8-sig") + "B01;01-12-2024;yoga;;;30;;;\n",
-                 encoding="utf-8")
+    e.write_text(
+        DEMO_E.read_text(encoding="utf-8-sig") + "B01;01-12-2024;yoga;;;30;;;\n", encoding="utf-8"
+    )
     assert tally(DEMO_P, e, TKI2, tmp_path / "o") == 0
     checks = read(tmp_path / "o" / "checks.csv")
     row = checks[checks.check == "event.unknown_component"]
     assert row.citizen_id.tolist() == ["B01"] and "yoga" in row.message.iloc[0]
 
 
-@pytest.mark.parametrize("case", ["protocol_unknown_key", "protocol_component_without_id",
-                                  "negative_minutes", "bad_date", "event_without_component",
-                                  "duplicate_citizen", "missing_column", "too_many_values"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "protocol_unknown_key",
+        "protocol_component_without_id",
+        "negative_minutes",
+        "bad_date",
+        "event_without_component",
+        "duplicate_citizen",
+        "missing_column",
+        "too_many_values",
+    ],
+)
 def test_bad_input_is_refused_and_nothing_written(tmp_path, case, capsys):
     p, e, proto = DEMO_P, DEMO_E, TKI2
     text = TKI2.read_text(encoding="utf-8")
@@ -95,7 +127,9 @@ def test_bad_input_is_refused_and_nothing_written(tmp_path, case, capsys):
     expect: list[str]
     if case == "protocol_unknown_key":
         proto = tmp_path / "proto.yaml"
-        proto.write_text(text.replace("high_fidelity: 0.8", "high_fidelity: 0.8\nhigh_fidelty: 0.9"))
+        proto.write_text(
+            text.replace("high_fidelity: 0.8", "high_fidelity: 0.8\nhigh_fidelty: 0.9")
+        )
         expect = ["proto.yaml", "unknown key(s) high_fidelty"]
     elif case == "protocol_component_without_id":
         proto = tmp_path / "proto.yaml"
@@ -150,7 +184,9 @@ def test_failed_run_keeps_the_previous_report(tmp_path, capsys):
     (out / "notes.txt").write_text("mine")
     before = {f.name: f.read_bytes() for f in out.iterdir()}
     bad = tmp_path / "e.csv"
-    bad.write_text("citizen_id;date;component;minutes\nB01;01-12-2024;jk_moede;-5\n", encoding="utf-8")
+    bad.write_text(
+        "citizen_id;date;component;minutes\nB01;01-12-2024;jk_moede;-5\n", encoding="utf-8"
+    )
     assert tally(DEMO_P, bad, TKI2, out) == 2
     assert {f.name: f.read_bytes() for f in out.iterdir()} == before
     # A good run replaces the report and keeps the user's own file.

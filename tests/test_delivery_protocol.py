@@ -22,14 +22,36 @@ components:
 """
 
 
-@pytest.mark.parametrize("name, ids", [
-    ("protocol_tki2.yaml", ["trepartssamtale", "plan_dokumenteret", "jk_moede", "jobrettet_aktivitet"]),
-    ("protocol_backpain.yaml", ["samtale", "traening", "virksomhedsbesoeg", "raadgivning_jk"]),
-    ("protocol_vestegn.yaml", ["laegevurdering", "koordinatorsamtale", "ugentlig_opfoelgning",
-                               "psykolog", "fysioterapeut"]),
-    ("protocol_ishoej.yaml", ["socialmedicinsk_udredning", "socialfaglig_udredning",
-                              "koordinator_samtale", "konference", "slutrapport"]),
-])
+@pytest.mark.parametrize(
+    "name, ids",
+    [
+        (
+            "protocol_tki2.yaml",
+            ["trepartssamtale", "plan_dokumenteret", "jk_moede", "jobrettet_aktivitet"],
+        ),
+        ("protocol_backpain.yaml", ["samtale", "traening", "virksomhedsbesoeg", "raadgivning_jk"]),
+        (
+            "protocol_vestegn.yaml",
+            [
+                "laegevurdering",
+                "koordinatorsamtale",
+                "ugentlig_opfoelgning",
+                "psykolog",
+                "fysioterapeut",
+            ],
+        ),
+        (
+            "protocol_ishoej.yaml",
+            [
+                "socialmedicinsk_udredning",
+                "socialfaglig_udredning",
+                "koordinator_samtale",
+                "konference",
+                "slutrapport",
+            ],
+        ),
+    ],
+)
 def test_shipped_protocols_load(name, ids):
     p = load_protocol(REPO / "codebooks" / name)
     assert [c.id for c in p.components] == ids
@@ -40,28 +62,46 @@ def test_vestegn_encodes_the_fidelity_targets():
     p = load_protocol(REPO / "codebooks" / "protocol_vestegn.yaml")
     c = {x.id: x for x in p.components}
     assert c["laegevurdering"].within_days == 30 and p.reference_date == "randomised_date"
-    assert (c["koordinatorsamtale"].within_days_of, c["koordinatorsamtale"].within_days) == ("laegevurdering", 7)
+    assert (c["koordinatorsamtale"].within_days_of, c["koordinatorsamtale"].within_days) == (
+        "laegevurdering",
+        7,
+    )
     assert c["ugentlig_opfoelgning"].every_days == 7 and p.max_days == 365
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda t: t + "colour: red\n", "unknown key(s) colour"),
-    (lambda t: t.replace("  - id: b\n", "  - label: B\n"), "component 2: has no 'id'"),
-    (lambda t: t.replace("    core: true\n    within_days: 28", "    core: true\n    within_days: 28\n    when: x"),
-     "component 1 (a): unknown key(s) when"),
-    (lambda t: t.replace("within_days: 28", "within_days: -3"), "'within_days' must be a whole number"),
-    (lambda t: t.replace("within_days_of: a", "within_days_of: z"), "unknown component 'z'"),
-    (lambda t: t.replace("    within_days: 7\n", ""), "within_days_of needs within_days"),
-    (lambda t: t + "dose_bins: ['1', '4-2']\n", "dose bin '4-2' runs backwards"),
-    (lambda t: t + "dose_bins: ['1', 'mange']\n", "dose bin 'mange'"),
-    (lambda t: t + "reference_date: inclusion\n", "reference_date 'inclusion'"),
-    (lambda t: t + "high_fidelity: 80\n", "high_fidelity must be a share"),
-    (lambda t: t.replace("core: true\n    within_days: 28", "core: yes please\n    within_days: 28"),
-     "'core' must be true or false"),
-    (lambda t: t + "reached_when: [a, q]\n", "reached_when names unknown component(s) q"),
-    (lambda t: t + "  - id: a\n", "id 'a' is used twice"),
-    (lambda t: t + "name: [\n", "not valid YAML"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda t: t + "colour: red\n", "unknown key(s) colour"),
+        (lambda t: t.replace("  - id: b\n", "  - label: B\n"), "component 2: has no 'id'"),
+        (
+            lambda t: t.replace(
+                "    core: true\n    within_days: 28",
+                "    core: true\n    within_days: 28\n    when: x",
+            ),
+            "component 1 (a): unknown key(s) when",
+        ),
+        (
+            lambda t: t.replace("within_days: 28", "within_days: -3"),
+            "'within_days' must be a whole number",
+        ),
+        (lambda t: t.replace("within_days_of: a", "within_days_of: z"), "unknown component 'z'"),
+        (lambda t: t.replace("    within_days: 7\n", ""), "within_days_of needs within_days"),
+        (lambda t: t + "dose_bins: ['1', '4-2']\n", "dose bin '4-2' runs backwards"),
+        (lambda t: t + "dose_bins: ['1', 'mange']\n", "dose bin 'mange'"),
+        (lambda t: t + "reference_date: inclusion\n", "reference_date 'inclusion'"),
+        (lambda t: t + "high_fidelity: 80\n", "high_fidelity must be a share"),
+        (
+            lambda t: t.replace(
+                "core: true\n    within_days: 28", "core: yes please\n    within_days: 28"
+            ),
+            "'core' must be true or false",
+        ),
+        (lambda t: t + "reached_when: [a, q]\n", "reached_when names unknown component(s) q"),
+        (lambda t: t + "  - id: a\n", "id 'a' is used twice"),
+        (lambda t: t + "name: [\n", "not valid YAML"),
+    ],
+)
 def test_bad_protocols_are_refused_with_one_line(change, message):
     with pytest.raises(InputError) as exc:
         load_protocol_text(change(BASE), "p.yaml")

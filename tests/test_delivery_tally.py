@@ -18,19 +18,40 @@ ISHOEJ = REPO / "codebooks" / "protocol_ishoej.yaml"
 VESTEGN = REPO / "codebooks" / "protocol_vestegn.yaml"
 
 
-def run_tally(tmp_path: Path, participants: Path, events: Path, protocol: Path) -> dict[str, pd.DataFrame]:
+def run_tally(
+    tmp_path: Path, participants: Path, events: Path, protocol: Path
+) -> dict[str, pd.DataFrame]:
     out = tmp_path / "out"
-    rc = main(["tally", "--participants", str(participants), "--events", str(events),
-               "--protocol", str(protocol), "--out", str(out)])
+    rc = main(
+        [
+            "tally",
+            "--participants",
+            str(participants),
+            "--events",
+            str(events),
+            "--protocol",
+            str(protocol),
+            "--out",
+            str(out),
+        ]
+    )
     assert rc == 0
-    return {name: pd.read_csv(out / f"{name}.csv", sep=";", dtype=str, keep_default_na=False,
-                              encoding="utf-8-sig")
-            for name in ("per_citizen", "summary", "flow", "checks", "reach")}
+    return {
+        name: pd.read_csv(
+            out / f"{name}.csv", sep=";", dtype=str, keep_default_na=False, encoding="utf-8-sig"
+        )
+        for name in ("per_citizen", "summary", "flow", "checks", "reach")
+    }
 
 
 def measure(summary: pd.DataFrame, name: str, arm="alle", site="alle", subgroup="", category=""):
-    rows = summary[(summary.arm == arm) & (summary.site == site) & (summary.measure == name)
-                   & (summary.subgroup == subgroup) & (summary.category == category)]
+    rows = summary[
+        (summary.arm == arm)
+        & (summary.site == site)
+        & (summary.measure == name)
+        & (summary.subgroup == subgroup)
+        & (summary.category == category)
+    ]
     assert len(rows) == 1, (name, subgroup, category, rows)
     return rows.iloc[0]
 
@@ -47,15 +68,21 @@ def test_backpain_delivery_table_is_reproduced(backpain_out):
     assert measure(s, "reached").value == "69 (52,3 %)"
     assert measure(s, "events:samtale").n == "148"
     assert measure(s, "events:virksomhedsbesoeg").n == "16"
-    combos = {r.category: int(r.n) for r in s[(s.arm == "alle") & (s.site == "alle")
-                                              & (s.measure == "combination")].itertuples()}
+    combos = {
+        r.category: int(r.n)
+        for r in s[
+            (s.arm == "alle") & (s.site == "alle") & (s.measure == "combination")
+        ].itertuples()
+    }
     assert combos["samtale"] == 55
     assert combos["samtale+virksomhedsbesoeg"] == 11
     assert combos["samtale+traening+virksomhedsbesoeg"] == 1
     # The combinations add up to the reached, so the table's 55 + 11 + 1 = 67 cannot recur.
     assert sum(combos.values()) == 69
-    only_conv = {b: int(measure(s, "dose:samtale", subgroup="samtale", category=b).n)
-                 for b in ("1", "2-4", "5+")}
+    only_conv = {
+        b: int(measure(s, "dose:samtale", subgroup="samtale", category=b).n)
+        for b in ("1", "2-4", "5+")
+    }
     assert only_conv == {"1": 27, "2-4": 23, "5+": 5}
     pc = backpain_out["per_citizen"]
     assert len(pc) == 132 and (pc.reached == "ja").sum() == 69
@@ -83,8 +110,12 @@ def test_backpain_fidelity_and_reach(backpain_out):
     one = pc[pc.components == "samtale"].iloc[0]
     assert (one.core_met, one.fidelity_score) == ("1", "0,333")
     s = backpain_out["summary"]
-    by_site = [int(measure(s, "reached", site=site).n) for site in ("Jobcenter Vest", "Jobcenter Øst")]
-    assert sum(by_site) == 69 and measure(s, "reached", arm="indsats", site="Jobcenter Vest").n == str(by_site[0])
+    by_site = [
+        int(measure(s, "reached", site=site).n) for site in ("Jobcenter Vest", "Jobcenter Øst")
+    ]
+    assert sum(by_site) == 69 and measure(
+        s, "reached", arm="indsats", site="Jobcenter Vest"
+    ).n == str(by_site[0])
     assert measure(s, "fidelity", category="3 af 3").n == "1"
     assert measure(s, "high_fidelity", category=">= 67 %").value == "1 (0,8 %)"
     reach = backpain_out["reach"]
@@ -119,25 +150,62 @@ def test_ishoej_flow_chart_and_its_gap(tmp_path):
 def test_per_citizen_rules_and_event_checks(tmp_path):
     """Vestegn rules (within 30 days, within 7 days of another component, weekly) and each check."""
     people = [
-        {"citizen_id": "V1", "arm": "indsats", "site": "A", "randomised_date": "01-02-2020",
-         "start_date": "03-02-2020", "end_date": "01-12-2020"},
-        {"citizen_id": "V2", "arm": "indsats", "site": "B", "randomised_date": "01-02-2020",
-         "start_date": "03-02-2020", "end_date": "01-04-2021"},
-        {"citizen_id": "V3", "arm": "kontrol", "site": "A", "randomised_date": "01-02-2020",
-         "start_date": "10-02-2020", "end_date": "01-02-2020"},
+        {
+            "citizen_id": "V1",
+            "arm": "indsats",
+            "site": "A",
+            "randomised_date": "01-02-2020",
+            "start_date": "03-02-2020",
+            "end_date": "01-12-2020",
+        },
+        {
+            "citizen_id": "V2",
+            "arm": "indsats",
+            "site": "B",
+            "randomised_date": "01-02-2020",
+            "start_date": "03-02-2020",
+            "end_date": "01-04-2021",
+        },
+        {
+            "citizen_id": "V3",
+            "arm": "kontrol",
+            "site": "A",
+            "randomised_date": "01-02-2020",
+            "start_date": "10-02-2020",
+            "end_date": "01-02-2020",
+        },
     ]
     ev = [
         # V1: all on time, weekly follow-up every 7 days.
         {"citizen_id": "V1", "date": "20-02-2020", "component": "laegevurdering", "minutes": "60"},
-        {"citizen_id": "V1", "date": "24-02-2020", "component": "koordinatorsamtale", "minutes": "45"},
-        *[{"citizen_id": "V1", "date": f"{2 + 7 * k:02d}-03-2020", "component": "ugentlig_opfoelgning",
-           "minutes": "30"} for k in range(4)],
+        {
+            "citizen_id": "V1",
+            "date": "24-02-2020",
+            "component": "koordinatorsamtale",
+            "minutes": "45",
+        },
+        *[
+            {
+                "citizen_id": "V1",
+                "date": f"{2 + 7 * k:02d}-03-2020",
+                "component": "ugentlig_opfoelgning",
+                "minutes": "30",
+            }
+            for k in range(4)
+        ],
         # V2: assessment late (day 40), coordinator 10 days after it, a 3-week gap.
         {"citizen_id": "V2", "date": "11-03-2020", "component": "laegevurdering"},
         {"citizen_id": "V2", "date": "21-03-2020", "component": "koordinatorsamtale"},
-        *[{"citizen_id": "V2", "date": d, "component": "ugentlig_opfoelgning"}
-          for d in ("01-04-2020", "08-04-2020", "29-04-2020", "06-05-2020")],
-        {"citizen_id": "V2", "date": "13-05-2020", "component": "ugentlig_opfoelgning", "status": "udeblevet"},
+        *[
+            {"citizen_id": "V2", "date": d, "component": "ugentlig_opfoelgning"}
+            for d in ("01-04-2020", "08-04-2020", "29-04-2020", "06-05-2020")
+        ],
+        {
+            "citizen_id": "V2",
+            "date": "13-05-2020",
+            "component": "ugentlig_opfoelgning",
+            "status": "udeblevet",
+        },
         # Problems: unknown citizen, unknown component, duplicate, before start, after end, control.
         {"citizen_id": "X9", "date": "01-03-2020", "component": "laegevurdering"},
         {"citizen_id": "V1", "date": "05-03-2020", "component": "yoga"},
@@ -146,16 +214,24 @@ def test_per_citizen_rules_and_event_checks(tmp_path):
         {"citizen_id": "V1", "date": "02-12-2020", "component": "psykolog"},
         {"citizen_id": "V3", "date": "12-02-2020", "component": "psykolog"},
     ]
-    P = write_csv(tmp_path / "p.csv", ["citizen_id", "arm", "site", "randomised_date", "start_date",
-                                       "end_date"], people)
+    P = write_csv(
+        tmp_path / "p.csv",
+        ["citizen_id", "arm", "site", "randomised_date", "start_date", "end_date"],
+        people,
+    )
     E = write_csv(tmp_path / "e.csv", ["citizen_id", "date", "component", "minutes", "status"], ev)
     out = run_tally(tmp_path, P, E, VESTEGN)
     pc = out["per_citizen"].set_index("citizen_id")
-    assert pc.loc["V1", ["met_laegevurdering", "met_koordinatorsamtale", "met_ugentlig_opfoelgning"]].tolist() \
-        == ["ja", "ja", "ja"]
-    assert pc.loc["V1", "days_to_laegevurdering"] == "19" and pc.loc["V1", "days_to_koordinatorsamtale"] == "4"
-    assert pc.loc["V2", ["met_laegevurdering", "met_koordinatorsamtale", "met_ugentlig_opfoelgning"]].tolist() \
-        == ["nej", "nej", "nej"]
+    assert pc.loc[
+        "V1", ["met_laegevurdering", "met_koordinatorsamtale", "met_ugentlig_opfoelgning"]
+    ].tolist() == ["ja", "ja", "ja"]
+    assert (
+        pc.loc["V1", "days_to_laegevurdering"] == "19"
+        and pc.loc["V1", "days_to_koordinatorsamtale"] == "4"
+    )
+    assert pc.loc[
+        "V2", ["met_laegevurdering", "met_koordinatorsamtale", "met_ugentlig_opfoelgning"]
+    ].tolist() == ["nej", "nej", "nej"]
     assert pc.loc["V2", "max_gap_ugentlig_opfoelgning"] == "21"
     assert pc.loc["V2", "events_no_show"] == "1" and pc.loc["V2", "n_ugentlig_opfoelgning"] == "4"
     # The duplicate is counted once; the unknown component not at all.
@@ -164,10 +240,16 @@ def test_per_citizen_rules_and_event_checks(tmp_path):
     assert pc.loc["V2", "within_max_days"] == "nej" and pc.loc["V1", "within_max_days"] == "ja"
     c = out["checks"]
     found = {(r.check, r.citizen_id) for r in c.itertuples()}
-    assert {("event.unknown_citizen", "X9"), ("event.unknown_component", "V1"),
-            ("event.duplicate", "V1"), ("event.before_start", "V1"), ("event.after_end", "V1"),
-            ("event.control_arm", "V3"), ("event.after_end", "V3"),
-            ("dates.out_of_order", "V3")} <= found
+    assert {
+        ("event.unknown_citizen", "X9"),
+        ("event.unknown_component", "V1"),
+        ("event.duplicate", "V1"),
+        ("event.before_start", "V1"),
+        ("event.after_end", "V1"),
+        ("event.control_arm", "V3"),
+        ("event.after_end", "V3"),
+        ("dates.out_of_order", "V3"),
+    } <= found
     dup = c[c.check == "event.duplicate"].iloc[0]
     assert dup.row == "17" and "række 2" in dup.message
     assert "X9" not in set(pc.index)

@@ -29,7 +29,12 @@ def test_demo_content(demo):
             n = s.scalar(select(func.count(Segment.id)).where(Segment.interview_id == iv.id))
             assert 40 <= n <= 80, (iv.title, n)
         assert s.scalar(select(func.count(Code.id))) > 30
-        assert {u.role for u in s.scalars(select(User))} == {"admin", "evaluator", "staff", "writer"}
+        assert {u.role for u in s.scalars(select(User))} == {
+            "admin",
+            "evaluator",
+            "staff",
+            "writer",
+        }
 
 
 def test_demo_twice_leaves_one_project(demo):
@@ -60,8 +65,12 @@ def test_cli_demo_no_serve_twice(tmp_path):
 def test_cli_bad_data_folder_is_one_line(tmp_path):
     blocker = tmp_path / "f"
     blocker.write_text("x")
-    r = subprocess.run([sys.executable, "-m", "qualkit", "demo", "--data", str(blocker / "x"),
-                        "--no-serve"], capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-m", "qualkit", "demo", "--data", str(blocker / "x"), "--no-serve"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode != 0
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and "Cannot create the data folder" in lines[0]
@@ -69,23 +78,36 @@ def test_cli_bad_data_folder_is_one_line(tmp_path):
 
 def test_cli_corrupt_database_is_one_line(tmp_path):
     (tmp_path / "qualkit.sqlite3").write_bytes(b"garbage" * 50)
-    r = subprocess.run([sys.executable, "-m", "qualkit", "demo", "--data", str(tmp_path), "--no-serve"],
-                       capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-m", "qualkit", "demo", "--data", str(tmp_path), "--no-serve"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode != 0 and len(r.stderr.strip().splitlines()) == 1
     assert (tmp_path / "qualkit.sqlite3").read_bytes() == b"garbage" * 50
 
 
 def test_cli_unreachable_database_is_one_line(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "qualkit", "demo", "--data", str(tmp_path), "--no-serve"],
-                       capture_output=True, text=True, timeout=120,
-                       env={**__import__("os").environ,
-                            "QUALKIT_DATABASE_URL": "postgresql://u:p@127.0.0.1:1/x"})
+    r = subprocess.run(
+        [sys.executable, "-m", "qualkit", "demo", "--data", str(tmp_path), "--no-serve"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**__import__("os").environ, "QUALKIT_DATABASE_URL": "postgresql://u:p@127.0.0.1:1/x"},
+    )
     assert r.returncode != 0
     assert len(r.stderr.strip().splitlines()) == 1 and "Cannot reach the database" in r.stderr
 
 
 def test_demo_files_exist():
     root = Path(__file__).resolve().parent.parent
-    for rel in ["demo/participants.csv", "demo/delivery_log.csv", "codebooks/protocol_tki2.yaml",
-                "codebooks/reaim.yaml", "codebooks/tki2_fidelity.yaml", "transcripts/manifest.yaml"]:
+    for rel in [
+        "demo/participants.csv",
+        "demo/delivery_log.csv",
+        "codebooks/protocol_tki2.yaml",
+        "codebooks/reaim.yaml",
+        "codebooks/tki2_fidelity.yaml",
+        "transcripts/manifest.yaml",
+    ]:
         assert (root / rel).exists(), rel

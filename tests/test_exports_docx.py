@@ -36,8 +36,12 @@ def _quotes(paras):
 def test_quote_set_structure(db, tmp_path, standin_recognisers):  # noqa: F811
     b = build_project(db)
     out = tmp_path / "citater.docx"
-    result = exports.export_quotes(b.ctx("writer"), out, on=date(2025, 6, 3),
-                                   descriptor_fields=["label", "køn", "alder", "arm", "diagnosegruppe"])
+    result = exports.export_quotes(
+        b.ctx("writer"),
+        out,
+        on=date(2025, 6, 3),
+        descriptor_fields=["label", "køn", "alder", "arm", "diagnosegruppe"],
+    )
     paras = _paras(out)
     texts = [t for _, t in paras]
     # Title page: project, date dd-mm-yyyy, codebook with version, filters.
@@ -68,7 +72,7 @@ def test_quote_set_structure(db, tmp_path, standin_recognisers):  # noqa: F811
             assert paras[i + 1][0] == INTRO_STYLE and paras[i + 2][0] == COUNT_STYLE
     # Count lines: per theme and per sub-code.
     counts = [t for s, t in paras if s == COUNT_STYLE]
-    assert counts[0] == "4 citater fra 2 borgere"          # Samarbejde incl. sub-codes
+    assert counts[0] == "4 citater fra 2 borgere"  # Samarbejde incl. sub-codes
     assert "1 citat fra 1 borger" in counts
     style = docx.Document(str(out)).styles[QUOTE_STYLE]
     assert style.font.italic and style.paragraph_format.left_indent > 0
@@ -98,8 +102,9 @@ def test_group_by_framework_and_filters(sqlite_db, tmp_path, standin_recognisers
     # The writer stars a quote; it then appears among the starred.
     target = next(q for q in exports.list_quotes(ctx) if not q["starred"])
     consensus.mark_consensus(ctx, target["consensus_id"], starred=True)
-    assert target["consensus_id"] in {q["consensus_id"] for q in
-                                      exports.list_quotes(ctx, QuoteFilter(starred_only=True))}
+    assert target["consensus_id"] in {
+        q["consensus_id"] for q in exports.list_quotes(ctx, QuoteFilter(starred_only=True))
+    }
     # Role filter: no staff are quoted here.
     assert exports.list_quotes(ctx, QuoteFilter(roles=["jobkonsulent"])) == []
 
@@ -108,9 +113,9 @@ def test_withdrawn_revealing_and_raw_text_never_leave(db, tmp_path, standin_reco
     b = build_project(db)
     ctx = b.ctx("writer")
     withdraw(db, b.project_id, "B07")
-    revealing = b.consensus[0]                        # B03's three-party meeting
+    revealing = b.consensus[0]  # B03's three-party meeting
     consensus.mark_consensus(ctx, revealing, revealing=True)
-    with db.session() as s:                           # B12's interview is not de-identified
+    with db.session() as s:  # B12's interview is not de-identified
         iv = s.get(Interview, b.interviews["B12"])
         iv.status = "transcribed"
         for seg in iv.segments:
@@ -150,16 +155,25 @@ def test_audit_and_roles(sqlite_db, tmp_path, standin_recognisers):  # noqa: F81
         assert ev.details["counts"]["quotes"] == 6
         blob = repr(ev.details)
         texts = [t for turns in TURNS.values() for _, _, t in turns]
-        assert not any(t[:20] in blob for t in texts)   # no quote text in the audit trail
+        assert not any(t[:20] in blob for t in texts)  # no quote text in the audit trail
         star = s.scalars(select(ConsensusCoding).where(ConsensusCoding.starred.is_(True))).all()
         assert len(star) == 3
 
 
 def test_descriptor_rules():
-    who = Descriptor("Borger 3", True, "B03", arm="indsats", site="Nord", wave=1,
-                     attributes={"Køn": "kvinde", "Alder": 44, "diagnosegruppe": "kræft"})
-    assert describe(who, ["label", "køn", "alder", "arm", "diagnosegruppe"]) == \
-        "Borger 3, kvinde i 40'erne, indsatsgruppe, kræft"
+    who = Descriptor(
+        "Borger 3",
+        True,
+        "B03",
+        arm="indsats",
+        site="Nord",
+        wave=1,
+        attributes={"Køn": "kvinde", "Alder": 44, "diagnosegruppe": "kræft"},
+    )
+    assert (
+        describe(who, ["label", "køn", "alder", "arm", "diagnosegruppe"])
+        == "Borger 3, kvinde i 40'erne, indsatsgruppe, kræft"
+    )
     assert describe(who, ["alder", "label"]) == "I 40'erne, Borger 3"
     staff = Descriptor("Jobkonsulent", False, "4:JK1", attributes={"køn": "mand"})
     assert describe(staff, ["label", "køn", "arm"]) == "Jobkonsulent"

@@ -33,8 +33,12 @@ def _summary(path):
     paths = {}
     for code, parent in qda.all_codes():
         paths[code.guid] = (paths[parent.guid] + "/" if parent else "") + code.name
-    codings = sorted((src.name, src.text[sel.start:sel.end], paths[g])
-                     for src in qda.sources for sel in src.selections for g in sel.code_guids)
+    codings = sorted(
+        (src.name, src.text[sel.start : sel.end], paths[g])
+        for src in qda.sources
+        for sel in src.selections
+        for g in sel.code_guids
+    )
     return sorted(paths.values()), sorted((s.name, s.text) for s in qda.sources), codings
 
 
@@ -58,9 +62,13 @@ def test_qdpx_xml_and_positions(db, tmp_path, standin_recognisers):  # noqa: F81
     sources = list(root.iter(Q + "TextSource"))
     assert len(sources) == result.counts["sources"] == 3
     expected = {(f"Borgerinterview {cid}", TURNS[cid][pos][2], key) for cid, pos, key, _ in CODINGS}
-    key_by_name = {"Samarbejde": "tema.samarbejde", "Trepartssamtalen": "tema.samarbejde.trepart",
-                   "Jobkonsulentens rolle": "tema.samarbejde.jk", "Mestring og energi": "tema.mestring",
-                   "Arbejdspladsen": "tema.kontekst"}
+    key_by_name = {
+        "Samarbejde": "tema.samarbejde",
+        "Trepartssamtalen": "tema.samarbejde.trepart",
+        "Jobkonsulentens rolle": "tema.samarbejde.jk",
+        "Mestring og energi": "tema.mestring",
+        "Arbejdspladsen": "tema.kontekst",
+    }
     found = set()
     for src in sources:
         path = src.get("plainTextPath")
@@ -71,17 +79,22 @@ def test_qdpx_xml_and_positions(db, tmp_path, standin_recognisers):  # noqa: F81
             start, end = int(sel.get("startPosition")), int(sel.get("endPosition"))
             assert users.get(sel.get("creatingUser")) == "evaluator"
             for ref in sel.iter(Q + "CodeRef"):
-                found.add((src.get("name"), text[start:end], key_by_name[codes[ref.get("targetGUID")]]))
+                found.add(
+                    (src.get("name"), text[start:end], key_by_name[codes[ref.get("targetGUID")]])
+                )
     assert found == expected
 
 
 def test_round_trip(db, tmp_path, standin_recognisers):  # noqa: F811
     b = build_project(db)
-    with db.session() as s:   # a memo and a coding of part of a turn travel too
+    with db.session() as s:  # a memo and a coding of part of a turn travel too
         cc = s.get(ConsensusCoding, b.consensus[1])
         cc.memo = "Energi som første mål."
-        s.add(ConsensusCoding(segment_id=b.segments[("B12", 1)], code_id=cc.code_id,
-                              start_char=0, end_char=25))
+        s.add(
+            ConsensusCoding(
+                segment_id=b.segments[("B12", 1)], code_id=cc.code_id, start_char=0, end_char=25
+            )
+        )
     first = tmp_path / "a.qdpx"
     exchange.export_qdpx(b.ctx("writer"), first)
     root, _ = _open(first)
@@ -90,8 +103,10 @@ def test_round_trip(db, tmp_path, standin_recognisers):  # noqa: F811
 
     pid = exchange.import_qdpx(db, SYSTEM, first, "Importeret", deidentified=True)
     with db.session() as s:
-        assert s.scalar(select(func.count()).select_from(Interview).where(
-            Interview.project_id == pid)) == 3
+        assert (
+            s.scalar(select(func.count()).select_from(Interview).where(Interview.project_id == pid))
+            == 3
+        )
     second = tmp_path / "b.qdpx"
     exchange.export_qdpx(Context(db, SYSTEM, pid), second)
     codes1, sources1, codings1 = _summary(first)
@@ -128,9 +143,11 @@ FOREIGN = """<?xml version="1.0" encoding="utf-8"?>
   </TextSource>
  </Sources>
 </Project>"""
-TEXT = ("Interviewer: Hvad var dit mål?\r\n"
-        "Deltager: Jeg ville tilbage på arbejde.\r\n"
-        "Deltager: Og have det godt derhjemme.\r\n")
+TEXT = (
+    "Interviewer: Hvad var dit mål?\r\n"
+    "Deltager: Jeg ville tilbage på arbejde.\r\n"
+    "Deltager: Og have det godt derhjemme.\r\n"
+)
 
 
 def _foreign(tmp_path, s1, e1, s2, e2, folder="Sources/"):
@@ -150,22 +167,30 @@ def test_import_from_another_tool(sqlite_db, tmp_path):
     with sqlite_db.session() as s:
         project = s.get(Project, pid)
         assert project.name == "NVivo-projekt"
-        ivs = s.scalars(select(Interview).where(Interview.project_id == pid).order_by(Interview.id)).all()
+        ivs = s.scalars(
+            select(Interview).where(Interview.project_id == pid).order_by(Interview.id)
+        ).all()
         assert [iv.title for iv in ivs] == ["Interview 1", "Noter"]
-        assert ivs[0].status == "transcribed"    # awaits de-identification review
+        assert ivs[0].status == "transcribed"  # awaits de-identification review
         (event,) = s.scalars(select(AuditEvent).where(AuditEvent.action == "project.import_qdpx"))
         assert event.details["other_sources_skipped"] == 1 and event.details["codings"] == 3
         segs = ivs[0].segments
         assert [(g.speaker, g.text) for g in segs] == [
-            ("Interviewer", "Hvad var dit mål?"), ("Deltager", "Jeg ville tilbage på arbejde."),
-            ("Deltager", "Og have det godt derhjemme.")]
-        ccs = s.scalars(select(ConsensusCoding).where(ConsensusCoding.segment_id.in_(
-            [g.id for g in segs])).order_by(ConsensusCoding.id)).all()
+            ("Interviewer", "Hvad var dit mål?"),
+            ("Deltager", "Jeg ville tilbage på arbejde."),
+            ("Deltager", "Og have det godt derhjemme."),
+        ]
+        ccs = s.scalars(
+            select(ConsensusCoding)
+            .where(ConsensusCoding.segment_id.in_([g.id for g in segs]))
+            .order_by(ConsensusCoding.id)
+        ).all()
         # Whole turn -> segment level; a selection over two turns -> a span on each.
         assert [(c.segment_id, c.start_char, c.end_char) for c in ccs] == [
             (segs[1].id, None, None),
             (segs[1].id, len("Jeg ville "), len(segs[1].text)),
-            (segs[2].id, None, None)]
+            (segs[2].id, None, None),
+        ]
 
 
 def test_bad_files_change_nothing(sqlite_db, tmp_path):

@@ -15,8 +15,10 @@ from qualkit.store.models import AuditEvent, EntityDecision
 
 from .export_helpers import build_project, set_text, standin_recognisers  # noqa: F401
 
-PLANTED = ("Altså, jeg hedder jo Camilla Vestergaard, og mit CPR-nummer er 120379-1234, "
-           "det står i brevet fra kommunen.")
+PLANTED = (
+    "Altså, jeg hedder jo Camilla Vestergaard, og mit CPR-nummer er 120379-1234, "
+    "det står i brevet fra kommunen."
+)
 
 
 def _audit(db, action):
@@ -35,8 +37,8 @@ def test_real_recognisers_refuse_a_planted_name_and_cpr(db, tmp_path):
         exports.export_quotes(b.ctx("writer"), out)
     msg = str(err.value)
     assert f"segment {seg}" in msg and "PERSON" in msg and "CPR" in msg
-    assert "Vestergaard" not in msg and "120379-1234" not in msg   # masked
-    assert not list((tmp_path / "out").iterdir())   # no file, no temporary file
+    assert "Vestergaard" not in msg and "120379-1234" not in msg  # masked
+    assert not list((tmp_path / "out").iterdir())  # no file, no temporary file
     # Pseudonyms such as "[Jobkonsulent 1]", "[Sygeplejerske 1]" did not trigger.
     report, listing = exports.check_quotes(b.ctx("writer"))
     flagged = {f["segment_id"] for f in listing}
@@ -67,9 +69,16 @@ def test_rejected_surface_is_cleared_project_wide(sqlite_db, tmp_path):
     vault = Vault.create(sqlite_db.settings.vault_path, "en lang test-passphrase 123")
     with sqlite_db.session() as s:
         for label, surface in surfaces:
-            s.add(EntityDecision(project_id=b.project_id, segment_id=b.segments[("B03", 1)],
-                                 surface_hash=vault.keyed_hash(surface_key(label, surface)),
-                                 label=label, decision="rejected", scope="project"))
+            s.add(
+                EntityDecision(
+                    project_id=b.project_id,
+                    segment_id=b.segments[("B03", 1)],
+                    surface_hash=vault.keyed_hash(surface_key(label, surface)),
+                    label=label,
+                    decision="rejected",
+                    scope="project",
+                )
+            )
     _, listing = exports.check_quotes(ctx)
     assert seg not in {f["segment_id"] for f in listing}
 
@@ -79,8 +88,11 @@ def test_refusal_override_and_audit(sqlite_db, tmp_path, standin_recognisers):  
     seg = b.segments[("B03", 2)]
     set_text(sqlite_db, seg, PLANTED)
     ctx = b.ctx("writer")
-    for export, name in ((exports.export_quotes, "q.docx"), (exchange.export_qdpx, "p.qdpx"),
-                         (exports.export_codings, "c.xlsx")):
+    for export, name in (
+        (exports.export_quotes, "q.docx"),
+        (exchange.export_qdpx, "p.qdpx"),
+        (exports.export_codings, "c.xlsx"),
+    ):
         with pytest.raises(InputError) as err:
             export(ctx, tmp_path / name)
         assert f"segment {seg}" in str(err.value)
@@ -107,9 +119,17 @@ def test_pseudonyms_and_reviewed_spans_do_not_trigger(sqlite_db, tmp_path, stand
     # A reviewer rejected that span ("Kirsten" is a place name here, say): no longer blocking.
     start = text.index("Kirsten")
     with sqlite_db.session() as s:
-        s.add(EntityDecision(project_id=b.project_id, segment_id=seg, start=start,
-                             end=start + len("Kirsten"), surface_hash="x", label="PERSON",
-                             decision="rejected"))
+        s.add(
+            EntityDecision(
+                project_id=b.project_id,
+                segment_id=seg,
+                start=start,
+                end=start + len("Kirsten"),
+                surface_hash="x",
+                label="PERSON",
+                decision="rejected",
+            )
+        )
     exports.export_quotes(b.ctx("writer"), tmp_path / "q.docx")
     assert (tmp_path / "q.docx").exists()
 

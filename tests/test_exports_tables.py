@@ -18,12 +18,19 @@ from .export_helpers import CODINGS, build_project, standin_recognisers  # noqa:
 
 def test_codings_xlsx_and_csv(db, tmp_path, standin_recognisers):  # noqa: F811
     b = build_project(db)
-    with db.session() as s:   # two evaluators' own codings beside the consensus
+    with db.session() as s:  # two evaluators' own codings beside the consensus
         ev = s.scalar(select(User.id).where(User.username == "evaluator"))
         first = s.get(ConsensusCoding, b.consensus[0])
         s.add(Coding(segment_id=first.segment_id, code_id=first.code_id, coder_id=ev))
-        s.add(Coding(segment_id=first.segment_id, code_id=first.code_id, coder_id=ev,
-                     start_char=0, end_char=6))
+        s.add(
+            Coding(
+                segment_id=first.segment_id,
+                code_id=first.code_id,
+                coder_id=ev,
+                start_char=0,
+                end_char=6,
+            )
+        )
     result = exports.export_codings(b.ctx("writer"), tmp_path / "kodninger.xlsx")
     assert result.counts == {"codings": 2, "consensus": len(CODINGS), "tally_sheets": 0}
     wb = openpyxl.load_workbook(tmp_path / "kodninger.xlsx")
@@ -44,7 +51,7 @@ def test_codings_xlsx_and_csv(db, tmp_path, standin_recognisers):  # noqa: F811
 
     exports.export_codings(b.ctx("writer"), tmp_path / "kodninger.csv")
     raw = (tmp_path / "kodninger.csv").read_bytes()
-    assert raw.startswith(b"\xef\xbb\xbf")               # BOM: Danish Excel opens it right
+    assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Danish Excel opens it right
     with open(tmp_path / "kodninger.csv", encoding="utf-8-sig", newline="") as fh:
         table = list(csv.DictReader(fh, delimiter=";"))
     assert len(table) == len(CODINGS) + 2 and table[0]["dokument"] == "Borgerinterview B03"
@@ -54,26 +61,85 @@ def test_cli_exports(sqlite_db, tmp_path, standin_recognisers, capsys):  # noqa:
     b = build_project(sqlite_db)
     data = str(sqlite_db.settings.data_dir)
     out = tmp_path / "q.docx"
-    assert main(["export", "quotes", "--data", data, "--out", str(out), "--group-by", "framework",
-                 "--arm", "indsats", "--starred-only", "--describe", "label,køn,alder",
-                 "--user", "writer"]) == 0
+    assert (
+        main(
+            [
+                "export",
+                "quotes",
+                "--data",
+                data,
+                "--out",
+                str(out),
+                "--group-by",
+                "framework",
+                "--arm",
+                "indsats",
+                "--starred-only",
+                "--describe",
+                "label,køn,alder",
+                "--user",
+                "writer",
+            ]
+        )
+        == 0
+    )
     assert out.exists() and "Wrote the quote set" in capsys.readouterr().out
     assert main(["export", "qdpx", "--data", data, "--out", str(tmp_path / "p.qdpx")]) == 0
     assert main(["export", "codings", "--data", data, "--out", str(tmp_path / "c.xlsx")]) == 0
     # Bad arguments: one line, non-zero, nothing written.
-    assert main(["export", "quotes", "--data", data, "--out", str(tmp_path / "x.docx"),
-                 "--group-by", "tema"]) == 2
+    assert (
+        main(
+            [
+                "export",
+                "quotes",
+                "--data",
+                data,
+                "--out",
+                str(tmp_path / "x.docx"),
+                "--group-by",
+                "tema",
+            ]
+        )
+        == 2
+    )
     assert main(["export", "codings", "--data", data, "--out", str(tmp_path / "x.txt")]) == 2
-    assert main(["export", "quotes", "--data", data, "--out", str(tmp_path / "x.docx"),
-                 "--user", "staff"]) == 4
+    assert (
+        main(
+            [
+                "export",
+                "quotes",
+                "--data",
+                data,
+                "--out",
+                str(tmp_path / "x.docx"),
+                "--user",
+                "staff",
+            ]
+        )
+        == 4
+    )
     err = capsys.readouterr().err
     assert "--group-by" in err and "x.txt" in err and "Permission denied" in err
     assert not list(tmp_path.glob("x.*")) and not list(tmp_path.glob(".x.*"))
     # Import into a new project from the file just written.
-    assert main(["import", "qdpx", str(tmp_path / "p.qdpx"), "--data", data,
-                 "--project", "Kopi", "--deidentified"]) == 0
-    assert main(["import", "qdpx", str(tmp_path / "p.qdpx"), "--data", data,
-                 "--project", "Kopi"]) == 2
+    assert (
+        main(
+            [
+                "import",
+                "qdpx",
+                str(tmp_path / "p.qdpx"),
+                "--data",
+                data,
+                "--project",
+                "Kopi",
+                "--deidentified",
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(["import", "qdpx", str(tmp_path / "p.qdpx"), "--data", data, "--project", "Kopi"]) == 2
+    )
     assert "exists already" in capsys.readouterr().err
     assert b.project_id
 
@@ -100,4 +166,4 @@ def test_tally_sheets_when_the_tally_feature_is_there(demo_folder, tmp_path, sta
     wb = openpyxl.load_workbook(tmp_path / "k.xlsx")
     assert {"Tally per_citizen", "Tally summary", "Tally flow"} <= set(wb.sheetnames)
     per_citizen = list(wb["Tally per_citizen"].iter_rows(values_only=True))
-    assert "citizen_id" in per_citizen[0] and len(per_citizen) == 31   # 30 demo citizens
+    assert "citizen_id" in per_citizen[0] and len(per_citizen) == 31  # 30 demo citizens

@@ -50,8 +50,13 @@ def test_only_admin_reads_the_audit_trail(demo):
     with pytest.raises(PermissionDenied):
         audit.list_events(ctx_as(db, result.project_id, "evaluator"))
     events = audit.list_events(ctx_as(db, result.project_id, "admin"))
-    assert {"project.create", "user.create", "participants.import", "delivery.import",
-            "interview.import"} <= {e["action"] for e in events}
+    assert {
+        "project.create",
+        "user.create",
+        "participants.import",
+        "delivery.import",
+        "interview.import",
+    } <= {e["action"] for e in events}
 
 
 def test_login(demo):
@@ -76,8 +81,11 @@ def test_user_creation_is_audited(demo):
     admin = ctx_as(db, result.project_id, "admin")
     users.create_user(admin, "jk3", "staff", "longpassword", site="Rehabilitering Nord")
     with db.session() as s:
-        ev = s.scalars(select(AuditEvent).where(AuditEvent.action == "user.create")
-                       .order_by(AuditEvent.id.desc())).first()
+        ev = s.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.action == "user.create")
+            .order_by(AuditEvent.id.desc())
+        ).first()
     assert ev.username == "admin" and ev.details["username"] == "jk3"
 
 

@@ -21,8 +21,18 @@ def test_open_creates_schema_at_head(db):
         rev = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
         tables = set(db.engine.dialect.get_table_names(conn))
     assert rev == head_revision()
-    assert {"project", "user_account", "participant", "interview", "segment", "coding",
-            "consensus_coding", "delivery_event", "protocol", "audit_event"} <= tables
+    assert {
+        "project",
+        "user_account",
+        "participant",
+        "interview",
+        "segment",
+        "coding",
+        "consensus_coding",
+        "delivery_event",
+        "protocol",
+        "audit_event",
+    } <= tables
 
 
 def test_project_create_writes_audit_row(db):

@@ -22,7 +22,9 @@ from qualkit.tabular import (
 
 def test_semicolon_bom_and_case_insensitive_columns(tmp_path):
     f = tmp_path / "p.csv"
-    f.write_bytes("\ufeffCitizen_ID;ARM;Start_Date;Eligible;Alder\nB1;indsats;01-04-2019;ja;45\n".encode())
+    f.write_bytes(
+        "\ufeffCitizen_ID;ARM;Start_Date;Eligible;Alder\nB1;indsats;01-04-2019;ja;45\n".encode()
+    )
     [rec] = read_participants(f)
     assert rec.citizen_id == "B1" and rec.arm == "indsats"
     assert rec.start_date == date(2019, 4, 1) and rec.eligible is True
@@ -51,11 +53,14 @@ def test_xlsx_is_read(tmp_path):
 
 def test_all_bad_rows_are_listed_with_row_and_column(tmp_path):
     f = tmp_path / "e.csv"
-    f.write_text("citizen_id;date;component;minutes;status\n"
-                 "B1;31-02-2020;jk;45;\n"
-                 "B2;01-02-2020;jk;-5;\n"
-                 "B3;01-02-2020;jk;4,5;maybe\n"
-                 ";01-02-2020;jk;1;\n", encoding="utf-8")
+    f.write_text(
+        "citizen_id;date;component;minutes;status\n"
+        "B1;31-02-2020;jk;45;\n"
+        "B2;01-02-2020;jk;-5;\n"
+        "B3;01-02-2020;jk;4,5;maybe\n"
+        ";01-02-2020;jk;1;\n",
+        encoding="utf-8",
+    )
     with pytest.raises(TableErrors) as info:
         read_events(f)
     msg = str(info.value)
@@ -95,10 +100,16 @@ def test_latin1_export_is_read(tmp_path):
     assert rec.site == "Århus Syd"
 
 
-@pytest.mark.parametrize("value,expected", [("2019-04-01", date(2019, 4, 1)),
-                                            ("01-04-2019", date(2019, 4, 1)),
-                                            ("01.04.2019", date(2019, 4, 1)),
-                                            ("1/4/2019", date(2019, 4, 1)), ("", None)])
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        ("2019-04-01", date(2019, 4, 1)),
+        ("01-04-2019", date(2019, 4, 1)),
+        ("01.04.2019", date(2019, 4, 1)),
+        ("1/4/2019", date(2019, 4, 1)),
+        ("", None),
+    ],
+)
 def test_dates(value, expected):
     assert parse_date(value) == expected
 

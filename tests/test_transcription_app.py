@@ -23,7 +23,9 @@ def editor_app(tmp_path, monkeypatch):
     monkeypatch.delenv("QUALKIT_DATABASE_URL", raising=False)
     at = login("evaluator", result.passwords["evaluator"])
     ctx = ctx_as(db, result.project_id, "evaluator")
-    iid = interviews.import_text(ctx, REPO / "transcripts" / "tki2_borger_b07.txt", title="B07 kopi")
+    iid = interviews.import_text(
+        ctx, REPO / "transcripts" / "tki2_borger_b07.txt", title="B07 kopi"
+    )
     at.session_state["open_interview"] = iid
     at.switch_page(PAGE).run()
     assert not at.exception, at.exception
@@ -45,8 +47,11 @@ def test_editor_autosaves_text_and_renames_speakers(editor_app):
     assert not at.exception, at.exception
     saved = transcript_editor.editor_data(ctx, iid)["segments"][1]
     assert saved["text"].endswith("[griner]") and saved["edited"]
-    assert not any(s["edited"] for i, s in enumerate(transcript_editor.editor_data(ctx, iid)
-                                                     ["segments"]) if i != 1)
+    assert not any(
+        s["edited"]
+        for i, s in enumerate(transcript_editor.editor_data(ctx, iid)["segments"])
+        if i != 1
+    )
     # Rename a speaker everywhere through the form.
     old = segs[0]["speaker"]
     form_select = next(s for s in at.selectbox if s.label == "Taler" and old in s.options)

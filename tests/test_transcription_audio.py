@@ -17,18 +17,28 @@ from .speech import convert, read_pcm, write_pcm
 
 def _wav(tag: int, data: bytes) -> bytes:
     fmt = struct.pack("<HHIIHH", tag, 1, 16000, 32000, 2, 16)
-    body = (b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data"
-            + struct.pack("<I", len(data)) + data)
+    body = (
+        b"WAVE"
+        + b"fmt "
+        + struct.pack("<I", len(fmt))
+        + fmt
+        + b"data"
+        + struct.pack("<I", len(data))
+        + data
+    )
     return b"RIFF" + struct.pack("<I", len(body)) + body
 
 
-@pytest.mark.parametrize("name,content,phrase", [
-    ("notes.mp3", "Dette er et notat, ikke lyd.\n" * 30, "not an audio file"),
-    ("empty.m4a", b"", "zero length"),
-    ("header_only.wav", _wav(1, b""), "zero length"),
-    ("odd_codec.wav", _wav(0x1234, b"\x00\x01" * 8000), "unsupported audio codec"),
-    ("picture.wav", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 20, "not an audio file"),
-])
+@pytest.mark.parametrize(
+    "name,content,phrase",
+    [
+        ("notes.mp3", "Dette er et notat, ikke lyd.\n" * 30, "not an audio file"),
+        ("empty.m4a", b"", "zero length"),
+        ("header_only.wav", _wav(1, b""), "zero length"),
+        ("odd_codec.wav", _wav(0x1234, b"\x00\x01" * 8000), "unsupported audio codec"),
+        ("picture.wav", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 20, "not an audio file"),
+    ],
+)
 def test_unusable_files_give_one_line_naming_the_file(tmp_path, name, content, phrase):
     path = tmp_path / name
     path.write_bytes(content.encode() if isinstance(content, str) else content)

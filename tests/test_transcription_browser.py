@@ -29,8 +29,9 @@ def fresh_app(tmp_path_factory):
         yield url, passwords, folder
 
 
-def test_upload_transcribe_edit_approve_deletes_audio(chromium_exe, fresh_app, stereo_clip,
-                                                      offline_model):
+def test_upload_transcribe_edit_approve_deletes_audio(
+    chromium_exe, fresh_app, stereo_clip, offline_model
+):
     from playwright.sync_api import expect, sync_playwright
 
     url, passwords, folder = fresh_app
@@ -69,13 +70,20 @@ def test_upload_transcribe_edit_approve_deletes_audio(chromium_exe, fresh_app, s
         with db.session() as s:
             iv = s.scalars(select(Interview).where(Interview.title == "B21, 1. interview")).one()
             assert iv.transcript_approved_at and iv.audio_path is None and iv.audio_deleted_at
-            seg = s.scalars(select(Segment).where(Segment.interview_id == iv.id,
-                                                  Segment.position == 0)).one()
+            seg = s.scalars(
+                select(Segment).where(Segment.interview_id == iv.id, Segment.position == 0)
+            ).one()
             assert seg.text.endswith("[pause]") and seg.edited
-            actions = list(s.scalars(select(AuditEvent.action)
-                                     .where(AuditEvent.target_id == str(iv.id))))
-        assert {"audio.upload", "transcription.done", "segment.edit", "transcript.approve",
-                "audio.delete"} <= set(actions)
+            actions = list(
+                s.scalars(select(AuditEvent.action).where(AuditEvent.target_id == str(iv.id)))
+            )
+        assert {
+            "audio.upload",
+            "transcription.done",
+            "segment.edit",
+            "transcript.approve",
+            "audio.delete",
+        } <= set(actions)
         assert not any(db.settings.audio_dir.iterdir())
     finally:
         db.close()

@@ -96,8 +96,9 @@ def test_stereo_m4a_gives_two_speakers(capsys, speech_dir, stereo_clip, offline_
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "qualkit", *args], capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "qualkit", *args], capture_output=True, text=True, timeout=120
+    )
 
 
 def test_bad_input_one_line_nonzero_no_traceback(tmp_path):
@@ -106,8 +107,12 @@ def test_bad_input_one_line_nonzero_no_traceback(tmp_path):
     empty = tmp_path / "empty.wav"
     empty.write_bytes(b"")
     out = tmp_path / "out.json"
-    cases = {not_audio: "not an audio file", empty: "zero length",
-             tmp_path / "missing.mp3": "no such file", tmp_path: "folder"}
+    cases = {
+        not_audio: "not an audio file",
+        empty: "zero length",
+        tmp_path / "missing.mp3": "no such file",
+        tmp_path: "folder",
+    }
     for path, phrase in cases.items():
         r = _cli("transcribe", str(path), "--out", str(out))
         assert r.returncode != 0, path

@@ -26,14 +26,20 @@ def _with_audio(ctx: Context, clip, title: str = "Lydinterview") -> int:
 def _imported(ctx: Context) -> int:
     """A fresh, editable interview imported from a demo transcript (demo interviews may be
     de-identified and locked)."""
-    return interviews.import_text(ctx, REPO / "transcripts" / "tki2_borger_b03.txt",
-                                  title="Importeret B03")
+    return interviews.import_text(
+        ctx, REPO / "transcripts" / "tki2_borger_b03.txt", title="Importeret B03"
+    )
 
 
 def _actions(ctx: Context, iid: int) -> list[str]:
     with ctx.db.session() as s:
-        return list(s.scalars(select(AuditEvent.action).where(AuditEvent.target_id == str(iid))
-                              .order_by(AuditEvent.id)))
+        return list(
+            s.scalars(
+                select(AuditEvent.action)
+                .where(AuditEvent.target_id == str(iid))
+                .order_by(AuditEvent.id)
+            )
+        )
 
 
 @pytest.mark.slow
@@ -55,7 +61,9 @@ def test_background_job_stores_segments_once(demo, stereo_clip, offline_model):
 
 
 @pytest.mark.slow
-def test_interrupted_job_leaves_interview_unchanged_and_restarts(sqlite_db, mono_clip, offline_model):
+def test_interrupted_job_leaves_interview_unchanged_and_restarts(
+    sqlite_db, mono_clip, offline_model
+):
     pid = create_demo(sqlite_db).project_id
     ctx = ctx_as(sqlite_db, pid, "evaluator")
     iid = _with_audio(ctx, mono_clip)
@@ -68,9 +76,16 @@ def test_interrupted_job_leaves_interview_unchanged_and_restarts(sqlite_db, mono
     assert data["segments"] == [] and data["status"] == "new"
     # A job whose process died (no live thread, stale heartbeat) is seen as interrupted too.
     with sqlite_db.session() as s:
-        s.add(TranscriptionJob(project_id=pid, interview_id=iid, status="running",
-                               created_by="x", started_at=utcnow() - timedelta(minutes=10),
-                               heartbeat_at=utcnow() - timedelta(minutes=5)))
+        s.add(
+            TranscriptionJob(
+                project_id=pid,
+                interview_id=iid,
+                status="running",
+                created_by="x",
+                started_at=utcnow() - timedelta(minutes=10),
+                heartbeat_at=utcnow() - timedelta(minutes=5),
+            )
+        )
     assert transcription.latest_job(ctx, iid)["status"] == "interrupted"
     again = transcription.start_transcription(ctx, iid, wait=True)
     latest = transcription.latest_job(ctx, iid)
@@ -100,8 +115,10 @@ def test_bad_upload_names_file_and_stores_nothing(demo, tmp_path):
     db, result = demo
     ctx = ctx_as(db, result.project_id, "evaluator")
     iid = transcription.new_interview(ctx, "Tomt")
-    for name, data, phrase in [("optagelse.m4a", b"not audio at all" * 50, "not an audio file"),
-                               ("tom.wav", b"", "zero length")]:
+    for name, data, phrase in [
+        ("optagelse.m4a", b"not audio at all" * 50, "not an audio file"),
+        ("tom.wav", b"", "zero length"),
+    ]:
         with pytest.raises(InputError, match=phrase) as err:
             transcription.attach_audio(ctx, iid, name, data)
         assert name in str(err.value) and "upload-" not in str(err.value)
@@ -175,14 +192,24 @@ def test_editor_split_merge_markers_speakers(demo):
     final = transcript_editor.editor_data(ctx, iid)
     assert final["segments"][0]["text"].endswith("[uforståeligt]")
     assert [s["speaker"] for s in final["segments"][1:3]] == ["JK1", "JK1"]
-    assert old not in {s["speaker"] for s in final["segments"]} and "Interviewer" in final["speakers"]
+    assert (
+        old not in {s["speaker"] for s in final["segments"]} and "Interviewer" in final["speakers"]
+    )
     # Every edit is audited, and no audit row carries transcript text.
     actions = _actions(ctx, iid)
-    for a in ("segment.split", "segment.merge", "segment.marker", "segment.speaker", "speaker.rename"):
+    for a in (
+        "segment.split",
+        "segment.merge",
+        "segment.marker",
+        "segment.speaker",
+        "speaker.rename",
+    ):
         assert a in actions
     with db.session() as s:
-        details = [str(d) for d in s.scalars(select(AuditEvent.details)
-                                             .where(AuditEvent.target_id == str(iid)))]
+        details = [
+            str(d)
+            for d in s.scalars(select(AuditEvent.details).where(AuditEvent.target_id == str(iid)))
+        ]
     assert not any(long_seg["text"][:20] in d for d in details)
 
 
@@ -191,8 +218,13 @@ def test_import_txt_and_docx_with_field_labels(sqlite_db, tmp_path):
 
     pid = create_demo(sqlite_db).project_id
     ctx = ctx_as(sqlite_db, pid, "evaluator")
-    lines = ["Interviewer: Hvordan gik det?", "B 14: Det gik fint [griner].",
-             "I: Og jobkonsulenten?", "JK3: Vi mødtes tre gange.", "Borger3: Det hjalp mig."]
+    lines = [
+        "Interviewer: Hvordan gik det?",
+        "B 14: Det gik fint [griner].",
+        "I: Og jobkonsulenten?",
+        "JK3: Vi mødtes tre gange.",
+        "Borger3: Det hjalp mig.",
+    ]
     doc = Document()
     for line in lines:
         doc.add_paragraph(line)

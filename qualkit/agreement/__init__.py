@@ -3,5 +3,11 @@
 from .stats import AgreementRow, agreement_rows, cohen_kappa, krippendorff_alpha_nominal
 from .table import read_codings, write_agreement_csv
 
-__all__ = ["AgreementRow", "agreement_rows", "cohen_kappa", "krippendorff_alpha_nominal",
-           "read_codings", "write_agreement_csv"]
+__all__ = [
+    "AgreementRow",
+    "agreement_rows",
+    "cohen_kappa",
+    "krippendorff_alpha_nominal",
+    "read_codings",
+    "write_agreement_csv",
+]

@@ -43,8 +43,10 @@ def read_codings(path: str | Path) -> list[tuple[str, str, str, str]]:
         raise InputError(f"{table.path}: no codings (the file has a header but no rows).")
     coders = {r[2] for r in out}
     if len(coders) < 2:
-        raise InputError(f"{table.path}: agreement needs at least two coders; "
-                         f"found {len(coders)} ({', '.join(sorted(coders))}).")
+        raise InputError(
+            f"{table.path}: agreement needs at least two coders; "
+            f"found {len(coders)} ({', '.join(sorted(coders))})."
+        )
     return out
 
 
@@ -53,8 +55,17 @@ def _num(x: float | None) -> str:
 
 
 def agreement_table(rows: list[AgreementRow]) -> list[list[str]]:
-    return [[r.code, str(r.units), str(r.coders), _num(r.observed_agreement), _num(r.kappa),
-             _num(r.alpha)] for r in rows]
+    return [
+        [
+            r.code,
+            str(r.units),
+            str(r.coders),
+            _num(r.observed_agreement),
+            _num(r.kappa),
+            _num(r.alpha),
+        ]
+        for r in rows
+    ]
 
 
 def write_agreement_csv(rows: list[AgreementRow], out_dir: str | Path) -> Path:

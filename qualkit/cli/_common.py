@@ -13,9 +13,13 @@ from qualkit.services import projects, users
 from qualkit.services.context import Actor, Context
 from qualkit.store import Database
 
-DataOpt = typer.Option(None, "--data", help="Data folder (else $QUALKIT_DATA, else ./qualkit-data).")
+DataOpt = typer.Option(
+    None, "--data", help="Data folder (else $QUALKIT_DATA, else ./qualkit-data)."
+)
 UserOpt = typer.Option(None, "--user", help="Act as this qualkit user (else $QUALKIT_USER).")
-ProjectOpt = typer.Option(None, "--project", help="Project name (default: the folder's only project).")
+ProjectOpt = typer.Option(
+    None, "--project", help="Project name (default: the folder's only project)."
+)
 
 
 def open_db(data: Path | None) -> Database:

@@ -12,11 +12,15 @@ from qualkit.agreement import agreement_rows, read_codings, write_agreement_csv
 def register(app: typer.Typer) -> None:
     @app.command("agreement")
     def agreement(
-        codings: Path = typer.Option(..., "--codings", help="CSV/xlsx: document_id, segment_id, coder, code."),
+        codings: Path = typer.Option(
+            ..., "--codings", help="CSV/xlsx: document_id, segment_id, coder, code."
+        ),
         out: Path = typer.Option(..., "--out", help="Folder for agreement.csv."),
     ) -> None:
         """Inter-coder agreement per code and overall: observed agreement, Cohen's kappa, Krippendorff's alpha."""
         rows = agreement_rows(read_codings(codings))
         target = write_agreement_csv(rows, out)
         overall = rows[-1]
-        typer.echo(f"{target}: {len(rows) - 1} code(s), {overall.units} unit(s), {overall.coders} coder(s).")
+        typer.echo(
+            f"{target}: {len(rows) - 1} code(s), {overall.units} unit(s), {overall.coders} coder(s)."
+        )

@@ -10,12 +10,15 @@ from qualkit.codebooks.qdc import load_any, write_any
 
 
 def register(app: typer.Typer) -> None:
-    group = typer.Typer(help="Codebooks: convert between YAML and REFI-QDA .qdc.",
-                        no_args_is_help=True)
+    group = typer.Typer(
+        help="Codebooks: convert between YAML and REFI-QDA .qdc.", no_args_is_help=True
+    )
 
     @group.command("convert")
-    def convert(source: Path = typer.Argument(..., metavar="IN", help=".yaml/.yml or .qdc"),
-                target: Path = typer.Argument(..., metavar="OUT", help=".yaml/.yml or .qdc")) -> None:
+    def convert(
+        source: Path = typer.Argument(..., metavar="IN", help=".yaml/.yml or .qdc"),
+        target: Path = typer.Argument(..., metavar="OUT", help=".yaml/.yml or .qdc"),
+    ) -> None:
         """Convert a codebook; names, hierarchy, descriptions, include/exclude/example are kept."""
         book = load_any(source)
         write_any(book, target)

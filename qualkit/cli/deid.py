@@ -34,12 +34,13 @@ def _write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def run_deid(input_path: Path, roster_path: Path | None, out: Path | None,
-             spans_out: Path | None) -> tuple[str, list]:
+def run_deid(
+    input_path: Path, roster_path: Path | None, out: Path | None, spans_out: Path | None
+) -> tuple[str, list]:
     from qualkit.deid import Pseudonymiser, detect, redact
     from qualkit.deid.roster import read_roster
 
-    text = read_input_text(input_path)          # validate everything before any write
+    text = read_input_text(input_path)  # validate everything before any write
     roster = read_roster(roster_path) if roster_path else []
     spans = Pseudonymiser(roster).assign(detect(text, roster))
     redacted = redact(text, spans)
@@ -53,12 +54,16 @@ def run_deid(input_path: Path, roster_path: Path | None, out: Path | None,
 
 def register(app: typer.Typer) -> None:
     @app.command("deid")
-    def deid(input: Path = typer.Argument(..., help="Transcript text (.txt)."),
-             roster: Path | None = typer.Option(None, "--roster",
-                                                help="CSV with name, role, pseudonym."),
-             out: Path | None = typer.Option(None, "--out", help="Write the redacted text here."),
-             spans_out: Path | None = typer.Option(None, "--spans-out",
-                                                   help="Write one JSON span a line here.")):
+    def deid(
+        input: Path = typer.Argument(..., help="Transcript text (.txt)."),
+        roster: Path | None = typer.Option(
+            None, "--roster", help="CSV with name, role, pseudonym."
+        ),
+        out: Path | None = typer.Option(None, "--out", help="Write the redacted text here."),
+        spans_out: Path | None = typer.Option(
+            None, "--spans-out", help="Write one JSON span a line here."
+        ),
+    ):
         """De-identify a transcript: names, places, CPR and phone numbers -> pseudonyms."""
         redacted, spans = run_deid(input, roster, out, spans_out)
         if out is None:

@@ -7,10 +7,14 @@ from pathlib import Path
 import typer
 
 
-def tally_cmd(participants: Path = typer.Option(..., "--participants", help="Participant register (CSV/xlsx)."),
-              events: Path = typer.Option(..., "--events", help="Delivery log (CSV/xlsx)."),
-              protocol: Path = typer.Option(..., "--protocol", help="Delivery protocol (YAML)."),
-              out: Path = typer.Option(..., "--out", help="Folder for the CSV files.")) -> None:
+def tally_cmd(
+    participants: Path = typer.Option(
+        ..., "--participants", help="Participant register (CSV/xlsx)."
+    ),
+    events: Path = typer.Option(..., "--events", help="Delivery log (CSV/xlsx)."),
+    protocol: Path = typer.Option(..., "--protocol", help="Delivery protocol (YAML)."),
+    out: Path = typer.Option(..., "--out", help="Folder for the CSV files."),
+) -> None:
     """Write per_citizen.csv, summary.csv, flow.csv, checks.csv and reach.csv into OUT.
 
     Every input is validated in full before anything is written; the folder is
@@ -29,8 +33,10 @@ def tally_cmd(participants: Path = typer.Option(..., "--participants", help="Par
     result = tally(register, log, proto, attributes)
     write_report(result, out)
     n_reached = int(result.per_citizen["reached"].sum())
-    print(f"{len(result.per_citizen)} citizens, {n_reached} reached, {len(log)} events; "
-          f"{len(result.checks)} check(s) in {out / 'checks.csv'}")
+    print(
+        f"{len(result.per_citizen)} citizens, {n_reached} reached, {len(log)} events; "
+        f"{len(result.checks)} check(s) in {out / 'checks.csv'}"
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -14,20 +14,32 @@ import typer
 
 from qualkit.errors import InputError
 
-LanguageOpt = typer.Option("da", "--language", help="Spoken language (ISO code); 'auto' detects it.")
+LanguageOpt = typer.Option(
+    "da", "--language", help="Spoken language (ISO code); 'auto' detects it."
+)
 
 
 def transcribe(
-    audio_file: Path = typer.Argument(..., metavar="AUDIO", help="m4a, mp3, wav, ... (mono or stereo)"),
-    model: str | None = typer.Option(None, "--model", metavar="NAME|DIR",
-                                     help="tiny ... large-v3, large-v3-turbo, or a CTranslate2 "
-                                          "folder; default: the offline base model."),
+    audio_file: Path = typer.Argument(
+        ..., metavar="AUDIO", help="m4a, mp3, wav, ... (mono or stereo)"
+    ),
+    model: str | None = typer.Option(
+        None,
+        "--model",
+        metavar="NAME|DIR",
+        help="tiny ... large-v3, large-v3-turbo, or a CTranslate2 "
+        "folder; default: the offline base model.",
+    ),
     language: str = LanguageOpt,
-    engine: str = typer.Option("faster-whisper", "--engine",
-                               help="faster-whisper (default) or openai-whisper."),
-    out: Path | None = typer.Option(None, "--out", metavar="FILE", help="Write here (else stdout)."),
-    fmt: str | None = typer.Option(None, "--format", help="json|txt|docx|srt|vtt "
-                                                         "(default: from --out's extension, else json)"),
+    engine: str = typer.Option(
+        "faster-whisper", "--engine", help="faster-whisper (default) or openai-whisper."
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", metavar="FILE", help="Write here (else stdout)."
+    ),
+    fmt: str | None = typer.Option(
+        None, "--format", help="json|txt|docx|srt|vtt (default: from --out's extension, else json)"
+    ),
 ) -> None:
     """Transcribe an audio file locally with Whisper."""
     from qualkit.transcription import formats
@@ -47,12 +59,16 @@ def transcribe(
         if sys.stderr.isatty() and total:
             print(f"\r{done / total:6.1%} of {total:.0f} s", end="", file=sys.stderr, flush=True)
 
-    result = transcribe_file(audio_file, model=model, language=lang, engine=engine,
-                             progress=progress)
+    result = transcribe_file(
+        audio_file, model=model, language=lang, engine=engine, progress=progress
+    )
     if sys.stderr.isatty():
         print(file=sys.stderr)
-    print(f"qualkit: model {result.model} ({result.engine}); {len(result.segments)} segments, "
-          f"{result.duration:.1f} s of audio.", file=sys.stderr)
+    print(
+        f"qualkit: model {result.model} ({result.engine}); {len(result.segments)} segments, "
+        f"{result.duration:.1f} s of audio.",
+        file=sys.stderr,
+    )
     data = formats.render(result, chosen)
     if out is None:
         sys.stdout.write(data if isinstance(data, str) else data.decode("utf-8", "replace"))
@@ -62,8 +78,9 @@ def transcribe(
         print(f"qualkit: wrote {out} ({chosen}).", file=sys.stderr)
 
 
-models_app = typer.Typer(help="Whisper models: assemble the offline model, list what is here.",
-                         no_args_is_help=True)
+models_app = typer.Typer(
+    help="Whisper models: assemble the offline model, list what is here.", no_args_is_help=True
+)
 
 
 @models_app.command("prepare")

@@ -15,8 +15,18 @@ import yaml
 from qualkit.errors import InputError
 from qualkit.store.models import FRAMEWORKS
 
-CODE_KEYS = {"id", "name", "framework", "description", "include", "exclude", "example",
-             "children", "parent", "color"}
+CODE_KEYS = {
+    "id",
+    "name",
+    "framework",
+    "description",
+    "include",
+    "exclude",
+    "example",
+    "children",
+    "parent",
+    "color",
+}
 TOP_KEYS = {"codebook", "language", "version", "source", "codes", "description"}
 
 
@@ -56,15 +66,25 @@ class CodebookDef:
 
     def to_dict(self) -> dict[str, Any]:
         def code(c: CodeDef) -> dict[str, Any]:
-            d: dict[str, Any] = {"id": c.id, "name": c.name, "framework": c.framework,
-                                 "description": c.description, "include": c.include,
-                                 "exclude": c.exclude, "example": c.example}
+            d: dict[str, Any] = {
+                "id": c.id,
+                "name": c.name,
+                "framework": c.framework,
+                "description": c.description,
+                "include": c.include,
+                "exclude": c.exclude,
+                "example": c.example,
+            }
             if c.color:
                 d["color"] = c.color
             d["children"] = [code(ch) for ch in c.children]
             return d
-        out: dict[str, Any] = {"codebook": self.name, "language": self.language,
-                               "version": self.version}
+
+        out: dict[str, Any] = {
+            "codebook": self.name,
+            "language": self.language,
+            "version": self.version,
+        }
         if self.source:
             out["source"] = self.source
         if self.description:
@@ -89,18 +109,23 @@ def _code(raw: Any, where: str) -> CodeDef:
         raise InputError(f"{where}, code '{cid}': no 'name'.")
     framework = str(raw.get("framework") or "theme").strip()
     if framework not in FRAMEWORKS:
-        raise InputError(f"{where}, code '{cid}': framework '{framework}' is not one of "
-                         f"{'|'.join(FRAMEWORKS)}.")
+        raise InputError(
+            f"{where}, code '{cid}': framework '{framework}' is not one of {'|'.join(FRAMEWORKS)}."
+        )
     children = raw.get("children") or []
     if not isinstance(children, list):
         raise InputError(f"{where}, code '{cid}': 'children' must be a list.")
-    return CodeDef(id=cid, name=str(raw["name"]).strip(), framework=framework,
-                   description=str(raw.get("description") or "").strip(),
-                   include=str(raw.get("include") or "").strip(),
-                   exclude=str(raw.get("exclude") or "").strip(),
-                   example=str(raw.get("example") or "").strip(),
-                   color=raw.get("color"),
-                   children=[_code(ch, f"{where} > {cid}") for ch in children])
+    return CodeDef(
+        id=cid,
+        name=str(raw["name"]).strip(),
+        framework=framework,
+        description=str(raw.get("description") or "").strip(),
+        include=str(raw.get("include") or "").strip(),
+        exclude=str(raw.get("exclude") or "").strip(),
+        example=str(raw.get("example") or "").strip(),
+        color=raw.get("color"),
+        children=[_code(ch, f"{where} > {cid}") for ch in children],
+    )
 
 
 def _nest_flat(codes: list[CodeDef], parents: dict[str, str | None], where: str) -> list[CodeDef]:
@@ -137,15 +162,21 @@ def parse_codebook(data: Any, where: str = "codebook") -> CodebookDef:
     if not isinstance(raw_codes, list) or not raw_codes:
         raise InputError(f"{where}: 'codes' must be a non-empty list.")
     codes = [_code(c, where) for c in raw_codes]
-    parents = {str(c.get("id")): (str(c["parent"]) if c.get("parent") else None)
-               for c in raw_codes if isinstance(c, dict)}
+    parents = {
+        str(c.get("id")): (str(c["parent"]) if c.get("parent") else None)
+        for c in raw_codes
+        if isinstance(c, dict)
+    }
     if any(p is not None for p in parents.values()):
         codes = _nest_flat(codes, parents, where)
-    book = CodebookDef(name=str(data.get("codebook") or "").strip() or Path(where).stem,
-                       codes=codes, language=str(data.get("language") or "da"),
-                       version=str(data.get("version") or "1"),
-                       source=str(data.get("source") or ""),
-                       description=str(data.get("description") or ""))
+    book = CodebookDef(
+        name=str(data.get("codebook") or "").strip() or Path(where).stem,
+        codes=codes,
+        language=str(data.get("language") or "da"),
+        version=str(data.get("version") or "1"),
+        source=str(data.get("source") or ""),
+        description=str(data.get("description") or ""),
+    )
     seen: set[str] = set()
     for code, _ in book.walk():
         if code.id in seen:

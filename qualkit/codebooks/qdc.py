@@ -38,17 +38,30 @@ NS = "urn:QDA-XML:codebook:1.0"
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 GUID_NS = uuid.UUID("6f1c5a52-2f0e-4c43-9d8e-7a4b8f3c2e10")
 _TRAILER = re.compile(r"^\[qualkit id=(\S+) framework=(\w+)\]\s*$")
-_SECTIONS = {"include": "include", "exclude": "exclude", "example": "example",
-             "inkluder": "include", "ekskluder": "exclude", "eksempel": "example",
-             "inklusion": "include", "eksklusion": "exclude"}
-_SECTION_RE = re.compile(r"^(include|exclude|example|inkluder|ekskluder|eksempel|inklusion|"
-                         r"eksklusion)\s*:\s?(.*)$", re.IGNORECASE)
+_SECTIONS = {
+    "include": "include",
+    "exclude": "exclude",
+    "example": "example",
+    "inkluder": "include",
+    "ekskluder": "exclude",
+    "eksempel": "example",
+    "inklusion": "include",
+    "eksklusion": "exclude",
+}
+_SECTION_RE = re.compile(
+    r"^(include|exclude|example|inkluder|ekskluder|eksempel|inklusion|"
+    r"eksklusion)\s*:\s?(.*)$",
+    re.IGNORECASE,
+)
 _COLOR = re.compile(r"^#([0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})$")
-_GUID = re.compile(r"^\{?[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}?$")
+_GUID = re.compile(
+    r"^\{?[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}?$"
+)
 PI_TARGET = "qualkit-codebook"
 
 
 # ---------------------------------------------------------------- writing
+
 
 def code_guid(code_id: str) -> str:
     return str(uuid.uuid5(GUID_NS, code_id)).upper()
@@ -56,8 +69,11 @@ def code_guid(code_id: str) -> str:
 
 def description_text(code: CodeDef) -> str:
     parts = [code.description] if code.description else []
-    for label, value in (("Include", code.include), ("Exclude", code.exclude),
-                         ("Example", code.example)):
+    for label, value in (
+        ("Include", code.include),
+        ("Exclude", code.exclude),
+        ("Example", code.example),
+    ):
         if value:
             parts.append(f"{label}: {value}")
     parts.append(f"[qualkit id={code.id} framework={code.framework}]")
@@ -90,20 +106,29 @@ def to_qdc(book: CodebookDef) -> str:
         for fw in FRAMEWORKS:
             if fw not in by_framework:
                 continue
-            s = ET.SubElement(sets, f"{{{NS}}}Set", {"guid": code_guid(f"set:{book.name}:{fw}"),
-                                                      "name": f"framework:{fw}"})
+            s = ET.SubElement(
+                sets,
+                f"{{{NS}}}Set",
+                {"guid": code_guid(f"set:{book.name}:{fw}"), "name": f"framework:{fw}"},
+            )
             ET.SubElement(s, f"{{{NS}}}Description").text = f"qualkit framework tag '{fw}'"
             for cid in by_framework[fw]:
                 ET.SubElement(s, f"{{{NS}}}MemberCode", {"guid": code_guid(cid)})
     ET.indent(root, space="  ")
-    meta = {"codebook": book.name, "language": book.language, "version": book.version,
-            "source": book.source, "description": book.description}
+    meta = {
+        "codebook": book.name,
+        "language": book.language,
+        "version": book.version,
+        "source": book.source,
+        "description": book.description,
+    }
     pi = json.dumps(meta, ensure_ascii=False).replace("?>", "?\\u003e")
     body = ET.tostring(root, encoding="unicode")
     return f'<?xml version="1.0" encoding="utf-8"?>\n<?{PI_TARGET} {pi}?>\n{body}\n'
 
 
 # ---------------------------------------------------------------- reading
+
 
 def _local(tag: object) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
@@ -114,8 +139,9 @@ def _ns(tag: str) -> str:
 
 
 def _slug(text: str) -> str:
-    norm = unicodedata.normalize("NFKD", text.lower().replace("æ", "ae").replace("ø", "oe")
-                                 .replace("å", "aa"))
+    norm = unicodedata.normalize(
+        "NFKD", text.lower().replace("æ", "ae").replace("ø", "oe").replace("å", "aa")
+    )
     ascii_ = norm.encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "_", ascii_).strip("_") or "kode"
 
@@ -152,14 +178,15 @@ def _parse_xml(raw: bytes, where: str) -> tuple[ET.Element, dict]:
         for event, el in parser.read_events():
             if event == "pi" and el.text and el.text.startswith(PI_TARGET):
                 try:
-                    meta = json.loads(el.text[len(PI_TARGET):].strip())
+                    meta = json.loads(el.text[len(PI_TARGET) :].strip())
                 except ValueError:
                     meta = {}
             elif event == "start" and root is None:
                 root = el
     except ET.ParseError as exc:
-        raise InputError(f"{where}: not a REFI-QDA codebook (.qdc): the file is not XML "
-                         f"({exc}).") from None
+        raise InputError(
+            f"{where}: not a REFI-QDA codebook (.qdc): the file is not XML ({exc})."
+        ) from None
     if root is None:
         raise InputError(f"{where}: not a REFI-QDA codebook (.qdc): empty XML.")
     return root, meta if isinstance(meta, dict) else {}
@@ -175,8 +202,10 @@ def _find_codebook(root: ET.Element, where: str) -> ET.Element:
                 return child
         raise InputError(f"{where}: a REFI-QDA project without a CodeBook element.")
     shown = f"{{{ns}}}{name}" if ns else name
-    raise InputError(f"{where}: not a REFI-QDA codebook (.qdc): the root element is <{shown}>, "
-                     f"expected <CodeBook xmlns=\"{NS}\">.")
+    raise InputError(
+        f"{where}: not a REFI-QDA codebook (.qdc): the root element is <{shown}>, "
+        f'expected <CodeBook xmlns="{NS}">.'
+    )
 
 
 def _children(el: ET.Element, local: str) -> list[ET.Element]:
@@ -201,7 +230,7 @@ def from_qdc_bytes(raw: bytes, where: str = "codebook.qdc") -> CodebookDef:
     # Sets named after a framework tag ("framework:reach", "reach", "RE-AIM: reach").
     set_framework: dict[str, str] = {}
     sets_el = _children(cb, "Sets") or _children(root, "Sets")
-    for s in (_children(sets_el[0], "Set") if sets_el else []):
+    for s in _children(sets_el[0], "Set") if sets_el else []:
         tag = (s.get("name") or "").strip().lower().split(":")[-1].strip()
         if tag in FRAMEWORKS:
             for member in _children(s, "MemberCode"):
@@ -229,23 +258,34 @@ def from_qdc_bytes(raw: bytes, where: str = "codebook.qdc") -> CodebookDef:
             cid, framework = trailer
         else:
             cid = f"{parent.id}.{_slug(name)}" if parent else _slug(name)
-            framework = set_framework.get(_norm_guid(guid)) or (parent.framework if parent else "theme")
+            framework = set_framework.get(_norm_guid(guid)) or (
+                parent.framework if parent else "theme"
+            )
         if framework not in FRAMEWORKS:
             framework = "theme"
         color = el.get("color")
-        code = CodeDef(id=unique(cid), name=name, framework=framework, description=description,
-                       include=extra.get("include", ""), exclude=extra.get("exclude", ""),
-                       example=extra.get("example", ""),
-                       color=color if color and _COLOR.match(color) else None)
+        code = CodeDef(
+            id=unique(cid),
+            name=name,
+            framework=framework,
+            description=description,
+            include=extra.get("include", ""),
+            exclude=extra.get("exclude", ""),
+            example=extra.get("example", ""),
+            color=color if color and _COLOR.match(color) else None,
+        )
         code.children = [walk(c, code, f"{path} > {name}") for c in _children(el, "Code")]
         return code
 
     codes = [walk(c, None, "Codes") for c in _children(codes_el[0], "Code")]
-    book = CodebookDef(name=str(meta.get("codebook") or Path(where).stem),
-                       codes=codes, language=str(meta.get("language") or "da"),
-                       version=str(meta.get("version") or "1"),
-                       source=str(meta.get("source") or cb.get("origin") or ""),
-                       description=str(meta.get("description") or ""))
+    book = CodebookDef(
+        name=str(meta.get("codebook") or Path(where).stem),
+        codes=codes,
+        language=str(meta.get("language") or "da"),
+        version=str(meta.get("version") or "1"),
+        source=str(meta.get("source") or cb.get("origin") or ""),
+        description=str(meta.get("description") or ""),
+    )
     # Re-validate through the YAML model: the same rules (ids, frameworks) for every route in.
     return parse_codebook(book.to_dict(), where)
 

@@ -16,39 +16,50 @@ from importlib import resources
 # Danish words that are also first names. Lower-case they are words ("per uge",
 # "at bo", "max 3 timer"); a capitalised one at a sentence start is a name only
 # with a capitalised neighbour or a roster entry.
-NAME_WORDS = frozenset("""
+NAME_WORDS = frozenset(
+    """
 per bo max mark hans dag sol sten storm bjørn ravn ørn liv tro ask rose august maj april
 juni juli is have kim bent vagn alf ib lykke pil lind eg hjort fisker smed skov bonde glad
 dal hvid sort holm sand vang ager
-""".split())
+""".split()
+)
 
 # "Per uge", "Max to timer": a name word before a unit is a preposition or "at most".
-UNIT_WORDS = frozenset("uge ugen dag dagen døgn måned måneden år året time timer timen gang gange "
-                       "gangen person stk styk km kilo minut minutter session kvartal to tre fire "
-                       "fem seks".split())
+UNIT_WORDS = frozenset(
+    "uge ugen dag dagen døgn måned måneden år året time timer timen gang gange "
+    "gangen person stk styk km kilo minut minutter session kvartal to tre fire "
+    "fem seks".split()
+)
 
 # Name words that often start a sentence as ordinary words ("Per uge", "Hans bil").
-INITIAL_WORDS = frozenset("per hans max have is dag tro august maj april juni juli sol liv storm "
-                          "glad sort hvid sand ask rose".split())
+INITIAL_WORDS = frozenset(
+    "per hans max have is dag tro august maj april juni juli sol liv storm "
+    "glad sort hvid sand ask rose".split()
+)
 
 # Capitalised words that are not names: the formal "De" and the pronoun "I", titles,
 # and forms of address that precede a name.
-NOT_NAMES = frozenset("""
+NOT_NAMES = frozenset(
+    """
 De Dem Deres I Jeg Hr Hr. Fru Frk Frk. Dr Dr. Doktor Professor Direktør Formand Minister
 Statsminister Borgmester Sygeplejerske Læge Overlæge Jobkonsulent Ok OK Okay Ja Nej Nå Øh Øhm
 Hmm Mm Mhm Jamen Altså Godt Tak Hej Farvel Mandag Tirsdag Onsdag Torsdag Fredag Lørdag Søndag
 Januar Februar Marts Juni Juli September Oktober November December Kr Kr. Nr Nr. Ca Ca.
 Jul Julen Juleaften Påske Påsken Pinse Pinsen Nytår Nytåret Nytårsaften Fastelavn Sankthans
-""".split())
+""".split()
+)
 
 # Acronyms that are common nouns in interviews about health and work, not organisations.
-COMMON_ACRONYMS = frozenset("""
+COMMON_ACRONYMS = frozenset(
+    """
 KOL ADHD PTSD OCD TV PC SMS CPR MR MRI CT EKG EEG OK IT HR PDF USB DVD CD ID NB PS VIP
 AIDS HIV BMI GPS FAQ CV SU SOSU AMU HF HHX HTX STX EUD EUX UU
-""".split())
+""".split()
+)
 
 # Words that make a capitalised phrase an organisation ("Jobcenter Aarhus", "Region Midt").
-ORG_WORDS = frozenset("""
+ORG_WORDS = frozenset(
+    """
 jobcenter jobcentret jobcentre kommune kommunen region regionen hospital hospitalet sygehus
 sygehuset universitet universitetet universitetshospital klinik klinikken center centret
 centeret rehabiliteringscenter sundhedscenter genoptræningscenter a/s aps i/s fond fonden
@@ -57,50 +68,121 @@ parti skole skolen gymnasium bank banken selskab selskabet gruppen group institu
 a-kasse fagforening 3f foa hk dsr udbetaling danmark defactum logistik transport service byg
 maskinfabrik tandlægerne tandlæge lægehuset plejehjem plejecenter børnehave vuggestue netto
 bilka føtex lidl rema coop fakta
-""".split())
+""".split()
+)
 
 # Inflection endings tried when checking whether a word is an ordinary Danish word.
-INFLECTIONS = ("ernes", "erne", "enes", "ene", "ens", "ets", "ers", "rne", "ne", "en", "et", "er",
-               "es", "e", "n", "t", "r", "s", "")
+INFLECTIONS = (
+    "ernes",
+    "erne",
+    "enes",
+    "ene",
+    "ens",
+    "ets",
+    "ers",
+    "rne",
+    "ne",
+    "en",
+    "et",
+    "er",
+    "es",
+    "e",
+    "n",
+    "t",
+    "r",
+    "s",
+    "",
+)
 # Endings of Danish place names: a compound with one of these is more likely a town.
-PLACE_NAME_ENDINGS = ("rup", "strup", "løse", "købing", "bjerg", "borg", "sted", "lev", "havn",
-                      "bølle", "toft", "skov", "holm", "lund", "ved", "inge", "bæk")
+PLACE_NAME_ENDINGS = (
+    "rup",
+    "strup",
+    "løse",
+    "købing",
+    "bjerg",
+    "borg",
+    "sted",
+    "lev",
+    "havn",
+    "bølle",
+    "toft",
+    "skov",
+    "holm",
+    "lund",
+    "ved",
+    "inge",
+    "bæk",
+)
 
 # Public institutions: capitalised but identify no one ("Folketinget", "Justitsministeriet").
-INSTITUTIONS = frozenset("""
+INSTITUTIONS = frozenset(
+    """
 folketinget folketingets regeringen regeringens dronningen dronningens
 ombudsmanden ombudsmandens hjemmeværnet politiet politiets kriminalpolitiet socialdemokratiet
 socialdemokraterne venstre konservative folkeparti radikale enhedslisten
-""".split())
-INSTITUTION_SUFFIXES = ("ministeriet", "ministeriets", "styrelsen", "styrelsens", "nævnet",
-                        "nævnets", "departementet", "rådet")
+""".split()
+)
+INSTITUTION_SUFFIXES = (
+    "ministeriet",
+    "ministeriets",
+    "styrelsen",
+    "styrelsens",
+    "nævnet",
+    "nævnets",
+    "departementet",
+    "rådet",
+)
 
-PLACE_SUFFIXES = ("vej", "gade", "allé", "alle", "plads", "stræde", "vænge", "have", "park",
-                  "bakke", "torv", "boulevard", "sti", "høj", "toft", "løkke", "parken")
+PLACE_SUFFIXES = (
+    "vej",
+    "gade",
+    "allé",
+    "alle",
+    "plads",
+    "stræde",
+    "vænge",
+    "have",
+    "park",
+    "bakke",
+    "torv",
+    "boulevard",
+    "sti",
+    "høj",
+    "toft",
+    "løkke",
+    "parken",
+)
 
 _SURNAME_SUFFIX = re.compile(r"(sen|søn|sson|strøm|gaard|gård|berg|borg|lund|holm|dahl|feldt)$")
 
 
 @dataclass
 class Lexicon:
-    first_names: frozenset[str] = field(default_factory=frozenset)   # lower case
+    first_names: frozenset[str] = field(default_factory=frozenset)  # lower case
     danish_first: frozenset[str] = field(default_factory=frozenset)  # used in Denmark
-    surnames: frozenset[str] = field(default_factory=frozenset)      # lower case
-    places: frozenset[str] = field(default_factory=frozenset)        # lower case, may hold spaces
-    dk_places: frozenset[str] = field(default_factory=frozenset)     # Danish towns, municipalities
-    streets: frozenset[str] = field(default_factory=frozenset)       # lower case
-    common: frozenset[str] = field(default_factory=frozenset)        # ordinary lower-case words
-    zipf: dict[str, float] = field(default_factory=dict)             # wordfreq Danish, lower case
-    forms: frozenset[str] = field(default_factory=frozenset)         # Danish word forms (lemma table)
+    surnames: frozenset[str] = field(default_factory=frozenset)  # lower case
+    places: frozenset[str] = field(default_factory=frozenset)  # lower case, may hold spaces
+    dk_places: frozenset[str] = field(default_factory=frozenset)  # Danish towns, municipalities
+    streets: frozenset[str] = field(default_factory=frozenset)  # lower case
+    common: frozenset[str] = field(default_factory=frozenset)  # ordinary lower-case words
+    zipf: dict[str, float] = field(default_factory=dict)  # wordfreq Danish, lower case
+    forms: frozenset[str] = field(default_factory=frozenset)  # Danish word forms (lemma table)
     _words: dict[str, bool] = field(default_factory=dict, repr=False)  # is_word cache
 
     def frequency(self, lower: str) -> float:
         return self.zipf.get(lower, 0.0)
 
     def is_name(self, lower: str) -> bool:
-        return lower in self.first_names or lower in self.surnames or bool(
-            _SURNAME_SUFFIX.search(lower) and len(lower) > 5 and lower not in self.common
-            and lower not in self.forms)
+        return (
+            lower in self.first_names
+            or lower in self.surnames
+            or bool(
+                _SURNAME_SUFFIX.search(lower)
+                and len(lower) > 5
+                and lower not in self.common
+                and lower not in self.forms
+            )
+        )
 
     def is_place(self, lower: str) -> bool:
         return lower in self.places
@@ -114,8 +196,9 @@ class Lexicon:
         return hit
 
     def _known(self, w: str, floor: float = 2.5) -> bool:
-        return len(w) >= 2 and (w in self.common or self.zipf.get(w, 0.0) >= floor
-                                or (len(w) >= 4 and w in self.forms))
+        return len(w) >= 2 and (
+            w in self.common or self.zipf.get(w, 0.0) >= floor or (len(w) >= 4 and w in self.forms)
+        )
 
     def _part(self, w: str) -> bool:
         """A word that can be part of a compound: a Danish word form of 3+ letters."""
@@ -133,15 +216,20 @@ class Lexicon:
             for k in range(3, len(stem) - 2):
                 left, right = stem[:k], stem[k:]
                 if self._part(right) and (
-                        self._part(left) or (left[-1] in "se" and self._part(left[:-1]))):
+                    self._part(left) or (left[-1] in "se" and self._part(left[:-1]))
+                ):
                     return True
         return False
 
     def is_street(self, lower: str) -> bool:
-        return lower in self.streets or (lower.endswith(PLACE_SUFFIXES) and lower not in self.common)
+        return lower in self.streets or (
+            lower.endswith(PLACE_SUFFIXES) and lower not in self.common
+        )
 
 
-MUNICIPALITIES = frozenset(m.lower() for m in """
+MUNICIPALITIES = frozenset(
+    m.lower()
+    for m in """
 Albertslund Allerød Assens Ballerup Billund Bornholm Brøndby Brønderslev Dragør Egedal Esbjerg Fanø
 Favrskov Faxe Fredensborg Fredericia Frederiksberg Frederikshavn Frederikssund Furesø Faaborg-Midtfyn
 Gentofte Gladsaxe Glostrup Greve Gribskov Guldborgsund Haderslev Halsnæs Hedensted Helsingør Herlev
@@ -153,7 +241,8 @@ Solrød Sorø Stevns Struer Svendborg Syddjurs Sønderborg Thisted Tønder Tårn
 Vejle Vesthimmerland Viborg Vordingborg Ærø Aabenraa Aalborg Aarhus Århus Amager Østerbro Nørrebro
 Vesterbro Valby Vanløse Brønshøj Christianshavn Sjælland Fyn Jylland Nordjylland Midtjylland
 Sydjylland Vestjylland Østjylland Lolland-Falster Grønland Færøerne Danmark Europa Vestegnen
-""".split())
+""".split()
+)
 
 
 def _world_cities() -> set[str]:
@@ -230,13 +319,23 @@ def load() -> Lexicon:
     streets = {f"{s}{suf}".lower() for s in Address.street_names for suf in Address.street_suffixes}
     common = {w.lower() for w in STOP_WORDS} | {w.lower() for w in Lorem.word_list} | NAME_WORDS
     # Frequent lower-case words that are not in any name or place list are ordinary words.
-    common |= {w for w, z in zipf.items() if z >= 4.0 and w not in first and w not in surnames
-               and w not in places}
+    common |= {
+        w
+        for w, z in zipf.items()
+        if z >= 4.0 and w not in first and w not in surnames and w not in places
+    }
     first -= {w for w in STOP_WORDS}
     danish -= common
     forms = _danish_forms()
     danish = {n for n in danish if n not in forms}
-    return Lexicon(first_names=frozenset(first), danish_first=frozenset(danish), forms=forms,
-                   dk_places=frozenset(dk_places), surnames=frozenset(surnames),
-                   places=frozenset(places), streets=frozenset(streets),
-                   common=frozenset(common), zipf=zipf)
+    return Lexicon(
+        first_names=frozenset(first),
+        danish_first=frozenset(danish),
+        forms=forms,
+        dk_places=frozenset(dk_places),
+        surnames=frozenset(surnames),
+        places=frozenset(places),
+        streets=frozenset(streets),
+        common=frozenset(common),
+        zipf=zipf,
+    )

@@ -11,8 +11,13 @@ from functools import lru_cache
 from .lexicon import Lexicon
 from .spans import Span
 
-LABELS = {"PER": "PERSON", "PERSON": "PERSON", "LOC": "PLACE", "GPE": "PLACE",
-          "ORG": "ORGANISATION"}
+LABELS = {
+    "PER": "PERSON",
+    "PERSON": "PERSON",
+    "LOC": "PLACE",
+    "GPE": "PLACE",
+    "ORG": "ORGANISATION",
+}
 
 
 @lru_cache(maxsize=4)
@@ -42,5 +47,8 @@ class NerRecogniser:
         nlp = _load(self.models)
         if nlp is None:
             return []
-        return [Span(e.start_char, e.end_char, LABELS[e.label_], e.text, self.source)
-                for e in nlp(text).ents if e.label_ in LABELS]
+        return [
+            Span(e.start_char, e.end_char, LABELS[e.label_], e.text, self.source)
+            for e in nlp(text).ents
+            if e.label_ in LABELS
+        ]

@@ -8,11 +8,15 @@ from datetime import date
 from .lexicon import Lexicon
 from .spans import Span
 
-_MONTHS = ("januar|februar|marts|april|maj|juni|juli|august|september|oktober|november|december|"
-           "jan|feb|mar|apr|jun|jul|aug|sep|sept|okt|nov|dec")
-_STREET_SUFFIX = (r"(?:vej|vejen|gade|allé|alle|plads|pladsen|stræde|vænge|torv|boulevard|sti|stien|"
-                  r"parken|have|haven|bakke|bakken|høj|toft|løkke|vang|gyde|kvarter|park|dal|dalen|"
-                  r"bro|holm|lund|mark|marken|engen|kær|hegn|skov)")
+_MONTHS = (
+    "januar|februar|marts|april|maj|juni|juli|august|september|oktober|november|december|"
+    "jan|feb|mar|apr|jun|jul|aug|sep|sept|okt|nov|dec"
+)
+_STREET_SUFFIX = (
+    r"(?:vej|vejen|gade|allé|alle|plads|pladsen|stræde|vænge|torv|boulevard|sti|stien|"
+    r"parken|have|haven|bakke|bakken|høj|toft|løkke|vang|gyde|kvarter|park|dal|dalen|"
+    r"bro|holm|lund|mark|marken|engen|kær|hegn|skov)"
+)
 _CAP = r"[A-ZÆØÅ][\wæøåÆØÅéü.'-]*"
 
 CPR_RE = re.compile(r"(?<![\d-])(\d{2})(\d{2})(\d{2})[- ]?(\d{4})(?![\d-])")
@@ -22,11 +26,15 @@ URL_RE = re.compile(r"\b(?:https?://|www\.)[^\s<>\"']+[^\s<>\"'.,;:!?)]", re.I)
 ADDRESS_RE = re.compile(
     rf"(?<![\wæøå])(?:{_CAP}\s+)?{_CAP}{_STREET_SUFFIX}\s+\d{{1,4}}(?:\s?[A-Za-z](?![\wæøå]))?"
     r"(?:,?\s*(?:st|kl|\d{1,2})\.?(?:\s*(?:th|tv|mf|sal)\b\.?)?)?"
-    r"(?:,?\s*\d{4}\s+" + _CAP + r"(?:\s+(?:C|V|Ø|N|S|SV|NV|SØ|NØ|K)\b)?)?")
-POSTCODE_RE = re.compile(r"(?<!\d)([1-9]\d{3})\s+(" + _CAP + r")(?:\s+(?:C|V|Ø|N|S|SV|NV|SØ|NØ|K)\b)?")
+    r"(?:,?\s*\d{4}\s+" + _CAP + r"(?:\s+(?:C|V|Ø|N|S|SV|NV|SØ|NØ|K)\b)?)?"
+)
+POSTCODE_RE = re.compile(
+    r"(?<!\d)([1-9]\d{3})\s+(" + _CAP + r")(?:\s+(?:C|V|Ø|N|S|SV|NV|SØ|NØ|K)\b)?"
+)
 DATE_RE = re.compile(
     rf"(?<!\d)(?:(\d{{1,2}})[-./](\d{{1,2}})[-./](\d{{2}}|\d{{4}})|(\d{{1,2}})\.?\s+(?:{_MONTHS})\.?\s+(\d{{4}}))(?!\d)",
-    re.I)
+    re.I,
+)
 BIRTH_CONTEXT = re.compile(r"(født|fødselsdag|fødselsdato|f\.)\s*(den\s+)?$", re.I)
 
 
@@ -56,8 +64,15 @@ class PatternRecogniser:
 
         def add(m: re.Match, label: str, group: int = 0) -> None:
             s, e = m.span(group)
-            while e > s and text[e - 1] in ".," and label == "ADDRESS" and not text[
-                    max(s, e - 4):e].lower().rstrip(".").endswith(("th", "tv", "mf", "st", "sal")):
+            while (
+                e > s
+                and text[e - 1] in ".,"
+                and label == "ADDRESS"
+                and not text[max(s, e - 4) : e]
+                .lower()
+                .rstrip(".")
+                .endswith(("th", "tv", "mf", "st", "sal"))
+            ):
                 e -= 1
             out.append(Span(s, e, label, text[s:e], self.source))
 
@@ -74,7 +89,9 @@ class PatternRecogniser:
         if "phone" in self.kinds:
             for m in PHONE_RE.finditer(text):
                 digits = re.sub(r"\D", "", m.group(0))
-                if len(digits) in (8, 10) and not (len(digits) == 8 and _looks_like_years(m.group(0))):
+                if len(digits) in (8, 10) and not (
+                    len(digits) == 8 and _looks_like_years(m.group(0))
+                ):
                     add(m, "PHONE")
         if "address" in self.kinds:
             for m in ADDRESS_RE.finditer(text):
@@ -87,7 +104,7 @@ class PatternRecogniser:
         if "date" in self.kinds:
             for m in DATE_RE.finditer(text):
                 year = m.group(3) or m.group(5)
-                before = text[max(0, m.start() - 25):m.start()]
+                before = text[max(0, m.start() - 25) : m.start()]
                 born_year = m.group(3) is not None and len(year) == 4 and int(year) < 2000
                 if BIRTH_CONTEXT.search(before) or born_year:
                     add(m, "DATE")

@@ -25,12 +25,39 @@ from .lexicon import (
 from .spans import Span
 
 # Abbreviations and initials that end in a full stop without ending the sentence.
-ABBREVIATIONS = frozenset("dr. hr. fr. fru. frk. ca. nr. kr. bl.a. f.eks. evt. jf. pga. mht. vedr. "
-                          "st. sct. skt. prof. mr. mrs. ms. dvs. inkl. ekskl. tlf. mag. cand. "
-                          "dr.phil. dr.med. lic. sdr. ndr. gl. kgs. ll.".split())
+ABBREVIATIONS = frozenset(
+    "dr. hr. fr. fru. frk. ca. nr. kr. bl.a. f.eks. evt. jf. pga. mht. vedr. "
+    "st. sct. skt. prof. mr. mrs. ms. dvs. inkl. ekskl. tlf. mag. cand. "
+    "dr.phil. dr.med. lic. sdr. ndr. gl. kgs. ll.".split()
+)
 SENTENCE_END = frozenset(".!?:;\"“”„«»()[]-–—…'‘’*•")
-PARTICLES = frozenset({"von", "van", "der", "den", "de", "la", "le", "al", "el", "bin", "ibn",
-                       "di", "da", "du", "del", "dos", "ten", "ter", "af", "zu", "y", "of", "and"})
+PARTICLES = frozenset(
+    {
+        "von",
+        "van",
+        "der",
+        "den",
+        "de",
+        "la",
+        "le",
+        "al",
+        "el",
+        "bin",
+        "ibn",
+        "di",
+        "da",
+        "du",
+        "del",
+        "dos",
+        "ten",
+        "ter",
+        "af",
+        "zu",
+        "y",
+        "of",
+        "and",
+    }
+)
 
 
 def base_form(lower: str) -> str:
@@ -72,16 +99,26 @@ class ProperNounRecogniser:
         self.lowercase_names = lowercase_names
         self.skip_capitalised_words = skip_capitalised_words
 
-    def _candidate(self, doc, i: int, lex: Lexicon, lower_seen: frozenset[str] = frozenset(),
-                   ) -> str | None:
-        """"gazetteer" / "capitalisation" if token i looks like part of a name, else None."""
+    def _candidate(
+        self,
+        doc,
+        i: int,
+        lex: Lexicon,
+        lower_seen: frozenset[str] = frozenset(),
+    ) -> str | None:
+        """ "gazetteer" / "capitalisation" if token i looks like part of a name, else None."""
         w = doc[i].text
         if w[:1].islower() and self.lowercase_names:
             # Transcription writes names in lower case ("pernille"): Danish first names
             # that are no ordinary word.
             lw = w.lower()
-            if (len(lw) > 3 and lw in lex.danish_first and lw not in STOP_WORDS
-                    and lw not in NAME_WORDS and lw not in lex.common):
+            if (
+                len(lw) > 3
+                and lw in lex.danish_first
+                and lw not in STOP_WORDS
+                and lw not in NAME_WORDS
+                and lw not in lex.common
+            ):
                 return "gazetteer"
             return None
         if not w[:1].isupper() or not w[:1].isalpha() or any(c.isdigit() for c in w):
@@ -120,13 +157,14 @@ class ProperNounRecogniser:
                 # ("Danske Bank", "Kongens Have").
                 nxt = self._next_word(doc, i)
                 prv = doc[i - 1] if i > 0 else None
-                if not ((nxt is not None and nxt.text[:1].isupper())
-                        or (prv is not None and prv.text[:1].isupper() and not prv.is_space)):
+                if not (
+                    (nxt is not None and nxt.text[:1].isupper())
+                    or (prv is not None and prv.text[:1].isupper() and not prv.is_space)
+                ):
                     return None
             return "capitalisation"
         # Sentence start.
-        common = (lw in lex.common or lw in lex.forms
-                  or base in lex.common and lex.frequency(lw) > 0)
+        common = lw in lex.common or lw in lex.forms or base in lex.common and lex.frequency(lw) > 0
         if lex.is_name(lw) and lw not in INITIAL_WORDS and not common:
             return "gazetteer"
         nxt = self._next_word(doc, i)
@@ -136,8 +174,12 @@ class ProperNounRecogniser:
             return "gazetteer"
         if lw in NAME_WORDS or common:
             nxt = self._next_word(doc, i)
-            if (nxt is not None and nxt.text[:1].isupper() and not nxt.text.isupper()
-                    and lex.is_name(lw)):
+            if (
+                nxt is not None
+                and nxt.text[:1].isupper()
+                and not nxt.text.isupper()
+                and lex.is_name(lw)
+            ):
                 nl = nxt.text.lower()
                 if lex.is_name(nl) or lex.is_name(base_form(nl)) or nl not in lex.common:
                     return "gazetteer"
@@ -163,18 +205,32 @@ class ProperNounRecogniser:
         marks: list[str | None] = [self._candidate(doc, i, lexicon, lower_seen) for i in range(n)]
         # A word seen as a proper noun inside a sentence is one at a sentence start too
         # ("Nissen siger ..." after "... sagde Nissen"): names recur in a text.
-        seen = {doc[i].text for i in range(n) if marks[i] and doc[i].text[:1].isupper()
-                and not doc[i].text.isupper() and not sentence_initial(doc, i)}
+        seen = {
+            doc[i].text
+            for i in range(n)
+            if marks[i]
+            and doc[i].text[:1].isupper()
+            and not doc[i].text.isupper()
+            and not sentence_initial(doc, i)
+        }
         for i in range(n):
             w = doc[i].text
-            if marks[i] is None and w in seen or (w.endswith("s") and w[:-1] in seen
-                                                  and marks[i] is None):
+            if (
+                marks[i] is None
+                and w in seen
+                or (w.endswith("s") and w[:-1] in seen and marks[i] is None)
+            ):
                 lw = w.lower()
                 if lw not in STOP_WORDS and lw not in INITIAL_WORDS and w not in NOT_NAMES:
                     marks[i] = "capitalisation"
         # A particle between two candidates joins them ("Ludwig van Beethoven").
         for i in range(1, n - 1):
-            if marks[i] is None and doc[i].text.lower() in PARTICLES and marks[i - 1] and marks[i + 1]:
+            if (
+                marks[i] is None
+                and doc[i].text.lower() in PARTICLES
+                and marks[i - 1]
+                and marks[i + 1]
+            ):
                 if not doc[i - 1].whitespace_ == "" and "\n" not in doc[i - 1].whitespace_:
                     marks[i] = marks[i - 1]
         # Arabic prefixes inside a token ("al-Assad").
@@ -191,11 +247,13 @@ class ProperNounRecogniser:
                 i += 1
                 continue
             j = i
-            while (j + 1 < n and marks[j + 1] and doc[j].whitespace_ == " "):
+            while j + 1 < n and marks[j + 1] and doc[j].whitespace_ == " ":
                 j += 1
-            toks = doc[i:j + 1]
+            toks = doc[i : j + 1]
             start, end = toks[0].idx, toks[-1].idx + len(toks[-1].text)
-            source = "gazetteer" if any(m == "gazetteer" for m in marks[i:j + 1]) else "capitalisation"
+            source = (
+                "gazetteer" if any(m == "gazetteer" for m in marks[i : j + 1]) else "capitalisation"
+            )
             spans.append(Span(start, end, self._label(toks, lexicon), text[start:end], source))
             i = j + 1
         return spans
@@ -205,10 +263,13 @@ class ProperNounRecogniser:
         lows = [t.text.lower() for t in toks]
         bases = [base_form(w) for w in lows]
         if any(w in ORG_WORDS or b in ORG_WORDS for w, b in zip(lows, bases, strict=True)) or (
-                len(toks) == 1 and toks[0].text.isupper()):
+            len(toks) == 1 and toks[0].text.isupper()
+        ):
             return "ORGANISATION"
         phrase = " ".join(lows)
-        if (phrase in lex.dk_places or base_form(phrase) in lex.dk_places) and phrase not in lex.danish_first:
+        if (
+            phrase in lex.dk_places or base_form(phrase) in lex.dk_places
+        ) and phrase not in lex.danish_first:
             return "PLACE"
         if len(lows) > 1 and (lex.is_place(phrase) or lex.is_place(base_form(phrase))):
             return "PLACE"

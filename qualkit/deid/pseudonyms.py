@@ -15,17 +15,37 @@ from .propernouns import base_form
 from .spans import RosterEntry, Span
 
 ROLE_NAMES = {
-    "borger": "Borger", "citizen": "Borger", "deltager": "Borger", "participant": "Borger",
-    "jobkonsulent": "Jobkonsulent", "jk": "Jobkonsulent", "job consultant": "Jobkonsulent",
-    "fysioterapeut": "Fysioterapeut", "physiotherapist": "Fysioterapeut",
-    "ergoterapeut": "Ergoterapeut", "sygeplejerske": "Sygeplejerske", "nurse": "Sygeplejerske",
-    "læge": "Læge", "doctor": "Læge", "socialrådgiver": "Socialrådgiver",
-    "psykolog": "Psykolog", "koordinator": "Koordinator", "forløbskoordinator": "Koordinator",
-    "interviewer": "Interviewer", "leder": "Leder", "pårørende": "Pårørende",
+    "borger": "Borger",
+    "citizen": "Borger",
+    "deltager": "Borger",
+    "participant": "Borger",
+    "jobkonsulent": "Jobkonsulent",
+    "jk": "Jobkonsulent",
+    "job consultant": "Jobkonsulent",
+    "fysioterapeut": "Fysioterapeut",
+    "physiotherapist": "Fysioterapeut",
+    "ergoterapeut": "Ergoterapeut",
+    "sygeplejerske": "Sygeplejerske",
+    "nurse": "Sygeplejerske",
+    "læge": "Læge",
+    "doctor": "Læge",
+    "socialrådgiver": "Socialrådgiver",
+    "psykolog": "Psykolog",
+    "koordinator": "Koordinator",
+    "forløbskoordinator": "Koordinator",
+    "interviewer": "Interviewer",
+    "leder": "Leder",
+    "pårørende": "Pårørende",
 }
 LABEL_NAMES = {"PERSON": "Navn", "PLACE": "By", "ORGANISATION": "Arbejdsplads"}
-FIXED = {"ADDRESS": "[Adresse]", "CPR": "[CPR]", "PHONE": "[Telefon]", "EMAIL": "[E-mail]",
-         "URL": "[Link]", "DATE": "[Dato]"}
+FIXED = {
+    "ADDRESS": "[Adresse]",
+    "CPR": "[CPR]",
+    "PHONE": "[Telefon]",
+    "EMAIL": "[E-mail]",
+    "URL": "[Link]",
+    "DATE": "[Dato]",
+}
 _PSEUDONYM_RE = re.compile(r"^\[(.+?) (\d+)\]$")
 
 
@@ -55,16 +75,22 @@ def is_genitive(surface: str, names: set[str] | None = None) -> bool:
 class Pseudonymiser:
     """Hands out pseudonyms; ``known`` maps (hashed) keys to pseudonyms already in use."""
 
-    def __init__(self, roster: list[RosterEntry] | None = None,
-                 known: dict[str, str] | None = None,
-                 hasher: Callable[[str], str] | None = None) -> None:
+    def __init__(
+        self,
+        roster: list[RosterEntry] | None = None,
+        known: dict[str, str] | None = None,
+        hasher: Callable[[str], str] | None = None,
+    ) -> None:
         self.hasher = hasher or (lambda k: k)
         self.known: dict[str, str] = dict(known or {})
         self.roster = {f"roster:{e.key or e.name}": e for e in (roster or [])}
         self.roster_parts = {p.lower() for e in (roster or []) for p in e.name.split()}
         self.counters: dict[str, int] = {}
-        given = [e.pseudonym if e.pseudonym.startswith("[") else f"[{e.pseudonym}]"
-                 for e in (roster or []) if e.pseudonym]
+        given = [
+            e.pseudonym if e.pseudonym.startswith("[") else f"[{e.pseudonym}]"
+            for e in (roster or [])
+            if e.pseudonym
+        ]
         for p in [*self.known.values(), *given]:
             m = _PSEUDONYM_RE.match(p)
             if m:
@@ -94,7 +120,9 @@ class Pseudonymiser:
         elif label in FIXED:
             return FIXED[label]
         else:
-            cat = (role_name(entry.role) if entry is not None else None) or LABEL_NAMES.get(label, "Navn")
+            cat = (role_name(entry.role) if entry is not None else None) or LABEL_NAMES.get(
+                label, "Navn"
+            )
             n = self.counters.get(cat, 0) + 1
             self.counters[cat] = n
             p = f"[{cat} {n}]"
@@ -141,7 +169,7 @@ def redact(text: str, spans: list[Span]) -> str:
     for s in sorted(spans, key=lambda s: s.start):
         if s.start < pos:
             continue
-        out.append(text[pos:s.start])
+        out.append(text[pos : s.start])
         out.append(s.replacement if s.replacement is not None else FIXED.get(s.label, "[Navn]"))
         pos = s.end
     out.append(text[pos:])

@@ -43,8 +43,10 @@ def parse_roster(raw: bytes, path: str = "roster") -> list[RosterEntry]:
     reader = csv.DictReader(io.StringIO(text), delimiter=delim)
     cols = {c.strip().lower(): c for c in (reader.fieldnames or []) if c}
     if "name" not in cols and "navn" not in cols:
-        raise InputError(f"{path}: row 1: the roster has no 'name' column "
-                         f"(columns: {', '.join(cols) or 'none'}).")
+        raise InputError(
+            f"{path}: row 1: the roster has no 'name' column "
+            f"(columns: {', '.join(cols) or 'none'})."
+        )
     name_col = cols.get("name") or cols["navn"]
     role_col = cols.get("role") or cols.get("rolle")
     pseu_col = cols.get("pseudonym")
@@ -53,10 +55,13 @@ def parse_roster(raw: bytes, path: str = "roster") -> list[RosterEntry]:
         name = (row.get(name_col) or "").strip()
         if not name:
             continue
-        entries.append(RosterEntry(name=name, role=(row.get(role_col) or "").strip() or None
-                                   if role_col else None,
-                                   pseudonym=(row.get(pseu_col) or "").strip() or None
-                                   if pseu_col else None))
+        entries.append(
+            RosterEntry(
+                name=name,
+                role=(row.get(role_col) or "").strip() or None if role_col else None,
+                pseudonym=(row.get(pseu_col) or "").strip() or None if pseu_col else None,
+            )
+        )
     return entries
 
 
@@ -72,7 +77,7 @@ class RosterRecogniser:
     def find(self, text: str, doc, lexicon: Lexicon, roster: list[RosterEntry]) -> list[Span]:
         if not roster:
             return []
-        parts: dict[str, str] = {}   # lower-case name part -> entry key
+        parts: dict[str, str] = {}  # lower-case name part -> entry key
         for e in roster:
             key = e.key or e.name
             words = e.name.split()
@@ -81,8 +86,11 @@ class RosterRecogniser:
                 if len(lp) >= 2 and part not in NOT_NAMES:
                     parts.setdefault(lp, key)  # the first entry with this part wins
         # Initials used as speaker labels ("KB" for Kirsten Bak).
-        initials = {"".join(p[0] for p in e.name.split()).upper(): e.key or e.name
-                    for e in roster if len(e.name.split()) >= 2}
+        initials = {
+            "".join(p[0] for p in e.name.split()).upper(): e.key or e.name
+            for e in roster
+            if len(e.name.split()) >= 2
+        }
         choices = [p for p in parts if len(p) >= self.min_fuzzy_len]
         hits: list[tuple[int, str]] = []
         for i, tok in enumerate(doc):
@@ -98,8 +106,12 @@ class RosterRecogniser:
         while k < len(hits):
             i, key = hits[k]
             j = k
-            while (j + 1 < len(hits) and hits[j + 1][0] == hits[j][0] + 1
-                   and hits[j + 1][1] == key and doc[hits[j][0]].whitespace_ == " "):
+            while (
+                j + 1 < len(hits)
+                and hits[j + 1][0] == hits[j][0] + 1
+                and hits[j + 1][1] == key
+                and doc[hits[j][0]].whitespace_ == " "
+            ):
                 j += 1
             start = doc[i].idx
             last = doc[hits[j][0]]
@@ -112,8 +124,9 @@ class RosterRecogniser:
     def _match(self, doc, i, w, lw, parts, choices, lex: Lexicon) -> str | None:
         for cand in (lw, base_form(lw)):
             if cand in parts:
-                if w[:1].islower() and (cand in NAME_WORDS or cand in lex.common
-                                        or lw in lex.forms):
+                if w[:1].islower() and (
+                    cand in NAME_WORDS or cand in lex.common or lw in lex.forms
+                ):
                     return None  # "per", "at bo", "skov": ordinary words in lower case
                 if cand in NAME_WORDS:
                     nxt = doc[i + 1] if i + 1 < len(doc) else None
@@ -138,8 +151,9 @@ class RosterRecogniser:
         if lw in lex.forms and (w[:1].islower() or sentence_initial(doc, i)):
             return None  # a correctly spelt Danish word is no misspelt name
         for cand in (lw, base_form(lw)):
-            best = process.extractOne(cand, choices, scorer=fuzz.ratio,
-                                      score_cutoff=self.fuzzy_score)
+            best = process.extractOne(
+                cand, choices, scorer=fuzz.ratio, score_cutoff=self.fuzzy_score
+            )
             if best is not None:
                 return parts[best[0]]
         return None

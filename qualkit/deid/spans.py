@@ -8,8 +8,14 @@ LABELS = ("PERSON", "PLACE", "ORGANISATION", "ADDRESS", "CPR", "PHONE", "EMAIL",
 NAME_LABELS = frozenset({"PERSON", "PLACE", "ORGANISATION"})
 
 # Which recogniser wins when spans overlap (lower is stronger).
-SOURCE_PRIORITY = {"pattern": 0, "roster": 1, "manual": 1, "ner": 2, "gazetteer": 3,
-                   "capitalisation": 4}
+SOURCE_PRIORITY = {
+    "pattern": 0,
+    "roster": 1,
+    "manual": 1,
+    "ner": 2,
+    "gazetteer": 3,
+    "capitalisation": 4,
+}
 
 
 @dataclass
@@ -26,8 +32,14 @@ class Span:
     key: str | None = None
 
     def as_dict(self) -> dict:
-        return {"start": self.start, "end": self.end, "label": self.label, "text": self.text,
-                "source": self.source, "replacement": self.replacement}
+        return {
+            "start": self.start,
+            "end": self.end,
+            "label": self.label,
+            "text": self.text,
+            "source": self.source,
+            "replacement": self.replacement,
+        }
 
 
 @dataclass(frozen=True)
@@ -47,15 +59,22 @@ def resolve(spans: list[Span], text: str) -> list[Span]:
     spans overlapping one are dropped. Overlapping name-like spans are joined into their
     union, taking label and source from the strongest recogniser among them.
     """
-    fixed = sorted((s for s in spans if s.label not in NAME_LABELS),
-                   key=lambda s: (SOURCE_PRIORITY.get(s.source, 5), -(s.end - s.start), s.start))
+    fixed = sorted(
+        (s for s in spans if s.label not in NAME_LABELS),
+        key=lambda s: (SOURCE_PRIORITY.get(s.source, 5), -(s.end - s.start), s.start),
+    )
     chosen: list[Span] = []
     for s in fixed:
         if all(s.end <= c.start or s.start >= c.end for c in chosen):
             chosen.append(s)
-    names = sorted((s for s in spans if s.label in NAME_LABELS
-                    and all(s.end <= c.start or s.start >= c.end for c in chosen)),
-                   key=lambda s: (s.start, -s.end))
+    names = sorted(
+        (
+            s
+            for s in spans
+            if s.label in NAME_LABELS and all(s.end <= c.start or s.start >= c.end for c in chosen)
+        ),
+        key=lambda s: (s.start, -s.end),
+    )
     groups: list[list[Span]] = []
     for s in names:
         if groups and s.start < max(g.end for g in groups[-1]):
@@ -65,6 +84,7 @@ def resolve(spans: list[Span], text: str) -> list[Span]:
     for g in groups:
         best = min(g, key=lambda s: (SOURCE_PRIORITY.get(s.source, 5), -(s.end - s.start)))
         start, end = min(s.start for s in g), max(s.end for s in g)
-        chosen.append(Span(start, end, best.label, text[start:end], best.source,
-                           best.replacement, best.key))
+        chosen.append(
+            Span(start, end, best.label, text[start:end], best.source, best.replacement, best.key)
+        )
     return sorted(chosen, key=lambda s: (s.start, s.end))

@@ -53,8 +53,9 @@ def _kek(passphrase: str, salt: bytes, n: int) -> bytes:
 
 def _seal_key(public: X25519PublicKey, eph: X25519PrivateKey) -> bytes:
     shared = eph.exchange(public)
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-                info=b"qualkit-vault-entry").derive(shared)
+    return HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"qualkit-vault-entry"
+    ).derive(shared)
 
 
 class Vault:
@@ -74,16 +75,23 @@ class Vault:
             raise InputError("The vault passphrase must have at least 8 characters.")
         private = X25519PrivateKey.generate()
         salt, nonce = os.urandom(16), os.urandom(12)
-        raw_private = private.private_bytes(serialization.Encoding.Raw,
-                                            serialization.PrivateFormat.Raw,
-                                            serialization.NoEncryption())
+        raw_private = private.private_bytes(
+            serialization.Encoding.Raw,
+            serialization.PrivateFormat.Raw,
+            serialization.NoEncryption(),
+        )
         enc = AESGCM(_kek(passphrase, salt, SCRYPT_N)).encrypt(nonce, raw_private, b"private-key")
-        public = private.public_key().public_bytes(serialization.Encoding.Raw,
-                                                   serialization.PublicFormat.Raw)
-        data = {"format": FORMAT, "kdf": {"name": "scrypt", "salt": _b64(salt), "n": SCRYPT_N,
-                                          "r": 8, "p": 1},
-                "public_key": _b64(public), "private_key": {"nonce": _b64(nonce), "ct": _b64(enc)},
-                "hash_key": _b64(secrets.token_bytes(32)), "entries": []}
+        public = private.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        )
+        data = {
+            "format": FORMAT,
+            "kdf": {"name": "scrypt", "salt": _b64(salt), "n": SCRYPT_N, "r": 8, "p": 1},
+            "public_key": _b64(public),
+            "private_key": {"nonce": _b64(nonce), "ct": _b64(enc)},
+            "hash_key": _b64(secrets.token_bytes(32)),
+            "entries": [],
+        }
         vault = cls(path, data)
         vault._save()
         return vault
@@ -114,8 +122,9 @@ class Vault:
     # -- without the passphrase -----------------------------------------------------------
     def keyed_hash(self, value: str) -> str:
         """HMAC-SHA256 of a normalised value: stable per vault, useless without its key."""
-        return hmac.new(_unb64(self._data["hash_key"]), value.encode("utf-8"),
-                        hashlib.sha256).hexdigest()
+        return hmac.new(
+            _unb64(self._data["hash_key"]), value.encode("utf-8"), hashlib.sha256
+        ).hexdigest()
 
     def add(self, entry: dict[str, Any], tag: str | None = None) -> None:
         self.add_many([entry], tag)
@@ -126,11 +135,14 @@ class Vault:
             eph = X25519PrivateKey.generate()
             nonce = os.urandom(12)
             ct = AESGCM(_seal_key(public, eph)).encrypt(
-                nonce, json.dumps(entry, ensure_ascii=False).encode("utf-8"), None)
-            eph_pub = eph.public_key().public_bytes(serialization.Encoding.Raw,
-                                                    serialization.PublicFormat.Raw)
-            self._data["entries"].append({"tag": tag, "eph": _b64(eph_pub), "nonce": _b64(nonce),
-                                          "ct": _b64(ct)})
+                nonce, json.dumps(entry, ensure_ascii=False).encode("utf-8"), None
+            )
+            eph_pub = eph.public_key().public_bytes(
+                serialization.Encoding.Raw, serialization.PublicFormat.Raw
+            )
+            self._data["entries"].append(
+                {"tag": tag, "eph": _b64(eph_pub), "nonce": _b64(nonce), "ct": _b64(ct)}
+            )
         self._save()
 
     def remove(self, tag: str) -> int:
@@ -165,9 +177,9 @@ class Vault:
         for e in self._data["entries"]:
             if tag is not None and e.get("tag") != tag:
                 continue
-            key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-                       info=b"qualkit-vault-entry").derive(
-                private.exchange(X25519PublicKey.from_public_bytes(_unb64(e["eph"]))))
+            key = HKDF(
+                algorithm=hashes.SHA256(), length=32, salt=None, info=b"qualkit-vault-entry"
+            ).derive(private.exchange(X25519PublicKey.from_public_bytes(_unb64(e["eph"]))))
             try:
                 plain = AESGCM(key).decrypt(_unb64(e["nonce"]), _unb64(e["ct"]), None)
             except InvalidTag:

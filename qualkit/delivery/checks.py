@@ -32,9 +32,17 @@ class EventCheckResult:
 def _rows(ev: pd.DataFrame, mask: pd.Series, check: str, severity: str, message) -> pd.DataFrame:
     sub = ev.loc[mask]
     msgs = message(sub) if callable(message) else message
-    return pd.DataFrame({"check": check, "severity": severity, "citizen_id": sub["citizen_id"].to_numpy(),
-                         "row": sub["row"].to_numpy(), "count": 1, "message": msgs},
-                        columns=CHECK_COLUMNS)
+    return pd.DataFrame(
+        {
+            "check": check,
+            "severity": severity,
+            "citizen_id": sub["citizen_id"].to_numpy(),
+            "row": sub["row"].to_numpy(),
+            "count": 1,
+            "message": msgs,
+        },
+        columns=CHECK_COLUMNS,
+    )
 
 
 def _dk(s: pd.Series) -> pd.Series:
@@ -47,20 +55,48 @@ def event_checks(ev: pd.DataFrame, p: pd.DataFrame, protocol: Protocol) -> Event
     known_citizen = ev["citizen_id"].isin(p["citizen_id"])
     known_comp = ev["component"].isin(protocol.component_ids)
     if (~known_citizen).any():
-        out.append(_rows(ev, ~known_citizen, "event.unknown_citizen", "fejl",
-                         "borgeren findes ikke i deltagerregistret; hændelsen er ikke talt med"))
+        out.append(
+            _rows(
+                ev,
+                ~known_citizen,
+                "event.unknown_citizen",
+                "fejl",
+                "borgeren findes ikke i deltagerregistret; hændelsen er ikke talt med",
+            )
+        )
     if (~known_comp).any():
-        out.append(_rows(ev, ~known_comp, "event.unknown_component", "fejl",
-                         lambda sub: ("komponenten '" + sub["component"].astype(str)
-                                      + f"' findes ikke i protokollen {protocol.name}; "
-                                        "hændelsen er ikke talt med").to_numpy()))
+        out.append(
+            _rows(
+                ev,
+                ~known_comp,
+                "event.unknown_component",
+                "fejl",
+                lambda sub: (
+                    "komponenten '"
+                    + sub["component"].astype(str)
+                    + f"' findes ikke i protokollen {protocol.name}; "
+                    "hændelsen er ikke talt med"
+                ).to_numpy(),
+            )
+        )
     dup = ev[DUPLICATE_KEY].duplicated(keep="first").to_numpy()
     if dup.any():
-        first_row = ev.groupby(DUPLICATE_KEY, sort=False, dropna=False, observed=True)["row"] \
-            .transform("first")
-        out.append(_rows(ev, pd.Series(dup, index=ev.index), "event.duplicate", "advarsel",
-                         lambda sub: ("samme hændelse som række " + first_row[sub.index].astype(str)
-                                      + "; talt med én gang").to_numpy()))
+        first_row = ev.groupby(DUPLICATE_KEY, sort=False, dropna=False, observed=True)[
+            "row"
+        ].transform("first")
+        out.append(
+            _rows(
+                ev,
+                pd.Series(dup, index=ev.index),
+                "event.duplicate",
+                "advarsel",
+                lambda sub: (
+                    "samme hændelse som række "
+                    + first_row[sub.index].astype(str)
+                    + "; talt med én gang"
+                ).to_numpy(),
+            )
+        )
     usable = known_citizen & known_comp & ~pd.Series(dup, index=ev.index)
 
     pi = p.set_index("citizen_id")
@@ -72,24 +108,58 @@ def event_checks(ev: pd.DataFrame, p: pd.DataFrame, protocol: Protocol) -> Event
     delivered = ok["status"].eq("delivered")
     before = start.notna() & (ok["date"] < start)
     if before.any():
-        out.append(_rows(ok, before, "event.before_start", "fejl",
-                         lambda sub: ("dato " + _dk(sub["date"]) + " ligger før startdato "
-                                      + _dk(start[sub.index])).to_numpy()))
+        out.append(
+            _rows(
+                ok,
+                before,
+                "event.before_start",
+                "fejl",
+                lambda sub: (
+                    "dato " + _dk(sub["date"]) + " ligger før startdato " + _dk(start[sub.index])
+                ).to_numpy(),
+            )
+        )
     stop = end.where(withdrawn.isna() | (end.notna() & (end < withdrawn)), withdrawn)
     after = stop.notna() & (ok["date"] > stop)
     if after.any():
-        out.append(_rows(ok, after, "event.after_end", "fejl",
-                         lambda sub: ("dato " + _dk(sub["date"]) + " ligger efter slut/udtræden "
-                                      + _dk(stop[sub.index])).to_numpy()))
+        out.append(
+            _rows(
+                ok,
+                after,
+                "event.after_end",
+                "fejl",
+                lambda sub: (
+                    "dato "
+                    + _dk(sub["date"])
+                    + " ligger efter slut/udtræden "
+                    + _dk(stop[sub.index])
+                ).to_numpy(),
+            )
+        )
     no_start = start.isna() & delivered
     if no_start.any():
-        out.append(_rows(ok, no_start, "event.not_started", "advarsel",
-                         "leveret til en borger uden startdato i registret"))
+        out.append(
+            _rows(
+                ok,
+                no_start,
+                "event.not_started",
+                "advarsel",
+                "leveret til en borger uden startdato i registret",
+            )
+        )
     control = arm.astype(str).str.strip().str.lower().isin(CONTROL_ARMS) & delivered
     if control.any():
-        out.append(_rows(ok, control, "event.control_arm", "advarsel",
-                         lambda sub: ("leveret til en borger i kontrolarmen ("
-                                      + arm[sub.index].astype(str) + ")").to_numpy()))
+        out.append(
+            _rows(
+                ok,
+                control,
+                "event.control_arm",
+                "advarsel",
+                lambda sub: (
+                    "leveret til en borger i kontrolarmen (" + arm[sub.index].astype(str) + ")"
+                ).to_numpy(),
+            )
+        )
     out.extend(_prerequisite_checks(ev.loc[usable & ev["status"].eq("delivered")], protocol))
     checks = pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=CHECK_COLUMNS)
     return EventCheckResult(checks, usable)
@@ -101,13 +171,26 @@ def _prerequisite_checks(dv: pd.DataFrame, protocol: Protocol) -> list[pd.DataFr
     for comp in protocol.components:
         if not comp.within_days_of:
             continue
-        first = dv.loc[dv["component"].eq(comp.within_days_of)].groupby("citizen_id", observed=True)["date"].min()
+        first = (
+            dv.loc[dv["component"].eq(comp.within_days_of)]
+            .groupby("citizen_id", observed=True)["date"]
+            .min()
+        )
         sub = dv.loc[dv["component"].eq(comp.id)]
         anchor = lookup(sub["citizen_id"], first.set_axis(first.index.astype(str)))
         bad = anchor.isna() | (sub["date"] < anchor)
         if bad.any():
-            out.append(_rows(sub, bad, "event.before_prerequisite", "fejl", lambda s, c=comp, a=anchor: np.where(
-                a[s.index].isna(),
-                f"'{c.id}' leveret, men '{c.within_days_of}' er aldrig leveret til borgeren",
-                f"'{c.id}' leveret før første '{c.within_days_of}'")))
+            out.append(
+                _rows(
+                    sub,
+                    bad,
+                    "event.before_prerequisite",
+                    "fejl",
+                    lambda s, c=comp, a=anchor: np.where(
+                        a[s.index].isna(),
+                        f"'{c.id}' leveret, men '{c.within_days_of}' er aldrig leveret til borgeren",
+                        f"'{c.id}' leveret før første '{c.within_days_of}'",
+                    ),
+                )
+            )
     return out

@@ -18,9 +18,17 @@ from qualkit.tabular import (
 )
 
 STATUS_ALIASES = {
-    "": "delivered", "delivered": "delivered", "leveret": "delivered", "gennemført": "delivered",
-    "no_show": "no_show", "no-show": "no_show", "udeblevet": "no_show", "udeblev": "no_show",
-    "cancelled": "cancelled", "canceled": "cancelled", "aflyst": "cancelled",
+    "": "delivered",
+    "delivered": "delivered",
+    "leveret": "delivered",
+    "gennemført": "delivered",
+    "no_show": "no_show",
+    "no-show": "no_show",
+    "udeblevet": "no_show",
+    "udeblev": "no_show",
+    "cancelled": "cancelled",
+    "canceled": "cancelled",
+    "aflyst": "cancelled",
 }
 
 
@@ -54,9 +62,15 @@ def parse_events(table: Table, known_components: set[str] | None = None) -> list
             problems.append(Problem(table.path, n, "component", "empty"))
             bad = True
         elif known_components is not None and component not in known_components:
-            problems.append(Problem(table.path, n, "component",
-                                    f"'{component}' is not a component of the protocol "
-                                    f"({', '.join(sorted(known_components))})"))
+            problems.append(
+                Problem(
+                    table.path,
+                    n,
+                    "component",
+                    f"'{component}' is not a component of the protocol "
+                    f"({', '.join(sorted(known_components))})",
+                )
+            )
             bad = True
         try:
             when = parse_date(row.get("date", ""))
@@ -77,16 +91,31 @@ def parse_events(table: Table, known_components: set[str] | None = None) -> list
             bad = True
         status = STATUS_ALIASES.get(row.get("status", "").strip().lower())
         if status is None:
-            problems.append(Problem(table.path, n, "status",
-                                    f"'{row.get('status')}' is not one of {', '.join(EVENT_STATUSES)}"))
+            problems.append(
+                Problem(
+                    table.path,
+                    n,
+                    "status",
+                    f"'{row.get('status')}' is not one of {', '.join(EVENT_STATUSES)}",
+                )
+            )
             bad = True
         if bad:
             continue
-        records.append(EventRecord(
-            citizen_id=cid, date=when, component=component,
-            staff_role=row.get("staff_role") or None, staff_id=row.get("staff_id") or None,
-            minutes=minutes, mode=(row.get("mode") or None), status=status,
-            note=row.get("note", ""), row=n))
+        records.append(
+            EventRecord(
+                citizen_id=cid,
+                date=when,
+                component=component,
+                staff_role=row.get("staff_role") or None,
+                staff_id=row.get("staff_id") or None,
+                minutes=minutes,
+                mode=(row.get("mode") or None),
+                status=status,
+                note=row.get("note", ""),
+                row=n,
+            )
+        )
     if problems:
         raise TableErrors(problems)
     return records

@@ -39,14 +39,32 @@ from .register import (
     parse_participants,
 )
 
-EVENT_COLUMNS = ["citizen_id", "date", "component", "staff_role", "staff_id", "minutes", "mode",
-                 "status", "note"]
-PARTICIPANT_COLUMNS = ["citizen_id", "arm", "site", "eligible", "exclusion_reason", "end_reason",
-                       *DATE_COLUMNS]
+EVENT_COLUMNS = [
+    "citizen_id",
+    "date",
+    "component",
+    "staff_role",
+    "staff_id",
+    "minutes",
+    "mode",
+    "status",
+    "note",
+]
+PARTICIPANT_COLUMNS = [
+    "citizen_id",
+    "arm",
+    "site",
+    "eligible",
+    "exclusion_reason",
+    "end_reason",
+    *DATE_COLUMNS,
+]
 _SPARE = 8  # columns read beyond the header, to catch rows with too many values
 _FAST_DATE_FORMATS = ("%d-%m-%Y", "%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y")
-_SLOW_DATE = (r"^\s*(?:(?P<y1>\d{4})-(?P<m1>\d{1,2})-(?P<d1>\d{1,2})"
-              r"|(?P<d2>\d{1,2})[-./](?P<m2>\d{1,2})[-./](?P<y2>\d{4}))(?:[ T].*)?\s*$")
+_SLOW_DATE = (
+    r"^\s*(?:(?P<y1>\d{4})-(?P<m1>\d{1,2})-(?P<d1>\d{1,2})"
+    r"|(?P<d2>\d{1,2})[-./](?P<m2>\d{1,2})[-./](?P<y2>\d{4}))(?:[ T].*)?\s*$"
+)
 
 
 def read_raw(path: str | Path) -> pd.DataFrame:
@@ -74,28 +92,44 @@ def read_raw(path: str | Path) -> pd.DataFrame:
     sep = _sniff_delimiter(lines[header_idx])
     columns = [c.strip().lower() for c in next(csv.reader([lines[header_idx]], delimiter=sep))]
     _check_header(columns, name)
-    body = "\n".join(lines[header_idx + 1:])
+    body = "\n".join(lines[header_idx + 1 :])
     if not body.strip():
         df = pd.DataFrame({c: pd.Series([], dtype="category") for c in columns})
         df["_row"] = pd.Series([], dtype=int)
         return df
     try:
-        df = pd.read_csv(io.StringIO(body), sep=sep, header=None, dtype="category", na_filter=False,
-                         skip_blank_lines=False, engine="c", index_col=False,
-                         names=list(range(len(columns) + _SPARE)), on_bad_lines="error")
+        df = pd.read_csv(
+            io.StringIO(body),
+            sep=sep,
+            header=None,
+            dtype="category",
+            na_filter=False,
+            skip_blank_lines=False,
+            engine="c",
+            index_col=False,
+            names=list(range(len(columns) + _SPARE)),
+            on_bad_lines="error",
+        )
     except pd.errors.ParserError as exc:
         # "Expected 17 fields in line 12, saw 30": line numbers count from the row after the header.
         msg = str(exc).split("\n")[-1].strip() or str(exc)
-        raise InputError(f"{name}: a row has far more values than the header has columns ({msg}; "
-                         f"lines counted from the row after the header).") from None
+        raise InputError(
+            f"{name}: a row has far more values than the header has columns ({msg}; "
+            f"lines counted from the row after the header)."
+        ) from None
     df["_row"] = np.arange(len(df)) + header_idx + 2
     # Spare columns catch rows with more values than the header (empty trailing cells are fine).
     spare = [_strip(df[i]).ne("").to_numpy() for i in range(len(columns), len(columns) + _SPARE)]
     too_long = np.logical_or.reduce(spare)
     if too_long.any():
-        raise TableErrors([Problem(name, int(r), None, "more values than the header has columns "
-                                                       f"({len(columns)})")
-                           for r in df.loc[too_long, "_row"].head(50)])
+        raise TableErrors(
+            [
+                Problem(
+                    name, int(r), None, f"more values than the header has columns ({len(columns)})"
+                )
+                for r in df.loc[too_long, "_row"].head(50)
+            ]
+        )
     df = df[[*range(len(columns)), "_row"]]
     df.columns = [*columns, "_row"]
     for c in columns:
@@ -120,8 +154,10 @@ def _by_unique(values: pd.Series, parse) -> tuple[pd.Series, pd.Series]:
     """Parse each distinct value once (a log has few distinct dates and minutes)."""
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
     parsed, bad = parse(pd.Series(np.asarray(uniques, dtype=object)).astype(str))
-    return (pd.Series(parsed.to_numpy()[codes], index=values.index),
-            pd.Series(bad.to_numpy()[codes], index=values.index))
+    return (
+        pd.Series(parsed.to_numpy()[codes], index=values.index),
+        pd.Series(bad.to_numpy()[codes], index=values.index),
+    )
 
 
 def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -145,9 +181,13 @@ def _parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         y = parts["y1"].fillna(parts["y2"])
         m = parts["m1"].fillna(parts["m2"])
         d = parts["d1"].fillna(parts["d2"])
-        frame = pd.DataFrame({"year": pd.to_numeric(y, errors="coerce"),
-                              "month": pd.to_numeric(m, errors="coerce"),
-                              "day": pd.to_numeric(d, errors="coerce")})
+        frame = pd.DataFrame(
+            {
+                "year": pd.to_numeric(y, errors="coerce"),
+                "month": pd.to_numeric(m, errors="coerce"),
+                "day": pd.to_numeric(d, errors="coerce"),
+            }
+        )
         got = pd.to_datetime(frame, errors="coerce")
         ok = got.notna()
         out.loc[ok[ok].index] = got[ok]
@@ -161,7 +201,12 @@ def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def _parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    s = values.astype(str).str.strip().str.replace("\u00a0", "", regex=False).str.replace(" ", "", regex=False)
+    s = (
+        values.astype(str)
+        .str.strip()
+        .str.replace("\u00a0", "", regex=False)
+        .str.replace(" ", "", regex=False)
+    )
     mixed = s.str.contains(",", regex=False) & s.str.contains(".", regex=False)
     num = pd.to_numeric(s.str.replace(",", ".", regex=False).where(~mixed, "x"), errors="coerce")
     bad = s.ne("") & num.isna()
@@ -175,9 +220,13 @@ def events_frame(raw: pd.DataFrame, path: str) -> pd.DataFrame:
     """
     missing = [c for c in ("citizen_id", "date", "component") if c not in raw.columns]
     if missing:
-        raise InputError(f"{path}: missing required column(s) {', '.join(missing)} "
-                         f"(found: {', '.join(c for c in raw.columns if c != '_row')}).")
-    df = pd.DataFrame({c: (raw[c] if c in raw.columns else "") for c in EVENT_COLUMNS}, index=raw.index)
+        raise InputError(
+            f"{path}: missing required column(s) {', '.join(missing)} "
+            f"(found: {', '.join(c for c in raw.columns if c != '_row')})."
+        )
+    df = pd.DataFrame(
+        {c: (raw[c] if c in raw.columns else "") for c in EVENT_COLUMNS}, index=raw.index
+    )
     df["row"] = raw["_row"].to_numpy()
     problems: list[tuple[int, str, str]] = []
 
@@ -191,15 +240,26 @@ def events_frame(raw: pd.DataFrame, path: str) -> pd.DataFrame:
     flag(df["component"].eq(""), "component", "empty")
     dates, bad_date = parse_dates(df["date"])
     flag(df["date"].eq(""), "date", "empty")
-    flag(bad_date, "date", lambda sub: [f"'{v}' is not a date (use 2019-04-01 or 01-04-2019)"
-                                        for v in sub["date"]])
+    flag(
+        bad_date,
+        "date",
+        lambda sub: [f"'{v}' is not a date (use 2019-04-01 or 01-04-2019)" for v in sub["date"]],
+    )
     minutes, bad_min = parse_numbers(df["minutes"])
-    flag(bad_min, "minutes", lambda sub: [f"'{v}' is not a number (write 45 or 45,5)" for v in sub["minutes"]])
+    flag(
+        bad_min,
+        "minutes",
+        lambda sub: [f"'{v}' is not a number (write 45 or 45,5)" for v in sub["minutes"]],
+    )
     flag(minutes < 0, "minutes", lambda sub: [f"{v} is negative" for v in sub["minutes"]])
-    status, _ = _by_unique(df["status"], lambda u: (u.str.lower().map(STATUS_ALIASES),
-                                                    pd.Series(False, index=u.index)))
-    flag(status.isna(), "status", lambda sub: [f"'{v}' is not one of {', '.join(EVENT_STATUSES)}"
-                                               for v in sub["status"]])
+    status, _ = _by_unique(
+        df["status"], lambda u: (u.str.lower().map(STATUS_ALIASES), pd.Series(False, index=u.index))
+    )
+    flag(
+        status.isna(),
+        "status",
+        lambda sub: [f"'{v}' is not one of {', '.join(EVENT_STATUSES)}" for v in sub["status"]],
+    )
     if problems:
         problems.sort()
         raise TableErrors([Problem(path, r, c, m) for r, c, m in problems])
@@ -264,35 +324,62 @@ def read_participants_frame(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
             msgs = messages(mask) if callable(messages) else [messages] * int(mask.sum())
             problems.extend(zip(rows[mask].tolist(), [column] * int(mask.sum()), msgs, strict=True))
 
-    text = {c: raw[c].astype(object).astype(str) if isinstance(raw[c].dtype, pd.CategoricalDtype)
-            else raw[c].astype(str) for c in raw.columns if c != "_row"}
+    text = {
+        c: raw[c].astype(object).astype(str)
+        if isinstance(raw[c].dtype, pd.CategoricalDtype)
+        else raw[c].astype(str)
+        for c in raw.columns
+        if c != "_row"
+    }
     cid = text["citizen_id"]
     empty = cid.eq("")
     flag(empty, "citizen_id", "empty; every row needs a project ID")
     first = rows.groupby(cid).transform("first")
     dup = cid.duplicated(keep="first") & ~empty
-    flag(dup, "citizen_id", lambda m: [f"'{c}' appears again (first at row {r})"
-                                      for c, r in zip(cid[m], first[m], strict=True)])
+    flag(
+        dup,
+        "citizen_id",
+        lambda m: [
+            f"'{c}' appears again (first at row {r})" for c, r in zip(cid[m], first[m], strict=True)
+        ],
+    )
     data: dict[str, pd.Series] = {"citizen_id": cid}
     for c in ("arm", "site", "exclusion_reason", "end_reason"):
-        data[c] = text[c].where(text[c].ne(""), None) if c in text else pd.Series(None, index=raw.index)
+        data[c] = (
+            text[c].where(text[c].ne(""), None) if c in text else pd.Series(None, index=raw.index)
+        )
     if "eligible" in text:
+
         def _bool(u: pd.Series) -> tuple[pd.Series, pd.Series]:
             low = u.str.strip().str.lower()
-            val = pd.Series([True if v in YES else False if v in NO else None for v in low], index=u.index,
-                            dtype=object)
+            val = pd.Series(
+                [True if v in YES else False if v in NO else None for v in low],
+                index=u.index,
+                dtype=object,
+            )
             return val, low.ne("") & val.isna()
+
         elig, bad = _by_unique(text["eligible"], _bool)
-        flag(bad, "eligible", lambda m: [f"'{v}' is not yes/no (use ja/nej, yes/no or 1/0)"
-                                         for v in text["eligible"][m]])
+        flag(
+            bad,
+            "eligible",
+            lambda m: [
+                f"'{v}' is not yes/no (use ja/nej, yes/no or 1/0)" for v in text["eligible"][m]
+            ],
+        )
         data["eligible"] = elig.astype(object)
     else:
         data["eligible"] = pd.Series(None, index=raw.index, dtype=object)
     for c in DATE_COLUMNS:
         if c in text:
             parsed, bad = parse_dates(text[c])
-            flag(bad, c, lambda m, c=c: [f"'{v}' is not a date (use 2019-04-01 or 01-04-2019)"
-                                         for v in text[c][m]])
+            flag(
+                bad,
+                c,
+                lambda m, c=c: [
+                    f"'{v}' is not a date (use 2019-04-01 or 01-04-2019)" for v in text[c][m]
+                ],
+            )
             data[c] = parsed.astype("datetime64[ns]")
         else:
             data[c] = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
@@ -301,9 +388,17 @@ def read_participants_frame(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
         raise TableErrors([Problem(name, r, c, m) for r, c, m in problems])
     attributes = [c for c in text if c not in KNOWN_COLUMNS and text[c].ne("").any()]
     for a in attributes:
-        val, _ = _by_unique(text[a], lambda u: (pd.Series([None if v == "" else _attribute_value(v)
-                                                           for v in u], index=u.index, dtype=object),
-                                                pd.Series(False, index=u.index)))
+        val, _ = _by_unique(
+            text[a],
+            lambda u: (
+                pd.Series(
+                    [None if v == "" else _attribute_value(v) for v in u],
+                    index=u.index,
+                    dtype=object,
+                ),
+                pd.Series(False, index=u.index),
+            ),
+        )
         data[a] = val.astype(object)
     df = pd.DataFrame({c: data[c] for c in [*PARTICIPANT_COLUMNS, *attributes]})
     return df.reset_index(drop=True), attributes

@@ -11,13 +11,37 @@ import yaml
 
 from qualkit.errors import InputError
 
-TOP_KEYS = {"name", "reference_date", "reached_when", "components", "dose_bins", "high_fidelity",
-            "description", "source", "max_days"}
+TOP_KEYS = {
+    "name",
+    "reference_date",
+    "reached_when",
+    "components",
+    "dose_bins",
+    "high_fidelity",
+    "description",
+    "source",
+    "max_days",
+}
 # Register columns that can start the clock (register.DATE_COLUMNS).
-REFERENCE_DATES = ("screened_date", "randomised_date", "consent_date", "start_date", "end_date",
-                   "withdrawn_date")
-COMPONENT_KEYS = {"id", "label", "core", "min_count", "within_days", "planned_minutes",
-                  "description", "within_days_of", "every_days"}
+REFERENCE_DATES = (
+    "screened_date",
+    "randomised_date",
+    "consent_date",
+    "start_date",
+    "end_date",
+    "withdrawn_date",
+)
+COMPONENT_KEYS = {
+    "id",
+    "label",
+    "core",
+    "min_count",
+    "within_days",
+    "planned_minutes",
+    "description",
+    "within_days_of",
+    "every_days",
+}
 
 
 @dataclass
@@ -95,27 +119,43 @@ def parse_protocol(data: Any, where: str = "protocol") -> Protocol:
         pm = c.get("planned_minutes")
         if pm is not None and (not isinstance(pm, int | float) or pm < 0):
             raise _fail(f"{cw} ({cid})", "'planned_minutes' must be a number >= 0")
-        components.append(Component(
-            id=cid, label=str(c.get("label") or cid), core=bool(c.get("core", False)),
-            min_count=int(c.get("min_count", 1)), within_days=c.get("within_days"),
-            planned_minutes=pm, description=str(c.get("description") or ""),
-            within_days_of=c.get("within_days_of"), every_days=c.get("every_days")))
+        components.append(
+            Component(
+                id=cid,
+                label=str(c.get("label") or cid),
+                core=bool(c.get("core", False)),
+                min_count=int(c.get("min_count", 1)),
+                within_days=c.get("within_days"),
+                planned_minutes=pm,
+                description=str(c.get("description") or ""),
+                within_days_of=c.get("within_days_of"),
+                every_days=c.get("every_days"),
+            )
+        )
     for comp in components:
         if comp.within_days_of and comp.within_days_of not in seen:
-            raise _fail(f"{where} ({comp.id})", f"within_days_of names unknown component '{comp.within_days_of}'")
+            raise _fail(
+                f"{where} ({comp.id})",
+                f"within_days_of names unknown component '{comp.within_days_of}'",
+            )
         if comp.within_days_of == comp.id:
             raise _fail(f"{where} ({comp.id})", "within_days_of cannot name the component itself")
         if comp.within_days_of and comp.within_days is None:
-            raise _fail(f"{where} ({comp.id})", "within_days_of needs within_days (the number of days)")
+            raise _fail(
+                f"{where} ({comp.id})", "within_days_of needs within_days (the number of days)"
+            )
         if comp.every_days == 0:
             raise _fail(f"{where} ({comp.id})", "'every_days' must be at least 1")
     ref = str(data.get("reference_date", "start_date"))
     if ref not in REFERENCE_DATES:
-        raise _fail(where, f"reference_date '{ref}' is not a date column of the register "
-                           f"({', '.join(REFERENCE_DATES)})")
+        raise _fail(
+            where,
+            f"reference_date '{ref}' is not a date column of the register "
+            f"({', '.join(REFERENCE_DATES)})",
+        )
     bins = data.get("dose_bins", ["1", "2-4", "5+"])
     if not isinstance(bins, list) or not bins:
-        raise _fail(where, "dose_bins must be a list such as [\"1\", \"2-4\", \"5+\"]")
+        raise _fail(where, 'dose_bins must be a list such as ["1", "2-4", "5+"]')
     for b in bins:
         parse_bin(str(b), where)
     md = data.get("max_days")
@@ -131,11 +171,16 @@ def parse_protocol(data: Any, where: str = "protocol") -> Protocol:
     hf = data.get("high_fidelity", 0.8)
     if not isinstance(hf, int | float) or not 0 <= hf <= 1:
         raise _fail(where, "high_fidelity must be a share between 0 and 1")
-    return Protocol(name=str(data["name"]), components=components,
-                    reference_date=str(data.get("reference_date", "start_date")),
-                    reached_when=reached, dose_bins=[str(b) for b in data.get("dose_bins", ["1", "2-4", "5+"])],
-                    high_fidelity=float(hf), max_days=data.get("max_days"),
-                    description=str(data.get("description") or ""))
+    return Protocol(
+        name=str(data["name"]),
+        components=components,
+        reference_date=str(data.get("reference_date", "start_date")),
+        reached_when=reached,
+        dose_bins=[str(b) for b in data.get("dose_bins", ["1", "2-4", "5+"])],
+        high_fidelity=float(hf),
+        max_days=data.get("max_days"),
+        description=str(data.get("description") or ""),
+    )
 
 
 def parse_bin(spec: str, where: str = "protocol") -> tuple[int, float]:
@@ -156,7 +201,9 @@ def load_protocol_text(text: str, where: str = "protocol") -> Protocol:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise _fail(where, f"not valid YAML ({exc.problem if hasattr(exc, 'problem') else exc})") from None
+        raise _fail(
+            where, f"not valid YAML ({exc.problem if hasattr(exc, 'problem') else exc})"
+        ) from None
     return parse_protocol(data, where)
 
 

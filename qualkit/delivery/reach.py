@@ -17,7 +17,15 @@ from qualkit.tabular import format_n_pct, format_number_dk
 
 from .checks import CONTROL_ARMS
 
-REACH_COLUMNS = ["attribute", "level", "kind", "participants", "non_participants", "test", "p_value"]
+REACH_COLUMNS = [
+    "attribute",
+    "level",
+    "kind",
+    "participants",
+    "non_participants",
+    "test",
+    "p_value",
+]
 
 
 def _p(x: float | None) -> str:
@@ -42,9 +50,17 @@ def reach_table(p: pd.DataFrame, pc: pd.DataFrame, attributes: list[str]) -> pd.
     pop = ~p["eligible"].eq(False).fillna(False).astype(bool) & ~arm.isin(CONTROL_ARMS)
     reached = pd.Series(pc["reached"].to_numpy(), index=p.index).astype(bool)
     part, non = pop & reached, pop & ~reached
-    rows: list[dict] = [{"attribute": "antal", "level": "", "kind": "count",
-                         "participants": str(int(part.sum())), "non_participants": str(int(non.sum())),
-                         "test": "", "p_value": ""}]
+    rows: list[dict] = [
+        {
+            "attribute": "antal",
+            "level": "",
+            "kind": "count",
+            "participants": str(int(part.sum())),
+            "non_participants": str(int(non.sum())),
+            "test": "",
+            "p_value": "",
+        }
+    ]
     for attr in ["site", *attributes]:
         if attr not in p:
             continue
@@ -63,10 +79,28 @@ def reach_table(p: pd.DataFrame, pc: pd.DataFrame, attributes: list[str]) -> pd.
             if len(a) > 1 and len(b) > 1:
                 t_p = float(stats.ttest_ind(a, b, equal_var=False).pvalue)
                 mw_p = float(stats.mannwhitneyu(a, b, alternative="two-sided").pvalue)
-            rows.append({"attribute": attr, "level": "", "kind": "mean", "participants": desc(a),
-                         "non_participants": desc(b), "test": "Welch t-test", "p_value": _p(t_p)})
-            rows.append({"attribute": attr, "level": "", "kind": "mean", "participants": desc(a),
-                         "non_participants": desc(b), "test": "Mann-Whitney U", "p_value": _p(mw_p)})
+            rows.append(
+                {
+                    "attribute": attr,
+                    "level": "",
+                    "kind": "mean",
+                    "participants": desc(a),
+                    "non_participants": desc(b),
+                    "test": "Welch t-test",
+                    "p_value": _p(t_p),
+                }
+            )
+            rows.append(
+                {
+                    "attribute": attr,
+                    "level": "",
+                    "kind": "mean",
+                    "participants": desc(a),
+                    "non_participants": desc(b),
+                    "test": "Mann-Whitney U",
+                    "p_value": _p(mw_p),
+                }
+            )
             continue
         cat = col.astype(object).where(col.notna(), "(ukendt)").astype(str)
         table = pd.crosstab(cat[pop], part[pop]).reindex(columns=[True, False], fill_value=0)
@@ -78,8 +112,15 @@ def reach_table(p: pd.DataFrame, pc: pd.DataFrame, attributes: list[str]) -> pd.
                 test, pv = "chi-i-anden", float(stats.chi2_contingency(table.to_numpy())[1])
         n_part, n_non = int(part.sum()), int(non.sum())
         for i, (level, r) in enumerate(table.iterrows()):
-            rows.append({"attribute": attr, "level": str(level), "kind": "count",
-                         "participants": format_n_pct(int(r[True]), n_part),
-                         "non_participants": format_n_pct(int(r[False]), n_non),
-                         "test": test if i == 0 else "", "p_value": _p(pv) if i == 0 else ""})
+            rows.append(
+                {
+                    "attribute": attr,
+                    "level": str(level),
+                    "kind": "count",
+                    "participants": format_n_pct(int(r[True]), n_part),
+                    "non_participants": format_n_pct(int(r[False]), n_non),
+                    "test": test if i == 0 else "",
+                    "p_value": _p(pv) if i == 0 else "",
+                }
+            )
     return pd.DataFrame(rows, columns=REACH_COLUMNS)

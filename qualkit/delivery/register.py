@@ -17,10 +17,23 @@ from qualkit.tabular import (
     require_columns,
 )
 
-DATE_COLUMNS = ("screened_date", "randomised_date", "consent_date", "start_date", "end_date",
-                "withdrawn_date")
-KNOWN_COLUMNS = ("citizen_id", "arm", "site", "eligible", "exclusion_reason", "end_reason",
-                 *DATE_COLUMNS)
+DATE_COLUMNS = (
+    "screened_date",
+    "randomised_date",
+    "consent_date",
+    "start_date",
+    "end_date",
+    "withdrawn_date",
+)
+KNOWN_COLUMNS = (
+    "citizen_id",
+    "arm",
+    "site",
+    "eligible",
+    "exclusion_reason",
+    "end_reason",
+    *DATE_COLUMNS,
+)
 
 
 @dataclass
@@ -49,11 +62,16 @@ def parse_participants(table: Table) -> list[ParticipantRecord]:
     for row, n in zip(table.rows, table.row_numbers, strict=True):
         cid = row.get("citizen_id", "").strip()
         if not cid:
-            problems.append(Problem(table.path, n, "citizen_id", "empty; every row needs a project ID"))
+            problems.append(
+                Problem(table.path, n, "citizen_id", "empty; every row needs a project ID")
+            )
             continue
         if cid in seen:
-            problems.append(Problem(table.path, n, "citizen_id",
-                                    f"'{cid}' appears again (first at row {seen[cid]})"))
+            problems.append(
+                Problem(
+                    table.path, n, "citizen_id", f"'{cid}' appears again (first at row {seen[cid]})"
+                )
+            )
             continue
         seen[cid] = n
         rec = ParticipantRecord(citizen_id=cid)
@@ -68,8 +86,9 @@ def parse_participants(table: Table) -> list[ParticipantRecord]:
                 setattr(rec, col, parse_date(row.get(col, "")))
             except ValueError as exc:
                 problems.append(Problem(table.path, n, col, str(exc)))
-        rec.attributes = {c: _attribute_value(v) for c, v in row.items()
-                          if c not in KNOWN_COLUMNS and v != ""}
+        rec.attributes = {
+            c: _attribute_value(v) for c, v in row.items() if c not in KNOWN_COLUMNS and v != ""
+        }
         records.append(rec)
     if problems:
         raise TableErrors(problems)

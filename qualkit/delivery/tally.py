@@ -48,12 +48,19 @@ class TallyResult:
 
 
 MEASURE_LABELS = {
-    "citizens": "Borgere", "reached": "Nået", "events_delivered": "Leverede hændelser",
-    "minutes_delivered": "Leverede minutter", "combination": "Komponenter modtaget",
-    "fidelity": "Kernekomponenter opfyldt", "high_fidelity": "Høj fidelitet",
+    "citizens": "Borgere",
+    "reached": "Nået",
+    "events_delivered": "Leverede hændelser",
+    "minutes_delivered": "Leverede minutter",
+    "combination": "Komponenter modtaget",
+    "fidelity": "Kernekomponenter opfyldt",
+    "high_fidelity": "Høj fidelitet",
     "high_fidelity_reached": "Høj fidelitet blandt nåede",
     "minutes_share_median_reached": "Minutter leveret/planlagt (median blandt nåede)",
-    "events": "Hændelser", "dose": "Dosis", "met": "Opfyldt", "on_time": "Til tiden",
+    "events": "Hændelser",
+    "dose": "Dosis",
+    "met": "Opfyldt",
+    "on_time": "Til tiden",
 }
 
 
@@ -69,8 +76,10 @@ def measure_label(measure: str) -> str:
 def validate_for_tally(protocol: Protocol) -> None:
     """Protocols are validated on load; this guards protocols built in code."""
     if protocol.reference_date not in DATE_COLUMNS:
-        raise InputError(f"protocol {protocol.name}: reference_date '{protocol.reference_date}' is not "
-                         f"a date column of the register ({', '.join(DATE_COLUMNS)})")
+        raise InputError(
+            f"protocol {protocol.name}: reference_date '{protocol.reference_date}' is not "
+            f"a date column of the register ({', '.join(DATE_COLUMNS)})"
+        )
     for b in protocol.dose_bins:
         parse_bin(b, f"protocol {protocol.name}")
 
@@ -84,16 +93,28 @@ def dose_bin(counts: pd.Series, bins: list[str]) -> pd.Series:
     return pd.Series(np.select(conds, labels, default=""), index=counts.index)
 
 
-def per_citizen(p: pd.DataFrame, dv: pd.DataFrame, other: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:
+def per_citizen(
+    p: pd.DataFrame, dv: pd.DataFrame, other: pd.DataFrame, protocol: Protocol
+) -> pd.DataFrame:
     """One row per register person. ``dv``: usable delivered events; ``other``: usable non-delivered."""
     ids = p["citizen_id"]
-    out = pd.DataFrame({"citizen_id": ids.to_numpy(), "arm": p["arm"].to_numpy(),
-                        "site": p["site"].to_numpy()}, index=ids.to_numpy())
+    out = pd.DataFrame(
+        {"citizen_id": ids.to_numpy(), "arm": p["arm"].to_numpy(), "site": p["site"].to_numpy()},
+        index=ids.to_numpy(),
+    )
     comps = [c.id for c in protocol.components]
-    counts = (dv.groupby(["citizen_id", "component"], observed=True).size().unstack(fill_value=0)
-              .reindex(index=out.index, columns=comps, fill_value=0).fillna(0).astype(int))
+    counts = (
+        dv.groupby(["citizen_id", "component"], observed=True)
+        .size()
+        .unstack(fill_value=0)
+        .reindex(index=out.index, columns=comps, fill_value=0)
+        .fillna(0)
+        .astype(int)
+    )
     out["events_delivered"] = counts.sum(axis=1)
-    out["minutes_delivered"] = dv.groupby("citizen_id", observed=True)["minutes"].sum().reindex(out.index).fillna(0.0)
+    out["minutes_delivered"] = (
+        dv.groupby("citizen_id", observed=True)["minutes"].sum().reindex(out.index).fillna(0.0)
+    )
     if protocol.reached_when == "any_delivered":
         out["reached"] = out["events_delivered"] > 0
     else:
@@ -101,7 +122,12 @@ def per_citizen(p: pd.DataFrame, dv: pd.DataFrame, other: pd.DataFrame, protocol
     for c in comps:
         out[f"n_{c}"] = counts[c]
     ref = p.set_index("citizen_id")[protocol.reference_date]
-    first = dv.groupby(["citizen_id", "component"], observed=True)["date"].min().unstack().reindex(index=out.index)
+    first = (
+        dv.groupby(["citizen_id", "component"], observed=True)["date"]
+        .min()
+        .unstack()
+        .reindex(index=out.index)
+    )
     met_cols = []
     for comp in protocol.components:
         sub = dv.loc[dv["component"].eq(comp.id)]
@@ -109,12 +135,19 @@ def per_citizen(p: pd.DataFrame, dv: pd.DataFrame, other: pd.DataFrame, protocol
         met = n >= comp.min_count
         if comp.within_days is not None:
             if comp.within_days_of:
-                anchor = first[comp.within_days_of] if comp.within_days_of in first else \
-                    pd.Series(pd.NaT, index=out.index)
+                anchor = (
+                    first[comp.within_days_of]
+                    if comp.within_days_of in first
+                    else pd.Series(pd.NaT, index=out.index)
+                )
             else:
                 anchor = ref.reindex(out.index)
             deadline = anchor + pd.to_timedelta(comp.within_days, unit="D")
-            on_time_n = (sub["date"] <= lookup(sub["citizen_id"], deadline)).groupby(sub["citizen_id"], observed=True).sum()
+            on_time_n = (
+                (sub["date"] <= lookup(sub["citizen_id"], deadline))
+                .groupby(sub["citizen_id"], observed=True)
+                .sum()
+            )
             on_time_n = on_time_n.reindex(out.index).fillna(0)
             fc = first[comp.id] if comp.id in first else pd.Series(pd.NaT, index=out.index)
             out[f"days_to_{comp.id}"] = (fc - anchor).dt.days.astype("Int64")
@@ -142,16 +175,26 @@ def per_citizen(p: pd.DataFrame, dv: pd.DataFrame, other: pd.DataFrame, protocol
     planned = sum((c.planned_minutes or 0) * max(c.min_count, 1) for c in protocol.components)
     out["minutes_planned"] = float(planned) if planned else np.nan
     out["minutes_share"] = out["minutes_delivered"] / planned if planned else np.nan
-    status_n = other.groupby(["citizen_id", "status"], observed=True).size().unstack(fill_value=0).reindex(out.index)
+    status_n = (
+        other.groupby(["citizen_id", "status"], observed=True)
+        .size()
+        .unstack(fill_value=0)
+        .reindex(out.index)
+    )
     for st in ("no_show", "cancelled"):
-        out[f"events_{st}"] = (status_n[st] if st in status_n else pd.Series(0, index=out.index)) \
-            .fillna(0).astype(int)
+        out[f"events_{st}"] = (
+            (status_n[st] if st in status_n else pd.Series(0, index=out.index))
+            .fillna(0)
+            .astype(int)
+        )
     out["first_event"] = dv.groupby("citizen_id", observed=True)["date"].min().reindex(out.index)
     out["last_event"] = dv.groupby("citizen_id", observed=True)["date"].max().reindex(out.index)
     if protocol.max_days is not None:
         stop = p.set_index("citizen_id")["end_date"].reindex(out.index).fillna(out["last_event"])
         out["course_days"] = (stop - ref.reindex(out.index)).dt.days.astype("Int64")
-        out["within_max_days"] = out["course_days"].isna() | (out["course_days"] <= protocol.max_days)
+        out["within_max_days"] = out["course_days"].isna() | (
+            out["course_days"] <= protocol.max_days
+        )
     lead = ["citizen_id", "arm", "site", "reached", "events_delivered", "minutes_delivered"]
     return out[lead + [c for c in out.columns if c not in lead]].reset_index(drop=True)
 
@@ -174,8 +217,18 @@ def summary_table(pc: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:
     def add(arm, site, measure, n, denom=None, subgroup="", category="", value=None):
         if value is None:
             value = format_n_pct(int(n), int(denom)) if denom is not None else str(int(n))
-        rows.append({"arm": arm, "site": site, "measure": measure, "subgroup": subgroup,
-                     "category": category, "n": n, "denominator": denom, "value": value})
+        rows.append(
+            {
+                "arm": arm,
+                "site": site,
+                "measure": measure,
+                "subgroup": subgroup,
+                "category": category,
+                "n": n,
+                "denominator": denom,
+                "value": value,
+            }
+        )
 
     for arm, site, g in _groups(pc):
         total = len(g)
@@ -201,32 +254,72 @@ def summary_table(pc: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:
                 table = pd.crosstab(got["components"], bins)
                 for combo, row in table.iterrows():
                     for b in protocol.dose_bins:
-                        add(arm, site, f"dose:{c}", int(row.get(b, 0)), int(row.sum()),
-                            subgroup=str(combo), category=b)
+                        add(
+                            arm,
+                            site,
+                            f"dose:{c}",
+                            int(row.get(b, 0)),
+                            int(row.sum()),
+                            subgroup=str(combo),
+                            category=b,
+                        )
         core_total = int(pc["core_total"].max()) if len(pc) else 0
         if core_total:
             for k in range(core_total + 1):
-                add(arm, site, "fidelity", int((g["core_met"] == k).sum()), total,
-                    category=f"{k} af {core_total}")
-            add(arm, site, "high_fidelity", int(g["high_fidelity"].sum()), total,
-                category=f">= {format_number_dk(protocol.high_fidelity * 100, 0)} %")
-            add(arm, site, "high_fidelity_reached", int(reached["high_fidelity"].sum()), len(reached),
-                category=f">= {format_number_dk(protocol.high_fidelity * 100, 0)} %")
+                add(
+                    arm,
+                    site,
+                    "fidelity",
+                    int((g["core_met"] == k).sum()),
+                    total,
+                    category=f"{k} af {core_total}",
+                )
+            add(
+                arm,
+                site,
+                "high_fidelity",
+                int(g["high_fidelity"].sum()),
+                total,
+                category=f">= {format_number_dk(protocol.high_fidelity * 100, 0)} %",
+            )
+            add(
+                arm,
+                site,
+                "high_fidelity_reached",
+                int(reached["high_fidelity"].sum()),
+                len(reached),
+                category=f">= {format_number_dk(protocol.high_fidelity * 100, 0)} %",
+            )
             for comp in protocol.core_components:
                 add(arm, site, f"met:{comp.id}", int(g[f"met_{comp.id}"].sum()), total)
         for comp in protocol.components:
             if f"on_time_{comp.id}" in g:
                 with_c = g.loc[g[f"n_{comp.id}"] > 0]
-                add(arm, site, f"on_time:{comp.id}", int(with_c[f"on_time_{comp.id}"].sum()), len(with_c))
+                add(
+                    arm,
+                    site,
+                    f"on_time:{comp.id}",
+                    int(with_c[f"on_time_{comp.id}"].sum()),
+                    len(with_c),
+                )
         if "minutes_share" in g and g["minutes_share"].notna().any():
             med = float(reached["minutes_share"].median()) if len(reached) else float("nan")
-            add(arm, site, "minutes_share_median_reached", med,
-                value="" if np.isnan(med) else format_number_dk(med * 100, 1) + " %")
+            add(
+                arm,
+                site,
+                "minutes_share_median_reached",
+                med,
+                value="" if np.isnan(med) else format_number_dk(med * 100, 1) + " %",
+            )
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 
-def tally(participants: pd.DataFrame, events: pd.DataFrame, protocol: Protocol,
-          attributes: list[str] | None = None) -> TallyResult:
+def tally(
+    participants: pd.DataFrame,
+    events: pd.DataFrame,
+    protocol: Protocol,
+    attributes: list[str] | None = None,
+) -> TallyResult:
     """The whole report from a register frame, an event frame and a protocol."""
     validate_for_tally(protocol)
     ec = event_checks(events, participants, protocol)
@@ -236,6 +329,10 @@ def tally(participants: pd.DataFrame, events: pd.DataFrame, protocol: Protocol,
     pc = per_citizen(participants, dv, other, protocol)
     parts = [c for c in (flow_checks(participants), ec.checks) if len(c)]
     checks = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=CHECK_COLUMNS)
-    return TallyResult(per_citizen=pc, summary=summary_table(pc, protocol),
-                       flow=flow_table(participants), checks=checks.reset_index(drop=True),
-                       reach=reach_table(participants, pc, attributes or []))
+    return TallyResult(
+        per_citizen=pc,
+        summary=summary_table(pc, protocol),
+        flow=flow_table(participants),
+        checks=checks.reset_index(drop=True),
+        reach=reach_table(participants, pc, attributes or []),
+    )

@@ -23,8 +23,10 @@ from qualkit.transcripts.textformat import _match_turn, format_timestamp
 
 NS = "urn:QDA-XML:project:1.0"
 _Q = f"{{{NS}}}"
-GUID_RE = re.compile(r"^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
-                     r"[0-9a-fA-F]{12}\}?$")
+GUID_RE = re.compile(
+    r"^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+    r"[0-9a-fA-F]{12}\}?$"
+)
 _GUID_NS = uuid.UUID("6f1c3f52-5a0e-4c55-9a57-8b2f3d1e0a71")
 
 
@@ -80,13 +82,14 @@ class QdaProject:
     sources: list[QdaSource] = field(default_factory=list)
     origin: str = "qualkit"
     description: str = ""
-    other_sources: int = 0          # PDF, picture, audio, video sources (not imported)
+    other_sources: int = 0  # PDF, picture, audio, video sources (not imported)
 
     def all_codes(self) -> list[tuple[QdaCode, QdaCode | None]]:
         return [pair for c in self.codes for pair in c.walk()]
 
 
 # --- transcript text <-> positions -------------------------------------------------------
+
 
 @dataclass
 class TurnSpan:
@@ -131,13 +134,22 @@ def split_turns(text: str) -> list[TurnSpan]:
             turn = _match_turn(stripped)
             body = turn.text if turn is not None else stripped
             body_start = pos + lead + len(stripped) - len(body)
-            out.append(TurnSpan(body_start, body_start + len(body),
-                                turn.speaker if turn else None, turn.start if turn else None, body))
+            out.append(
+                TurnSpan(
+                    body_start,
+                    body_start + len(body),
+                    turn.speaker if turn else None,
+                    turn.start if turn else None,
+                    body,
+                )
+            )
         pos += len(raw)
     return out
 
 
-def map_selection(turns: list[TurnSpan], start: int, end: int) -> list[tuple[int, int | None, int | None]]:
+def map_selection(
+    turns: list[TurnSpan], start: int, end: int
+) -> list[tuple[int, int | None, int | None]]:
     """A selection -> (turn index, start_char, end_char) per turn it touches; the char span is
     None where the selection covers the turn's whole text (a segment-level coding)."""
     hits = []
@@ -153,6 +165,7 @@ def map_selection(turns: list[TurnSpan], start: int, end: int) -> list[tuple[int
 
 
 # --- writing -----------------------------------------------------------------------------
+
 
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -175,9 +188,15 @@ def project_xml(project: QdaProject) -> tuple[bytes, dict[str, str]]:
     ET.register_namespace("", NS)
     now = _now()
     creator = project.users[0].guid if project.users else None
-    root = ET.Element(_Q + "Project", {"name": project.name, "origin": project.origin,
-                                       "creationDateTime": now,
-                                       **({"creatingUserGUID": creator} if creator else {})})
+    root = ET.Element(
+        _Q + "Project",
+        {
+            "name": project.name,
+            "origin": project.origin,
+            "creationDateTime": now,
+            **({"creatingUserGUID": creator} if creator else {}),
+        },
+    )
     if project.users:
         users = _el(root, "Users")
         for u in project.users:
@@ -191,20 +210,37 @@ def project_xml(project: QdaProject) -> tuple[bytes, dict[str, str]]:
     if project.sources:
         sources = _el(root, "Sources")
         for src in project.sources:
-            el = _el(sources, "TextSource", guid=src.guid, name=src.name,
-                     plainTextPath=f"internal://{src.guid}.txt", creatingUser=creator,
-                     creationDateTime=now)
+            el = _el(
+                sources,
+                "TextSource",
+                guid=src.guid,
+                name=src.name,
+                plainTextPath=f"internal://{src.guid}.txt",
+                creatingUser=creator,
+                creationDateTime=now,
+            )
             if src.description:
                 _el(el, "Description").text = src.description
             files[f"sources/{src.guid}.txt"] = src.text
             for sel in src.selections:
-                s_el = _el(el, "PlainTextSelection", guid=sel.guid,
-                           name=src.text[sel.start:sel.end][:40],
-                           startPosition=str(sel.start), endPosition=str(sel.end),
-                           creatingUser=sel.user_guid or creator, creationDateTime=now)
+                s_el = _el(
+                    el,
+                    "PlainTextSelection",
+                    guid=sel.guid,
+                    name=src.text[sel.start : sel.end][:40],
+                    startPosition=str(sel.start),
+                    endPosition=str(sel.end),
+                    creatingUser=sel.user_guid or creator,
+                    creationDateTime=now,
+                )
                 for cg in sel.code_guids:
-                    c_el = _el(s_el, "Coding", guid=guid_for("coding", sel.guid, cg),
-                               creatingUser=sel.user_guid or creator, creationDateTime=now)
+                    c_el = _el(
+                        s_el,
+                        "Coding",
+                        guid=guid_for("coding", sel.guid, cg),
+                        creatingUser=sel.user_guid or creator,
+                        creationDateTime=now,
+                    )
                     _el(c_el, "CodeRef", targetGUID=cg)
                 if sel.memo:
                     note_guid = guid_for("note", sel.guid)
@@ -213,8 +249,9 @@ def project_xml(project: QdaProject) -> tuple[bytes, dict[str, str]]:
     if notes:
         notes_el = _el(root, "Notes")
         for guid, name, text in notes:
-            n_el = _el(notes_el, "Note", guid=guid, name=name, creatingUser=creator,
-                       creationDateTime=now)
+            n_el = _el(
+                notes_el, "Note", guid=guid, name=name, creatingUser=creator, creationDateTime=now
+            )
             _el(n_el, "PlainTextContent").text = text
     if project.description:
         _el(root, "Description").text = project.description
@@ -231,6 +268,7 @@ def write_qdpx(project: QdaProject, path: str | Path) -> None:
 
 
 # --- reading -----------------------------------------------------------------------------
+
 
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
@@ -249,8 +287,9 @@ def _read_code(el: ET.Element, where: str) -> QdaCode:
     guid, name = el.get("guid"), el.get("name")
     if not guid or not name:
         raise InputError(f"{where}: a Code without guid or name.")
-    code = QdaCode(guid=guid, name=name.strip(), description=_text_of(el, "Description"),
-                   color=el.get("color"))
+    code = QdaCode(
+        guid=guid, name=name.strip(), description=_text_of(el, "Description"), color=el.get("color")
+    )
     for child in el:
         if _local(child.tag) == "Code":
             code.children.append(_read_code(child, where))
@@ -275,8 +314,9 @@ def read_qdpx(path: str | Path) -> QdaProject:
             xml = zf.read(qde)
             for n in names:
                 if n.lower().endswith(".txt"):
-                    texts[PurePosixPath(n).name.lower()] = zf.read(n).decode("utf-8-sig",
-                                                                             errors="replace")
+                    texts[PurePosixPath(n).name.lower()] = zf.read(n).decode(
+                        "utf-8-sig", errors="replace"
+                    )
     else:
         xml = p.read_bytes()
     try:
@@ -284,19 +324,28 @@ def read_qdpx(path: str | Path) -> QdaProject:
     except ET.ParseError as exc:
         raise InputError(f"{where}: project.qde is not valid XML ({exc}).") from None
     if root.tag != _Q + "Project":
-        raise InputError(f"{where}: the root element is {_local(root.tag)!r} in "
-                         f"{root.tag.partition('}')[0].lstrip('{') or 'no namespace'}; expected "
-                         f"Project in {NS}.")
-    project = QdaProject(name=(root.get("name") or p.stem).strip(),
-                         origin=root.get("origin") or "", description=_text_of(root, "Description"))
+        raise InputError(
+            f"{where}: the root element is {_local(root.tag)!r} in "
+            f"{root.tag.partition('}')[0].lstrip('{') or 'no namespace'}; expected "
+            f"Project in {NS}."
+        )
+    project = QdaProject(
+        name=(root.get("name") or p.stem).strip(),
+        origin=root.get("origin") or "",
+        description=_text_of(root, "Description"),
+    )
     for users in _children(root, "Users"):
-        project.users = [QdaUser(u.get("guid") or "", u.get("name") or "") for u in
-                         _children(users, "User")]
+        project.users = [
+            QdaUser(u.get("guid") or "", u.get("name") or "") for u in _children(users, "User")
+        ]
     for book in _children(root, "CodeBook"):
         for codes in _children(book, "Codes"):
             project.codes.extend(_read_code(c, where) for c in _children(codes, "Code"))
-    notes = {n.get("guid"): _text_of(n, "PlainTextContent")
-             for ns in _children(root, "Notes") for n in _children(ns, "Note")}
+    notes = {
+        n.get("guid"): _text_of(n, "PlainTextContent")
+        for ns in _children(root, "Notes")
+        for n in _children(ns, "Note")
+    }
     known = {c.guid for c, _ in project.all_codes()}
     for sources in _children(root, "Sources"):
         for el in sources:
@@ -307,41 +356,57 @@ def read_qdpx(path: str | Path) -> QdaProject:
     return project
 
 
-def _read_source(el: ET.Element, texts: dict[str, str], notes: dict[str | None, str],
-                 known: set[str], where: str) -> QdaSource:
+def _read_source(
+    el: ET.Element, texts: dict[str, str], notes: dict[str | None, str], known: set[str], where: str
+) -> QdaSource:
     name = (el.get("name") or el.get("guid") or "kilde").strip()
     text = _text_of(el, "PlainTextContent") if _children(el, "PlainTextContent") else None
     if text is None:
         ref = el.get("plainTextPath") or ""
         key = PurePosixPath(re.sub(r"^internal://", "", ref, flags=re.I)).name.lower()
         if key not in texts:
-            raise InputError(f"{where}: source {name!r} points at {ref or 'no text'}, which is "
-                             f"not in the file.")
+            raise InputError(
+                f"{where}: source {name!r} points at {ref or 'no text'}, which is not in the file."
+            )
         text = texts[key]
-    src = QdaSource(guid=el.get("guid") or guid_for("source", name), name=name, text=text,
-                    description=_text_of(el, "Description"))
+    src = QdaSource(
+        guid=el.get("guid") or guid_for("source", name),
+        name=name,
+        text=text,
+        description=_text_of(el, "Description"),
+    )
     for sel in _children(el, "PlainTextSelection"):
         try:
             start, end = int(sel.get("startPosition", "")), int(sel.get("endPosition", ""))
         except ValueError:
-            raise InputError(f"{where}: source {name!r}, selection {sel.get('guid')}: "
-                             f"startPosition/endPosition are not whole numbers.") from None
+            raise InputError(
+                f"{where}: source {name!r}, selection {sel.get('guid')}: "
+                f"startPosition/endPosition are not whole numbers."
+            ) from None
         if not 0 <= start <= end <= len(text):
-            raise InputError(f"{where}: source {name!r}, selection {sel.get('guid')}: positions "
-                             f"{start}-{end} lie outside the text ({len(text)} characters).")
+            raise InputError(
+                f"{where}: source {name!r}, selection {sel.get('guid')}: positions "
+                f"{start}-{end} lie outside the text ({len(text)} characters)."
+            )
         refs = []
         for coding in _children(sel, "Coding"):
             for ref in _children(coding, "CodeRef"):
                 target = ref.get("targetGUID")
                 if target not in known:
-                    raise InputError(f"{where}: source {name!r}, selection {sel.get('guid')}: "
-                                     f"code {target} is not in the codebook.")
+                    raise InputError(
+                        f"{where}: source {name!r}, selection {sel.get('guid')}: "
+                        f"code {target} is not in the codebook."
+                    )
                 refs.append(target)
-        memo = "\n\n".join(t for t in [_text_of(sel, "Description"),
-                                       *(notes.get(r.get("targetGUID"), "")
-                                         for r in _children(sel, "NoteRef"))] if t)
-        src.selections.append(QdaSelection(sel.get("guid") or "", start, end, refs,
-                                           sel.get("creatingUser"), memo))
+        memo = "\n\n".join(
+            t
+            for t in [
+                _text_of(sel, "Description"),
+                *(notes.get(r.get("targetGUID"), "") for r in _children(sel, "NoteRef")),
+            ]
+            if t
+        )
+        src.selections.append(
+            QdaSelection(sel.get("guid") or "", start, end, refs, sel.get("creatingUser"), memo)
+        )
     return src
-
-

@@ -38,8 +38,8 @@ class QuoteDocSpec:
     """What the title page says and how the quotes are arranged."""
 
     project: str
-    codebooks: list[str]                       # "TKI2 fidelitet (version 1)"
-    filters: list[str] = field(default_factory=list)   # Danish, e.g. "arm: indsats"
+    codebooks: list[str]  # "TKI2 fidelitet (version 1)"
+    filters: list[str] = field(default_factory=list)  # Danish, e.g. "arm: indsats"
     group_by: str = "code"
     descriptor_fields: list[str] = field(default_factory=lambda: ["label"])
     on: date = field(default_factory=date.today)
@@ -50,7 +50,7 @@ class QuoteDocSpec:
 @dataclass
 class Section:
     title: str
-    quotes: list[Quote] = field(default_factory=list)        # coded at this level
+    quotes: list[Quote] = field(default_factory=list)  # coded at this level
     children: dict[object, Section] = field(default_factory=dict)
     order: tuple = ()
 
@@ -75,10 +75,12 @@ def arrange(quotes: list[Quote], group_by: str) -> list[Section]:
             sub = top.children.setdefault(q.code_id, Section(q.code_name, order=(q.code_position,)))
         else:
             rank = FRAMEWORKS.index(q.framework) if q.framework in FRAMEWORKS else len(FRAMEWORKS)
-            top = tops.setdefault(q.framework, Section(
-                FRAMEWORK_LABELS.get(q.framework, q.framework), order=(rank,)))
-            sub = top.children.setdefault(q.code_id, Section(
-                q.code_name, order=(q.theme_position, q.code_position)))
+            top = tops.setdefault(
+                q.framework, Section(FRAMEWORK_LABELS.get(q.framework, q.framework), order=(rank,))
+            )
+            sub = top.children.setdefault(
+                q.code_id, Section(q.code_name, order=(q.theme_position, q.code_position))
+            )
         sub.quotes.append(q)
     key = lambda q: (q.interview_id, q.start if q.start is not None else -1.0, q.consensus_id)  # noqa: E731
     sections = sorted(tops.values(), key=lambda s: s.order)
@@ -147,8 +149,14 @@ def build_document(quotes: list[Quote], spec: QuoteDocSpec):
     doc.add_paragraph(f"Dato: {format_date_dk(spec.on)}")
     for book in spec.codebooks or ["(ingen)"]:
         doc.add_paragraph(f"Kodebog: {book}")
-    doc.add_paragraph("Gruppering: " + ("efter kode og underkode" if spec.group_by == "code"
-                                        else "efter dimension i rammeværket"))
+    doc.add_paragraph(
+        "Gruppering: "
+        + (
+            "efter kode og underkode"
+            if spec.group_by == "code"
+            else "efter dimension i rammeværket"
+        )
+    )
     doc.add_paragraph("Filtre: " + ("; ".join(spec.filters) if spec.filters else "ingen"))
     doc.add_paragraph(f"Citater i alt: {len(quotes)}")
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
@@ -156,8 +164,11 @@ def build_document(quotes: list[Quote], spec: QuoteDocSpec):
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
     styles = doc.styles
-    quote_style, desc_style, count_style = (styles[QUOTE_STYLE], styles[DESCRIPTOR_STYLE],
-                                            styles[COUNT_STYLE])
+    quote_style, desc_style, count_style = (
+        styles[QUOTE_STYLE],
+        styles[DESCRIPTOR_STYLE],
+        styles[COUNT_STYLE],
+    )
     h1, h2 = styles["Heading 1"], styles["Heading 2"]
     # Descriptor lines repeat per speaker: build each once.
     described: dict[int, str] = {}
@@ -196,5 +207,8 @@ def quote_counts(quotes: list[Quote]) -> dict[str, int]:
     themes = defaultdict(int)
     for q in quotes:
         themes[q.theme_id] += 1
-    return {"quotes": len(quotes), "themes": len(themes),
-            "speakers": len({q.who.person_key for q in quotes})}
+    return {
+        "quotes": len(quotes),
+        "themes": len(themes),
+        "speakers": len({q.who.person_key for q in quotes}),
+    }

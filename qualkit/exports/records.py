@@ -15,13 +15,22 @@ from qualkit.transcripts.textformat import format_timestamp
 
 AGE_KEYS = ("alder", "age")
 SEX_KEYS = ("køn", "kon", "sex", "gender")
-ARM_LABELS = {"indsats": "indsatsgruppe", "intervention": "indsatsgruppe",
-              "kontrol": "kontrolgruppe", "control": "kontrolgruppe"}
+ARM_LABELS = {
+    "indsats": "indsatsgruppe",
+    "intervention": "indsatsgruppe",
+    "kontrol": "kontrolgruppe",
+    "control": "kontrolgruppe",
+}
 FRAMEWORK_LABELS = {
-    "reach": "Rækkevidde (reach)", "effectiveness": "Effekt (effectiveness)",
-    "adoption": "Adoption", "implementation": "Implementering (implementation)",
-    "maintenance": "Vedligeholdelse (maintenance)", "fidelity": "Fidelitet (fidelity)",
-    "mechanism": "Virkningsmekanismer", "context": "Kontekst", "theme": "Temaer",
+    "reach": "Rækkevidde (reach)",
+    "effectiveness": "Effekt (effectiveness)",
+    "adoption": "Adoption",
+    "implementation": "Implementering (implementation)",
+    "maintenance": "Vedligeholdelse (maintenance)",
+    "fidelity": "Fidelitet (fidelity)",
+    "mechanism": "Virkningsmekanismer",
+    "context": "Kontekst",
+    "theme": "Temaer",
 }
 # Descriptor choices offered to the writer besides the participant attributes.
 BUILTIN_FIELDS = {"label": "Rolle/pseudonym", "arm": "Arm", "site": "Sted", "wave": "Bølge"}
@@ -31,9 +40,9 @@ BUILTIN_FIELDS = {"label": "Rolle/pseudonym", "arm": "Arm", "site": "Sted", "wav
 class Descriptor:
     """Who speaks in a quote, as far as a descriptor may say."""
 
-    label: str                      # "Borger 3", "Jobkonsulent", "Interviewer"
+    label: str  # "Borger 3", "Jobkonsulent", "Interviewer"
     is_citizen: bool
-    person_key: str                 # for counting distinct speakers; never printed
+    person_key: str  # for counting distinct speakers; never printed
     arm: str | None = None
     site: str | None = None
     wave: int | None = None
@@ -50,13 +59,13 @@ class Quote:
     code_name: str
     code_position: int
     framework: str
-    theme_id: int                   # the top-level code of the code's tree
+    theme_id: int  # the top-level code of the code's tree
     theme_name: str
     theme_position: int
     text: str
     who: Descriptor
     interview_id: int
-    interview_label: str            # "Interview 4 (bølge 1, 12-03-2025)"
+    interview_label: str  # "Interview 4 (bølge 1, 12-03-2025)"
     start: float | None = None
     starred: bool = False
     memo: str = ""

@@ -31,7 +31,7 @@ class Passage:
 
     key: int
     text: str
-    where: str                              # "Interview 4, 00:08:28" (no text)
+    where: str  # "Interview 4, 00:08:28" (no text)
     reviewed: tuple[tuple[int, int], ...] = ()  # (start, end) spans a reviewer cleared
 
 
@@ -42,7 +42,7 @@ class Finding:
     label: str
     start: int
     end: int
-    surface: str                            # shown to the writer in the app; never audited
+    surface: str  # shown to the writer in the app; never audited
 
     @property
     def masked(self) -> str:
@@ -70,20 +70,27 @@ class SafetyReport:
         for k in keys[:20]:
             fs = [f for f in self.findings if f.key == k]
             labels = ", ".join(f"{f.label} '{f.masked}'" for f in fs)
-            what = f"segment {k} ({fs[0].where})" if k >= 0 else f"the title of interview {-k} " \
-                f"(rename it, or override {k})"
+            what = (
+                f"segment {k} ({fs[0].where})"
+                if k >= 0
+                else f"the title of interview {-k} (rename it, or override {k})"
+            )
             shown.append(f"{what}: {labels}")
         more = f"; and {len(keys) - 20} more" if len(keys) > 20 else ""
-        return (f"Export refused: {len(keys)} passage(s) hold unreviewed identifiers; review "
-                f"them or override each with --override SEGMENT_ID: " + "; ".join(shown) + more)
+        return (
+            f"Export refused: {len(keys)} passage(s) hold unreviewed identifiers; review "
+            f"them or override each with --override SEGMENT_ID: " + "; ".join(shown) + more
+        )
 
 
 def _detector():
     try:
         from qualkit import deid
     except ImportError as exc:  # pragma: no cover - the recognisers ship with qualkit
-        raise InputError("The de-identification recognisers (qualkit.deid) are not installed; "
-                         "nothing can be exported without the safety check.") from exc
+        raise InputError(
+            "The de-identification recognisers (qualkit.deid) are not installed; "
+            "nothing can be exported without the safety check."
+        ) from exc
     return deid.detect
 
 
@@ -91,8 +98,11 @@ def _inside(spans: Iterable[tuple[int, int]], start: int, end: int) -> bool:
     return any(s <= start and end <= e for s, e in spans)
 
 
-def check(passages: Iterable[Passage], overrides: Iterable[int] = (),
-          cleared: Callable[[str, str], bool] | None = None) -> SafetyReport:
+def check(
+    passages: Iterable[Passage],
+    overrides: Iterable[int] = (),
+    cleared: Callable[[str, str], bool] | None = None,
+) -> SafetyReport:
     """Scan every passage; findings on overridden keys are reported apart, not blocking.
 
     ``cleared(label, surface)`` says whether a reviewer rejected that surface project-wide.
@@ -108,10 +118,14 @@ def check(passages: Iterable[Passage], overrides: Iterable[int] = (),
         for span in detect(p.text):
             if span.label not in BLOCKING:
                 continue
-            if _inside(pseudonyms, span.start, span.end) or _inside(p.reviewed, span.start, span.end):
+            if _inside(pseudonyms, span.start, span.end) or _inside(
+                p.reviewed, span.start, span.end
+            ):
                 continue
-            if cleared is not None and cleared(span.label, p.text[span.start:span.end]):
+            if cleared is not None and cleared(span.label, p.text[span.start : span.end]):
                 continue
-            f = Finding(p.key, p.where, span.label, span.start, span.end, p.text[span.start:span.end])
+            f = Finding(
+                p.key, p.where, span.label, span.start, span.end, p.text[span.start : span.end]
+            )
             (report.overridden if p.key in allowed else report.findings).append(f)
     return report

@@ -16,15 +16,23 @@ import pandas as pd
 from qualkit.errors import InputError
 from qualkit.transcripts.textformat import format_timestamp
 
-COLUMNS = {"document": "dokument", "segment": "segment", "speaker": "taler", "time": "tid",
-           "code_key": "kode_id", "code": "kode", "coder": "koder", "consensus": "konsensus",
-           "text": "tekst"}
+COLUMNS = {
+    "document": "dokument",
+    "segment": "segment",
+    "speaker": "taler",
+    "time": "tid",
+    "code_key": "kode_id",
+    "code": "kode",
+    "coder": "koder",
+    "consensus": "konsensus",
+    "text": "tekst",
+}
 
 
 @dataclass
 class CodingRow:
     document: str
-    segment: int                 # the segment's position in its interview (0-based)
+    segment: int  # the segment's position in its interview (0-based)
     speaker: str
     start: float | None
     code_key: str
@@ -32,14 +40,20 @@ class CodingRow:
     coder: str
     consensus: bool
     text: str
-    participant: str | None = None   # citizen_id for the matrix; never a name
+    participant: str | None = None  # citizen_id for the matrix; never a name
 
     def as_dict(self) -> dict[str, object]:
-        return {COLUMNS["document"]: self.document, COLUMNS["segment"]: self.segment,
-                COLUMNS["speaker"]: self.speaker, COLUMNS["time"]: format_timestamp(self.start),
-                COLUMNS["code_key"]: self.code_key, COLUMNS["code"]: self.code,
-                COLUMNS["coder"]: self.coder, COLUMNS["consensus"]: "ja" if self.consensus else "nej",
-                COLUMNS["text"]: self.text}
+        return {
+            COLUMNS["document"]: self.document,
+            COLUMNS["segment"]: self.segment,
+            COLUMNS["speaker"]: self.speaker,
+            COLUMNS["time"]: format_timestamp(self.start),
+            COLUMNS["code_key"]: self.code_key,
+            COLUMNS["code"]: self.code,
+            COLUMNS["coder"]: self.coder,
+            COLUMNS["consensus"]: "ja" if self.consensus else "nej",
+            COLUMNS["text"]: self.text,
+        }
 
 
 def codings_frame(rows: list[CodingRow]) -> pd.DataFrame:
@@ -76,19 +90,25 @@ def _sheet_name(name: str, used: set[str]) -> str:
     return out
 
 
-def write_xlsx(rows: list[CodingRow], path: Path,
-               tallies: dict[str, pd.DataFrame] | None = None) -> None:
+def write_xlsx(
+    rows: list[CodingRow], path: Path, tallies: dict[str, pd.DataFrame] | None = None
+) -> None:
     used: set[str] = set()
     with pd.ExcelWriter(path, engine="xlsxwriter") as xw:
         codings_frame(rows).to_excel(xw, sheet_name=_sheet_name("Kodninger", used), index=False)
-        matrix_frame(rows).to_excel(xw, sheet_name=_sheet_name("Koder x deltagere", used),
-                                    index=False)
+        matrix_frame(rows).to_excel(
+            xw, sheet_name=_sheet_name("Koder x deltagere", used), index=False
+        )
         for name, frame in (tallies or {}).items():
             frame.to_excel(xw, sheet_name=_sheet_name(f"Tally {name}", used), index=False)
 
 
-def write_table(rows: list[CodingRow], path: str | Path, kind: str,
-                tallies: dict[str, pd.DataFrame] | None = None) -> None:
+def write_table(
+    rows: list[CodingRow],
+    path: str | Path,
+    kind: str,
+    tallies: dict[str, pd.DataFrame] | None = None,
+) -> None:
     """Write ``kind`` ('.csv' or '.xlsx', from :func:`table_kind` of the final name) to path."""
     if kind == ".csv":
         write_csv(rows, Path(path))

@@ -42,5 +42,5 @@ def write(db: Database, work: Callable[[Session], T]) -> T:
         except (OperationalError, IntegrityError) as exc:
             if attempt == ATTEMPTS - 1 or not _transient(exc):
                 raise
-            time.sleep(0.02 * (2 ** attempt) * (0.5 + random.random()))
+            time.sleep(0.02 * (2**attempt) * (0.5 + random.random()))
     raise AssertionError("unreachable")

@@ -29,11 +29,29 @@ from .context import Context
 
 SOURCES = ("consensus", "coders")
 # Dimensions a frequency table can be split by (the key -> a column of the long table).
-DIMENSIONS = {"document": "document", "arm": "arm", "site": "site", "role": "role",
-              "diagnosis": "diagnosis", "framework": "framework"}
+DIMENSIONS = {
+    "document": "document",
+    "arm": "arm",
+    "site": "site",
+    "role": "role",
+    "diagnosis": "diagnosis",
+    "framework": "framework",
+}
 DIAGNOSIS_KEYS = ("diagnosegruppe", "diagnosis_group", "diagnosis", "diagnose")
-LONG_COLUMNS = ["interview_id", "document", "segment_id", "code", "code_name", "framework",
-                "codebook", "citizen_id", "arm", "site", "role", "diagnosis"]
+LONG_COLUMNS = [
+    "interview_id",
+    "document",
+    "segment_id",
+    "code",
+    "code_name",
+    "framework",
+    "codebook",
+    "citizen_id",
+    "arm",
+    "site",
+    "role",
+    "diagnosis",
+]
 
 
 def _require(ctx: Context, source: str) -> None:
@@ -48,15 +66,28 @@ def coded_segments(ctx: Context, source: str = "consensus") -> pd.DataFrame:
     table = ConsensusCoding if source == "consensus" else Coding
     with ctx.db.session() as s:
         rows = s.execute(
-            select(Interview.id, Interview.title, Interview.kind, Interview.staff_role,
-                   table.segment_id, Code.key, Code.name, Code.framework, Codebook.name,
-                   Participant.citizen_id, Participant.arm, Participant.site, Participant.attributes)
+            select(
+                Interview.id,
+                Interview.title,
+                Interview.kind,
+                Interview.staff_role,
+                table.segment_id,
+                Code.key,
+                Code.name,
+                Code.framework,
+                Codebook.name,
+                Participant.citizen_id,
+                Participant.arm,
+                Participant.site,
+                Participant.attributes,
+            )
             .join(Segment, table.segment_id == Segment.id)
             .join(Interview, Segment.interview_id == Interview.id)
             .join(Code, table.code_id == Code.id)
             .join(Codebook, Code.codebook_id == Codebook.id)
             .outerjoin(Participant, Interview.participant_id == Participant.id)
-            .where(Interview.project_id == ctx.project_id)).all()
+            .where(Interview.project_id == ctx.project_id)
+        ).all()
     data = []
     for iv_id, title, kind, staff_role, sid, key, name, fw, book, cid, arm, site, attrs in rows:
         attrs = attrs or {}
@@ -76,8 +107,15 @@ def frequencies(ctx: Context, by: str = "document", source: str = "consensus") -
         return pd.DataFrame()
     col = DIMENSIONS[by]
     if by == "framework":
-        out = df.groupby("framework").agg(codes=("code", "nunique"), segments=("segment_id", "count"),
-                                          documents=("interview_id", "nunique")).reset_index()
+        out = (
+            df.groupby("framework")
+            .agg(
+                codes=("code", "nunique"),
+                segments=("segment_id", "count"),
+                documents=("interview_id", "nunique"),
+            )
+            .reset_index()
+        )
         return out.sort_values("segments", ascending=False).reset_index(drop=True)
     df = df.assign(**{col: df[col].fillna("(ukendt)")})
     table = pd.crosstab([df["code"], df["code_name"]], df[col])
@@ -108,6 +146,8 @@ def code_participant_matrix(ctx: Context, source: str = "consensus") -> pd.DataF
 
 def summary(ctx: Context, source: str = "consensus") -> dict[str, Any]:
     df = coded_segments(ctx, source)
-    return {"segments": int(df["segment_id"].nunique()) if not df.empty else 0,
-            "codes": int(df["code"].nunique()) if not df.empty else 0,
-            "documents": int(df["interview_id"].nunique()) if not df.empty else 0}
+    return {
+        "segments": int(df["segment_id"].nunique()) if not df.empty else 0,
+        "codes": int(df["code"].nunique()) if not df.empty else 0,
+        "documents": int(df["interview_id"].nunique()) if not df.empty else 0,
+    }

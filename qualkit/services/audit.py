@@ -12,14 +12,26 @@ from qualkit.store.models import AuditEvent
 from .context import Actor, Context
 
 
-def record(session: Session, actor: Actor, action: str, *, project_id: int | None = None,
-           target_type: str | None = None, target_id: Any = None,
-           details: dict[str, Any] | None = None) -> AuditEvent:
+def record(
+    session: Session,
+    actor: Actor,
+    action: str,
+    *,
+    project_id: int | None = None,
+    target_type: str | None = None,
+    target_id: Any = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
     """Add an audit row in the caller's transaction (so it commits with the change)."""
-    event = AuditEvent(project_id=project_id, user_id=actor.user_id, username=actor.username,
-                       action=action, target_type=target_type,
-                       target_id=None if target_id is None else str(target_id),
-                       details=details or {})
+    event = AuditEvent(
+        project_id=project_id,
+        user_id=actor.user_id,
+        username=actor.username,
+        action=action,
+        target_type=target_type,
+        target_id=None if target_id is None else str(target_id),
+        details=details or {},
+    )
     session.add(event)
     return event
 
@@ -31,5 +43,14 @@ def list_events(ctx: Context, limit: int = 500, action: str | None = None) -> li
         if action:
             q = q.where(AuditEvent.action == action)
         rows = s.scalars(q.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)).all()
-        return [{"at": r.at, "username": r.username, "action": r.action, "target_type": r.target_type,
-                 "target_id": r.target_id, "details": r.details} for r in rows]
+        return [
+            {
+                "at": r.at,
+                "username": r.username,
+                "action": r.action,
+                "target_type": r.target_type,
+                "target_id": r.target_id,
+                "details": r.details,
+            }
+            for r in rows
+        ]

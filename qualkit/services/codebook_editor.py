@@ -47,25 +47,52 @@ def _code(s: Session, ctx: Context, code_id: int) -> Code:
     return code
 
 
-def _bump(s: Session, ctx: Context, cb: Codebook, action: str, summary: str,
-          details: dict[str, Any]) -> int:
+def _bump(
+    s: Session, ctx: Context, cb: Codebook, action: str, summary: str, details: dict[str, Any]
+) -> int:
     """Next version + version-log row + audit row, all in the caller's transaction."""
-    latest = s.scalar(select(func.max(CodebookVersion.version))
-                      .where(CodebookVersion.codebook_id == cb.id)) or 0
+    latest = (
+        s.scalar(
+            select(func.max(CodebookVersion.version)).where(CodebookVersion.codebook_id == cb.id)
+        )
+        or 0
+    )
     cb.version = max(cb.version or 1, latest) + 1
-    s.add(CodebookVersion(codebook_id=cb.id, version=cb.version, action=action, summary=summary,
-                          details=details, username=ctx.actor.username))
-    audit.record(s, ctx.actor, f"codebook.{action}", project_id=ctx.project_id,
-                 target_type="codebook", target_id=cb.id, details={"version": cb.version, **details})
+    s.add(
+        CodebookVersion(
+            codebook_id=cb.id,
+            version=cb.version,
+            action=action,
+            summary=summary,
+            details=details,
+            username=ctx.actor.username,
+        )
+    )
+    audit.record(
+        s,
+        ctx.actor,
+        f"codebook.{action}",
+        project_id=ctx.project_id,
+        target_type="codebook",
+        target_id=cb.id,
+        details={"version": cb.version, **details},
+    )
     s.flush()
     return cb.version
 
 
 def log_import(s: Session, ctx: Context, cb: Codebook, codes: int) -> None:
     """Version 1 of an imported codebook (called by services.codebooks.import_codebook)."""
-    s.add(CodebookVersion(codebook_id=cb.id, version=cb.version or 1, action="import",
-                          summary=f"Importeret med {codes} koder", details={"codes": codes},
-                          username=ctx.actor.username))
+    s.add(
+        CodebookVersion(
+            codebook_id=cb.id,
+            version=cb.version or 1,
+            action="import",
+            summary=f"Importeret med {codes} koder",
+            details={"codes": codes},
+            username=ctx.actor.username,
+        )
+    )
 
 
 def _ancestors(s: Session, code: Code) -> list[int]:
@@ -86,9 +113,19 @@ def _check_fields(fields: dict[str, Any]) -> None:
         raise InputError(f"Framework '{fields['framework']}' is not one of {'|'.join(FRAMEWORKS)}.")
 
 
-def add_code(ctx: Context, codebook_id: int, key: str, name: str, *, parent_id: int | None = None,
-             framework: str | None = None, description: str = "", include: str = "",
-             exclude: str = "", example: str = "") -> int:
+def add_code(
+    ctx: Context,
+    codebook_id: int,
+    key: str,
+    name: str,
+    *,
+    parent_id: int | None = None,
+    framework: str | None = None,
+    description: str = "",
+    include: str = "",
+    exclude: str = "",
+    example: str = "",
+) -> int:
     """A new (usually inductive) code; the framework defaults to the parent's."""
     ctx.require("codebook.edit")
     key = key.strip()
@@ -107,13 +144,28 @@ def add_code(ctx: Context, codebook_id: int, key: str, name: str, *, parent_id: 
         if s.scalar(select(Code.id).where(Code.codebook_id == cb.id, Code.key == key)) is not None:
             raise InputError(f"The codebook already has a code with id '{key}'.")
         pos = (s.scalar(select(func.max(Code.position)).where(Code.codebook_id == cb.id)) or 0) + 1
-        code = Code(codebook_id=cb.id, key=key, name=name.strip(), framework=fw,
-                    description=description, include=include, exclude=exclude, example=example,
-                    parent_id=parent.id if parent else None, position=pos)
+        code = Code(
+            codebook_id=cb.id,
+            key=key,
+            name=name.strip(),
+            framework=fw,
+            description=description,
+            include=include,
+            exclude=exclude,
+            example=example,
+            parent_id=parent.id if parent else None,
+            position=pos,
+        )
         s.add(code)
         s.flush()
-        _bump(s, ctx, cb, "add", f"Ny kode '{name.strip()}' ({key})",
-              {"code_id": code.id, "key": key, "parent_id": code.parent_id})
+        _bump(
+            s,
+            ctx,
+            cb,
+            "add",
+            f"Ny kode '{name.strip()}' ({key})",
+            {"code_id": code.id, "key": key, "parent_id": code.parent_id},
+        )
         return code.id
 
     return _retry.write(ctx.db, work)
@@ -133,10 +185,19 @@ def edit_code(ctx: Context, code_id: int, **fields: Any) -> None:
         for f in changed:
             setattr(code, f, str(fields[f]).strip() if f == "name" else fields[f])
         action = "rename" if changed == ["name"] else "edit"
-        summary = (f"'{old_name}' omdøbt til '{code.name}'" if action == "rename"
-                   else f"'{code.name}' ændret: {', '.join(changed)}")
-        _bump(s, ctx, s.get(Codebook, code.codebook_id), action, summary,
-              {"code_id": code.id, "fields": changed})
+        summary = (
+            f"'{old_name}' omdøbt til '{code.name}'"
+            if action == "rename"
+            else f"'{code.name}' ændret: {', '.join(changed)}"
+        )
+        _bump(
+            s,
+            ctx,
+            s.get(Codebook, code.codebook_id),
+            action,
+            summary,
+            {"code_id": code.id, "fields": changed},
+        )
 
     _retry.write(ctx.db, work)
 
@@ -162,8 +223,14 @@ def move_code(ctx: Context, code_id: int, new_parent_id: int | None) -> None:
             return
         old = code.parent_id
         code.parent_id = new_parent_id
-        _bump(s, ctx, s.get(Codebook, code.codebook_id), "move", f"'{code.name}' flyttet",
-              {"code_id": code.id, "from_parent": old, "to_parent": new_parent_id})
+        _bump(
+            s,
+            ctx,
+            s.get(Codebook, code.codebook_id),
+            "move",
+            f"'{code.name}' flyttet",
+            {"code_id": code.id, "from_parent": old, "to_parent": new_parent_id},
+        )
 
     _retry.write(ctx.db, work)
 
@@ -184,8 +251,10 @@ def merge_codes(ctx: Context, source_id: int, target_id: int) -> dict[str, int]:
         if src.id in _ancestors(s, dst):
             raise InputError(f"'{dst.name}' lies under '{src.name}'; merge the other way round.")
         moved = dup = 0
-        have = {(c.segment_id, c.coder_id, c.start_char, c.end_char)
-                for c in s.scalars(select(Coding).where(Coding.code_id == dst.id))}
+        have = {
+            (c.segment_id, c.coder_id, c.start_char, c.end_char)
+            for c in s.scalars(select(Coding).where(Coding.code_id == dst.id))
+        }
         for c in s.scalars(select(Coding).where(Coding.code_id == src.id)).all():
             k = (c.segment_id, c.coder_id, c.start_char, c.end_char)
             if k in have:
@@ -195,14 +264,20 @@ def merge_codes(ctx: Context, source_id: int, target_id: int) -> dict[str, int]:
                 c.code_id = dst.id
                 have.add(k)
                 moved += 1
-        have_c = {(c.segment_id, c.start_char, c.end_char)
-                  for c in s.scalars(select(ConsensusCoding).where(ConsensusCoding.code_id == dst.id))}
+        have_c = {
+            (c.segment_id, c.start_char, c.end_char)
+            for c in s.scalars(select(ConsensusCoding).where(ConsensusCoding.code_id == dst.id))
+        }
         cmoved = 0
         for c in s.scalars(select(ConsensusCoding).where(ConsensusCoding.code_id == src.id)).all():
             k = (c.segment_id, c.start_char, c.end_char)
             if k in have_c:
-                dst_row = s.scalar(select(ConsensusCoding).where(
-                    ConsensusCoding.code_id == dst.id, ConsensusCoding.segment_id == c.segment_id))
+                dst_row = s.scalar(
+                    select(ConsensusCoding).where(
+                        ConsensusCoding.code_id == dst.id,
+                        ConsensusCoding.segment_id == c.segment_id,
+                    )
+                )
                 if dst_row is not None:
                     dst_row.starred = dst_row.starred or c.starred
                     dst_row.revealing = dst_row.revealing or c.revealing
@@ -214,10 +289,21 @@ def merge_codes(ctx: Context, source_id: int, target_id: int) -> dict[str, int]:
         s.execute(update(Code).where(Code.parent_id == src.id).values(parent_id=dst.id))
         src.retired_at = utcnow()
         src.merged_into_id = dst.id
-        details = {"source": src.id, "target": dst.id, "codings_moved": moved,
-                   "duplicates_dropped": dup, "consensus_moved": cmoved}
-        _bump(s, ctx, s.get(Codebook, src.codebook_id), "merge",
-              f"'{src.name}' slået sammen med '{dst.name}'", details)
+        details = {
+            "source": src.id,
+            "target": dst.id,
+            "codings_moved": moved,
+            "duplicates_dropped": dup,
+            "consensus_moved": cmoved,
+        }
+        _bump(
+            s,
+            ctx,
+            s.get(Codebook, src.codebook_id),
+            "merge",
+            f"'{src.name}' slået sammen med '{dst.name}'",
+            details,
+        )
         return details
 
     return _retry.write(ctx.db, work)
@@ -233,8 +319,14 @@ def retire_code(ctx: Context, code_id: int) -> None:
             return
         code.retired_at = utcnow()
         n = s.scalar(select(func.count(Coding.id)).where(Coding.code_id == code.id)) or 0
-        _bump(s, ctx, s.get(Codebook, code.codebook_id), "retire", f"'{code.name}' udgået",
-              {"code_id": code.id, "codings_kept": n})
+        _bump(
+            s,
+            ctx,
+            s.get(Codebook, code.codebook_id),
+            "retire",
+            f"'{code.name}' udgået",
+            {"code_id": code.id, "codings_kept": n},
+        )
 
     _retry.write(ctx.db, work)
 
@@ -243,10 +335,22 @@ def list_versions(ctx: Context, codebook_id: int) -> list[dict[str, Any]]:
     ctx.require("codebook.read")
     with ctx.db.session() as s:
         _book(s, ctx, codebook_id)
-        rows = s.scalars(select(CodebookVersion).where(CodebookVersion.codebook_id == codebook_id)
-                         .order_by(CodebookVersion.version.desc())).all()
-        return [{"version": r.version, "action": r.action, "summary": r.summary,
-                 "username": r.username, "at": r.at, "details": r.details} for r in rows]
+        rows = s.scalars(
+            select(CodebookVersion)
+            .where(CodebookVersion.codebook_id == codebook_id)
+            .order_by(CodebookVersion.version.desc())
+        ).all()
+        return [
+            {
+                "version": r.version,
+                "action": r.action,
+                "summary": r.summary,
+                "username": r.username,
+                "at": r.at,
+                "details": r.details,
+            }
+            for r in rows
+        ]
 
 
 def codebook_tree(ctx: Context, codebook_id: int) -> dict[str, Any]:
@@ -254,12 +358,27 @@ def codebook_tree(ctx: Context, codebook_id: int) -> dict[str, Any]:
     ctx.require("codebook.read")
     with ctx.db.session() as s:
         cb = _book(s, ctx, codebook_id)
-        codes = s.scalars(select(Code).where(Code.codebook_id == cb.id).order_by(Code.position)).all()
-        counts = dict(s.execute(select(Coding.code_id, func.count(Coding.id))
-                                .where(Coding.code_id.in_([c.id for c in codes]))
-                                .group_by(Coding.code_id)).all()) if codes else {}
-        info = {"id": cb.id, "name": cb.name, "version": cb.version, "language": cb.language,
-                "source": cb.source}
+        codes = s.scalars(
+            select(Code).where(Code.codebook_id == cb.id).order_by(Code.position)
+        ).all()
+        counts = (
+            dict(
+                s.execute(
+                    select(Coding.code_id, func.count(Coding.id))
+                    .where(Coding.code_id.in_([c.id for c in codes]))
+                    .group_by(Coding.code_id)
+                ).all()
+            )
+            if codes
+            else {}
+        )
+        info = {
+            "id": cb.id,
+            "name": cb.name,
+            "version": cb.version,
+            "language": cb.language,
+            "source": cb.source,
+        }
     children: dict[int | None, list[Code]] = {}
     for c in codes:
         children.setdefault(c.parent_id, []).append(c)
@@ -267,11 +386,23 @@ def codebook_tree(ctx: Context, codebook_id: int) -> dict[str, Any]:
 
     def walk(parent: int | None, depth: int) -> None:
         for c in children.get(parent, []):
-            rows.append({"id": c.id, "key": c.key, "name": c.name, "framework": c.framework,
-                         "depth": depth, "parent_id": c.parent_id, "description": c.description,
-                         "include": c.include, "exclude": c.exclude, "example": c.example,
-                         "retired": c.retired_at is not None, "merged_into_id": c.merged_into_id,
-                         "codings": counts.get(c.id, 0)})
+            rows.append(
+                {
+                    "id": c.id,
+                    "key": c.key,
+                    "name": c.name,
+                    "framework": c.framework,
+                    "depth": depth,
+                    "parent_id": c.parent_id,
+                    "description": c.description,
+                    "include": c.include,
+                    "exclude": c.exclude,
+                    "example": c.example,
+                    "retired": c.retired_at is not None,
+                    "merged_into_id": c.merged_into_id,
+                    "codings": counts.get(c.id, 0),
+                }
+            )
             walk(c.id, depth + 1)
 
     walk(None, 0)
@@ -287,14 +418,25 @@ def export_definition(ctx: Context, codebook_id: int, include_retired: bool = Fa
     for r in tree["codes"]:
         if r["retired"] and not include_retired:
             continue
-        d = CodeDef(id=r["key"], name=r["name"], framework=r["framework"],
-                    description=r["description"], include=r["include"], exclude=r["exclude"],
-                    example=r["example"])
+        d = CodeDef(
+            id=r["key"],
+            name=r["name"],
+            framework=r["framework"],
+            description=r["description"],
+            include=r["include"],
+            exclude=r["exclude"],
+            example=r["example"],
+        )
         defs[r["id"]] = d
         parent = defs.get(r["parent_id"]) if r["parent_id"] is not None else None
         (parent.children if parent else roots).append(d)
-    return CodebookDef(name=tree["name"], codes=roots, language=tree["language"],
-                       version=str(tree["version"]), source=tree["source"])
+    return CodebookDef(
+        name=tree["name"],
+        codes=roots,
+        language=tree["language"],
+        version=str(tree["version"]),
+        source=tree["source"],
+    )
 
 
 def export_file(ctx: Context, codebook_id: int, fmt: str) -> tuple[str, bytes]:

@@ -23,28 +23,49 @@ from .context import Context
 def import_codebook(ctx: Context, book: CodebookDef) -> int:
     ctx.require("codebook.edit")
     with ctx.db.session() as s:
-        if s.scalar(select(Codebook).where(Codebook.project_id == ctx.project_id,
-                                           Codebook.name == book.name)) is not None:
+        if (
+            s.scalar(
+                select(Codebook).where(
+                    Codebook.project_id == ctx.project_id, Codebook.name == book.name
+                )
+            )
+            is not None
+        ):
             raise InputError(f"The project already has a codebook named {book.name!r}.")
-        cb = Codebook(project_id=ctx.project_id, name=book.name, language=book.language,
-                      source=book.source)
+        cb = Codebook(
+            project_id=ctx.project_id, name=book.name, language=book.language, source=book.source
+        )
         s.add(cb)
         s.flush()
         rows: dict[str, Code] = {}
         for pos, (code, parent) in enumerate(book.walk()):
-            row = Code(codebook_id=cb.id, key=code.id, name=code.name, framework=code.framework,
-                       description=code.description, include=code.include, exclude=code.exclude,
-                       example=code.example, position=pos,
-                       parent_id=rows[parent.id].id if parent else None)
+            row = Code(
+                codebook_id=cb.id,
+                key=code.id,
+                name=code.name,
+                framework=code.framework,
+                description=code.description,
+                include=code.include,
+                exclude=code.exclude,
+                example=code.example,
+                position=pos,
+                parent_id=rows[parent.id].id if parent else None,
+            )
             s.add(row)
             s.flush()
             rows[code.id] = row
         from .codebook_editor import log_import
 
         log_import(s, ctx, cb, len(rows))
-        audit.record(s, ctx.actor, "codebook.import", project_id=ctx.project_id,
-                     target_type="codebook", target_id=cb.id,
-                     details={"name": book.name, "codes": len(rows)})
+        audit.record(
+            s,
+            ctx.actor,
+            "codebook.import",
+            project_id=ctx.project_id,
+            target_type="codebook",
+            target_id=cb.id,
+            details={"name": book.name, "codes": len(rows)},
+        )
         return cb.id
 
 
@@ -74,11 +95,28 @@ def list_codebooks(ctx: Context) -> list[dict[str, Any]]:
     ctx.require("codebook.read")
     with ctx.db.session() as s:
         out = []
-        for cb in s.scalars(select(Codebook).where(Codebook.project_id == ctx.project_id)
-                            .order_by(Codebook.id)):
-            codes = s.scalars(select(Code).where(Code.codebook_id == cb.id).order_by(Code.position)).all()
-            out.append({"id": cb.id, "name": cb.name, "version": cb.version,
-                        "codes": [{"id": c.id, "key": c.key, "name": c.name, "framework": c.framework,
-                                   "parent_id": c.parent_id, "retired": c.retired_at is not None}
-                                  for c in codes]})
+        for cb in s.scalars(
+            select(Codebook).where(Codebook.project_id == ctx.project_id).order_by(Codebook.id)
+        ):
+            codes = s.scalars(
+                select(Code).where(Code.codebook_id == cb.id).order_by(Code.position)
+            ).all()
+            out.append(
+                {
+                    "id": cb.id,
+                    "name": cb.name,
+                    "version": cb.version,
+                    "codes": [
+                        {
+                            "id": c.id,
+                            "key": c.key,
+                            "name": c.name,
+                            "framework": c.framework,
+                            "parent_id": c.parent_id,
+                            "retired": c.retired_at is not None,
+                        }
+                        for c in codes
+                    ],
+                }
+            )
         return out

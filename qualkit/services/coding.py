@@ -22,24 +22,33 @@ from .context import Context
 
 # ------------------------------------------------------------------ helpers shared with consensus
 
+
 def project_segments(s: Session, ctx: Context, segment_ids: Iterable[int]) -> dict[int, Segment]:
     """The segments by id; raises InputError naming unknown ones (nothing is changed)."""
     ids = sorted({int(i) for i in segment_ids})
     if not ids:
         raise InputError("Choose at least one segment.")
-    rows = s.scalars(select(Segment).join(Interview, Segment.interview_id == Interview.id)
-                     .where(Segment.id.in_(ids), Interview.project_id == ctx.project_id)).all()
+    rows = s.scalars(
+        select(Segment)
+        .join(Interview, Segment.interview_id == Interview.id)
+        .where(Segment.id.in_(ids), Interview.project_id == ctx.project_id)
+    ).all()
     found = {seg.id: seg for seg in rows}
     unknown = [i for i in ids if i not in found]
     if unknown:
-        raise InputError(f"Unknown segment(s) in this project: {', '.join(map(str, unknown[:20]))}; "
-                         "nothing was coded.")
+        raise InputError(
+            f"Unknown segment(s) in this project: {', '.join(map(str, unknown[:20]))}; "
+            "nothing was coded."
+        )
     return found
 
 
 def project_code(s: Session, ctx: Context, code_id: int, *, usable: bool = True) -> Code:
-    code = s.scalar(select(Code).join(Codebook, Code.codebook_id == Codebook.id)
-                    .where(Code.id == code_id, Codebook.project_id == ctx.project_id))
+    code = s.scalar(
+        select(Code)
+        .join(Codebook, Code.codebook_id == Codebook.id)
+        .where(Code.id == code_id, Codebook.project_id == ctx.project_id)
+    )
     if code is None:
         raise NotFound(f"No code {code_id} in this project.")
     if usable and code.retired_at is not None:
@@ -53,8 +62,10 @@ def check_span(seg: Segment, start_char: int | None, end_char: int | None) -> No
     if start_char is None or end_char is None:
         raise InputError("A character span needs both a start and an end.")
     if not (0 <= start_char < end_char <= len(seg.text or "")):
-        raise InputError(f"Segment {seg.position}: the span {start_char}-{end_char} is outside "
-                         f"its text (0-{len(seg.text or '')}).")
+        raise InputError(
+            f"Segment {seg.position}: the span {start_char}-{end_char} is outside "
+            f"its text (0-{len(seg.text or '')})."
+        )
 
 
 def find_span(text: str, fragment: str) -> tuple[int, int]:
@@ -70,6 +81,7 @@ def find_span(text: str, fragment: str) -> tuple[int, int]:
 
 # ------------------------------------------------------------------ reading (own codings only)
 
+
 def coding_view(ctx: Context, interview_id: int) -> dict[str, Any]:
     """A transcript for coding: segments and the acting coder's own codings on them."""
     ctx.require("coding.write")
@@ -77,46 +89,96 @@ def coding_view(ctx: Context, interview_id: int) -> dict[str, Any]:
         iv = s.get(Interview, interview_id)
         if iv is None or iv.project_id != ctx.project_id:
             raise NotFound(f"No interview {interview_id} in this project.")
-        segs = s.execute(select(Segment.id, Segment.position, Segment.start, Segment.end,
-                                Segment.speaker, Segment.text)
-                         .where(Segment.interview_id == interview_id)
-                         .order_by(Segment.position)).all()
-        mine = s.execute(select(Coding.id, Coding.segment_id, Coding.code_id, Coding.start_char,
-                                Coding.end_char, Coding.memo, Code.key, Code.name)
-                         .join(Segment, Coding.segment_id == Segment.id)
-                         .join(Code, Coding.code_id == Code.id)
-                         .where(Segment.interview_id == interview_id,
-                                Coding.coder_id == ctx.actor.user_id)
-                         .order_by(Coding.id)).all()
+        segs = s.execute(
+            select(
+                Segment.id,
+                Segment.position,
+                Segment.start,
+                Segment.end,
+                Segment.speaker,
+                Segment.text,
+            )
+            .where(Segment.interview_id == interview_id)
+            .order_by(Segment.position)
+        ).all()
+        mine = s.execute(
+            select(
+                Coding.id,
+                Coding.segment_id,
+                Coding.code_id,
+                Coding.start_char,
+                Coding.end_char,
+                Coding.memo,
+                Code.key,
+                Code.name,
+            )
+            .join(Segment, Coding.segment_id == Segment.id)
+            .join(Code, Coding.code_id == Code.id)
+            .where(Segment.interview_id == interview_id, Coding.coder_id == ctx.actor.user_id)
+            .order_by(Coding.id)
+        ).all()
     by_seg: dict[int, list[dict[str, Any]]] = {}
     for c in mine:
         by_seg.setdefault(c.segment_id, []).append(
-            {"id": c.id, "code_id": c.code_id, "key": c.key, "name": c.name,
-             "start_char": c.start_char, "end_char": c.end_char, "memo": c.memo})
-    return {"id": iv.id, "title": iv.title,
-            "speakers": sorted({r.speaker for r in segs if r.speaker}),
-            "segments": [{"id": r.id, "position": r.position, "start": r.start, "end": r.end,
-                          "speaker": r.speaker, "text": r.text, "codings": by_seg.get(r.id, [])}
-                         for r in segs]}
+            {
+                "id": c.id,
+                "code_id": c.code_id,
+                "key": c.key,
+                "name": c.name,
+                "start_char": c.start_char,
+                "end_char": c.end_char,
+                "memo": c.memo,
+            }
+        )
+    return {
+        "id": iv.id,
+        "title": iv.title,
+        "speakers": sorted({r.speaker for r in segs if r.speaker}),
+        "segments": [
+            {
+                "id": r.id,
+                "position": r.position,
+                "start": r.start,
+                "end": r.end,
+                "speaker": r.speaker,
+                "text": r.text,
+                "codings": by_seg.get(r.id, []),
+            }
+            for r in segs
+        ],
+    }
 
 
 def my_codings(ctx: Context, interview_id: int | None = None) -> list[dict[str, Any]]:
     ctx.require("coding.write")
     with ctx.db.session() as s:
-        q = (select(Coding, Segment.position, Segment.interview_id, Code.key)
-             .join(Segment, Coding.segment_id == Segment.id)
-             .join(Interview, Segment.interview_id == Interview.id)
-             .join(Code, Coding.code_id == Code.id)
-             .where(Interview.project_id == ctx.project_id, Coding.coder_id == ctx.actor.user_id))
+        q = (
+            select(Coding, Segment.position, Segment.interview_id, Code.key)
+            .join(Segment, Coding.segment_id == Segment.id)
+            .join(Interview, Segment.interview_id == Interview.id)
+            .join(Code, Coding.code_id == Code.id)
+            .where(Interview.project_id == ctx.project_id, Coding.coder_id == ctx.actor.user_id)
+        )
         if interview_id is not None:
             q = q.where(Segment.interview_id == interview_id)
-        return [{"id": c.id, "segment_id": c.segment_id, "position": pos, "interview_id": iv,
-                 "code_id": c.code_id, "key": key, "start_char": c.start_char,
-                 "end_char": c.end_char, "memo": c.memo}
-                for c, pos, iv, key in s.execute(q.order_by(Coding.id))]
+        return [
+            {
+                "id": c.id,
+                "segment_id": c.segment_id,
+                "position": pos,
+                "interview_id": iv,
+                "code_id": c.code_id,
+                "key": key,
+                "start_char": c.start_char,
+                "end_char": c.end_char,
+                "memo": c.memo,
+            }
+            for c, pos, iv, key in s.execute(q.order_by(Coding.id))
+        ]
 
 
 # ------------------------------------------------------------------ writing
+
 
 def _require_coder(ctx: Context) -> int:
     ctx.require("coding.write")
@@ -125,9 +187,16 @@ def _require_coder(ctx: Context) -> int:
     return ctx.actor.user_id
 
 
-def apply_code(ctx: Context, segment_ids: Iterable[int], code_id: int, *,
-               start_char: int | None = None, end_char: int | None = None,
-               fragment: str | None = None, memo: str = "") -> list[int]:
+def apply_code(
+    ctx: Context,
+    segment_ids: Iterable[int],
+    code_id: int,
+    *,
+    start_char: int | None = None,
+    end_char: int | None = None,
+    fragment: str | None = None,
+    memo: str = "",
+) -> list[int]:
     """Apply a code to one or several segments (a char span only with one segment).
 
     The span is given as offsets, or as a ``fragment`` of the segment's text
@@ -149,25 +218,44 @@ def apply_code(ctx: Context, segment_ids: Iterable[int], code_id: int, *,
             start, end = find_span(next(iter(segs.values())).text or "", fragment)
         for seg in segs.values():
             check_span(seg, start, end)
-        existing = {(c.segment_id, c.start_char, c.end_char): c for c in s.scalars(
-            select(Coding).where(Coding.coder_id == coder, Coding.code_id == code.id,
-                                 Coding.segment_id.in_(list(segs))))}
+        existing = {
+            (c.segment_id, c.start_char, c.end_char): c
+            for c in s.scalars(
+                select(Coding).where(
+                    Coding.coder_id == coder,
+                    Coding.code_id == code.id,
+                    Coding.segment_id.in_(list(segs)),
+                )
+            )
+        }
         out: list[int] = []
         added = 0
         for sid in sorted(segs):
             row = existing.get((sid, start, end))
             if row is None:
-                row = Coding(segment_id=sid, code_id=code.id, coder_id=coder,
-                             start_char=start, end_char=end, memo=memo or "")
+                row = Coding(
+                    segment_id=sid,
+                    code_id=code.id,
+                    coder_id=coder,
+                    start_char=start,
+                    end_char=end,
+                    memo=memo or "",
+                )
                 s.add(row)
                 added += 1
             elif memo:
                 row.memo = memo
             out.append(row)
         s.flush()
-        audit.record(s, ctx.actor, "coding.add", project_id=ctx.project_id, target_type="code",
-                     target_id=code.id, details={"segments": sorted(segs), "added": added,
-                                                 "span": start is not None})
+        audit.record(
+            s,
+            ctx.actor,
+            "coding.add",
+            project_id=ctx.project_id,
+            target_type="code",
+            target_id=code.id,
+            details={"segments": sorted(segs), "added": added, "span": start is not None},
+        )
         return [r.id for r in out]
 
     return _retry.write(ctx.db, work)
@@ -181,19 +269,34 @@ def remove_code(ctx: Context, segment_ids: Iterable[int], code_id: int) -> int:
     def work(s: Session) -> int:
         segs = project_segments(s, ctx, ids)
         code = project_code(s, ctx, code_id, usable=False)
-        n = s.execute(delete(Coding).where(Coding.coder_id == coder, Coding.code_id == code.id,
-                                           Coding.segment_id.in_(list(segs)))).rowcount
-        audit.record(s, ctx.actor, "coding.remove", project_id=ctx.project_id, target_type="code",
-                     target_id=code.id, details={"segments": sorted(segs), "removed": n})
+        n = s.execute(
+            delete(Coding).where(
+                Coding.coder_id == coder,
+                Coding.code_id == code.id,
+                Coding.segment_id.in_(list(segs)),
+            )
+        ).rowcount
+        audit.record(
+            s,
+            ctx.actor,
+            "coding.remove",
+            project_id=ctx.project_id,
+            target_type="code",
+            target_id=code.id,
+            details={"segments": sorted(segs), "removed": n},
+        )
         return n
 
     return _retry.write(ctx.db, work)
 
 
 def _own_coding(s: Session, ctx: Context, coding_id: int) -> Coding:
-    row = s.scalar(select(Coding).join(Segment, Coding.segment_id == Segment.id)
-                   .join(Interview, Segment.interview_id == Interview.id)
-                   .where(Coding.id == coding_id, Interview.project_id == ctx.project_id))
+    row = s.scalar(
+        select(Coding)
+        .join(Segment, Coding.segment_id == Segment.id)
+        .join(Interview, Segment.interview_id == Interview.id)
+        .where(Coding.id == coding_id, Interview.project_id == ctx.project_id)
+    )
     if row is None or row.coder_id != ctx.actor.user_id:
         raise NotFound(f"No coding {coding_id} of yours in this project.")
     return row
@@ -205,8 +308,15 @@ def delete_coding(ctx: Context, coding_id: int) -> None:
     def work(s: Session) -> None:
         row = _own_coding(s, ctx, coding_id)
         s.delete(row)
-        audit.record(s, ctx.actor, "coding.remove", project_id=ctx.project_id,
-                     target_type="coding", target_id=coding_id, details={"code_id": row.code_id})
+        audit.record(
+            s,
+            ctx.actor,
+            "coding.remove",
+            project_id=ctx.project_id,
+            target_type="coding",
+            target_id=coding_id,
+            details={"code_id": row.code_id},
+        )
 
     _retry.write(ctx.db, work)
 
@@ -218,13 +328,21 @@ def set_memo(ctx: Context, coding_id: int, memo: str) -> None:
         row = _own_coding(s, ctx, coding_id)
         row.memo = memo or ""
         # The memo itself may quote the transcript: only its length goes to the audit trail.
-        audit.record(s, ctx.actor, "coding.memo", project_id=ctx.project_id,
-                     target_type="coding", target_id=coding_id, details={"chars": len(row.memo)})
+        audit.record(
+            s,
+            ctx.actor,
+            "coding.memo",
+            project_id=ctx.project_id,
+            target_type="coding",
+            target_id=coding_id,
+            details={"chars": len(row.memo)},
+        )
 
     _retry.write(ctx.db, work)
 
 
 # ------------------------------------------------------------------ bulk loading (demo, imports)
+
 
 def load_codings(ctx: Context, rows: list[dict[str, Any]], where: str = "codings") -> int:
     """Store codings given as dicts with interview_id, position, code (key), coder (username),
@@ -235,41 +353,71 @@ def load_codings(ctx: Context, rows: list[dict[str, Any]], where: str = "codings
 
     def work(s: Session) -> int:
         users = dict(s.execute(select(User.username, User.id)).all())
-        code_rows = s.execute(select(Code.id, Code.key, Codebook.name)
-                              .join(Codebook, Code.codebook_id == Codebook.id)
-                              .where(Codebook.project_id == ctx.project_id)).all()
+        code_rows = s.execute(
+            select(Code.id, Code.key, Codebook.name)
+            .join(Codebook, Code.codebook_id == Codebook.id)
+            .where(Codebook.project_id == ctx.project_id)
+        ).all()
         by_key: dict[str, list[tuple[int, str]]] = {}
         for cid, key, book in code_rows:
             by_key.setdefault(key, []).append((cid, book))
-        segs = {(iv, pos): (sid, text) for sid, iv, pos, text in s.execute(
-            select(Segment.id, Segment.interview_id, Segment.position, Segment.text)
-            .join(Interview, Segment.interview_id == Interview.id)
-            .where(Interview.project_id == ctx.project_id))}
+        segs = {
+            (iv, pos): (sid, text)
+            for sid, iv, pos, text in s.execute(
+                select(Segment.id, Segment.interview_id, Segment.position, Segment.text)
+                .join(Interview, Segment.interview_id == Interview.id)
+                .where(Interview.project_id == ctx.project_id)
+            )
+        }
         problems: list[str] = []
         new: list[Coding] = []
         for i, r in enumerate(rows, start=1):
             label = f"{where}, entry {i}"
             seg = segs.get((r["interview_id"], int(r["position"])))
             if seg is None:
-                problems.append(f"{label}: unknown segment {r.get('file', r['interview_id'])}#{r['position']}")
+                problems.append(
+                    f"{label}: unknown segment {r.get('file', r['interview_id'])}#{r['position']}"
+                )
                 continue
-            cands = [c for c in by_key.get(r["code"], []) if not r.get("codebook") or c[1] == r["codebook"]]
+            cands = [
+                c
+                for c in by_key.get(r["code"], [])
+                if not r.get("codebook") or c[1] == r["codebook"]
+            ]
             if len(cands) != 1:
-                problems.append(f"{label}: code '{r['code']}' is "
-                                f"{'unknown' if not cands else 'ambiguous; name the codebook'}")
+                problems.append(
+                    f"{label}: code '{r['code']}' is "
+                    f"{'unknown' if not cands else 'ambiguous; name the codebook'}"
+                )
                 continue
             uid = users.get(r["coder"])
             if uid is None:
                 problems.append(f"{label}: unknown coder '{r['coder']}'")
                 continue
-            new.append(Coding(segment_id=seg[0], code_id=cands[0][0], coder_id=uid,
-                              start_char=r.get("start_char"), end_char=r.get("end_char"),
-                              memo=r.get("memo") or ""))
+            new.append(
+                Coding(
+                    segment_id=seg[0],
+                    code_id=cands[0][0],
+                    coder_id=uid,
+                    start_char=r.get("start_char"),
+                    end_char=r.get("end_char"),
+                    memo=r.get("memo") or "",
+                )
+            )
         if problems:
-            raise InputError(f"{len(problems)} problem(s); nothing was written: " + "; ".join(problems[:10]))
+            raise InputError(
+                f"{len(problems)} problem(s); nothing was written: " + "; ".join(problems[:10])
+            )
         s.add_all(new)
-        audit.record(s, ctx.actor, "coding.import", project_id=ctx.project_id, target_type="file",
-                     target_id=where.rsplit("/", 1)[-1], details={"codings": len(new)})
+        audit.record(
+            s,
+            ctx.actor,
+            "coding.import",
+            project_id=ctx.project_id,
+            target_type="file",
+            target_id=where.rsplit("/", 1)[-1],
+            details={"codings": len(new)},
+        )
         return len(new)
 
     return _retry.write(ctx.db, work)

@@ -43,8 +43,9 @@ def _interview(s: Session, ctx: Context, interview_id: int) -> Interview:
     return iv
 
 
-def _decisions(segments: list[int], codings: list[tuple[int, str, str]],
-               coders: list[str]) -> list[tuple[str, str, str, str]]:
+def _decisions(
+    segments: list[int], codings: list[tuple[int, str, str]], coders: list[str]
+) -> list[tuple[str, str, str, str]]:
     """Rows in the agreement-file shape: every coder x every unit, plus one row per code."""
     rows = [("doc", str(sid), c, "") for sid in segments for c in coders]
     rows += [("doc", str(sid), coder, key) for sid, coder, key in codings]
@@ -57,8 +58,14 @@ def open_comparison(ctx: Context, interview_id: int) -> None:
     ctx.require("coding.compare")
     with ctx.db.session() as s:
         _interview(s, ctx, interview_id)
-        audit.record(s, ctx.actor, "coding.compare", project_id=ctx.project_id,
-                     target_type="interview", target_id=interview_id)
+        audit.record(
+            s,
+            ctx.actor,
+            "coding.compare",
+            project_id=ctx.project_id,
+            target_type="interview",
+            target_id=interview_id,
+        )
 
 
 def comparison_opened(ctx: Context, interview_id: int) -> bool:
@@ -71,17 +78,28 @@ def comparison_opened(ctx: Context, interview_id: int) -> bool:
 def _comparison_opened(s: Session, ctx: Context, interview_id: int) -> bool:
     if ctx.actor.role != "evaluator":  # an administrator reconciling codes nothing of their own
         return True
-    return s.scalar(select(AuditEvent.id).where(
-        AuditEvent.project_id == ctx.project_id, AuditEvent.user_id == ctx.actor.user_id,
-        AuditEvent.action == "coding.compare", AuditEvent.target_type == "interview",
-        AuditEvent.target_id == str(interview_id)).limit(1)) is not None
+    return (
+        s.scalar(
+            select(AuditEvent.id)
+            .where(
+                AuditEvent.project_id == ctx.project_id,
+                AuditEvent.user_id == ctx.actor.user_id,
+                AuditEvent.action == "coding.compare",
+                AuditEvent.target_type == "interview",
+                AuditEvent.target_id == str(interview_id),
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def _require_opened(s: Session, ctx: Context, interview_id: int) -> None:
     if not _comparison_opened(s, ctx, interview_id):
         raise PermissionDenied(
             f"Coding is blind: {ctx.actor.username} has not chosen to compare interview "
-            f"{interview_id} yet (open the comparison first).")
+            f"{interview_id} yet (open the comparison first)."
+        )
 
 
 def compare_document(ctx: Context, interview_id: int) -> dict[str, Any]:
@@ -93,20 +111,35 @@ def compare_document(ctx: Context, interview_id: int) -> dict[str, Any]:
     with ctx.db.session() as s:
         iv = _interview(s, ctx, interview_id)
         _require_opened(s, ctx, interview_id)
-        segs = s.execute(select(Segment.id, Segment.position, Segment.start, Segment.speaker,
-                                Segment.text).where(Segment.interview_id == interview_id)
-                         .order_by(Segment.position)).all()
-        rows = s.execute(select(Coding.id, Coding.segment_id, Coding.start_char, Coding.end_char,
-                                Coding.memo, User.username, Code.id, Code.key, Code.name)
-                         .join(Segment, Coding.segment_id == Segment.id)
-                         .join(User, Coding.coder_id == User.id)
-                         .join(Code, Coding.code_id == Code.id)
-                         .where(Segment.interview_id == interview_id)).all()
-        cons = s.execute(select(ConsensusCoding, Code.key, Code.name)
-                         .join(Segment, ConsensusCoding.segment_id == Segment.id)
-                         .join(Code, ConsensusCoding.code_id == Code.id)
-                         .where(Segment.interview_id == interview_id)
-                         .order_by(ConsensusCoding.id)).all()
+        segs = s.execute(
+            select(Segment.id, Segment.position, Segment.start, Segment.speaker, Segment.text)
+            .where(Segment.interview_id == interview_id)
+            .order_by(Segment.position)
+        ).all()
+        rows = s.execute(
+            select(
+                Coding.id,
+                Coding.segment_id,
+                Coding.start_char,
+                Coding.end_char,
+                Coding.memo,
+                User.username,
+                Code.id,
+                Code.key,
+                Code.name,
+            )
+            .join(Segment, Coding.segment_id == Segment.id)
+            .join(User, Coding.coder_id == User.id)
+            .join(Code, Coding.code_id == Code.id)
+            .where(Segment.interview_id == interview_id)
+        ).all()
+        cons = s.execute(
+            select(ConsensusCoding, Code.key, Code.name)
+            .join(Segment, ConsensusCoding.segment_id == Segment.id)
+            .join(Code, ConsensusCoding.code_id == Code.id)
+            .where(Segment.interview_id == interview_id)
+            .order_by(ConsensusCoding.id)
+        ).all()
     coders = sorted({r.username for r in rows})
     code_names = {r.key: r.name for r in rows}
     code_ids = {r.key: r[6] for r in rows}
@@ -114,45 +147,100 @@ def compare_document(ctx: Context, interview_id: int) -> dict[str, Any]:
     applied: dict[tuple[int, str], set[str]] = {}
     for r in rows:
         per_seg.setdefault(r.segment_id, {}).setdefault(r.username, []).append(
-            {"coding_id": r[0], "code_id": r[6], "key": r.key, "name": r.name,
-             "start_char": r.start_char, "end_char": r.end_char, "memo": r.memo})
+            {
+                "coding_id": r[0],
+                "code_id": r[6],
+                "key": r.key,
+                "name": r.name,
+                "start_char": r.start_char,
+                "end_char": r.end_char,
+                "memo": r.memo,
+            }
+        )
         applied.setdefault((r.segment_id, r.key), set()).add(r.username)
     stats = []
     if len(coders) >= 2:
-        decisions = _decisions([x.id for x in segs], [(r.segment_id, r.username, r.key) for r in rows],
-                               coders)
-        stats = [{"code": a.code, "name": code_names.get(a.code, "I alt" if a.code == "overall" else ""),
-                  "units": a.units, "coders": a.coders, "observed_agreement": a.observed_agreement,
-                  "kappa": a.kappa, "alpha": a.alpha} for a in agreement_rows(decisions)]
+        decisions = _decisions(
+            [x.id for x in segs], [(r.segment_id, r.username, r.key) for r in rows], coders
+        )
+        stats = [
+            {
+                "code": a.code,
+                "name": code_names.get(a.code, "I alt" if a.code == "overall" else ""),
+                "units": a.units,
+                "coders": a.coders,
+                "observed_agreement": a.observed_agreement,
+                "kappa": a.kappa,
+                "alpha": a.alpha,
+            }
+            for a in agreement_rows(decisions)
+        ]
     seg_info = {x.id: x for x in segs}
     cons_by: dict[tuple[int, str], list[int]] = {}
     consensus = []
     for c, key, name in cons:
         cons_by.setdefault((c.segment_id, key), []).append(c.id)
         seg = seg_info.get(c.segment_id)
-        consensus.append({"id": c.id, "segment_id": c.segment_id, "position": seg.position if seg else None,
-                          "code_id": c.code_id, "key": key, "name": name, "origin": c.origin,
-                          "start_char": c.start_char, "end_char": c.end_char, "memo": c.memo,
-                          "starred": c.starred, "revealing": c.revealing,
-                          "text": _span_text(seg.text if seg else "", c.start_char, c.end_char)})
+        consensus.append(
+            {
+                "id": c.id,
+                "segment_id": c.segment_id,
+                "position": seg.position if seg else None,
+                "code_id": c.code_id,
+                "key": key,
+                "name": name,
+                "origin": c.origin,
+                "start_char": c.start_char,
+                "end_char": c.end_char,
+                "memo": c.memo,
+                "starred": c.starred,
+                "revealing": c.revealing,
+                "text": _span_text(seg.text if seg else "", c.start_char, c.end_char),
+            }
+        )
     disagreements = []
     if len(coders) >= 2:
-        for (sid, key), who in sorted(applied.items(), key=lambda kv: (seg_info[kv[0][0]].position, kv[0][1])):
+        for (sid, key), who in sorted(
+            applied.items(), key=lambda kv: (seg_info[kv[0][0]].position, kv[0][1])
+        ):
             if len(who) == len(coders):
                 continue
             seg = seg_info[sid]
-            disagreements.append({
-                "segment_id": sid, "position": seg.position, "start": seg.start,
-                "speaker": seg.speaker, "text": seg.text, "code_id": code_ids[key], "key": key,
-                "name": code_names[key], "applied_by": sorted(who),
-                "missing": [c for c in coders if c not in who],
-                "by_coder": {c: per_seg.get(sid, {}).get(c, []) for c in coders},
-                "resolved": (sid, key) in cons_by})
-    return {"id": iv.id, "title": iv.title, "coders": coders, "agreement": stats,
-            "disagreements": disagreements, "consensus": consensus,
-            "segments": [{"id": x.id, "position": x.position, "start": x.start,
-                          "speaker": x.speaker, "text": x.text,
-                          "by_coder": per_seg.get(x.id, {})} for x in segs]}
+            disagreements.append(
+                {
+                    "segment_id": sid,
+                    "position": seg.position,
+                    "start": seg.start,
+                    "speaker": seg.speaker,
+                    "text": seg.text,
+                    "code_id": code_ids[key],
+                    "key": key,
+                    "name": code_names[key],
+                    "applied_by": sorted(who),
+                    "missing": [c for c in coders if c not in who],
+                    "by_coder": {c: per_seg.get(sid, {}).get(c, []) for c in coders},
+                    "resolved": (sid, key) in cons_by,
+                }
+            )
+    return {
+        "id": iv.id,
+        "title": iv.title,
+        "coders": coders,
+        "agreement": stats,
+        "disagreements": disagreements,
+        "consensus": consensus,
+        "segments": [
+            {
+                "id": x.id,
+                "position": x.position,
+                "start": x.start,
+                "speaker": x.speaker,
+                "text": x.text,
+                "by_coder": per_seg.get(x.id, {}),
+            }
+            for x in segs
+        ],
+    }
 
 
 def take_options(ctx: Context, interview_id: int, segment_id: int, code_id: int) -> dict[str, Any]:
@@ -164,9 +252,11 @@ def take_options(ctx: Context, interview_id: int, segment_id: int, code_id: int)
         if seg.interview_id != interview_id:
             raise InputError("The segment belongs to another interview.")
         _require_opened(s, ctx, interview_id)
-        rows = s.execute(select(Coding.id, Coding.code_id, User.username)
-                         .join(User, Coding.coder_id == User.id)
-                         .where(Coding.segment_id == segment_id)).all()
+        rows = s.execute(
+            select(Coding.id, Coding.code_id, User.username)
+            .join(User, Coding.coder_id == User.id)
+            .where(Coding.segment_id == segment_id)
+        ).all()
     one: dict[str, list[int]] = {}
     for cid, code, user in rows:
         if code == code_id:
@@ -183,18 +273,25 @@ def compare_code(ctx: Context, code_id: int) -> list[dict[str, Any]]:
     ctx.require("coding.compare")
     with ctx.db.session() as s:
         code = project_code(s, ctx, code_id, usable=False)
-        ivs = s.execute(select(Interview.id, Interview.title)
-                        .where(Interview.project_id == ctx.project_id).order_by(Interview.id)).all()
-        rows = s.execute(select(Segment.interview_id, Coding.segment_id, User.username, Code.key)
-                         .join(Segment, Coding.segment_id == Segment.id)
-                         .join(Interview, Segment.interview_id == Interview.id)
-                         .join(User, Coding.coder_id == User.id)
-                         .join(Code, Coding.code_id == Code.id)
-                         .where(Interview.project_id == ctx.project_id)).all()
+        ivs = s.execute(
+            select(Interview.id, Interview.title)
+            .where(Interview.project_id == ctx.project_id)
+            .order_by(Interview.id)
+        ).all()
+        rows = s.execute(
+            select(Segment.interview_id, Coding.segment_id, User.username, Code.key)
+            .join(Segment, Coding.segment_id == Segment.id)
+            .join(Interview, Segment.interview_id == Interview.id)
+            .join(User, Coding.coder_id == User.id)
+            .join(Code, Coding.code_id == Code.id)
+            .where(Interview.project_id == ctx.project_id)
+        ).all()
         seg_ids: dict[int, list[int]] = {}
-        for iv_id, sid in s.execute(select(Segment.interview_id, Segment.id)
-                                    .join(Interview, Segment.interview_id == Interview.id)
-                                    .where(Interview.project_id == ctx.project_id)):
+        for iv_id, sid in s.execute(
+            select(Segment.interview_id, Segment.id)
+            .join(Interview, Segment.interview_id == Interview.id)
+            .where(Interview.project_id == ctx.project_id)
+        ):
             seg_ids.setdefault(iv_id, []).append(sid)
     out = []
     for iv_id, title in ivs:
@@ -202,42 +299,87 @@ def compare_code(ctx: Context, code_id: int) -> list[dict[str, Any]]:
         coders = sorted({r.username for r in mine})
         if len(coders) < 2:
             continue
-        decisions = _decisions(seg_ids.get(iv_id, []),
-                               [(r.segment_id, r.username, r.key) for r in mine if r.key == code.key],
-                               coders)
-        stat = agreement_rows(decisions)[-1]  # only this code is in the table: 'overall' == the code
+        decisions = _decisions(
+            seg_ids.get(iv_id, []),
+            [(r.segment_id, r.username, r.key) for r in mine if r.key == code.key],
+            coders,
+        )
+        stat = agreement_rows(decisions)[
+            -1
+        ]  # only this code is in the table: 'overall' == the code
         applied = {(r.segment_id, r.username) for r in mine if r.key == code.key}
-        disagree = {sid for sid, _ in applied if sum((sid, c) in applied for c in coders) < len(coders)}
-        out.append({"interview_id": iv_id, "title": title, "coders": len(coders),
-                    "units": stat.units, "applied": len({sid for sid, _ in applied}),
-                    "disagreements": len(disagree), "observed_agreement": stat.observed_agreement,
-                    "kappa": stat.kappa, "alpha": stat.alpha})
+        disagree = {
+            sid for sid, _ in applied if sum((sid, c) in applied for c in coders) < len(coders)
+        }
+        out.append(
+            {
+                "interview_id": iv_id,
+                "title": title,
+                "coders": len(coders),
+                "units": stat.units,
+                "applied": len({sid for sid, _ in applied}),
+                "disagreements": len(disagree),
+                "observed_agreement": stat.observed_agreement,
+                "kappa": stat.kappa,
+                "alpha": stat.alpha,
+            }
+        )
     return out
 
 
 # ------------------------------------------------------------------ reconciling
 
-def _add_consensus(s: Session, ctx: Context, segment_id: int, code_id: int, start: int | None,
-                   end: int | None, memo: str, origin: str) -> ConsensusCoding:
-    existing = s.scalar(select(ConsensusCoding).where(
-        ConsensusCoding.segment_id == segment_id, ConsensusCoding.code_id == code_id,
-        ConsensusCoding.start_char.is_(None) if start is None else ConsensusCoding.start_char == start,
-        ConsensusCoding.end_char.is_(None) if end is None else ConsensusCoding.end_char == end))
+
+def _add_consensus(
+    s: Session,
+    ctx: Context,
+    segment_id: int,
+    code_id: int,
+    start: int | None,
+    end: int | None,
+    memo: str,
+    origin: str,
+) -> ConsensusCoding:
+    existing = s.scalar(
+        select(ConsensusCoding).where(
+            ConsensusCoding.segment_id == segment_id,
+            ConsensusCoding.code_id == code_id,
+            ConsensusCoding.start_char.is_(None)
+            if start is None
+            else ConsensusCoding.start_char == start,
+            ConsensusCoding.end_char.is_(None) if end is None else ConsensusCoding.end_char == end,
+        )
+    )
     if existing is not None:
         if memo:
             existing.memo = memo
         return existing
-    row = ConsensusCoding(segment_id=segment_id, code_id=code_id, start_char=start, end_char=end,
-                          memo=memo or "", origin=origin, decided_by=ctx.actor.user_id)
+    row = ConsensusCoding(
+        segment_id=segment_id,
+        code_id=code_id,
+        start_char=start,
+        end_char=end,
+        memo=memo or "",
+        origin=origin,
+        decided_by=ctx.actor.user_id,
+    )
     s.add(row)
     s.flush()
     return row
 
 
-def reconcile(ctx: Context, decision: str, *, coding_ids: Iterable[int] = (),
-              segment_id: int | None = None, code_id: int | None = None,
-              start_char: int | None = None, end_char: int | None = None,
-              fragment: str | None = None, memo: str = "") -> list[int]:
+def reconcile(
+    ctx: Context,
+    decision: str,
+    *,
+    coding_ids: Iterable[int] = (),
+    segment_id: int | None = None,
+    code_id: int | None = None,
+    start_char: int | None = None,
+    end_char: int | None = None,
+    fragment: str | None = None,
+    memo: str = "",
+) -> list[int]:
     """Agree a consensus coding.
 
     - ``take_one``: one coder's coding(s) (``coding_ids``, all by the same coder) become consensus;
@@ -263,30 +405,57 @@ def reconcile(ctx: Context, decision: str, *, coding_ids: Iterable[int] = (),
         else:
             if not ids:
                 raise InputError("Choose the coding(s) to take.")
-            rows = s.scalars(select(Coding).join(Segment, Coding.segment_id == Segment.id)
-                             .join(Interview, Segment.interview_id == Interview.id)
-                             .where(Coding.id.in_(ids), Interview.project_id == ctx.project_id)).all()
+            rows = s.scalars(
+                select(Coding)
+                .join(Segment, Coding.segment_id == Segment.id)
+                .join(Interview, Segment.interview_id == Interview.id)
+                .where(Coding.id.in_(ids), Interview.project_id == ctx.project_id)
+            ).all()
             missing = sorted(set(ids) - {r.id for r in rows})
             if missing:
-                raise InputError(f"Unknown coding(s): {', '.join(map(str, missing))}; nothing was changed.")
+                raise InputError(
+                    f"Unknown coding(s): {', '.join(map(str, missing))}; nothing was changed."
+                )
             if decision == "take_one" and len({r.coder_id for r in rows}) != 1:
                 raise InputError("'Take one' takes the codings of one coder only.")
             for r in rows:
-                out.append(_add_consensus(s, ctx, r.segment_id, r.code_id, r.start_char, r.end_char,
-                                          memo or r.memo, decision))
-        audit.record(s, ctx.actor, "consensus.reconcile", project_id=ctx.project_id,
-                     target_type="segment", target_id=out[0].segment_id if out else None,
-                     details={"decision": decision, "consensus": sorted({c.id for c in out}),
-                              "from_codings": ids})
+                out.append(
+                    _add_consensus(
+                        s,
+                        ctx,
+                        r.segment_id,
+                        r.code_id,
+                        r.start_char,
+                        r.end_char,
+                        memo or r.memo,
+                        decision,
+                    )
+                )
+        audit.record(
+            s,
+            ctx.actor,
+            "consensus.reconcile",
+            project_id=ctx.project_id,
+            target_type="segment",
+            target_id=out[0].segment_id if out else None,
+            details={
+                "decision": decision,
+                "consensus": sorted({c.id for c in out}),
+                "from_codings": ids,
+            },
+        )
         return sorted({c.id for c in out})
 
     return _retry.write(ctx.db, work)
 
 
 def _consensus_row(s: Session, ctx: Context, consensus_id: int) -> ConsensusCoding:
-    row = s.scalar(select(ConsensusCoding).join(Segment, ConsensusCoding.segment_id == Segment.id)
-                   .join(Interview, Segment.interview_id == Interview.id)
-                   .where(ConsensusCoding.id == consensus_id, Interview.project_id == ctx.project_id))
+    row = s.scalar(
+        select(ConsensusCoding)
+        .join(Segment, ConsensusCoding.segment_id == Segment.id)
+        .join(Interview, Segment.interview_id == Interview.id)
+        .where(ConsensusCoding.id == consensus_id, Interview.project_id == ctx.project_id)
+    )
     if row is None:
         raise NotFound(f"No consensus coding {consensus_id} in this project.")
     return row
@@ -298,15 +467,22 @@ def remove_consensus(ctx: Context, consensus_id: int) -> None:
     def work(s: Session) -> None:
         row = _consensus_row(s, ctx, consensus_id)
         s.delete(row)
-        audit.record(s, ctx.actor, "consensus.remove", project_id=ctx.project_id,
-                     target_type="consensus_coding", target_id=consensus_id,
-                     details={"code_id": row.code_id, "segment_id": row.segment_id})
+        audit.record(
+            s,
+            ctx.actor,
+            "consensus.remove",
+            project_id=ctx.project_id,
+            target_type="consensus_coding",
+            target_id=consensus_id,
+            details={"code_id": row.code_id, "segment_id": row.segment_id},
+        )
 
     _retry.write(ctx.db, work)
 
 
-def mark_consensus(ctx: Context, consensus_id: int, *, starred: bool | None = None,
-                   revealing: bool | None = None) -> None:
+def mark_consensus(
+    ctx: Context, consensus_id: int, *, starred: bool | None = None, revealing: bool | None = None
+) -> None:
     """Star a quote for the report, or flag it as revealing who spoke (kept out of exports)."""
     ctx.require("quote.star")
 
@@ -317,8 +493,15 @@ def mark_consensus(ctx: Context, consensus_id: int, *, starred: bool | None = No
             row.starred = changes["starred"] = bool(starred)
         if revealing is not None:
             row.revealing = changes["revealing"] = bool(revealing)
-        audit.record(s, ctx.actor, "consensus.mark", project_id=ctx.project_id,
-                     target_type="consensus_coding", target_id=consensus_id, details=changes)
+        audit.record(
+            s,
+            ctx.actor,
+            "consensus.mark",
+            project_id=ctx.project_id,
+            target_type="consensus_coding",
+            target_id=consensus_id,
+            details=changes,
+        )
 
     _retry.write(ctx.db, work)
 
@@ -327,21 +510,47 @@ def list_consensus(ctx: Context, interview_id: int | None = None) -> list[dict[s
     """The agreed codings (what writers read and quote)."""
     ctx.require("consensus.read")
     with ctx.db.session() as s:
-        q = (select(ConsensusCoding, Segment.position, Segment.speaker, Segment.text,
-                    Interview.id, Interview.title, Code.key, Code.name, Codebook.name)
-             .join(Segment, ConsensusCoding.segment_id == Segment.id)
-             .join(Interview, Segment.interview_id == Interview.id)
-             .join(Code, ConsensusCoding.code_id == Code.id)
-             .join(Codebook, Code.codebook_id == Codebook.id)
-             .where(Interview.project_id == ctx.project_id))
+        q = (
+            select(
+                ConsensusCoding,
+                Segment.position,
+                Segment.speaker,
+                Segment.text,
+                Interview.id,
+                Interview.title,
+                Code.key,
+                Code.name,
+                Codebook.name,
+            )
+            .join(Segment, ConsensusCoding.segment_id == Segment.id)
+            .join(Interview, Segment.interview_id == Interview.id)
+            .join(Code, ConsensusCoding.code_id == Code.id)
+            .join(Codebook, Code.codebook_id == Codebook.id)
+            .where(Interview.project_id == ctx.project_id)
+        )
         if interview_id is not None:
             q = q.where(Interview.id == interview_id)
         rows = s.execute(q.order_by(Interview.id, Segment.position, ConsensusCoding.id)).all()
-    return [{"id": c.id, "interview_id": iv_id, "title": title, "segment_id": c.segment_id,
-             "position": pos, "speaker": speaker, "code_id": c.code_id, "key": key, "name": name,
-             "codebook": book, "origin": c.origin, "memo": c.memo, "starred": c.starred,
-             "revealing": c.revealing, "text": _span_text(text, c.start_char, c.end_char)}
-            for c, pos, speaker, text, iv_id, title, key, name, book in rows]
+    return [
+        {
+            "id": c.id,
+            "interview_id": iv_id,
+            "title": title,
+            "segment_id": c.segment_id,
+            "position": pos,
+            "speaker": speaker,
+            "code_id": c.code_id,
+            "key": key,
+            "name": name,
+            "codebook": book,
+            "origin": c.origin,
+            "memo": c.memo,
+            "starred": c.starred,
+            "revealing": c.revealing,
+            "text": _span_text(text, c.start_char, c.end_char),
+        }
+        for c, pos, speaker, text, iv_id, title, key, name, book in rows
+    ]
 
 
 def load_consensus(ctx: Context, rows: list[dict[str, Any]], where: str = "consensus") -> int:
@@ -350,33 +559,57 @@ def load_consensus(ctx: Context, rows: list[dict[str, Any]], where: str = "conse
     ctx.require("consensus.write")
 
     def work(s: Session) -> int:
-        code_rows = s.execute(select(Code.id, Code.key, Codebook.name)
-                              .join(Codebook, Code.codebook_id == Codebook.id)
-                              .where(Codebook.project_id == ctx.project_id)).all()
-        segs = {(iv, pos): sid for sid, iv, pos in s.execute(
-            select(Segment.id, Segment.interview_id, Segment.position)
-            .join(Interview, Segment.interview_id == Interview.id)
-            .where(Interview.project_id == ctx.project_id))}
+        code_rows = s.execute(
+            select(Code.id, Code.key, Codebook.name)
+            .join(Codebook, Code.codebook_id == Codebook.id)
+            .where(Codebook.project_id == ctx.project_id)
+        ).all()
+        segs = {
+            (iv, pos): sid
+            for sid, iv, pos in s.execute(
+                select(Segment.id, Segment.interview_id, Segment.position)
+                .join(Interview, Segment.interview_id == Interview.id)
+                .where(Interview.project_id == ctx.project_id)
+            )
+        }
         problems, new = [], []
         for i, r in enumerate(rows, start=1):
             sid = segs.get((r["interview_id"], int(r["position"])))
-            cands = [cid for cid, key, book in code_rows
-                     if key == r["code"] and (not r.get("codebook") or book == r["codebook"])]
+            cands = [
+                cid
+                for cid, key, book in code_rows
+                if key == r["code"] and (not r.get("codebook") or book == r["codebook"])
+            ]
             if sid is None:
                 problems.append(f"{where}, entry {i}: unknown segment #{r['position']}")
             elif len(cands) != 1:
                 problems.append(f"{where}, entry {i}: code '{r['code']}' unknown or ambiguous")
             else:
-                new.append(ConsensusCoding(segment_id=sid, code_id=cands[0], memo=r.get("memo") or "",
-                                           origin=r.get("origin") or "take_one",
-                                           starred=bool(r.get("starred")),
-                                           revealing=bool(r.get("revealing")),
-                                           decided_by=ctx.actor.user_id))
+                new.append(
+                    ConsensusCoding(
+                        segment_id=sid,
+                        code_id=cands[0],
+                        memo=r.get("memo") or "",
+                        origin=r.get("origin") or "take_one",
+                        starred=bool(r.get("starred")),
+                        revealing=bool(r.get("revealing")),
+                        decided_by=ctx.actor.user_id,
+                    )
+                )
         if problems:
-            raise InputError(f"{len(problems)} problem(s); nothing was written: " + "; ".join(problems[:10]))
+            raise InputError(
+                f"{len(problems)} problem(s); nothing was written: " + "; ".join(problems[:10])
+            )
         s.add_all(new)
-        audit.record(s, ctx.actor, "consensus.import", project_id=ctx.project_id, target_type="file",
-                     target_id=where.rsplit("/", 1)[-1], details={"consensus": len(new)})
+        audit.record(
+            s,
+            ctx.actor,
+            "consensus.import",
+            project_id=ctx.project_id,
+            target_type="file",
+            target_id=where.rsplit("/", 1)[-1],
+            details={"consensus": len(new)},
+        )
         return len(new)
 
     return _retry.write(ctx.db, work)

@@ -52,8 +52,9 @@ def read_vault(ctx: Context, passphrase: str) -> list[dict[str, Any]]:
     ctx.require("vault.read")
     entries = Vault.open(ctx.db.settings.vault_path).read(passphrase)
     with ctx.db.session() as s:
-        audit.record(s, ctx.actor, "vault.read", project_id=ctx.project_id,
-                     details={"entries": len(entries)})
+        audit.record(
+            s, ctx.actor, "vault.read", project_id=ctx.project_id, details={"entries": len(entries)}
+        )
     return [e for e in entries if e.get("project_id") == ctx.project_id]
 
 
@@ -86,11 +87,16 @@ def _known(s, ctx: Context) -> dict[str, str]:
     or still proposed), so two transcripts under review never share a number. Surface
     hashes are added too: "Pernille" mentioned in a later interview gets the pseudonym
     the full name "Pernille Krogh" got where both were mentioned together."""
-    rows = s.execute(select(EntityDecision.entity_hash, EntityDecision.surface_hash,
-                            EntityDecision.pseudonym).where(
-        EntityDecision.project_id == ctx.project_id, EntityDecision.decision != "rejected",
-        EntityDecision.entity_hash.is_not(None), EntityDecision.pseudonym.is_not(None))
-        .order_by(EntityDecision.id)).all()
+    rows = s.execute(
+        select(EntityDecision.entity_hash, EntityDecision.surface_hash, EntityDecision.pseudonym)
+        .where(
+            EntityDecision.project_id == ctx.project_id,
+            EntityDecision.decision != "rejected",
+            EntityDecision.entity_hash.is_not(None),
+            EntityDecision.pseudonym.is_not(None),
+        )
+        .order_by(EntityDecision.id)
+    ).all()
     known: dict[str, str] = {}
     for entity, surface, p in rows:
         p = p.removesuffix("s") if p.endswith("]s") else p
@@ -116,9 +122,15 @@ def _save_links(s, ctx: Context, pseud: Pseudonymiser) -> None:
 
 def _project_rules(s, ctx: Context) -> dict[str, tuple[str, str]]:
     """Surface hash -> (decision, label) for decisions applied to every occurrence."""
-    rows = s.scalars(select(EntityDecision).where(
-        EntityDecision.project_id == ctx.project_id, EntityDecision.scope == "project",
-        EntityDecision.decision.in_(("accepted", "rejected"))).order_by(EntityDecision.id)).all()
+    rows = s.scalars(
+        select(EntityDecision)
+        .where(
+            EntityDecision.project_id == ctx.project_id,
+            EntityDecision.scope == "project",
+            EntityDecision.decision.in_(("accepted", "rejected")),
+        )
+        .order_by(EntityDecision.id)
+    ).all()
     return {r.surface_hash: (r.decision, r.label) for r in rows}
 
 
@@ -141,18 +153,29 @@ def propose(ctx: Context, interview_id: int, roster: list[RosterEntry] | None = 
         pseud.assign([sp for spans in found for sp in spans])
         _save_links(s, ctx, pseud)
         for seg, spans in zip(iv.segments, found, strict=True):
-            s.execute(delete(EntityDecision).where(EntityDecision.segment_id == seg.id,
-                                                   EntityDecision.decision == "proposed"))
-            decided = s.scalars(select(EntityDecision).where(
-                EntityDecision.segment_id == seg.id)).all()
+            s.execute(
+                delete(EntityDecision).where(
+                    EntityDecision.segment_id == seg.id, EntityDecision.decision == "proposed"
+                )
+            )
+            decided = s.scalars(
+                select(EntityDecision).where(EntityDecision.segment_id == seg.id)
+            ).all()
             taken = [(d.start, d.end) for d in decided]
             for sp in spans:
                 if any(sp.start < e and sp.end > b for b, e in taken):
                     continue
                 n += 1
                 s.add(_decision_row(ctx, vault, iv.id, seg.id, sp, pseud, rules))
-        audit.record(s, ctx.actor, "deid.propose", project_id=ctx.project_id,
-                     target_type="interview", target_id=iv.id, details={"proposals": n})
+        audit.record(
+            s,
+            ctx.actor,
+            "deid.propose",
+            project_id=ctx.project_id,
+            target_type="interview",
+            target_id=iv.id,
+            details={"proposals": n},
+        )
         return n
 
 
@@ -174,24 +197,44 @@ def detect_segments(texts: list[str], roster: list[RosterEntry] | None) -> list[
         b, e = bounds[k]
         start, end = max(sp.start, b), min(sp.end, e)  # a pattern may run over a line break
         if start < end:
-            out[k].append(Span(start - b, end - b, sp.label, joined[start:end], sp.source,
-                               sp.replacement, sp.key))
+            out[k].append(
+                Span(
+                    start - b,
+                    end - b,
+                    sp.label,
+                    joined[start:end],
+                    sp.source,
+                    sp.replacement,
+                    sp.key,
+                )
+            )
     return out
 
 
-def _speaker_rows(ctx, vault: Vault, s, iv: Interview, roster,
-                  pseud: Pseudonymiser) -> int:
+def _speaker_rows(ctx, vault: Vault, s, iv: Interview, roster, pseud: Pseudonymiser) -> int:
     """Speaker labels that are names or initials ("KB", "Mette") become proposals too;
     approval replaces an accepted one by its pseudonym in every segment."""
-    s.execute(delete(EntityDecision).where(EntityDecision.interview_id == iv.id,
-                                           EntityDecision.segment_id.is_(None),
-                                           EntityDecision.decision == "proposed"))
-    done = set(s.scalars(select(EntityDecision.surface_hash).where(
-        EntityDecision.interview_id == iv.id, EntityDecision.segment_id.is_(None))).all())
+    s.execute(
+        delete(EntityDecision).where(
+            EntityDecision.interview_id == iv.id,
+            EntityDecision.segment_id.is_(None),
+            EntityDecision.decision == "proposed",
+        )
+    )
+    done = set(
+        s.scalars(
+            select(EntityDecision.surface_hash).where(
+                EntityDecision.interview_id == iv.id, EntityDecision.segment_id.is_(None)
+            )
+        ).all()
+    )
     n = 0
     for label in sorted({seg.speaker for seg in iv.segments if seg.speaker}):
-        spans = [sp for sp in detect(label, roster)
-                 if sp.label == "PERSON" and sp.start == 0 and sp.end == len(label)]
+        spans = [
+            sp
+            for sp in detect(label, roster)
+            if sp.label == "PERSON" and sp.start == 0 and sp.end == len(label)
+        ]
         if not spans:
             continue
         pseud.assign(spans)
@@ -204,18 +247,34 @@ def _speaker_rows(ctx, vault: Vault, s, iv: Interview, roster,
     return n
 
 
-def _decision_row(ctx, vault: Vault, interview_id: int, segment_id: int | None, sp: Span,
-                  pseud: Pseudonymiser, rules: dict[str, tuple[str, str]],
-                  decision: str = "proposed") -> EntityDecision:
+def _decision_row(
+    ctx,
+    vault: Vault,
+    interview_id: int,
+    segment_id: int | None,
+    sp: Span,
+    pseud: Pseudonymiser,
+    rules: dict[str, tuple[str, str]],
+    decision: str = "proposed",
+) -> EntityDecision:
     shash = vault.keyed_hash(surface_key(sp.label, sp.text))
     label = sp.label
     if shash in rules:
         decision, label = rules[shash]
-    return EntityDecision(project_id=ctx.project_id, interview_id=interview_id,
-                          segment_id=segment_id, start=sp.start, end=sp.end, surface_hash=shash,
-                          entity_hash=vault.keyed_hash(pseud.key_for(sp)), label=label,
-                          source=sp.source, pseudonym=sp.replacement, decision=decision,
-                          scope="occurrence")
+    return EntityDecision(
+        project_id=ctx.project_id,
+        interview_id=interview_id,
+        segment_id=segment_id,
+        start=sp.start,
+        end=sp.end,
+        surface_hash=shash,
+        entity_hash=vault.keyed_hash(pseud.key_for(sp)),
+        label=label,
+        source=sp.source,
+        pseudonym=sp.replacement,
+        decision=decision,
+        scope="occurrence",
+    )
 
 
 def list_spans(ctx: Context, interview_id: int) -> list[dict[str, Any]]:
@@ -224,29 +283,51 @@ def list_spans(ctx: Context, interview_id: int) -> list[dict[str, Any]]:
     with ctx.db.session() as s:
         iv = _interview(s, ctx, interview_id)
         segs = {seg.id: seg for seg in iv.segments}
-        rows = s.scalars(select(EntityDecision).where(EntityDecision.interview_id == iv.id)
-                         .order_by(EntityDecision.segment_id, EntityDecision.start)).all()
+        rows = s.scalars(
+            select(EntityDecision)
+            .where(EntityDecision.interview_id == iv.id)
+            .order_by(EntityDecision.segment_id, EntityDecision.start)
+        ).all()
         vault = _vault(ctx)
-        labels = {vault.keyed_hash(surface_key("PERSON", g.speaker)): g.speaker
-                  for g in iv.segments if g.speaker}
+        labels = {
+            vault.keyed_hash(surface_key("PERSON", g.speaker)): g.speaker
+            for g in iv.segments
+            if g.speaker
+        }
         out = []
         for r in rows:
             seg = segs.get(r.segment_id)
             if r.segment_id is None:
                 text = labels.get(r.surface_hash, "") if iv.status != "approved" else ""
             else:
-                text = seg.text[r.start:r.end] if seg is not None and not seg.deidentified else ""
-            out.append({"id": r.id, "segment_id": r.segment_id,
-                        "position": seg.position if seg is not None else None,
-                        "speaker": seg.speaker if seg is not None else None,
-                        "start": r.start, "end": r.end, "text": text, "label": r.label,
-                        "source": r.source, "decision": r.decision, "scope": r.scope,
-                        "pseudonym": r.pseudonym})
+                text = seg.text[r.start : r.end] if seg is not None and not seg.deidentified else ""
+            out.append(
+                {
+                    "id": r.id,
+                    "segment_id": r.segment_id,
+                    "position": seg.position if seg is not None else None,
+                    "speaker": seg.speaker if seg is not None else None,
+                    "start": r.start,
+                    "end": r.end,
+                    "text": text,
+                    "label": r.label,
+                    "source": r.source,
+                    "decision": r.decision,
+                    "scope": r.scope,
+                    "pseudonym": r.pseudonym,
+                }
+            )
         return out
 
 
-def decide(ctx: Context, decision_id: int, action: str, *, label: str | None = None,
-           all_occurrences: bool = False) -> int:
+def decide(
+    ctx: Context,
+    decision_id: int,
+    action: str,
+    *,
+    label: str | None = None,
+    all_occurrences: bool = False,
+) -> int:
     """Accept, reject or relabel one span, or every span with the same surface in the project.
 
     Returns the number of spans changed.
@@ -263,9 +344,14 @@ def decide(ctx: Context, decision_id: int, action: str, *, label: str | None = N
             raise NotFound(f"No proposed span {decision_id} in this project.")
         targets = [row]
         if all_occurrences:
-            targets = list(s.scalars(select(EntityDecision).where(
-                EntityDecision.project_id == ctx.project_id,
-                EntityDecision.surface_hash == row.surface_hash)).all())
+            targets = list(
+                s.scalars(
+                    select(EntityDecision).where(
+                        EntityDecision.project_id == ctx.project_id,
+                        EntityDecision.surface_hash == row.surface_hash,
+                    )
+                ).all()
+            )
         for t in targets:
             if action == "relabel":
                 t.label = label
@@ -276,10 +362,15 @@ def decide(ctx: Context, decision_id: int, action: str, *, label: str | None = N
             t.scope = "project" if all_occurrences else t.scope
             t.decided_by = ctx.actor.user_id
             t.decided_at = utcnow()
-        audit.record(s, ctx.actor, f"deid.{action}", project_id=ctx.project_id,
-                     target_type="entity_decision", target_id=row.id,
-                     details={"spans": len(targets), "label": row.label,
-                              "all_occurrences": all_occurrences})
+        audit.record(
+            s,
+            ctx.actor,
+            f"deid.{action}",
+            project_id=ctx.project_id,
+            target_type="entity_decision",
+            target_id=row.id,
+            details={"spans": len(targets), "label": row.label, "all_occurrences": all_occurrences},
+        )
         return len(targets)
 
 
@@ -301,8 +392,9 @@ def _open_segment(s, ctx: Context, segment_id: int) -> Segment:
     return seg
 
 
-def add_span(ctx: Context, segment_id: int, start: int, end: int, label: str,
-             all_occurrences: bool = False) -> int:
+def add_span(
+    ctx: Context, segment_id: int, start: int, end: int, label: str, all_occurrences: bool = False
+) -> int:
     """Add a span the recognisers missed (accepted at once). Returns its decision id."""
     ctx.require("deid.review")
     if label not in LABELS:
@@ -311,13 +403,19 @@ def add_span(ctx: Context, segment_id: int, start: int, end: int, label: str,
     with ctx.db.session() as s:
         seg = _open_segment(s, ctx, segment_id)
         if not (0 <= start < end <= len(seg.text)):
-            raise InputError(f"Span {start}-{end} lies outside the segment (length {len(seg.text)}).")
+            raise InputError(
+                f"Span {start}-{end} lies outside the segment (length {len(seg.text)})."
+            )
         sp = Span(start, end, label, seg.text[start:end], "manual")
         pseud = Pseudonymiser(known=_known(s, ctx), hasher=vault.keyed_hash)
         pseud.assign([sp])
-        overlapping = s.scalars(select(EntityDecision).where(
-            EntityDecision.segment_id == seg.id, EntityDecision.start < end,
-            EntityDecision.end > start)).all()
+        overlapping = s.scalars(
+            select(EntityDecision).where(
+                EntityDecision.segment_id == seg.id,
+                EntityDecision.start < end,
+                EntityDecision.end > start,
+            )
+        ).all()
         for o in overlapping:
             s.delete(o)
         row = _decision_row(ctx, vault, seg.interview_id, seg.id, sp, pseud, {}, "accepted")
@@ -325,13 +423,21 @@ def add_span(ctx: Context, segment_id: int, start: int, end: int, label: str,
         row.scope = "project" if all_occurrences else "occurrence"
         s.add(row)
         s.flush()
-        audit.record(s, ctx.actor, "deid.add", project_id=ctx.project_id,
-                     target_type="entity_decision", target_id=row.id, details={"label": label})
+        audit.record(
+            s,
+            ctx.actor,
+            "deid.add",
+            project_id=ctx.project_id,
+            target_type="entity_decision",
+            target_id=row.id,
+            details={"label": label},
+        )
         return row.id
 
 
-def add_span_text(ctx: Context, segment_id: int, surface: str, label: str,
-                  all_occurrences: bool = False) -> int:
+def add_span_text(
+    ctx: Context, segment_id: int, surface: str, label: str, all_occurrences: bool = False
+) -> int:
     """Add a missed span by its text: every occurrence of ``surface`` in the segment."""
     ctx.require("deid.review")
     with ctx.db.session() as s:
@@ -353,12 +459,22 @@ def accept_pending(ctx: Context, interview_id: int) -> int:
     ctx.require("deid.review")
     with ctx.db.session() as s:
         iv = _interview(s, ctx, interview_id)
-        rows = s.scalars(select(EntityDecision).where(EntityDecision.interview_id == iv.id,
-                                                      EntityDecision.decision == "proposed")).all()
+        rows = s.scalars(
+            select(EntityDecision).where(
+                EntityDecision.interview_id == iv.id, EntityDecision.decision == "proposed"
+            )
+        ).all()
         for r in rows:
             r.decision, r.decided_by, r.decided_at = "accepted", ctx.actor.user_id, utcnow()
-        audit.record(s, ctx.actor, "deid.accept", project_id=ctx.project_id,
-                     target_type="interview", target_id=iv.id, details={"spans": len(rows)})
+        audit.record(
+            s,
+            ctx.actor,
+            "deid.accept",
+            project_id=ctx.project_id,
+            target_type="interview",
+            target_id=iv.id,
+            details={"spans": len(rows)},
+        )
         return len(rows)
 
 
@@ -367,12 +483,15 @@ def segments_for_review(ctx: Context, interview_id: int) -> list[dict[str, Any]]
     ctx.require("deid.review")
     with ctx.db.session() as s:
         iv = _interview(s, ctx, interview_id)
-        return [{"id": g.id, "position": g.position, "speaker": g.speaker, "text": g.text}
-                for g in iv.segments]
+        return [
+            {"id": g.id, "position": g.position, "speaker": g.speaker, "text": g.text}
+            for g in iv.segments
+        ]
 
 
-def edit_segment(ctx: Context, segment_id: int, text: str,
-                 roster: list[RosterEntry] | None = None) -> None:
+def edit_segment(
+    ctx: Context, segment_id: int, text: str, roster: list[RosterEntry] | None = None
+) -> None:
     """Change a segment's text before approval; accepted decisions re-apply to the new text."""
     ctx.require("transcript.edit")
     vault = _vault(ctx)
@@ -400,15 +519,34 @@ def edit_segment(ctx: Context, segment_id: int, text: str,
         for prev in remembered.values():
             for b, e in _find_hash(text, vault, prev):
                 if all(e <= tb or b >= te for tb, te in taken):
-                    s.add(EntityDecision(
-                        project_id=ctx.project_id, interview_id=seg.interview_id,
-                        segment_id=seg.id, start=b, end=e, surface_hash=prev.surface_hash,
-                        entity_hash=prev.entity_hash, label=prev.label, source=prev.source,
-                        pseudonym=prev.pseudonym, decision=prev.decision, scope=prev.scope,
-                        decided_by=prev.decided_by, decided_at=prev.decided_at))
+                    s.add(
+                        EntityDecision(
+                            project_id=ctx.project_id,
+                            interview_id=seg.interview_id,
+                            segment_id=seg.id,
+                            start=b,
+                            end=e,
+                            surface_hash=prev.surface_hash,
+                            entity_hash=prev.entity_hash,
+                            label=prev.label,
+                            source=prev.source,
+                            pseudonym=prev.pseudonym,
+                            decision=prev.decision,
+                            scope=prev.scope,
+                            decided_by=prev.decided_by,
+                            decided_at=prev.decided_at,
+                        )
+                    )
                     taken.append((b, e))
-        audit.record(s, ctx.actor, "segment.edit", project_id=ctx.project_id,
-                     target_type="segment", target_id=seg.id, details={"reapplied": len(spans)})
+        audit.record(
+            s,
+            ctx.actor,
+            "segment.edit",
+            project_id=ctx.project_id,
+            target_type="segment",
+            target_id=seg.id,
+            details={"reapplied": len(spans)},
+        )
 
 
 def _find_hash(text: str, vault: Vault, prev: EntityDecision) -> list[tuple[int, int]]:
@@ -440,8 +578,9 @@ def approve(ctx: Context, interview_id: int, *, accept_pending: bool = False) ->
         rows = s.scalars(select(EntityDecision).where(EntityDecision.interview_id == iv.id)).all()
         pending = [r for r in rows if r.decision == "proposed"]
         if pending and not accept_pending:
-            raise InputError(f"Interview {interview_id}: {len(pending)} proposed spans are not "
-                             "yet reviewed.")
+            raise InputError(
+                f"Interview {interview_id}: {len(pending)} proposed spans are not yet reviewed."
+            )
         for r in pending:
             r.decision, r.decided_by, r.decided_at = "accepted", ctx.actor.user_id, utcnow()
         by_seg: dict[int, list[EntityDecision]] = {}
@@ -451,8 +590,10 @@ def approve(ctx: Context, interview_id: int, *, accept_pending: bool = False) ->
         raw, keys, replaced = [], [], 0
         for seg in iv.segments:
             raw.append({"position": seg.position, "speaker": seg.speaker, "text": seg.text})
-            spans = [Span(r.start, r.end, r.label, seg.text[r.start:r.end], r.source, r.pseudonym)
-                     for r in by_seg.get(seg.id, [])]
+            spans = [
+                Span(r.start, r.end, r.label, seg.text[r.start : r.end], r.source, r.pseudonym)
+                for r in by_seg.get(seg.id, [])
+            ]
             for sp in spans:
                 if sp.label not in FIXED:
                     keys.append({"name": sp.text, "label": sp.label, "pseudonym": sp.replacement})
@@ -461,15 +602,33 @@ def approve(ctx: Context, interview_id: int, *, accept_pending: bool = False) ->
             replaced += len(spans)
             _shift_offsets([r for r in rows if r.segment_id == seg.id], by_seg.get(seg.id, []))
         citizen = s.get(Participant, iv.participant_id).citizen_id if iv.participant_id else None
-        tag = _tag(vault, ctx, "participant", citizen) if citizen else _tag(
-            vault, ctx, "interview", iv.id)
+        tag = (
+            _tag(vault, ctx, "participant", citizen)
+            if citizen
+            else _tag(vault, ctx, "interview", iv.id)
+        )
         unique_keys = list({(k["name"], k["pseudonym"]): k for k in keys}.values())
-        vault.add_many([{"kind": "transcript", "project_id": ctx.project_id,
-                         "interview_id": iv.id, "citizen_id": citizen, "segments": raw},
-                        *({"kind": "pseudonym", "project_id": ctx.project_id,
-                           "interview_id": iv.id, **k} for k in unique_keys)], tag)
-        by_hash = {r.surface_hash: r.pseudonym.strip("[]") for r in rows
-                   if r.segment_id is None and r.decision == "accepted" and r.pseudonym}
+        vault.add_many(
+            [
+                {
+                    "kind": "transcript",
+                    "project_id": ctx.project_id,
+                    "interview_id": iv.id,
+                    "citizen_id": citizen,
+                    "segments": raw,
+                },
+                *(
+                    {"kind": "pseudonym", "project_id": ctx.project_id, "interview_id": iv.id, **k}
+                    for k in unique_keys
+                ),
+            ],
+            tag,
+        )
+        by_hash = {
+            r.surface_hash: r.pseudonym.strip("[]")
+            for r in rows
+            if r.segment_id is None and r.decision == "accepted" and r.pseudonym
+        }
         renamed = {}
         for label in {g.speaker for g in iv.segments if g.speaker} | set(iv.speakers or {}):
             new = by_hash.get(vault.keyed_hash(surface_key("PERSON", label)))
@@ -480,9 +639,15 @@ def approve(ctx: Context, interview_id: int, *, accept_pending: bool = False) ->
                 seg.speaker = renamed[seg.speaker]
         iv.speakers = {renamed.get(k, k): v for k, v in (iv.speakers or {}).items()}
         iv.status = "approved"
-        audit.record(s, ctx.actor, "deid.approve", project_id=ctx.project_id,
-                     target_type="interview", target_id=iv.id,
-                     details={"replaced": replaced, "segments": len(iv.segments)})
+        audit.record(
+            s,
+            ctx.actor,
+            "deid.approve",
+            project_id=ctx.project_id,
+            target_type="interview",
+            target_id=iv.id,
+            details={"replaced": replaced, "segments": len(iv.segments)},
+        )
         return {"replaced": replaced, "segments": len(iv.segments)}
 
 
@@ -509,19 +674,40 @@ def _shift_offsets(rows: list[EntityDecision], accepted: list[EntityDecision]) -
             r.start = r.end = None
 
 
-def add_identity(ctx: Context, citizen_id: str, *, name: str | None = None,
-                 cpr: str | None = None) -> None:
+def add_identity(
+    ctx: Context, citizen_id: str, *, name: str | None = None, cpr: str | None = None
+) -> None:
     """Seal project ID <-> name and CPR into the vault (evaluators may add, not read)."""
     ctx.require("deid.review")
     vault = _vault(ctx)
     with ctx.db.session() as s:
-        if s.scalar(select(Participant.id).where(Participant.project_id == ctx.project_id,
-                                                 Participant.citizen_id == citizen_id)) is None:
+        if (
+            s.scalar(
+                select(Participant.id).where(
+                    Participant.project_id == ctx.project_id, Participant.citizen_id == citizen_id
+                )
+            )
+            is None
+        ):
             raise InputError(f"citizen '{citizen_id}' is not in the participant register.")
-        vault.add({"kind": "identity", "project_id": ctx.project_id, "citizen_id": citizen_id,
-                   "name": name, "cpr": cpr}, _tag(vault, ctx, "participant", citizen_id))
-        audit.record(s, ctx.actor, "vault.add", project_id=ctx.project_id,
-                     target_type="participant", target_id=citizen_id)
+        vault.add(
+            {
+                "kind": "identity",
+                "project_id": ctx.project_id,
+                "citizen_id": citizen_id,
+                "name": name,
+                "cpr": cpr,
+            },
+            _tag(vault, ctx, "participant", citizen_id),
+        )
+        audit.record(
+            s,
+            ctx.actor,
+            "vault.add",
+            project_id=ctx.project_id,
+            target_type="participant",
+            target_id=citizen_id,
+        )
 
 
 # -- withdrawal ------------------------------------------------------------------------------
@@ -529,8 +715,11 @@ def withdraw_participant(ctx: Context, citizen_id: str) -> dict[str, int]:
     """Remove a participant's transcripts (with their codings and quotes) and vault entries."""
     ctx.require("participant.withdraw")
     with ctx.db.session() as s:
-        p = s.scalar(select(Participant).where(Participant.project_id == ctx.project_id,
-                                               Participant.citizen_id == citizen_id))
+        p = s.scalar(
+            select(Participant).where(
+                Participant.project_id == ctx.project_id, Participant.citizen_id == citizen_id
+            )
+        )
         if p is None:
             raise NotFound(f"No participant '{citizen_id}' in this project.")
         interviews = s.scalars(select(Interview).where(Interview.participant_id == p.id)).all()
@@ -546,23 +735,33 @@ def withdraw_participant(ctx: Context, citizen_id: str) -> dict[str, int]:
             removed = vault.remove(_tag(vault, ctx, "participant", citizen_id))
             for iid in ids:
                 removed += vault.remove(_tag(vault, ctx, "interview", iid))
-        audit.record(s, ctx.actor, "participant.withdraw", project_id=ctx.project_id,
-                     target_type="participant", target_id=citizen_id,
-                     details={"interviews": n_iv, "vault_entries": removed})
+        audit.record(
+            s,
+            ctx.actor,
+            "participant.withdraw",
+            project_id=ctx.project_id,
+            target_type="participant",
+            target_id=citizen_id,
+            details={"interviews": n_iv, "vault_entries": removed},
+        )
         return {"interviews": n_iv, "vault_entries": removed}
 
 
 # -- demo ------------------------------------------------------------------------------------
-def deidentify_demo(ctx: Context, roster_path, passphrase: str,
-                    leave_for_review: str | None = None) -> int:
+def deidentify_demo(
+    ctx: Context, roster_path, passphrase: str, leave_for_review: str | None = None
+) -> int:
     """Demo set-up: create the vault, propose and approve all transcripts but one."""
     from qualkit.deid.roster import read_roster
 
     create_vault(ctx, passphrase)
     roster = read_roster(roster_path)
     with ctx.db.session() as s:
-        ivs = s.execute(select(Interview.id, Interview.title).where(
-            Interview.project_id == ctx.project_id).order_by(Interview.id)).all()
+        ivs = s.execute(
+            select(Interview.id, Interview.title)
+            .where(Interview.project_id == ctx.project_id)
+            .order_by(Interview.id)
+        ).all()
     approved = 0
     for k, (iid, _title) in enumerate(ivs):
         propose(ctx, iid, roster)

@@ -22,16 +22,26 @@ def save_protocol(ctx: Context, yaml_text: str, where: str = "protocol") -> int:
     ctx.require("delivery.import")
     proto = load_protocol_text(yaml_text, where)
     with ctx.db.session() as s:
-        row = s.scalar(select(ProtocolRow).where(ProtocolRow.project_id == ctx.project_id,
-                                                 ProtocolRow.name == proto.name))
+        row = s.scalar(
+            select(ProtocolRow).where(
+                ProtocolRow.project_id == ctx.project_id, ProtocolRow.name == proto.name
+            )
+        )
         if row is None:
             row = ProtocolRow(project_id=ctx.project_id, name=proto.name, definition=yaml_text)
             s.add(row)
         else:
             row.definition = yaml_text
         s.flush()
-        audit.record(s, ctx.actor, "protocol.save", project_id=ctx.project_id,
-                     target_type="protocol", target_id=row.id, details={"name": proto.name})
+        audit.record(
+            s,
+            ctx.actor,
+            "protocol.save",
+            project_id=ctx.project_id,
+            target_type="protocol",
+            target_id=row.id,
+            details={"name": proto.name},
+        )
         return row.id
 
 
@@ -51,23 +61,53 @@ def list_events(ctx: Context) -> list[dict[str, Any]]:
     """Staff see the events of their own site only."""
     ctx.require("delivery.read")
     with ctx.db.session() as s:
-        q = (select(DeliveryEvent, Participant.citizen_id, Participant.site)
-             .join(Participant, DeliveryEvent.participant_id == Participant.id)
-             .where(DeliveryEvent.project_id == ctx.project_id))
+        q = (
+            select(DeliveryEvent, Participant.citizen_id, Participant.site)
+            .join(Participant, DeliveryEvent.participant_id == Participant.id)
+            .where(DeliveryEvent.project_id == ctx.project_id)
+        )
         if ctx.actor.role == "staff":
             q = q.where(Participant.site == ctx.actor.site)
         rows = s.execute(q.order_by(DeliveryEvent.date, DeliveryEvent.id)).all()
-        return [{"id": e.id, "citizen_id": cid, "site": site, "date": e.date, "component": e.component,
-                 "staff_role": e.staff_role, "staff_id": e.staff_id, "minutes": e.minutes,
-                 "mode": e.mode, "status": e.status, "note": e.note} for e, cid, site in rows]
+        return [
+            {
+                "id": e.id,
+                "citizen_id": cid,
+                "site": site,
+                "date": e.date,
+                "component": e.component,
+                "staff_role": e.staff_role,
+                "staff_id": e.staff_id,
+                "minutes": e.minutes,
+                "mode": e.mode,
+                "status": e.status,
+                "note": e.note,
+            }
+            for e, cid, site in rows
+        ]
 
 
-def _event_key(citizen_id: str, when: date, component: str, staff_id: str | None,
-               minutes: float | None, mode: str | None, status: str, note: str | None) -> tuple:
+def _event_key(
+    citizen_id: str,
+    when: date,
+    component: str,
+    staff_id: str | None,
+    minutes: float | None,
+    mode: str | None,
+    status: str,
+    note: str | None,
+) -> tuple:
     """What makes two log rows the same event (checks.DUPLICATE_KEY, for re-imports)."""
-    return (citizen_id, when, component, staff_id or None,
-            None if minutes is None else round(float(minutes), 2), mode or None, status,
-            (note or "").strip())
+    return (
+        citizen_id,
+        when,
+        component,
+        staff_id or None,
+        None if minutes is None else round(float(minutes), 2),
+        mode or None,
+        status,
+        (note or "").strip(),
+    )
 
 
 def insert_events(ctx: Context, records: list[EventRecord], source: str) -> dict[str, int]:
@@ -79,37 +119,76 @@ def insert_events(ctx: Context, records: list[EventRecord], source: str) -> dict
     """
     ctx.require("delivery.import")
     with ctx.db.session() as s:
-        ids = dict(s.execute(select(Participant.citizen_id, Participant.id)
-                             .where(Participant.project_id == ctx.project_id)).all())
+        ids = dict(
+            s.execute(
+                select(Participant.citizen_id, Participant.id).where(
+                    Participant.project_id == ctx.project_id
+                )
+            ).all()
+        )
         unknown = sorted({r.citizen_id for r in records if r.citizen_id not in ids})
         if unknown:
-            raise InputError(f"{source}: {len(unknown)} citizen(s) not in the participant register: "
-                             f"{', '.join(unknown[:20])}. Nothing was written.")
-        stored = s.execute(select(Participant.citizen_id, DeliveryEvent.date, DeliveryEvent.component,
-                                  DeliveryEvent.staff_id, DeliveryEvent.minutes, DeliveryEvent.mode,
-                                  DeliveryEvent.status, DeliveryEvent.note)
-                           .join(Participant, DeliveryEvent.participant_id == Participant.id)
-                           .where(DeliveryEvent.project_id == ctx.project_id)).all()
+            raise InputError(
+                f"{source}: {len(unknown)} citizen(s) not in the participant register: "
+                f"{', '.join(unknown[:20])}. Nothing was written."
+            )
+        stored = s.execute(
+            select(
+                Participant.citizen_id,
+                DeliveryEvent.date,
+                DeliveryEvent.component,
+                DeliveryEvent.staff_id,
+                DeliveryEvent.minutes,
+                DeliveryEvent.mode,
+                DeliveryEvent.status,
+                DeliveryEvent.note,
+            )
+            .join(Participant, DeliveryEvent.participant_id == Participant.id)
+            .where(DeliveryEvent.project_id == ctx.project_id)
+        ).all()
         seen = {_event_key(*row) for row in stored}
         new: list[EventRecord] = []
         for r in records:
-            key = _event_key(r.citizen_id, r.date, r.component, r.staff_id, r.minutes, r.mode,
-                             r.status, r.note)
+            key = _event_key(
+                r.citizen_id, r.date, r.component, r.staff_id, r.minutes, r.mode, r.status, r.note
+            )
             if key not in seen:
                 seen.add(key)
                 new.append(r)
-        s.add_all([DeliveryEvent(project_id=ctx.project_id, participant_id=ids[r.citizen_id],
-                                 date=r.date, component=r.component, staff_role=r.staff_role,
-                                 staff_id=r.staff_id, minutes=r.minutes, mode=r.mode,
-                                 status=r.status, note=r.note, created_by=ctx.actor.user_id)
-                   for r in new])
+        s.add_all(
+            [
+                DeliveryEvent(
+                    project_id=ctx.project_id,
+                    participant_id=ids[r.citizen_id],
+                    date=r.date,
+                    component=r.component,
+                    staff_role=r.staff_role,
+                    staff_id=r.staff_id,
+                    minutes=r.minutes,
+                    mode=r.mode,
+                    status=r.status,
+                    note=r.note,
+                    created_by=ctx.actor.user_id,
+                )
+                for r in new
+            ]
+        )
         result = {"created": len(new), "skipped": len(records) - len(new)}
-        audit.record(s, ctx.actor, "delivery.import", project_id=ctx.project_id, target_type="file",
-                     target_id=Path(source).name, details={"events": len(new), **result})
+        audit.record(
+            s,
+            ctx.actor,
+            "delivery.import",
+            project_id=ctx.project_id,
+            target_type="file",
+            target_id=Path(source).name,
+            details={"events": len(new), **result},
+        )
     return result
 
 
-def import_events_report(ctx: Context, path: str | Path, source: str | None = None) -> dict[str, int]:
+def import_events_report(
+    ctx: Context, path: str | Path, source: str | None = None
+) -> dict[str, int]:
     """Import a log file; returns created and skipped (identical to stored) counts."""
     ctx.require("delivery.import")
     try:
@@ -135,10 +214,14 @@ def import_events(ctx: Context, path: str | Path) -> int:
 
 # --- Staff logging -------------------------------------------------------------------------
 
+
 def _participant_for(s, ctx: Context, citizen_id: str) -> Participant:
     """The citizen by project ID; staff only find those of their own site (others look absent)."""
-    p = s.scalar(select(Participant).where(Participant.project_id == ctx.project_id,
-                                           Participant.citizen_id == citizen_id.strip()))
+    p = s.scalar(
+        select(Participant).where(
+            Participant.project_id == ctx.project_id, Participant.citizen_id == citizen_id.strip()
+        )
+    )
     if p is None or (ctx.actor.role == "staff" and p.site != ctx.actor.site):
         where = f" på {ctx.actor.site}" if ctx.actor.role == "staff" else ""
         raise NotFound(f"Ingen borger med projekt-ID '{citizen_id.strip()}'{where}.")
@@ -150,17 +233,24 @@ def find_citizen(ctx: Context, citizen_id: str) -> dict[str, Any]:
     ctx.require("delivery.log")
     with ctx.db.session() as s:
         p = _participant_for(s, ctx, citizen_id)
-        return {"citizen_id": p.citizen_id, "arm": p.arm, "site": p.site,
-                "start_date": p.start_date, "end_date": p.end_date,
-                "withdrawn_date": p.withdrawn_date}
+        return {
+            "citizen_id": p.citizen_id,
+            "arm": p.arm,
+            "site": p.site,
+            "start_date": p.start_date,
+            "end_date": p.end_date,
+            "withdrawn_date": p.withdrawn_date,
+        }
 
 
-def _validate_entry(ctx: Context, component: str, when: date, minutes: float | None,
-                    status: str) -> None:
+def _validate_entry(
+    ctx: Context, component: str, when: date, minutes: float | None, status: str
+) -> None:
     comps = get_protocol(ctx).component_ids
     if component not in comps:
-        raise InputError(f"Komponenten '{component}' findes ikke i protokollen "
-                         f"({', '.join(sorted(comps))}).")
+        raise InputError(
+            f"Komponenten '{component}' findes ikke i protokollen ({', '.join(sorted(comps))})."
+        )
     if not isinstance(when, date):
         raise InputError("Dato mangler.")
     if when > date.today():
@@ -171,23 +261,47 @@ def _validate_entry(ctx: Context, component: str, when: date, minutes: float | N
         raise InputError(f"Status skal være en af {', '.join(EVENT_STATUSES)}.")
 
 
-def log_event(ctx: Context, citizen_id: str, component: str, when: date, *,
-              minutes: float | None = None, mode: str | None = None, status: str = "delivered",
-              note: str = "", staff_role: str | None = None) -> int:
+def log_event(
+    ctx: Context,
+    citizen_id: str,
+    component: str,
+    when: date,
+    *,
+    minutes: float | None = None,
+    mode: str | None = None,
+    status: str = "delivered",
+    note: str = "",
+    staff_role: str | None = None,
+) -> int:
     """One delivery registered by the acting user (staff: citizens of their own site only)."""
     ctx.require("delivery.log")
     _validate_entry(ctx, component, when, minutes, status)
     with ctx.db.session() as s:
         p = _participant_for(s, ctx, citizen_id)
-        ev = DeliveryEvent(project_id=ctx.project_id, participant_id=p.id, date=when,
-                           component=component, staff_role=staff_role, staff_id=ctx.actor.username,
-                           minutes=minutes, mode=mode or None, status=status, note=note or "",
-                           created_by=ctx.actor.user_id)
+        ev = DeliveryEvent(
+            project_id=ctx.project_id,
+            participant_id=p.id,
+            date=when,
+            component=component,
+            staff_role=staff_role,
+            staff_id=ctx.actor.username,
+            minutes=minutes,
+            mode=mode or None,
+            status=status,
+            note=note or "",
+            created_by=ctx.actor.user_id,
+        )
         s.add(ev)
         s.flush()
-        audit.record(s, ctx.actor, "delivery.log", project_id=ctx.project_id,
-                     target_type="delivery_event", target_id=ev.id,
-                     details={"component": component, "status": status})
+        audit.record(
+            s,
+            ctx.actor,
+            "delivery.log",
+            project_id=ctx.project_id,
+            target_type="delivery_event",
+            target_id=ev.id,
+            details={"component": component, "status": status},
+        )
         return ev.id
 
 
@@ -211,25 +325,47 @@ def _editable_event(s, ctx: Context, event_id: int) -> DeliveryEvent:
             raise PermissionDenied("Du kan kun rette og slette dine egne registreringer.")
         if utcnow() > _editable_until(ctx, ev.created_at):
             hours = projects.get_setting(ctx, "staff_edit_window_hours")
-            raise PermissionDenied(f"Registreringen kan ikke længere rettes eller slettes "
-                                   f"(vinduet er {hours} timer).")
+            raise PermissionDenied(
+                f"Registreringen kan ikke længere rettes eller slettes (vinduet er {hours} timer)."
+            )
     return ev
 
 
-def update_event(ctx: Context, event_id: int, *, component: str, when: date,
-                 minutes: float | None = None, mode: str | None = None,
-                 status: str = "delivered", note: str = "") -> None:
+def update_event(
+    ctx: Context,
+    event_id: int,
+    *,
+    component: str,
+    when: date,
+    minutes: float | None = None,
+    mode: str | None = None,
+    status: str = "delivered",
+    note: str = "",
+) -> None:
     ctx.require("delivery.log")
     _validate_entry(ctx, component, when, minutes, status)
     with ctx.db.session() as s:
         ev = _editable_event(s, ctx, event_id)
-        new = {"component": component, "date": when, "minutes": minutes, "mode": mode or None,
-               "status": status, "note": note or ""}
+        new = {
+            "component": component,
+            "date": when,
+            "minutes": minutes,
+            "mode": mode or None,
+            "status": status,
+            "note": note or "",
+        }
         changed = sorted(k for k, v in new.items() if getattr(ev, k) != v)
         for k, v in new.items():
             setattr(ev, k, v)
-        audit.record(s, ctx.actor, "delivery.edit", project_id=ctx.project_id,
-                     target_type="delivery_event", target_id=ev.id, details={"fields": changed})
+        audit.record(
+            s,
+            ctx.actor,
+            "delivery.edit",
+            project_id=ctx.project_id,
+            target_type="delivery_event",
+            target_id=ev.id,
+            details={"fields": changed},
+        )
 
 
 def delete_event(ctx: Context, event_id: int) -> None:
@@ -238,8 +374,15 @@ def delete_event(ctx: Context, event_id: int) -> None:
         ev = _editable_event(s, ctx, event_id)
         details = {"component": ev.component, "date": ev.date.isoformat()}
         s.delete(ev)
-        audit.record(s, ctx.actor, "delivery.delete", project_id=ctx.project_id,
-                     target_type="delivery_event", target_id=event_id, details=details)
+        audit.record(
+            s,
+            ctx.actor,
+            "delivery.delete",
+            project_id=ctx.project_id,
+            target_type="delivery_event",
+            target_id=event_id,
+            details=details,
+        )
 
 
 def my_events(ctx: Context, limit: int = 200) -> list[dict[str, Any]]:
@@ -247,20 +390,37 @@ def my_events(ctx: Context, limit: int = 200) -> list[dict[str, Any]]:
     ctx.require("delivery.log")
     now = utcnow()
     with ctx.db.session() as s:
-        q = (select(DeliveryEvent, Participant.citizen_id, Participant.site)
-             .join(Participant, DeliveryEvent.participant_id == Participant.id)
-             .where(DeliveryEvent.project_id == ctx.project_id,
-                    DeliveryEvent.created_by == ctx.actor.user_id)
-             .order_by(DeliveryEvent.created_at.desc(), DeliveryEvent.id.desc()).limit(limit))
+        q = (
+            select(DeliveryEvent, Participant.citizen_id, Participant.site)
+            .join(Participant, DeliveryEvent.participant_id == Participant.id)
+            .where(
+                DeliveryEvent.project_id == ctx.project_id,
+                DeliveryEvent.created_by == ctx.actor.user_id,
+            )
+            .order_by(DeliveryEvent.created_at.desc(), DeliveryEvent.id.desc())
+            .limit(limit)
+        )
         if ctx.actor.role == "staff":
             q = q.where(Participant.site == ctx.actor.site)
         out = []
         for e, cid, site in s.execute(q).all():
             until = _editable_until(ctx, e.created_at) if ctx.actor.role == "staff" else None
-            out.append({"id": e.id, "citizen_id": cid, "site": site, "date": e.date,
-                        "component": e.component, "minutes": e.minutes, "mode": e.mode,
-                        "status": e.status, "note": e.note, "created_at": _aware(e.created_at),
-                        "editable_until": until, "editable": until is None or now <= until})
+            out.append(
+                {
+                    "id": e.id,
+                    "citizen_id": cid,
+                    "site": site,
+                    "date": e.date,
+                    "component": e.component,
+                    "minutes": e.minutes,
+                    "mode": e.mode,
+                    "status": e.status,
+                    "note": e.note,
+                    "created_at": _aware(e.created_at),
+                    "editable_until": until,
+                    "editable": until is None or now <= until,
+                }
+            )
         return out
 
 

@@ -43,11 +43,13 @@ class DemoResult:
 
 
 def demo_paths(root: Path = REPO_ROOT) -> dict[str, Path]:
-    return {"participants": root / "demo" / "participants.csv",
-            "events": root / "demo" / "delivery_log.csv",
-            "protocol": root / "codebooks" / "protocol_tki2.yaml",
-            "codebooks": root / "codebooks",
-            "transcripts": root / "transcripts"}
+    return {
+        "participants": root / "demo" / "participants.csv",
+        "events": root / "demo" / "delivery_log.csv",
+        "protocol": root / "codebooks" / "protocol_tki2.yaml",
+        "codebooks": root / "codebooks",
+        "transcripts": root / "transcripts",
+    }
 
 
 def create_demo(db: Database, root: Path = REPO_ROOT) -> DemoResult:
@@ -57,16 +59,23 @@ def create_demo(db: Database, root: Path = REPO_ROOT) -> DemoResult:
         return DemoResult(existing, created=False)
     paths = demo_paths(root)
     project_id = projects.create_project(
-        db, SYSTEM, DEMO_PROJECT,
-        "Demonstrationsprojekt: jobkonsulent i rehabiliteringsenheden (TKI2-lignende, fiktive data).")
+        db,
+        SYSTEM,
+        DEMO_PROJECT,
+        "Demonstrationsprojekt: jobkonsulent i rehabiliteringsenheden (TKI2-lignende, fiktive data).",
+    )
     ctx = Context(db, SYSTEM, project_id)
     result = DemoResult(project_id, created=True)
     for username, role, display, site in DEMO_USERS:
         password = users.new_password()
         users.create_user(ctx, username, role, password, display_name=display, site=site)
         result.passwords[username] = password
-    result.counts["participants"] = participants.import_participants(ctx, paths["participants"])["created"]
-    delivery.save_protocol(ctx, paths["protocol"].read_text(encoding="utf-8"), str(paths["protocol"]))
+    result.counts["participants"] = participants.import_participants(ctx, paths["participants"])[
+        "created"
+    ]
+    delivery.save_protocol(
+        ctx, paths["protocol"].read_text(encoding="utf-8"), str(paths["protocol"])
+    )
     result.counts["events"] = delivery.import_events(ctx, paths["events"])
     for name in CODEBOOK_FILES:
         codebooks.import_codebook_file(ctx, paths["codebooks"] / name)
@@ -74,7 +83,8 @@ def create_demo(db: Database, root: Path = REPO_ROOT) -> DemoResult:
     result.counts["interviews"] = _import_transcripts(ctx, paths["transcripts"])
     result.vault_passphrase = users.new_password() + users.new_password()
     result.counts["approved"] = deid.deidentify_demo(
-        ctx, paths["transcripts"] / "roster.csv", result.vault_passphrase)
+        ctx, paths["transcripts"] / "roster.csv", result.vault_passphrase
+    )
     result.counts.update(coding_demo.load_demo_codings(ctx, paths["transcripts"]))
     return result
 
@@ -84,9 +94,15 @@ def _import_transcripts(ctx: Context, folder: Path) -> int:
     entries = manifest if isinstance(manifest, list) else manifest.get("interviews", [])
     for entry in entries:
         interviews.import_text(
-            ctx, folder / entry["file"], title=entry.get("title") or entry["file"],
-            citizen_id=entry.get("citizen_id"), kind=entry.get("kind", "citizen"),
-            staff_role=entry.get("staff_role"), wave=entry.get("wave"),
+            ctx,
+            folder / entry["file"],
+            title=entry.get("title") or entry["file"],
+            citizen_id=entry.get("citizen_id"),
+            kind=entry.get("kind", "citizen"),
+            staff_role=entry.get("staff_role"),
+            wave=entry.get("wave"),
             interview_date=parse_date(str(entry.get("date") or "")),
-            interviewer=entry.get("interviewer"), speakers=entry.get("speakers") or None)
+            interviewer=entry.get("interviewer"),
+            speakers=entry.get("speakers") or None,
+        )
     return len(entries)

@@ -56,14 +56,20 @@ from .exports import (
 
 
 def _code_guid(code: Code) -> str:
-    return code.key.strip("{}").lower() if GUID_RE.match(code.key) else guid_for("code", code.id, code.key)
+    return (
+        code.key.strip("{}").lower()
+        if GUID_RE.match(code.key)
+        else guid_for("code", code.id, code.key)
+    )
 
 
 def build_qda_project(s: Session, ctx: Context) -> tuple[QdaProject, list[safety.Passage]]:
     project = s.get(Project, ctx.project_id)
     codes = project_codes(s, ctx.project_id)
-    qda_codes: dict[int, QdaCode] = {c.id: QdaCode(_code_guid(c), c.name, c.description)
-                                     for c in sorted(codes.values(), key=lambda c: c.position)}
+    qda_codes: dict[int, QdaCode] = {
+        c.id: QdaCode(_code_guid(c), c.name, c.description)
+        for c in sorted(codes.values(), key=lambda c: c.position)
+    }
     roots: list[QdaCode] = []
     for c in sorted(codes.values(), key=lambda c: (c.codebook_id, c.position)):
         if c.parent_id in qda_codes:
@@ -73,24 +79,40 @@ def build_qda_project(s: Session, ctx: Context) -> tuple[QdaProject, list[safety
     users: dict[int | None, QdaUser] = {}
     me = QdaUser(guid_for("user", ctx.actor.username), ctx.actor.username)
     names = dict(s.execute(select(User.id, User.username)).all())
-    ivs = s.scalars(select(Interview).join(Participant, Interview.participant_id == Participant.id,
-                                           isouter=True)
-                    .where(Interview.project_id == ctx.project_id, not_withdrawn(),
-                           or_(Interview.status.in_(DEIDENTIFIED_STATUSES),
-                               Interview.segments.any(Segment.deidentified.is_(True))))
-                    .order_by(Interview.id)).all()
+    ivs = s.scalars(
+        select(Interview)
+        .join(Participant, Interview.participant_id == Participant.id, isouter=True)
+        .where(
+            Interview.project_id == ctx.project_id,
+            not_withdrawn(),
+            or_(
+                Interview.status.in_(DEIDENTIFIED_STATUSES),
+                Interview.segments.any(Segment.deidentified.is_(True)),
+            ),
+        )
+        .order_by(Interview.id)
+    ).all()
     sources: list[QdaSource] = []
     passages: list[safety.Passage] = []
     for iv in ivs:
-        segs = [seg for seg in iv.segments if seg.deidentified or iv.status in DEIDENTIFIED_STATUSES]
+        segs = [
+            seg for seg in iv.segments if seg.deidentified or iv.status in DEIDENTIFIED_STATUSES
+        ]
         text, offsets = render_turns([(seg.speaker, seg.start, seg.text or "") for seg in segs])
         src = QdaSource(guid_for("source", ctx.project_id, iv.id), iv.title, text)
         at = {seg.id: (offsets[i], seg) for i, seg in enumerate(segs)}
         passages.append(title_passage(iv))
         for seg in segs:
             passages.append(safety.Passage(seg.id, seg.text or "", interview_label(iv)))
-        ccs = s.scalars(select(ConsensusCoding).where(ConsensusCoding.segment_id.in_(list(at)))
-                        .order_by(ConsensusCoding.segment_id, ConsensusCoding.id)).all() if at else []
+        ccs = (
+            s.scalars(
+                select(ConsensusCoding)
+                .where(ConsensusCoding.segment_id.in_(list(at)))
+                .order_by(ConsensusCoding.segment_id, ConsensusCoding.id)
+            ).all()
+            if at
+            else []
+        )
         for cc in ccs:
             off, seg = at[cc.segment_id]
             if cc.start_char is not None and cc.end_char is not None:
@@ -98,20 +120,38 @@ def build_qda_project(s: Session, ctx: Context) -> tuple[QdaProject, list[safety
             else:
                 start, end = off, off + len(seg.text or "")
             if cc.decided_by not in users and cc.decided_by is not None:
-                users[cc.decided_by] = QdaUser(guid_for("user", names.get(cc.decided_by)),
-                                               names.get(cc.decided_by, "konsensus"))
+                users[cc.decided_by] = QdaUser(
+                    guid_for("user", names.get(cc.decided_by)),
+                    names.get(cc.decided_by, "konsensus"),
+                )
             user = users.get(cc.decided_by, me)
-            src.selections.append(QdaSelection(guid_for("selection", cc.id), start, end,
-                                               [qda_codes[cc.code_id].guid], user.guid, cc.memo or ""))
+            src.selections.append(
+                QdaSelection(
+                    guid_for("selection", cc.id),
+                    start,
+                    end,
+                    [qda_codes[cc.code_id].guid],
+                    user.guid,
+                    cc.memo or "",
+                )
+            )
             if cc.memo:
                 passages.append(safety.Passage(seg.id, cc.memo, interview_label(iv) + " (memo)"))
         sources.append(src)
     all_users = [me] + [u for u in users.values() if u.guid != me.guid]
-    return QdaProject(project.name, all_users, roots, sources, origin="qualkit",
-                      description=project.description or ""), passages
+    return QdaProject(
+        project.name,
+        all_users,
+        roots,
+        sources,
+        origin="qualkit",
+        description=project.description or "",
+    ), passages
 
 
-def export_qdpx(ctx: Context, out: str | Path | None, overrides: Iterable[int] = ()) -> ExportResult:
+def export_qdpx(
+    ctx: Context, out: str | Path | None, overrides: Iterable[int] = ()
+) -> ExportResult:
     """The project as REFI-QDA: users, codebook, de-identified text sources, consensus codings."""
     ctx.require("export")
     if out is not None and Path(out).suffix.lower() != ".qdpx":
@@ -120,17 +160,33 @@ def export_qdpx(ctx: Context, out: str | Path | None, overrides: Iterable[int] =
         qda, passages = build_qda_project(s, ctx)
     report = check_or_refuse(ctx, "qdpx", passages, overrides)
     path, data = deliver_file(out, lambda p: write_qdpx(qda, p))
-    counts = {"sources": len(qda.sources), "codes": len(qda.all_codes()),
-              "codings": sum(len(src.selections) for src in qda.sources)}
+    counts = {
+        "sources": len(qda.sources),
+        "codes": len(qda.all_codes()),
+        "codings": sum(len(src.selections) for src in qda.sources),
+    }
     with ctx.db.session() as s:
         audit_overrides(s, ctx, "qdpx", report)
-        audit.record(s, ctx.actor, "export.qdpx", project_id=ctx.project_id, target_type="export",
-                     target_id=Path(out).name if out else "download", details={"counts": counts})
+        audit.record(
+            s,
+            ctx.actor,
+            "export.qdpx",
+            project_id=ctx.project_id,
+            target_type="export",
+            target_id=Path(out).name if out else "download",
+            details={"counts": counts},
+        )
     return ExportResult(path, data, counts, report)
 
 
-def import_qdpx(db: Database, actor: Actor, path: str | Path, project_name: str | None = None,
-                *, deidentified: bool = False) -> int:
+def import_qdpx(
+    db: Database,
+    actor: Actor,
+    path: str | Path,
+    project_name: str | None = None,
+    *,
+    deidentified: bool = False,
+) -> int:
     """A project coded elsewhere -> a NEW qualkit project (codebook, interviews, codings).
 
     Each non-empty line of a source becomes a segment (speaker and time stamp are read
@@ -158,7 +214,9 @@ def import_qdpx(db: Database, actor: Actor, path: str | Path, project_name: str 
         plans.append((src, turns, hits))
     with db.session() as s:
         if s.scalar(select(Project.id).where(Project.name == name)) is not None:
-            raise InputError(f"A project named {name!r} exists already; choose another with --project.")
+            raise InputError(
+                f"A project named {name!r} exists already; choose another with --project."
+            )
         project = Project(name=name, description=qda.description, settings={})
         from .projects import DEFAULT_SETTINGS
 
@@ -170,19 +228,38 @@ def import_qdpx(db: Database, actor: Actor, path: str | Path, project_name: str 
         s.flush()
         by_guid: dict[str, Code] = {}
         for pos, (code, parent) in enumerate(qda.all_codes()):
-            row = Code(codebook_id=book.id, key=code.guid, name=code.name[:300], framework="theme",
-                       description=code.description, position=pos,
-                       parent_id=by_guid[parent.guid].id if parent else None)
+            row = Code(
+                codebook_id=book.id,
+                key=code.guid,
+                name=code.name[:300],
+                framework="theme",
+                description=code.description,
+                position=pos,
+                parent_id=by_guid[parent.guid].id if parent else None,
+            )
             s.add(row)
             s.flush()
             by_guid[code.guid] = row
         n_codings = n_unplaced = 0
         for src, turns, hits in plans:
-            iv = Interview(project_id=project.id, title=src.name[:300], kind="citizen", source="qdpx",
-                           status="deidentified" if deidentified else "transcribed",
-                           speakers={t.speaker: {} for t in turns if t.speaker})
-            iv.segments = [Segment(position=i, start=t.time, speaker=t.speaker, text=t.text,
-                                   deidentified=deidentified) for i, t in enumerate(turns)]
+            iv = Interview(
+                project_id=project.id,
+                title=src.name[:300],
+                kind="citizen",
+                source="qdpx",
+                status="deidentified" if deidentified else "transcribed",
+                speakers={t.speaker: {} for t in turns if t.speaker},
+            )
+            iv.segments = [
+                Segment(
+                    position=i,
+                    start=t.time,
+                    speaker=t.speaker,
+                    text=t.text,
+                    deidentified=deidentified,
+                )
+                for i, t in enumerate(turns)
+            ]
             s.add(iv)
             s.flush()
             for sel, places in hits:
@@ -190,15 +267,33 @@ def import_qdpx(db: Database, actor: Actor, path: str | Path, project_name: str 
                     n_unplaced += 1
                 for idx, a, b in places:
                     for cg in sel.code_guids:
-                        s.add(ConsensusCoding(segment_id=iv.segments[idx].id,
-                                              code_id=by_guid[cg].id, start_char=a, end_char=b,
-                                              memo=sel.memo, origin="imported",
-                                              decided_by=actor.user_id))
+                        s.add(
+                            ConsensusCoding(
+                                segment_id=iv.segments[idx].id,
+                                code_id=by_guid[cg].id,
+                                start_char=a,
+                                end_char=b,
+                                memo=sel.memo,
+                                origin="imported",
+                                decided_by=actor.user_id,
+                            )
+                        )
                         n_codings += 1
-        audit.record(s, actor, "project.import_qdpx", project_id=project.id, target_type="project",
-                     target_id=project.id,
-                     details={"file": Path(path).name, "codes": len(by_guid),
-                              "sources": len(plans), "codings": n_codings,
-                              "other_sources_skipped": qda.other_sources,
-                              "unplaced_selections": n_unplaced, "deidentified": deidentified})
+        audit.record(
+            s,
+            actor,
+            "project.import_qdpx",
+            project_id=project.id,
+            target_type="project",
+            target_id=project.id,
+            details={
+                "file": Path(path).name,
+                "codes": len(by_guid),
+                "sources": len(plans),
+                "codings": n_codings,
+                "other_sources_skipped": qda.other_sources,
+                "unplaced_selections": n_unplaced,
+                "deidentified": deidentified,
+            },
+        )
         return project.id

@@ -53,18 +53,23 @@ ROLE_LABELS = {"citizen": "borger", "interviewer": "interviewer"}
 class QuoteFilter:
     """The writer's choice of quotes; empty lists mean "all"."""
 
-    roles: list[str] = field(default_factory=list)    # borger, interviewer, jobkonsulent, ...
+    roles: list[str] = field(default_factory=list)  # borger, interviewer, jobkonsulent, ...
     arms: list[str] = field(default_factory=list)
     sites: list[str] = field(default_factory=list)
     waves: list[int] = field(default_factory=list)
-    codes: list[str] = field(default_factory=list)    # code keys; a code includes its sub-codes
+    codes: list[str] = field(default_factory=list)  # code keys; a code includes its sub-codes
     starred_only: bool = False
 
     def describe(self) -> list[str]:
         """Danish lines for the title page."""
         out = []
-        for label, values in (("roller", self.roles), ("arm", self.arms), ("sted", self.sites),
-                              ("bølge", [str(w) for w in self.waves]), ("koder", self.codes)):
+        for label, values in (
+            ("roller", self.roles),
+            ("arm", self.arms),
+            ("sted", self.sites),
+            ("bølge", [str(w) for w in self.waves]),
+            ("koder", self.codes),
+        ):
             if values:
                 out.append(f"{label}: {', '.join(values)}")
         if self.starred_only:
@@ -72,8 +77,14 @@ class QuoteFilter:
         return out
 
     def audit(self) -> dict[str, Any]:
-        return {"roles": self.roles, "arms": self.arms, "sites": self.sites, "waves": self.waves,
-                "codes": self.codes, "starred_only": self.starred_only}
+        return {
+            "roles": self.roles,
+            "arms": self.arms,
+            "sites": self.sites,
+            "waves": self.waves,
+            "codes": self.codes,
+            "starred_only": self.starred_only,
+        }
 
 
 @dataclass
@@ -85,6 +96,7 @@ class ExportResult:
 
 
 # --- reading what may leave --------------------------------------------------------------
+
 
 def _exportable_text():
     """SQL condition: the segment's text is de-identified."""
@@ -133,12 +145,18 @@ class _Speakers:
             if role == "borger":
                 cid = p.citizen_id if p is not None else None
                 self._cache[key] = Descriptor(
-                    _citizen_label(cid, self._numbers), True, cid or f"{iv.id}:{speaker}",
-                    arm=p.arm if p else None, site=p.site if p else None, wave=iv.wave,
-                    attributes=dict(p.attributes or {}) if p else {})
+                    _citizen_label(cid, self._numbers),
+                    True,
+                    cid or f"{iv.id}:{speaker}",
+                    arm=p.arm if p else None,
+                    site=p.site if p else None,
+                    wave=iv.wave,
+                    attributes=dict(p.attributes or {}) if p else {},
+                )
             else:
-                self._cache[key] = Descriptor(role[:1].upper() + role[1:], False,
-                                              f"{iv.id}:{speaker}", wave=iv.wave)
+                self._cache[key] = Descriptor(
+                    role[:1].upper() + role[1:], False, f"{iv.id}:{speaker}", wave=iv.wave
+                )
         return self._cache[key]
 
 
@@ -150,9 +168,14 @@ def interview_label(iv: Interview) -> str:
 
 
 def project_codes(s: Session, project_id: int) -> dict[int, Code]:
-    return {c.id: c for c in s.scalars(
-        select(Code).join(Codebook, Code.codebook_id == Codebook.id)
-        .where(Codebook.project_id == project_id))}
+    return {
+        c.id: c
+        for c in s.scalars(
+            select(Code)
+            .join(Codebook, Code.codebook_id == Codebook.id)
+            .where(Codebook.project_id == project_id)
+        )
+    }
 
 
 def _root(code: Code, codes: dict[int, Code]) -> Code:
@@ -177,16 +200,22 @@ def _with_descendants(keys: Iterable[str], codes: dict[int, Code]) -> set[int]:
     return wanted
 
 
-def _reviewed_spans(s: Session, project_id: int, segment_ids: set[int]) -> dict[int, list[tuple[int, int]]]:
+def _reviewed_spans(
+    s: Session, project_id: int, segment_ids: set[int]
+) -> dict[int, list[tuple[int, int]]]:
     """Spans a reviewer rejected (not identifying), per segment."""
     out: dict[int, list[tuple[int, int]]] = {}
     if not segment_ids:
         return out
-    rows = s.execute(select(EntityDecision.segment_id, EntityDecision.start, EntityDecision.end)
-                     .where(EntityDecision.project_id == project_id,
-                            EntityDecision.decision == "rejected",
-                            EntityDecision.segment_id.is_not(None),
-                            EntityDecision.start.is_not(None), EntityDecision.end.is_not(None)))
+    rows = s.execute(
+        select(EntityDecision.segment_id, EntityDecision.start, EntityDecision.end).where(
+            EntityDecision.project_id == project_id,
+            EntityDecision.decision == "rejected",
+            EntityDecision.segment_id.is_not(None),
+            EntityDecision.start.is_not(None),
+            EntityDecision.end.is_not(None),
+        )
+    )
     for seg_id, start, end in rows:
         if seg_id in segment_ids:
             out.setdefault(seg_id, []).append((start, end))
@@ -201,8 +230,14 @@ def _cleared(ctx: Context):
     there is no vault or no rejected decision, nothing is cleared this way.
     """
     with ctx.db.session() as s:
-        rejected = set(s.scalars(select(EntityDecision.surface_hash).where(
-            EntityDecision.project_id == ctx.project_id, EntityDecision.decision == "rejected")))
+        rejected = set(
+            s.scalars(
+                select(EntityDecision.surface_hash).where(
+                    EntityDecision.project_id == ctx.project_id,
+                    EntityDecision.decision == "rejected",
+                )
+            )
+        )
     if not rejected:
         return None
     try:
@@ -219,11 +254,13 @@ def _load_quotes(s: Session, ctx: Context, flt: QuoteFilter) -> tuple[list[Quote
     """Every consensus-coded passage the filter selects and the rules let out."""
     codes = project_codes(s, ctx.project_id)
     wanted = _with_descendants(flt.codes, codes) if flt.codes else None
-    q = (select(ConsensusCoding, Segment, Interview, Participant)
-         .join(Segment, ConsensusCoding.segment_id == Segment.id)
-         .join(Interview, Segment.interview_id == Interview.id)
-         .outerjoin(Participant, Interview.participant_id == Participant.id)
-         .where(Interview.project_id == ctx.project_id))
+    q = (
+        select(ConsensusCoding, Segment, Interview, Participant)
+        .join(Segment, ConsensusCoding.segment_id == Segment.id)
+        .join(Interview, Segment.interview_id == Interview.id)
+        .outerjoin(Participant, Interview.participant_id == Participant.id)
+        .where(Interview.project_id == ctx.project_id)
+    )
     skipped = {"withdrawn": 0, "revealing": 0, "not_deidentified": 0}
     speakers = _Speakers()
     quotes: list[Quote] = []
@@ -257,13 +294,27 @@ def _load_quotes(s: Session, ctx: Context, flt: QuoteFilter) -> tuple[list[Quote
         root = _root(code, codes)
         text = seg.text or ""
         if cc.start_char is not None and cc.end_char is not None:
-            text = text[cc.start_char:cc.end_char]
-        quotes.append(Quote(
-            consensus_id=cc.id, segment_id=seg.id, code_id=code.id, code_name=code.name,
-            code_position=code.position, framework=code.framework, theme_id=root.id,
-            theme_name=root.name, theme_position=root.position, text=text, who=who,
-            interview_id=iv.id, interview_label=interview_label(iv), start=seg.start,
-            starred=cc.starred, memo=cc.memo or ""))
+            text = text[cc.start_char : cc.end_char]
+        quotes.append(
+            Quote(
+                consensus_id=cc.id,
+                segment_id=seg.id,
+                code_id=code.id,
+                code_name=code.name,
+                code_position=code.position,
+                framework=code.framework,
+                theme_id=root.id,
+                theme_name=root.name,
+                theme_position=root.position,
+                text=text,
+                who=who,
+                interview_id=iv.id,
+                interview_label=interview_label(iv),
+                start=seg.start,
+                starred=cc.starred,
+                memo=cc.memo or "",
+            )
+        )
     return quotes, skipped
 
 
@@ -273,8 +324,17 @@ def _role_key(who: Descriptor) -> str:
 
 def _passages_for_quotes(s: Session, ctx: Context, quotes: list[Quote]) -> list[safety.Passage]:
     reviewed = _reviewed_spans(s, ctx.project_id, {q.segment_id for q in quotes})
-    starts = dict(s.execute(select(ConsensusCoding.id, ConsensusCoding.start_char).where(
-        ConsensusCoding.id.in_([q.consensus_id for q in quotes]))).all()) if quotes else {}
+    starts = (
+        dict(
+            s.execute(
+                select(ConsensusCoding.id, ConsensusCoding.start_char).where(
+                    ConsensusCoding.id.in_([q.consensus_id for q in quotes])
+                )
+            ).all()
+        )
+        if quotes
+        else {}
+    )
     out = []
     for q in quotes:
         shift = starts.get(q.consensus_id) or 0
@@ -285,15 +345,24 @@ def _passages_for_quotes(s: Session, ctx: Context, quotes: list[Quote]) -> list[
     return out
 
 
-def check_or_refuse(ctx: Context, kind: str, passages: list[safety.Passage],
-                     overrides: Iterable[int]) -> safety.SafetyReport:
+def check_or_refuse(
+    ctx: Context, kind: str, passages: list[safety.Passage], overrides: Iterable[int]
+) -> safety.SafetyReport:
     report = safety.check(passages, overrides, _cleared(ctx))
     if report.blocked:
         with ctx.db.session() as s:
-            audit.record(s, ctx.actor, "export.refused", project_id=ctx.project_id,
-                         target_type="export", target_id=kind,
-                         details={"segments": report.blocked_keys(),
-                                  "labels": sorted({f.label for f in report.findings})})
+            audit.record(
+                s,
+                ctx.actor,
+                "export.refused",
+                project_id=ctx.project_id,
+                target_type="export",
+                target_id=kind,
+                details={
+                    "segments": report.blocked_keys(),
+                    "labels": sorted({f.label for f in report.findings}),
+                },
+            )
         raise InputError(report.message())
     return report
 
@@ -301,9 +370,15 @@ def check_or_refuse(ctx: Context, kind: str, passages: list[safety.Passage],
 def audit_overrides(s: Session, ctx: Context, kind: str, report: safety.SafetyReport) -> None:
     for key in sorted({f.key for f in report.overridden}):
         labels = sorted({f.label for f in report.overridden if f.key == key})
-        audit.record(s, ctx.actor, "export.override", project_id=ctx.project_id,
-                     target_type="segment" if key >= 0 else "interview_title",
-                     target_id=abs(key), details={"export": kind, "labels": labels})
+        audit.record(
+            s,
+            ctx.actor,
+            "export.override",
+            project_id=ctx.project_id,
+            target_type="segment" if key >= 0 else "interview_title",
+            target_id=abs(key),
+            details={"export": kind, "labels": labels},
+        )
 
 
 def title_passage(iv: Interview) -> safety.Passage:
@@ -323,6 +398,7 @@ def deliver_file(out: str | Path | None, write) -> tuple[Path | None, bytes | No
 
 # --- the writer's working list: quotes, stars, revealing flags -------------------------
 
+
 def quote_options(ctx: Context) -> dict[str, Any]:
     """Choices for the export form: roles, arms, sites, waves, codes and descriptor fields."""
     ctx.require("export")
@@ -332,23 +408,30 @@ def quote_options(ctx: Context) -> dict[str, Any]:
         attrs: set[str] = set()
         for p in s.scalars(select(Participant).where(Participant.project_id == ctx.project_id)):
             attrs.update(k for k in (p.attributes or {}))
-        participants = s.execute(select(Participant.arm, Participant.site).where(
-            Participant.project_id == ctx.project_id)).all()
-        waves = s.scalars(select(Interview.wave).where(Interview.project_id == ctx.project_id)
-                          .distinct()).all()
+        participants = s.execute(
+            select(Participant.arm, Participant.site).where(
+                Participant.project_id == ctx.project_id
+            )
+        ).all()
+        waves = s.scalars(
+            select(Interview.wave).where(Interview.project_id == ctx.project_id).distinct()
+        ).all()
         return {
             "roles": sorted({_role_key(q.who) for q in quotes} | {"borger"}),
             "arms": sorted({a for a, _ in participants if a}),
             "sites": sorted({st for _, st in participants if st}),
             "waves": sorted(w for w in waves if w is not None),
-            "codes": [{"key": c.key, "name": c.name, "framework": c.framework}
-                      for c in sorted(codes.values(), key=lambda c: (c.codebook_id, c.position))],
+            "codes": [
+                {"key": c.key, "name": c.name, "framework": c.framework}
+                for c in sorted(codes.values(), key=lambda c: (c.codebook_id, c.position))
+            ],
             "descriptor_fields": {**BUILTIN_FIELDS, **{a: a for a in sorted(attrs)}},
         }
 
 
-def list_quotes(ctx: Context, flt: QuoteFilter | None = None,
-                descriptor_fields: list[str] | None = None) -> list[dict[str, Any]]:
+def list_quotes(
+    ctx: Context, flt: QuoteFilter | None = None, descriptor_fields: list[str] | None = None
+) -> list[dict[str, Any]]:
     """The quotes an export with this filter would hold (for the writer to read and star)."""
     from qualkit.exports.records import describe
 
@@ -356,9 +439,19 @@ def list_quotes(ctx: Context, flt: QuoteFilter | None = None,
     with ctx.db.session() as s:
         quotes, _ = _load_quotes(s, ctx, flt or QuoteFilter())
     fields = descriptor_fields or ["label"]
-    return [{"consensus_id": q.consensus_id, "segment_id": q.segment_id, "theme": q.theme_name,
-             "code": q.code_name, "text": q.text.strip(), "descriptor": describe(q.who, fields),
-             "source": q.source_ref, "starred": q.starred} for q in quotes]
+    return [
+        {
+            "consensus_id": q.consensus_id,
+            "segment_id": q.segment_id,
+            "theme": q.theme_name,
+            "code": q.code_name,
+            "text": q.text.strip(),
+            "descriptor": describe(q.who, fields),
+            "source": q.source_ref,
+            "starred": q.starred,
+        }
+        for q in quotes
+    ]
 
 
 def list_revealing(ctx: Context) -> list[dict[str, Any]]:
@@ -368,46 +461,73 @@ def list_revealing(ctx: Context) -> list[dict[str, Any]]:
     """
     ctx.require("quote.star")
     with ctx.db.session() as s:
-        rows = s.execute(select(ConsensusCoding.id, Code.name, Segment.text, Interview.id)
-                         .join(Segment, ConsensusCoding.segment_id == Segment.id)
-                         .join(Interview, Segment.interview_id == Interview.id)
-                         .join(Code, ConsensusCoding.code_id == Code.id)
-                         .where(Interview.project_id == ctx.project_id,
-                                ConsensusCoding.revealing.is_(True))
-                         .order_by(Interview.id, Segment.position)).all()
-    return [{"consensus_id": cid, "code": name, "text": text, "interview_id": iid}
-            for cid, name, text, iid in rows]
+        rows = s.execute(
+            select(ConsensusCoding.id, Code.name, Segment.text, Interview.id)
+            .join(Segment, ConsensusCoding.segment_id == Segment.id)
+            .join(Interview, Segment.interview_id == Interview.id)
+            .join(Code, ConsensusCoding.code_id == Code.id)
+            .where(Interview.project_id == ctx.project_id, ConsensusCoding.revealing.is_(True))
+            .order_by(Interview.id, Segment.position)
+        ).all()
+    return [
+        {"consensus_id": cid, "code": name, "text": text, "interview_id": iid}
+        for cid, name, text, iid in rows
+    ]
 
 
-def check_quotes(ctx: Context, flt: QuoteFilter | None = None,
-                 overrides: Iterable[int] = ()) -> tuple[safety.SafetyReport, list[dict[str, Any]]]:
+def check_quotes(
+    ctx: Context, flt: QuoteFilter | None = None, overrides: Iterable[int] = ()
+) -> tuple[safety.SafetyReport, list[dict[str, Any]]]:
     """The safety check alone, shown in the app before exporting: the quotes and the titles of
     the interviews that .qdpx and tables carry (findings on a title have key -interview id)."""
     ctx.require("export")
     with ctx.db.session() as s:
         quotes, _ = _load_quotes(s, ctx, flt or QuoteFilter())
         passages = _passages_for_quotes(s, ctx, quotes)
-        titled = s.scalars(select(Interview).outerjoin(
-            Participant, Interview.participant_id == Participant.id).where(
-            Interview.project_id == ctx.project_id, not_withdrawn(),
-            or_(Interview.status.in_(DEIDENTIFIED_STATUSES),
-                Interview.segments.any(Segment.deidentified.is_(True))))).all()
+        titled = s.scalars(
+            select(Interview)
+            .outerjoin(Participant, Interview.participant_id == Participant.id)
+            .where(
+                Interview.project_id == ctx.project_id,
+                not_withdrawn(),
+                or_(
+                    Interview.status.in_(DEIDENTIFIED_STATUSES),
+                    Interview.segments.any(Segment.deidentified.is_(True)),
+                ),
+            )
+        ).all()
         passages += [title_passage(iv) for iv in titled]
         titles = {-iv.id: iv.title for iv in titled}
     report = safety.check(passages, overrides, _cleared(ctx))
     texts = {q.segment_id: (q.text, q.source_ref) for q in quotes}
     texts.update({k: (t, "") for k, t in titles.items()})
-    listing = [{"segment_id": f.key, "where": f.where, "label": f.label, "surface": f.surface,
-                "text": texts.get(f.key, ("", ""))[0], "overridden": f in report.overridden}
-               for f in report.findings + report.overridden]
+    listing = [
+        {
+            "segment_id": f.key,
+            "where": f.where,
+            "label": f.label,
+            "surface": f.surface,
+            "text": texts.get(f.key, ("", ""))[0],
+            "overridden": f in report.overridden,
+        }
+        for f in report.findings + report.overridden
+    ]
     return report, listing
 
 
 # --- quote sets (.docx) ---------------------------------------------------------------
 
-def export_quotes(ctx: Context, out: str | Path | None, flt: QuoteFilter | None = None, *,
-                  group_by: str = "code", descriptor_fields: list[str] | None = None,
-                  overrides: Iterable[int] = (), on: date | None = None) -> ExportResult:
+
+def export_quotes(
+    ctx: Context,
+    out: str | Path | None,
+    flt: QuoteFilter | None = None,
+    *,
+    group_by: str = "code",
+    descriptor_fields: list[str] | None = None,
+    overrides: Iterable[int] = (),
+    on: date | None = None,
+) -> ExportResult:
     """Write the themed quote set; refuses (writing nothing) on unreviewed identifiers."""
     ctx.require("export")
     flt = flt or QuoteFilter()
@@ -421,71 +541,127 @@ def export_quotes(ctx: Context, out: str | Path | None, flt: QuoteFilter | None 
         passages = _passages_for_quotes(s, ctx, quotes)
         project = s.get(Project, ctx.project_id)
         used = {q.code_id for q in quotes}
-        books = s.scalars(select(Codebook).where(Codebook.project_id == ctx.project_id)
-                          .order_by(Codebook.id)).all()
+        books = s.scalars(
+            select(Codebook).where(Codebook.project_id == ctx.project_id).order_by(Codebook.id)
+        ).all()
         codes = project_codes(s, ctx.project_id)
         used_books = {codes[c].codebook_id for c in used}
-        book_lines = [f"{b.name} (version {b.version})" for b in books
-                      if b.id in used_books or not used_books]
-        spec = QuoteDocSpec(project=project.name, codebooks=book_lines, filters=flt.describe(),
-                            group_by=group_by, descriptor_fields=descriptor_fields or ["label"],
-                            on=on or date.today())
+        book_lines = [
+            f"{b.name} (version {b.version})" for b in books if b.id in used_books or not used_books
+        ]
+        spec = QuoteDocSpec(
+            project=project.name,
+            codebooks=book_lines,
+            filters=flt.describe(),
+            group_by=group_by,
+            descriptor_fields=descriptor_fields or ["label"],
+            on=on or date.today(),
+        )
     report = check_or_refuse(ctx, "quotes", passages, overrides)
     path, data = deliver_file(out, lambda p: write_quotes_docx(quotes, spec, p))
     counts = {**quote_counts(quotes), **{f"skipped_{k}": v for k, v in skipped.items()}}
     with ctx.db.session() as s:
         audit_overrides(s, ctx, "quotes", report)
-        audit.record(s, ctx.actor, "export.quotes", project_id=ctx.project_id,
-                     target_type="export", target_id=Path(out).name if out else "download",
-                     details={"filters": flt.audit(), "group_by": group_by,
-                              "descriptor_fields": spec.descriptor_fields, "counts": counts,
-                              "overrides": sorted({f.key for f in report.overridden})})
+        audit.record(
+            s,
+            ctx.actor,
+            "export.quotes",
+            project_id=ctx.project_id,
+            target_type="export",
+            target_id=Path(out).name if out else "download",
+            details={
+                "filters": flt.audit(),
+                "group_by": group_by,
+                "descriptor_fields": spec.descriptor_fields,
+                "counts": counts,
+                "overrides": sorted({f.key for f in report.overridden}),
+            },
+        )
     return ExportResult(path, data, counts, report)
 
 
 # --- coding tables ---------------------------------------------------------------------
 
+
 def _coding_rows(s: Session, ctx: Context) -> tuple[list[CodingRow], list[safety.Passage]]:
     codes = project_codes(s, ctx.project_id)
     names = dict(s.execute(select(User.id, User.username)).all())
+
     def joined(model):
-        return (select(model, Segment, Interview, Participant)
-                .join(Segment, model.segment_id == Segment.id)
-                .join(Interview, Segment.interview_id == Interview.id)
-                .outerjoin(Participant, Interview.participant_id == Participant.id)
-                .where(Interview.project_id == ctx.project_id, _exportable_text(), not_withdrawn())
-                .order_by(Interview.id, Segment.position, model.id))
+        return (
+            select(model, Segment, Interview, Participant)
+            .join(Segment, model.segment_id == Segment.id)
+            .join(Interview, Segment.interview_id == Interview.id)
+            .outerjoin(Participant, Interview.participant_id == Participant.id)
+            .where(Interview.project_id == ctx.project_id, _exportable_text(), not_withdrawn())
+            .order_by(Interview.id, Segment.position, model.id)
+        )
 
     rows: list[CodingRow] = []
     passages: dict[int, safety.Passage] = {}
 
-    def add(seg: Segment, iv: Interview, p: Participant | None, code_id: int, coder: str,
-            consensus: bool, span: tuple[int | None, int | None], hidden: bool) -> None:
+    def add(
+        seg: Segment,
+        iv: Interview,
+        p: Participant | None,
+        code_id: int,
+        coder: str,
+        consensus: bool,
+        span: tuple[int | None, int | None],
+        hidden: bool,
+    ) -> None:
         code = codes.get(code_id)
         if code is None:
             return
         text = seg.text or ""
         if span[0] is not None and span[1] is not None:
-            text = text[span[0]:span[1]]
+            text = text[span[0] : span[1]]
         if hidden:
             text = "[udeladt: kan afsløre personen]"
         elif seg.id not in passages:
             passages[seg.id] = safety.Passage(seg.id, seg.text or "", interview_label(iv))
         if -iv.id not in passages:
             passages[-iv.id] = title_passage(iv)
-        rows.append(CodingRow(document=iv.title, segment=seg.position, speaker=seg.speaker or "",
-                              start=seg.start, code_key=code.key, code=code.name, coder=coder,
-                              consensus=consensus, text=text,
-                              participant=p.citizen_id if p is not None else None))
+        rows.append(
+            CodingRow(
+                document=iv.title,
+                segment=seg.position,
+                speaker=seg.speaker or "",
+                start=seg.start,
+                code_key=code.key,
+                code=code.name,
+                coder=coder,
+                consensus=consensus,
+                text=text,
+                participant=p.citizen_id if p is not None else None,
+            )
+        )
 
-    revealing_segments = set(s.scalars(
-        select(ConsensusCoding.segment_id).where(ConsensusCoding.revealing.is_(True))))
+    revealing_segments = set(
+        s.scalars(select(ConsensusCoding.segment_id).where(ConsensusCoding.revealing.is_(True)))
+    )
     for cc, seg, iv, p in s.execute(joined(ConsensusCoding)):
-        add(seg, iv, p, cc.code_id, names.get(cc.decided_by, "konsensus"), True,
-            (cc.start_char, cc.end_char), seg.id in revealing_segments)
+        add(
+            seg,
+            iv,
+            p,
+            cc.code_id,
+            names.get(cc.decided_by, "konsensus"),
+            True,
+            (cc.start_char, cc.end_char),
+            seg.id in revealing_segments,
+        )
     for c, seg, iv, p in s.execute(joined(Coding)):
-        add(seg, iv, p, c.code_id, names.get(c.coder_id, str(c.coder_id)), False,
-            (c.start_char, c.end_char), seg.id in revealing_segments)
+        add(
+            seg,
+            iv,
+            p,
+            c.code_id,
+            names.get(c.coder_id, str(c.coder_id)),
+            False,
+            (c.start_char, c.end_char),
+            seg.id in revealing_segments,
+        )
     rows.sort(key=lambda r: (r.document, r.segment, not r.consensus, r.code_key, r.coder))
     return rows, list(passages.values())
 
@@ -516,8 +692,9 @@ def _tallies(ctx: Context) -> dict[str, Any]:
     return frames
 
 
-def export_codings(ctx: Context, out: str | Path | None, overrides: Iterable[int] = (),
-                   kind: str | None = None) -> ExportResult:
+def export_codings(
+    ctx: Context, out: str | Path | None, overrides: Iterable[int] = (), kind: str | None = None
+) -> ExportResult:
     """Every coding as a row (+ the codes x participants matrix and tallies in .xlsx)."""
     ctx.require("export")
     if out is None and kind not in (".xlsx", ".csv"):
@@ -528,11 +705,20 @@ def export_codings(ctx: Context, out: str | Path | None, overrides: Iterable[int
     report = check_or_refuse(ctx, "codings", passages, overrides)
     tallies = _tallies(ctx) if kind == ".xlsx" else {}
     path, data = deliver_file(out, lambda p: write_table(rows, p, kind, tallies))
-    counts = {"codings": sum(not r.consensus for r in rows),
-              "consensus": sum(r.consensus for r in rows), "tally_sheets": len(tallies)}
+    counts = {
+        "codings": sum(not r.consensus for r in rows),
+        "consensus": sum(r.consensus for r in rows),
+        "tally_sheets": len(tallies),
+    }
     with ctx.db.session() as s:
         audit_overrides(s, ctx, "codings", report)
-        audit.record(s, ctx.actor, "export.codings", project_id=ctx.project_id,
-                     target_type="export", target_id=Path(out).name if out else kind,
-                     details={"format": kind, "counts": counts})
+        audit.record(
+            s,
+            ctx.actor,
+            "export.codings",
+            project_id=ctx.project_id,
+            target_type="export",
+            target_id=Path(out).name if out else kind,
+            details={"format": kind, "counts": counts},
+        )
     return ExportResult(path, data, counts, report)

@@ -20,18 +20,33 @@ from .permissions import allowed
 def list_interviews(ctx: Context) -> list[dict[str, Any]]:
     ctx.require("interview.list")
     with ctx.db.session() as s:
-        counts = dict(s.execute(select(Segment.interview_id, func.count(Segment.id))
-                                .group_by(Segment.interview_id)).all())
+        counts = dict(
+            s.execute(
+                select(Segment.interview_id, func.count(Segment.id)).group_by(Segment.interview_id)
+            ).all()
+        )
         rows = s.execute(
             select(Interview, Participant.citizen_id)
             .outerjoin(Participant, Interview.participant_id == Participant.id)
             .where(Interview.project_id == ctx.project_id)
-            .order_by(Interview.interview_date, Interview.id)).all()
-        return [{"id": iv.id, "title": iv.title, "kind": iv.kind, "citizen_id": cid,
-                 "staff_role": iv.staff_role, "wave": iv.wave, "date": iv.interview_date,
-                 "interviewer": iv.interviewer, "status": iv.status, "segments": counts.get(iv.id, 0),
-                 "audio": "slettet" if iv.audio_deleted_at else ("ja" if iv.audio_path else "nej")}
-                for iv, cid in rows]
+            .order_by(Interview.interview_date, Interview.id)
+        ).all()
+        return [
+            {
+                "id": iv.id,
+                "title": iv.title,
+                "kind": iv.kind,
+                "citizen_id": cid,
+                "staff_role": iv.staff_role,
+                "wave": iv.wave,
+                "date": iv.interview_date,
+                "interviewer": iv.interviewer,
+                "status": iv.status,
+                "segments": counts.get(iv.id, 0),
+                "audio": "slettet" if iv.audio_deleted_at else ("ja" if iv.audio_path else "nej"),
+            }
+            for iv, cid in rows
+        ]
 
 
 def _interview(s, ctx: Context, interview_id: int) -> Interview:
@@ -49,34 +64,72 @@ def get_transcript(ctx: Context, interview_id: int) -> dict[str, Any]:
         if iv.status != "approved" and not allowed(ctx.actor.role, "deid.review"):
             # Report writers see de-identified (approved) transcripts only.
             raise PermissionDenied(f"Interview {interview_id} is not yet de-identified.")
-        return {"id": iv.id, "title": iv.title, "status": iv.status, "speakers": iv.speakers,
-                "segments": [{"id": seg.id, "position": seg.position, "start": seg.start,
-                              "end": seg.end, "speaker": seg.speaker, "text": seg.text}
-                             for seg in iv.segments]}
+        return {
+            "id": iv.id,
+            "title": iv.title,
+            "status": iv.status,
+            "speakers": iv.speakers,
+            "segments": [
+                {
+                    "id": seg.id,
+                    "position": seg.position,
+                    "start": seg.start,
+                    "end": seg.end,
+                    "speaker": seg.speaker,
+                    "text": seg.text,
+                }
+                for seg in iv.segments
+            ],
+        }
 
 
-def create_interview_from_turns(ctx: Context, title: str, turns: list[Turn], *,
-                                citizen_id: str | None = None, kind: str = "citizen",
-                                staff_role: str | None = None, wave: int | None = None,
-                                interview_date: date | None = None, interviewer: str | None = None,
-                                speakers: dict[str, Any] | None = None,
-                                source: str = "import") -> int:
+def create_interview_from_turns(
+    ctx: Context,
+    title: str,
+    turns: list[Turn],
+    *,
+    citizen_id: str | None = None,
+    kind: str = "citizen",
+    staff_role: str | None = None,
+    wave: int | None = None,
+    interview_date: date | None = None,
+    interviewer: str | None = None,
+    speakers: dict[str, Any] | None = None,
+    source: str = "import",
+) -> int:
     ctx.require("transcript.edit")
     if not turns:
         raise InputError(f"{title}: the transcript has no turns.")
     with ctx.db.session() as s:
         participant_id = participants.participant_id(s, ctx, citizen_id, title)
-        iv = Interview(project_id=ctx.project_id, participant_id=participant_id, title=title,
-                       kind=kind, staff_role=staff_role, wave=wave, interview_date=interview_date,
-                       interviewer=interviewer, status="transcribed", source=source,
-                       speakers=speakers or {t.speaker: {} for t in turns if t.speaker})
-        iv.segments = [Segment(position=i, start=t.start, end=t.end, speaker=t.speaker, text=t.text)
-                       for i, t in enumerate(turns)]
+        iv = Interview(
+            project_id=ctx.project_id,
+            participant_id=participant_id,
+            title=title,
+            kind=kind,
+            staff_role=staff_role,
+            wave=wave,
+            interview_date=interview_date,
+            interviewer=interviewer,
+            status="transcribed",
+            source=source,
+            speakers=speakers or {t.speaker: {} for t in turns if t.speaker},
+        )
+        iv.segments = [
+            Segment(position=i, start=t.start, end=t.end, speaker=t.speaker, text=t.text)
+            for i, t in enumerate(turns)
+        ]
         s.add(iv)
         s.flush()
-        audit.record(s, ctx.actor, "interview.import", project_id=ctx.project_id,
-                     target_type="interview", target_id=iv.id,
-                     details={"segments": len(turns), "source": source})
+        audit.record(
+            s,
+            ctx.actor,
+            "interview.import",
+            project_id=ctx.project_id,
+            target_type="interview",
+            target_id=iv.id,
+            details={"segments": len(turns), "source": source},
+        )
         return iv.id
 
 
@@ -88,8 +141,9 @@ def import_text(ctx: Context, path: str | Path, **meta: Any) -> int:
         text = docx_text(p)
         if not text.strip():
             raise InputError(f"{path}: the document is empty.")
-        return create_interview_from_turns(ctx, meta.pop("title", p.stem), parse_transcript(text),
-                                           **meta)
+        return create_interview_from_turns(
+            ctx, meta.pop("title", p.stem), parse_transcript(text), **meta
+        )
     try:
         raw = p.read_bytes()
     except OSError as exc:
@@ -102,4 +156,6 @@ def import_text(ctx: Context, path: str | Path, **meta: Any) -> int:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = raw.decode("cp1252", errors="replace")
-    return create_interview_from_turns(ctx, meta.pop("title", p.stem), parse_transcript(text), **meta)
+    return create_interview_from_turns(
+        ctx, meta.pop("title", p.stem), parse_transcript(text), **meta
+    )

@@ -23,8 +23,11 @@ def participant_id(s: Session, ctx: Context, citizen_id: str | None, where: str 
     a project ID that is not in the register."""
     if not citizen_id:
         return None
-    pid = s.scalar(select(Participant.id).where(Participant.project_id == ctx.project_id,
-                                                 Participant.citizen_id == citizen_id))
+    pid = s.scalar(
+        select(Participant.id).where(
+            Participant.project_id == ctx.project_id, Participant.citizen_id == citizen_id
+        )
+    )
     if pid is None:
         prefix = f"{where}: " if where else ""
         raise InputError(f"{prefix}citizen '{citizen_id}' is not in the participant register.")
@@ -38,18 +41,27 @@ def list_participants(ctx: Context) -> list[dict[str, Any]]:
         q = select(Participant).where(Participant.project_id == ctx.project_id)
         if ctx.actor.role == "staff":
             q = q.where(Participant.site == ctx.actor.site)
-        return [{"citizen_id": p.citizen_id, **{f: getattr(p, f) for f in FIELDS},
-                 "attributes": dict(p.attributes or {})}
-                for p in s.scalars(q.order_by(Participant.citizen_id))]
+        return [
+            {
+                "citizen_id": p.citizen_id,
+                **{f: getattr(p, f) for f in FIELDS},
+                "attributes": dict(p.attributes or {}),
+            }
+            for p in s.scalars(q.order_by(Participant.citizen_id))
+        ]
 
 
-def upsert_participants(ctx: Context, records: list[ParticipantRecord], source: str) -> dict[str, int]:
+def upsert_participants(
+    ctx: Context, records: list[ParticipantRecord], source: str
+) -> dict[str, int]:
     """Insert new citizens and update known ones by citizen_id, in one transaction."""
     ctx.require("participant.import")
     created = updated = 0
     with ctx.db.session() as s:
-        existing = {p.citizen_id: p for p in s.scalars(
-            select(Participant).where(Participant.project_id == ctx.project_id))}
+        existing = {
+            p.citizen_id: p
+            for p in s.scalars(select(Participant).where(Participant.project_id == ctx.project_id))
+        }
         for rec in records:
             p = existing.get(rec.citizen_id)
             if p is None:
@@ -62,9 +74,15 @@ def upsert_participants(ctx: Context, records: list[ParticipantRecord], source: 
             for f in FIELDS:
                 setattr(p, f, getattr(rec, f))
             p.attributes = dict(rec.attributes)
-        audit.record(s, ctx.actor, "participants.import", project_id=ctx.project_id,
-                     target_type="file", target_id=Path(source).name,
-                     details={"created": created, "updated": updated})
+        audit.record(
+            s,
+            ctx.actor,
+            "participants.import",
+            project_id=ctx.project_id,
+            target_type="file",
+            target_id=Path(source).name,
+            details={"created": created, "updated": updated},
+        )
     return {"created": created, "updated": updated}
 
 

@@ -30,8 +30,15 @@ def create_project(db: Database, actor: Actor, name: str, description: str = "")
         project = Project(name=name, description=description, settings=dict(DEFAULT_SETTINGS))
         s.add(project)
         s.flush()
-        audit.record(s, actor, "project.create", project_id=project.id, target_type="project",
-                     target_id=project.id, details={"name": name})
+        audit.record(
+            s,
+            actor,
+            "project.create",
+            project_id=project.id,
+            target_type="project",
+            target_id=project.id,
+            details={"name": name},
+        )
         return project.id
 
 
@@ -43,16 +50,23 @@ def find_project(db: Database, name: str | None = None) -> int:
             q = q.where(Project.name == name)
         project = s.scalars(q.order_by(Project.id)).first()
         if project is None:
-            raise NotFound(f"No project named {name!r}." if name else
-                           "This data folder has no project yet; run `qualkit demo` or create one.")
+            raise NotFound(
+                f"No project named {name!r}."
+                if name
+                else "This data folder has no project yet; run `qualkit demo` or create one."
+            )
         return project.id
 
 
 def project_info(ctx: Context) -> dict[str, Any]:
     with ctx.db.session() as s:
         p = s.get(Project, ctx.project_id)
-        return {"id": p.id, "name": p.name, "description": p.description,
-                "settings": {**DEFAULT_SETTINGS, **(p.settings or {})}}
+        return {
+            "id": p.id,
+            "name": p.name,
+            "description": p.description,
+            "settings": {**DEFAULT_SETTINGS, **(p.settings or {})},
+        }
 
 
 def get_setting(ctx: Context, key: str) -> Any:
@@ -67,5 +81,12 @@ def update_settings(ctx: Context, **changes: Any) -> None:
     with ctx.db.session() as s:
         p = s.get(Project, ctx.project_id)
         p.settings = {**DEFAULT_SETTINGS, **(p.settings or {}), **changes}
-        audit.record(s, ctx.actor, "project.settings", project_id=p.id, target_type="project",
-                     target_id=p.id, details=changes)
+        audit.record(
+            s,
+            ctx.actor,
+            "project.settings",
+            project_id=p.id,
+            target_type="project",
+            target_id=p.id,
+            details=changes,
+        )

@@ -34,25 +34,67 @@ from .context import Context
 from .delivery import get_protocol
 from .permissions import allowed
 
-__all__ = ["TallyReport", "adoption", "compute", "csv_bytes", "joint_display", "measure_label",
-           "over_time", "record_export", "report"]
-PARTICIPANT_FIELDS = ("citizen_id", "arm", "site", "eligible", "exclusion_reason", "end_reason",
-                      "screened_date", "randomised_date", "consent_date", "start_date", "end_date",
-                      "withdrawn_date")
+__all__ = [
+    "TallyReport",
+    "adoption",
+    "compute",
+    "csv_bytes",
+    "joint_display",
+    "measure_label",
+    "over_time",
+    "record_export",
+    "report",
+]
+PARTICIPANT_FIELDS = (
+    "citizen_id",
+    "arm",
+    "site",
+    "eligible",
+    "exclusion_reason",
+    "end_reason",
+    "screened_date",
+    "randomised_date",
+    "consent_date",
+    "start_date",
+    "end_date",
+    "withdrawn_date",
+)
 
 
 def _load(ctx: Context) -> tuple[pd.DataFrame, list[str], pd.DataFrame]:
     with ctx.db.session() as s:
-        people = s.scalars(select(Participant).where(Participant.project_id == ctx.project_id)
-                           .order_by(Participant.citizen_id)).all()
-        records = [ParticipantRecord(**{f: getattr(p, f) for f in PARTICIPANT_FIELDS},
-                                     attributes=dict(p.attributes or {})) for p in people]
-        rows = s.execute(
-            select(DeliveryEvent.id, Participant.citizen_id, DeliveryEvent.date, DeliveryEvent.component,
-                   DeliveryEvent.staff_role, DeliveryEvent.staff_id, DeliveryEvent.minutes,
-                   DeliveryEvent.mode, DeliveryEvent.status, DeliveryEvent.note)
-            .join(Participant, DeliveryEvent.participant_id == Participant.id)
-            .where(DeliveryEvent.project_id == ctx.project_id)).mappings().all()
+        people = s.scalars(
+            select(Participant)
+            .where(Participant.project_id == ctx.project_id)
+            .order_by(Participant.citizen_id)
+        ).all()
+        records = [
+            ParticipantRecord(
+                **{f: getattr(p, f) for f in PARTICIPANT_FIELDS},
+                attributes=dict(p.attributes or {}),
+            )
+            for p in people
+        ]
+        rows = (
+            s.execute(
+                select(
+                    DeliveryEvent.id,
+                    Participant.citizen_id,
+                    DeliveryEvent.date,
+                    DeliveryEvent.component,
+                    DeliveryEvent.staff_role,
+                    DeliveryEvent.staff_id,
+                    DeliveryEvent.minutes,
+                    DeliveryEvent.mode,
+                    DeliveryEvent.status,
+                    DeliveryEvent.note,
+                )
+                .join(Participant, DeliveryEvent.participant_id == Participant.id)
+                .where(DeliveryEvent.project_id == ctx.project_id)
+            )
+            .mappings()
+            .all()
+        )
     register, attributes = participants_frame(records)
     return register, attributes, events_from_rows([dict(r) for r in rows])
 
@@ -84,9 +126,15 @@ def adoption(ctx: Context) -> pd.DataFrame:
     ev = delivery_frame(ctx)
     if ev.empty:
         return pd.DataFrame(columns=["component", "site", "staff", "citizens", "events"])
-    return (ev.groupby(["component", "site"])
-            .agg(staff=("staff_id", "nunique"), citizens=("citizen_id", "nunique"),
-                 events=("citizen_id", "size")).reset_index())
+    return (
+        ev.groupby(["component", "site"])
+        .agg(
+            staff=("staff_id", "nunique"),
+            citizens=("citizen_id", "nunique"),
+            events=("citizen_id", "size"),
+        )
+        .reset_index()
+    )
 
 
 def over_time(ctx: Context) -> pd.DataFrame:
@@ -103,22 +151,35 @@ def interview_codes(ctx: Context) -> dict[str, dict[str, list[str]]]:
     ctx.require("consensus.read")
     out: dict[str, dict[str, list[str]]] = defaultdict(lambda: {"consensus": [], "coders": []})
     with ctx.db.session() as s:
-        base = (select(Participant.citizen_id, Code.name)
-                .join(Interview, Interview.participant_id == Participant.id)
-                .join(Segment, Segment.interview_id == Interview.id)
-                .where(Participant.project_id == ctx.project_id))
-        for cid, name in s.execute(base.join(ConsensusCoding, ConsensusCoding.segment_id == Segment.id)
-                                   .join(Code, Code.id == ConsensusCoding.code_id)).all():
+        base = (
+            select(Participant.citizen_id, Code.name)
+            .join(Interview, Interview.participant_id == Participant.id)
+            .join(Segment, Segment.interview_id == Interview.id)
+            .where(Participant.project_id == ctx.project_id)
+        )
+        for cid, name in s.execute(
+            base.join(ConsensusCoding, ConsensusCoding.segment_id == Segment.id).join(
+                Code, Code.id == ConsensusCoding.code_id
+            )
+        ).all():
             if name not in out[cid]["consensus"]:
                 out[cid]["consensus"].append(name)
         if allowed(ctx.actor.role, "coding.compare"):
-            for cid, name in s.execute(base.join(Coding, Coding.segment_id == Segment.id)
-                                       .join(Code, Code.id == Coding.code_id)).all():
+            for cid, name in s.execute(
+                base.join(Coding, Coding.segment_id == Segment.id).join(
+                    Code, Code.id == Coding.code_id
+                )
+            ).all():
                 if name not in out[cid]["coders"]:
                     out[cid]["coders"].append(name)
-        interviewed = {cid for (cid,) in s.execute(
-            select(Participant.citizen_id).join(Interview, Interview.participant_id == Participant.id)
-            .where(Participant.project_id == ctx.project_id)).all()}
+        interviewed = {
+            cid
+            for (cid,) in s.execute(
+                select(Participant.citizen_id)
+                .join(Interview, Interview.participant_id == Participant.id)
+                .where(Participant.project_id == ctx.project_id)
+            ).all()
+        }
     for cid in interviewed:
         out[cid]  # noqa: B018 - interviewed citizens appear even before any coding
     return dict(out)
@@ -132,8 +193,20 @@ def joint_display(ctx: Context, result: TallyResult | None = None) -> pd.DataFra
     pc = result.per_citizen
     pc = pc.loc[pc["citizen_id"].isin(list(codes))]
     n_cols = [c for c in pc.columns if c.startswith("n_")]
-    df = pc[["citizen_id", "arm", "site", "reached", "events_delivered", "minutes_delivered", *n_cols,
-             "core_met", "core_total", "fidelity_score"]].copy()
+    df = pc[
+        [
+            "citizen_id",
+            "arm",
+            "site",
+            "reached",
+            "events_delivered",
+            "minutes_delivered",
+            *n_cols,
+            "core_met",
+            "core_total",
+            "fidelity_score",
+        ]
+    ].copy()
     df["consensus_codes"] = [", ".join(sorted(codes[c]["consensus"])) for c in df["citizen_id"]]
     if allowed(ctx.actor.role, "coding.compare"):
         df["coder_codes"] = [", ".join(sorted(codes[c]["coders"])) for c in df["citizen_id"]]
@@ -149,8 +222,15 @@ def record_export(ctx: Context, what: str, rows: int) -> None:
     """Audit a downloaded table (called when the user clicks the download button)."""
     ctx.require("export")
     with ctx.db.session() as s:
-        audit.record(s, ctx.actor, "tally.export", project_id=ctx.project_id, target_type="table",
-                     target_id=what, details={"rows": int(rows)})
+        audit.record(
+            s,
+            ctx.actor,
+            "tally.export",
+            project_id=ctx.project_id,
+            target_type="table",
+            target_id=what,
+            details={"rows": int(rows)},
+        )
 
 
 @dataclass
@@ -171,9 +251,13 @@ def report(ctx: Context, protocol_name: str | None = None) -> TallyReport:
     ctx.require("tally.read")
     protocol = get_protocol(ctx, protocol_name)
     result = compute(ctx, protocol_name)
-    return TallyReport(protocol=protocol, result=result,
-                       flow_dot=flow_dot(result.flow, result.checks),
-                       heatmap=heatmap_data(result.per_citizen, protocol),
-                       dose=dose_data(result.per_citizen, protocol),
-                       adoption=adoption(ctx), over_time=over_time(ctx),
-                       joint=joint_display(ctx, result))
+    return TallyReport(
+        protocol=protocol,
+        result=result,
+        flow_dot=flow_dot(result.flow, result.checks),
+        heatmap=heatmap_data(result.per_citizen, protocol),
+        dose=dose_data(result.per_citizen, protocol),
+        adoption=adoption(ctx),
+        over_time=over_time(ctx),
+        joint=joint_display(ctx, result),
+    )

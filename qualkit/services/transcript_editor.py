@@ -34,8 +34,15 @@ def _segment(s, ctx: Context, segment_id: int) -> tuple[Segment, Interview]:
 
 
 def _audit(s, ctx: Context, action: str, iv: Interview, **details: Any) -> None:
-    audit.record(s, ctx.actor, action, project_id=ctx.project_id, target_type="interview",
-                 target_id=iv.id, details=details)
+    audit.record(
+        s,
+        ctx.actor,
+        action,
+        project_id=ctx.project_id,
+        target_type="interview",
+        target_id=iv.id,
+        details=details,
+    )
 
 
 def _renumber(s, iv: Interview, ordered: list[Segment]) -> None:
@@ -59,15 +66,33 @@ def editor_data(ctx: Context, interview_id: int) -> dict[str, Any]:
         for seg in iv.segments:
             if seg.speaker and seg.speaker not in speakers:
                 speakers.append(seg.speaker)
-        return {"id": iv.id, "title": iv.title, "status": iv.status, "language": iv.language,
-                "locked": is_locked(iv), "transcript_approved_at": iv.transcript_approved_at,
-                "duration": iv.duration, "speakers": speakers,
-                "audio": "deleted" if iv.audio_deleted_at else
-                         ("present" if path is not None and path.exists() else "none"),
-                "audio_deleted_at": iv.audio_deleted_at, "job": job,
-                "segments": [{"id": g.id, "number": g.position + 1, "start": g.start, "end": g.end,
-                              "speaker": g.speaker, "text": g.text, "edited": g.edited}
-                             for g in iv.segments]}
+        return {
+            "id": iv.id,
+            "title": iv.title,
+            "status": iv.status,
+            "language": iv.language,
+            "locked": is_locked(iv),
+            "transcript_approved_at": iv.transcript_approved_at,
+            "duration": iv.duration,
+            "speakers": speakers,
+            "audio": "deleted"
+            if iv.audio_deleted_at
+            else ("present" if path is not None and path.exists() else "none"),
+            "audio_deleted_at": iv.audio_deleted_at,
+            "job": job,
+            "segments": [
+                {
+                    "id": g.id,
+                    "number": g.position + 1,
+                    "start": g.start,
+                    "end": g.end,
+                    "speaker": g.speaker,
+                    "text": g.text,
+                    "edited": g.edited,
+                }
+                for g in iv.segments
+            ],
+        }
 
 
 def _can(ctx: Context, capability: str) -> bool:
@@ -86,8 +111,16 @@ def save_text(ctx: Context, segment_id: int, text: str) -> bool:
             return False
         before = len(seg.text)
         seg.text, seg.edited = text, True
-        _audit(s, ctx, "segment.edit", iv, segment=seg.id, position=seg.position + 1,
-               chars_before=before, chars_after=len(text))
+        _audit(
+            s,
+            ctx,
+            "segment.edit",
+            iv,
+            segment=seg.id,
+            position=seg.position + 1,
+            chars_before=before,
+            chars_after=len(text),
+        )
         return True
 
 
@@ -100,15 +133,17 @@ def insert_marker(ctx: Context, segment_id: int, marker: str) -> None:
         seg, iv = _segment(s, ctx, segment_id)
         seg.text = f"{seg.text} {marker}".strip()
         seg.edited = True
-        _audit(s, ctx, "segment.marker", iv, segment=seg.id, position=seg.position + 1,
-               marker=marker)
+        _audit(
+            s, ctx, "segment.marker", iv, segment=seg.id, position=seg.position + 1, marker=marker
+        )
 
 
 def _split_point(text: str) -> int:
     """The sentence end (else word gap) nearest the middle of the text."""
     mid = len(text) / 2
-    ends = [m.end() for m in re.finditer(r"[.!?…]\s+", text)] or \
-           [m.start() for m in re.finditer(r"\s+", text)]
+    ends = [m.end() for m in re.finditer(r"[.!?…]\s+", text)] or [
+        m.start() for m in re.finditer(r"\s+", text)
+    ]
     if not ends:
         raise InputError("The segment has a single word; there is nothing to split.")
     return min(ends, key=lambda i: abs(i - mid))
@@ -128,8 +163,15 @@ def split_segment(ctx: Context, segment_id: int, at: int | None = None) -> int:
         mid_time = None
         if seg.start is not None and seg.end is not None:
             mid_time = round(seg.start + (seg.end - seg.start) * len(first) / max(1, len(text)), 3)
-        new = Segment(interview_id=iv.id, position=10**6, start=mid_time, end=seg.end,
-                      speaker=seg.speaker, text=second, edited=True)
+        new = Segment(
+            interview_id=iv.id,
+            position=10**6,
+            start=mid_time,
+            end=seg.end,
+            speaker=seg.speaker,
+            text=second,
+            edited=True,
+        )
         seg.text, seg.end, seg.edited = first, mid_time if mid_time is not None else seg.end, True
         ordered = list(iv.segments)
         ordered.insert(ordered.index(seg) + 1, new)
@@ -159,8 +201,9 @@ def merge_with_next(ctx: Context, segment_id: int) -> None:
         _audit(s, ctx, "segment.merge", iv, segment=seg.id, position=seg.position + 1)
 
 
-def assign_speaker(ctx: Context, interview_id: int, first: int, last: int | None,
-                   speaker: str | None) -> int:
+def assign_speaker(
+    ctx: Context, interview_id: int, first: int, last: int | None, speaker: str | None
+) -> int:
     """Give segments number ``first``..``last`` (1-based, as shown) one speaker."""
     ctx.require("transcript.edit")
     speaker = (speaker or "").strip() or None
@@ -171,9 +214,10 @@ def assign_speaker(ctx: Context, interview_id: int, first: int, last: int | None
             raise InputError(f"{iv.title}: the transcript is approved; it can no longer be edited.")
         n = len(iv.segments)
         if not (1 <= first <= last <= n):
-            raise InputError(f"Segments {first}-{last}: choose numbers between 1 and {n}, "
-                             "first before last.")
-        for seg in iv.segments[first - 1:last]:
+            raise InputError(
+                f"Segments {first}-{last}: choose numbers between 1 and {n}, first before last."
+            )
+        for seg in iv.segments[first - 1 : last]:
             seg.speaker = speaker
         if speaker and speaker not in (iv.speakers or {}):
             iv.speakers = {**(iv.speakers or {}), speaker: {}}
@@ -219,5 +263,11 @@ def edited_count(ctx: Context, interview_id: int) -> int:
     ctx.require("transcript.read")
     with ctx.db.session() as s:
         _interview(s, ctx, interview_id)
-        return s.scalar(select(func.count(Segment.id)).where(
-            Segment.interview_id == interview_id, Segment.edited.is_(True))) or 0
+        return (
+            s.scalar(
+                select(func.count(Segment.id)).where(
+                    Segment.interview_id == interview_id, Segment.edited.is_(True)
+                )
+            )
+            or 0
+        )

@@ -37,10 +37,24 @@ from .context import Actor, Context
 log = logging.getLogger(__name__)
 
 ACTIVE = ("queued", "running")
-STALE_AFTER = timedelta(seconds=60)   # no heartbeat for this long: the process is gone
+STALE_AFTER = timedelta(seconds=60)  # no heartbeat for this long: the process is gone
 HEARTBEAT_EVERY = 10.0
-AUDIO_EXTENSIONS = (".m4a", ".mp3", ".wav", ".ogg", ".oga", ".opus", ".flac", ".aac", ".wma",
-                    ".mp4", ".webm", ".amr", ".3gp", ".mka")
+AUDIO_EXTENSIONS = (
+    ".m4a",
+    ".mp3",
+    ".wav",
+    ".ogg",
+    ".oga",
+    ".opus",
+    ".flac",
+    ".aac",
+    ".wma",
+    ".mp4",
+    ".webm",
+    ".amr",
+    ".3gp",
+    ".mka",
+)
 
 _threads: dict[int, threading.Thread] = {}
 _stops: dict[int, threading.Event] = {}
@@ -74,22 +88,46 @@ def audio_file(db: Database, audio_path: str | None) -> Path | None:
 
 # --- interviews and their audio --------------------------------------------------------------
 
-def new_interview(ctx: Context, title: str, *, citizen_id: str | None = None,
-                  kind: str = "citizen", interviewer: str | None = None,
-                  interview_date=None, language: str = "da") -> int:
+
+def new_interview(
+    ctx: Context,
+    title: str,
+    *,
+    citizen_id: str | None = None,
+    kind: str = "citizen",
+    interviewer: str | None = None,
+    interview_date=None,
+    language: str = "da",
+) -> int:
     """An empty interview that audio can be uploaded to."""
     ctx.require("transcribe")
     if not title.strip():
         raise InputError("An interview needs a title.")
     with ctx.db.session() as s:
         participant_id = participants.participant_id(s, ctx, citizen_id)
-        iv = Interview(project_id=ctx.project_id, participant_id=participant_id, title=title.strip(),
-                       kind=kind, interviewer=interviewer, interview_date=interview_date,
-                       status="new", source="transcription", language=language, speakers={})
+        iv = Interview(
+            project_id=ctx.project_id,
+            participant_id=participant_id,
+            title=title.strip(),
+            kind=kind,
+            interviewer=interviewer,
+            interview_date=interview_date,
+            status="new",
+            source="transcription",
+            language=language,
+            speakers={},
+        )
         s.add(iv)
         s.flush()
-        audit.record(s, ctx.actor, "interview.create", project_id=ctx.project_id,
-                     target_type="interview", target_id=iv.id, details={"kind": kind})
+        audit.record(
+            s,
+            ctx.actor,
+            "interview.create",
+            project_id=ctx.project_id,
+            target_type="interview",
+            target_id=iv.id,
+            details={"kind": kind},
+        )
         return iv.id
 
 
@@ -127,10 +165,19 @@ def attach_audio(ctx: Context, interview_id: int, filename: str, data: bytes) ->
             iv.audio_path = str(final.relative_to(ctx.db.settings.data_dir))
             iv.audio_deleted_at = None
             iv.duration = round(info.duration, 3)
-            audit.record(s, ctx.actor, "audio.upload", project_id=ctx.project_id,
-                         target_type="interview", target_id=iv.id,
-                         details={"seconds": round(info.duration, 1), "channels": info.channels,
-                                  "codec": info.codec})
+            audit.record(
+                s,
+                ctx.actor,
+                "audio.upload",
+                project_id=ctx.project_id,
+                target_type="interview",
+                target_id=iv.id,
+                details={
+                    "seconds": round(info.duration, 1),
+                    "channels": info.channels,
+                    "codec": info.codec,
+                },
+            )
         if old is not None and old != final and old.exists():
             old.unlink()
         return {"duration": info.duration, "channels": info.channels, "codec": info.codec}
@@ -149,9 +196,16 @@ def audio_for_playback(ctx: Context, interview_id: int) -> tuple[str, str] | Non
         path = audio_file(ctx.db, iv.audio_path)
     if path is None or not path.exists():
         return None
-    mime = {".mp3": "audio/mpeg", ".m4a": "audio/mp4", ".mp4": "audio/mp4", ".ogg": "audio/ogg",
-            ".oga": "audio/ogg", ".opus": "audio/ogg", ".flac": "audio/flac",
-            ".webm": "audio/webm"}.get(path.suffix.lower(), "audio/wav")
+    mime = {
+        ".mp3": "audio/mpeg",
+        ".m4a": "audio/mp4",
+        ".mp4": "audio/mp4",
+        ".ogg": "audio/ogg",
+        ".oga": "audio/ogg",
+        ".opus": "audio/ogg",
+        ".flac": "audio/flac",
+        ".webm": "audio/webm",
+    }.get(path.suffix.lower(), "audio/wav")
     return str(path), mime
 
 
@@ -168,8 +222,15 @@ def _delete_audio(s, ctx: Context, iv: Interview, reason: str) -> Path | None:
     path = audio_file(ctx.db, iv.audio_path)
     iv.audio_path = None
     iv.audio_deleted_at = utcnow()
-    audit.record(s, ctx.actor, "audio.delete", project_id=ctx.project_id,
-                 target_type="interview", target_id=iv.id, details={"reason": reason})
+    audit.record(
+        s,
+        ctx.actor,
+        "audio.delete",
+        project_id=ctx.project_id,
+        target_type="interview",
+        target_id=iv.id,
+        details={"reason": reason},
+    )
     return path
 
 
@@ -205,8 +266,15 @@ def approve_transcript(ctx: Context, interview_id: int) -> dict[str, Any]:
         if iv.transcript_approved_at is not None:
             raise InputError(f"{iv.title}: the transcript is approved already.")
         iv.transcript_approved_at = utcnow()
-        audit.record(s, ctx.actor, "transcript.approve", project_id=ctx.project_id,
-                     target_type="interview", target_id=iv.id, details={"segments": n})
+        audit.record(
+            s,
+            ctx.actor,
+            "transcript.approve",
+            project_id=ctx.project_id,
+            target_type="interview",
+            target_id=iv.id,
+            details={"segments": n},
+        )
         if delete and iv.audio_path:
             path = _delete_audio(s, ctx, iv, "approved (delete_audio_on_approve)")
     _unlink(path)
@@ -215,10 +283,13 @@ def approve_transcript(ctx: Context, interview_id: int) -> dict[str, Any]:
 
 # --- jobs -------------------------------------------------------------------------------------
 
+
 def _active_job(s, interview_id: int) -> TranscriptionJob | None:
-    job = s.scalars(select(TranscriptionJob).where(TranscriptionJob.interview_id == interview_id,
-                                                   TranscriptionJob.status.in_(ACTIVE))
-                    .order_by(TranscriptionJob.id.desc())).first()
+    job = s.scalars(
+        select(TranscriptionJob)
+        .where(TranscriptionJob.interview_id == interview_id, TranscriptionJob.status.in_(ACTIVE))
+        .order_by(TranscriptionJob.id.desc())
+    ).first()
     if job is None:
         return None
     if _is_stale(job):
@@ -243,19 +314,44 @@ def _is_stale(job: TranscriptionJob) -> bool:
 def _protected(s, interview_id: int) -> tuple[int, int]:
     """(segments edited by hand or de-identified, codings and consensus codings) that a new
     run would replace."""
-    edited = s.scalar(select(func.count(Segment.id)).where(
-        Segment.interview_id == interview_id, Segment.edited.is_(True))) or 0
-    coded = sum(s.scalar(select(func.count(m.id)).join(Segment, m.segment_id == Segment.id)
-                         .where(Segment.interview_id == interview_id)) or 0
-                for m in (Coding, ConsensusCoding))
-    deid = s.scalar(select(func.count(Segment.id)).where(
-        Segment.interview_id == interview_id, Segment.deidentified.is_(True))) or 0
+    edited = (
+        s.scalar(
+            select(func.count(Segment.id)).where(
+                Segment.interview_id == interview_id, Segment.edited.is_(True)
+            )
+        )
+        or 0
+    )
+    coded = sum(
+        s.scalar(
+            select(func.count(m.id))
+            .join(Segment, m.segment_id == Segment.id)
+            .where(Segment.interview_id == interview_id)
+        )
+        or 0
+        for m in (Coding, ConsensusCoding)
+    )
+    deid = (
+        s.scalar(
+            select(func.count(Segment.id)).where(
+                Segment.interview_id == interview_id, Segment.deidentified.is_(True)
+            )
+        )
+        or 0
+    )
     return edited + deid, coded
 
 
-def start_transcription(ctx: Context, interview_id: int, *, model: str | None = None,
-                        language: str | None = "da", engine: str = "faster-whisper",
-                        overwrite_edited: bool = False, wait: bool = False) -> int:
+def start_transcription(
+    ctx: Context,
+    interview_id: int,
+    *,
+    model: str | None = None,
+    language: str | None = "da",
+    engine: str = "faster-whisper",
+    overwrite_edited: bool = False,
+    wait: bool = False,
+) -> int:
     """Queue a job and run it (in a background thread unless ``wait``); returns its id."""
     from qualkit.transcription.engines import ENGINES
 
@@ -265,30 +361,56 @@ def start_transcription(ctx: Context, interview_id: int, *, model: str | None = 
     with ctx.db.session() as s:
         iv = _interview(s, ctx, interview_id)
         if is_locked(iv):
-            raise InputError(f"{iv.title}: the transcript is approved and cannot be re-transcribed.")
+            raise InputError(
+                f"{iv.title}: the transcript is approved and cannot be re-transcribed."
+            )
         path = audio_file(ctx.db, iv.audio_path)
         if path is None or not path.exists():
-            raise InputError(f"{iv.title}: no audio to transcribe"
-                             + (" (it was deleted)." if iv.audio_deleted_at else "; upload it first."))
+            raise InputError(
+                f"{iv.title}: no audio to transcribe"
+                + (" (it was deleted)." if iv.audio_deleted_at else "; upload it first.")
+            )
         if _active_job(s, iv.id) is not None:
             raise InputError(f"{iv.title}: a transcription is already running.")
         edited, coded = _protected(s, iv.id)
         if (edited or coded) and not overwrite_edited:
-            what = [f"{edited} segment(s) have been edited by hand or de-identified"] if edited else []
+            what = (
+                [f"{edited} segment(s) have been edited by hand or de-identified"] if edited else []
+            )
             what += [f"{coded} coding(s) are attached to its segments"] if coded else []
             raise EditedTranscript(
                 f"{iv.title}: {' and '.join(what)}; transcribing again replaces them. "
-                "Confirm to overwrite.")
-        job = TranscriptionJob(project_id=ctx.project_id, interview_id=iv.id, status="queued",
-                               engine=engine, model=model or None, language=language or None,
-                               overwrite_edited=bool(overwrite_edited), created_by=ctx.actor.username,
-                               seconds_total=iv.duration, heartbeat_at=utcnow())
+                "Confirm to overwrite."
+            )
+        job = TranscriptionJob(
+            project_id=ctx.project_id,
+            interview_id=iv.id,
+            status="queued",
+            engine=engine,
+            model=model or None,
+            language=language or None,
+            overwrite_edited=bool(overwrite_edited),
+            created_by=ctx.actor.username,
+            seconds_total=iv.duration,
+            heartbeat_at=utcnow(),
+        )
         s.add(job)
         s.flush()
-        audit.record(s, ctx.actor, "transcription.start", project_id=ctx.project_id,
-                     target_type="interview", target_id=iv.id,
-                     details={"job": job.id, "engine": engine, "model": model or "offline base",
-                              "language": language, "overwrite_edited": bool(overwrite_edited)})
+        audit.record(
+            s,
+            ctx.actor,
+            "transcription.start",
+            project_id=ctx.project_id,
+            target_type="interview",
+            target_id=iv.id,
+            details={
+                "job": job.id,
+                "engine": engine,
+                "model": model or "offline base",
+                "language": language,
+                "overwrite_edited": bool(overwrite_edited),
+            },
+        )
         job_id = job.id
     stop = threading.Event()
     with _lock:
@@ -296,8 +418,12 @@ def start_transcription(ctx: Context, interview_id: int, *, model: str | None = 
     if wait:
         run_job(ctx.db, ctx.actor, job_id, stop)
     else:
-        thread = threading.Thread(target=run_job, args=(ctx.db, ctx.actor, job_id, stop),
-                                  name=f"qualkit-transcribe-{job_id}", daemon=True)
+        thread = threading.Thread(
+            target=run_job,
+            args=(ctx.db, ctx.actor, job_id, stop),
+            name=f"qualkit-transcribe-{job_id}",
+            daemon=True,
+        )
         with _lock:
             _threads[job_id] = thread
         thread.start()
@@ -333,12 +459,23 @@ def _job_dict(job: TranscriptionJob) -> dict[str, Any]:
         elapsed = (datetime.now(UTC) - started).total_seconds()
         rate = elapsed / job.seconds_done
         left = max(0.0, (job.seconds_total - job.seconds_done) * rate)
-    return {"id": job.id, "interview_id": job.interview_id, "status": job.status,
-            "progress": job.progress, "seconds_done": job.seconds_done,
-            "seconds_total": job.seconds_total, "seconds_left": left, "error": job.error,
-            "model": job.model_label or job.model, "engine": job.engine, "language": job.language,
-            "segments": job.segments, "created_by": job.created_by,
-            "started_at": job.started_at, "finished_at": job.finished_at}
+    return {
+        "id": job.id,
+        "interview_id": job.interview_id,
+        "status": job.status,
+        "progress": job.progress,
+        "seconds_done": job.seconds_done,
+        "seconds_total": job.seconds_total,
+        "seconds_left": left,
+        "error": job.error,
+        "model": job.model_label or job.model,
+        "engine": job.engine,
+        "language": job.language,
+        "segments": job.segments,
+        "created_by": job.created_by,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+    }
 
 
 def latest_job(ctx: Context, interview_id: int) -> dict[str, Any] | None:
@@ -347,8 +484,11 @@ def latest_job(ctx: Context, interview_id: int) -> dict[str, Any] | None:
     with ctx.db.session() as s:
         _interview(s, ctx, interview_id)
         _active_job(s, interview_id)  # marks a dead process's job as interrupted
-        job = s.scalars(select(TranscriptionJob).where(TranscriptionJob.interview_id == interview_id)
-                        .order_by(TranscriptionJob.id.desc())).first()
+        job = s.scalars(
+            select(TranscriptionJob)
+            .where(TranscriptionJob.interview_id == interview_id)
+            .order_by(TranscriptionJob.id.desc())
+        ).first()
         return None if job is None else _job_dict(job)
 
 
@@ -395,15 +535,26 @@ def run_job(db: Database, actor: Actor, job_id: int, stop: threading.Event | Non
             if now - last[0] < 0.5 and done < total:
                 return
             last[0] = now
-            if _update(db, job_id, seconds_done=round(done, 2), seconds_total=round(total, 2),
-                       progress=min(1.0, done / total) if total else 0.0, heartbeat_at=utcnow()):
+            if _update(
+                db,
+                job_id,
+                seconds_done=round(done, 2),
+                seconds_total=round(total, 2),
+                progress=min(1.0, done / total) if total else 0.0,
+                heartbeat_at=utcnow(),
+            ):
                 stop.set()
 
         if path is None or not path.exists():
             raise InputError("the interview's audio is gone.")
-        result = transcribe_file(path, model=params["model"], language=params["language"],
-                                 engine=params["engine"], progress=progress,
-                                 should_stop=stop.is_set)
+        result = transcribe_file(
+            path,
+            model=params["model"],
+            language=params["language"],
+            engine=params["engine"],
+            progress=progress,
+            should_stop=stop.is_set,
+        )
         _store_result(db, actor, job_id, interview_id, project_id, overwrite, result)
     except Interrupted:
         _finish(db, actor, job_id, "interrupted", "Stoppet før slutningen; intet blev gemt.")
@@ -422,26 +573,44 @@ def _finish(db: Database, actor: Actor, job_id: int, status: str, error: str) ->
     with db.session() as s:
         job = s.get(TranscriptionJob, job_id)
         job.status, job.error, job.finished_at = status, error, utcnow()
-        audit.record(s, actor, f"transcription.{status}", project_id=job.project_id,
-                     target_type="interview", target_id=job.interview_id, details={"job": job_id})
+        audit.record(
+            s,
+            actor,
+            f"transcription.{status}",
+            project_id=job.project_id,
+            target_type="interview",
+            target_id=job.interview_id,
+            details={"job": job_id},
+        )
 
 
-def _store_result(db: Database, actor: Actor, job_id: int, interview_id: int, project_id: int,
-                  overwrite: bool, result) -> None:
+def _store_result(
+    db: Database,
+    actor: Actor,
+    job_id: int,
+    interview_id: int,
+    project_id: int,
+    overwrite: bool,
+    result,
+) -> None:
     """Replace the interview's segments with the result, in one transaction."""
     with db.session() as s:
         job = s.get(TranscriptionJob, job_id)
         iv = s.get(Interview, interview_id)
         edited, coded = _protected(s, iv.id)
         if (edited or coded) and not overwrite:
-            raise EditedTranscript(f"{iv.title}: segments were edited or coded while "
-                                   "transcribing; nothing was replaced. Start again and confirm "
-                                   "to overwrite.")
+            raise EditedTranscript(
+                f"{iv.title}: segments were edited or coded while "
+                "transcribing; nothing was replaced. Start again and confirm "
+                "to overwrite."
+            )
         for seg in list(iv.segments):
             s.delete(seg)
         s.flush()
-        iv.segments = [Segment(position=i, start=p.start, end=p.end, speaker=p.speaker,
-                               text=p.text) for i, p in enumerate(result.segments)]
+        iv.segments = [
+            Segment(position=i, start=p.start, end=p.end, speaker=p.speaker, text=p.text)
+            for i, p in enumerate(result.segments)
+        ]
         names = dict(iv.speakers or {})
         for p in result.segments:
             if p.speaker and p.speaker not in names:
@@ -452,8 +621,19 @@ def _store_result(db: Database, actor: Actor, job_id: int, interview_id: int, pr
         job.status, job.progress, job.finished_at = "done", 1.0, utcnow()
         job.seconds_done = job.seconds_total = result.duration
         job.model_label, job.segments = result.model, len(result.segments)
-        audit.record(s, actor, "transcription.done", project_id=project_id,
-                     target_type="interview", target_id=iv.id,
-                     details={"job": job_id, "segments": len(result.segments),
-                              "seconds": result.duration, "engine": result.engine,
-                              "replaced_edited": edited, "replaced_codings": coded})
+        audit.record(
+            s,
+            actor,
+            "transcription.done",
+            project_id=project_id,
+            target_type="interview",
+            target_id=iv.id,
+            details={
+                "job": job_id,
+                "segments": len(result.segments),
+                "seconds": result.duration,
+                "engine": result.engine,
+                "replaced_edited": edited,
+                "replaced_codings": coded,
+            },
+        )

@@ -12,8 +12,16 @@ from qualkit.errors import InputError, NotFound
 from qualkit.store import Database
 from qualkit.store.models import ROLES, User
 
-__all__ = ["ROLES", "authenticate", "actor_for", "create_user", "list_users", "new_password",
-           "set_active", "set_password"]
+__all__ = [
+    "ROLES",
+    "authenticate",
+    "actor_for",
+    "create_user",
+    "list_users",
+    "new_password",
+    "set_active",
+    "set_password",
+]
 
 from . import audit
 from .context import Actor, Context
@@ -35,19 +43,38 @@ def _validate(username: str, role: str, password: str) -> None:
         raise InputError("A password needs at least 8 characters.")
 
 
-def create_user(ctx: Context, username: str, role: str, password: str, *,
-                display_name: str = "", site: str | None = None) -> int:
+def create_user(
+    ctx: Context,
+    username: str,
+    role: str,
+    password: str,
+    *,
+    display_name: str = "",
+    site: str | None = None,
+) -> int:
     ctx.require("user.manage")
     _validate(username, role, password)
     with ctx.db.session() as s:
         if s.scalar(select(User).where(User.username == username)) is not None:
             raise InputError(f"A user named {username!r} exists already.")
-        user = User(username=username, role=role, display_name=display_name or username,
-                    site=site, password_hash=_hasher.hash(password))
+        user = User(
+            username=username,
+            role=role,
+            display_name=display_name or username,
+            site=site,
+            password_hash=_hasher.hash(password),
+        )
         s.add(user)
         s.flush()
-        audit.record(s, ctx.actor, "user.create", project_id=ctx.project_id, target_type="user",
-                     target_id=user.id, details={"username": username, "role": role})
+        audit.record(
+            s,
+            ctx.actor,
+            "user.create",
+            project_id=ctx.project_id,
+            target_type="user",
+            target_id=user.id,
+            details={"username": username, "role": role},
+        )
         return user.id
 
 
@@ -60,8 +87,14 @@ def set_password(ctx: Context, username: str, password: str) -> None:
         if user is None:
             raise NotFound(f"No user named {username!r}.")
         user.password_hash = _hasher.hash(password)
-        audit.record(s, ctx.actor, "user.password", project_id=ctx.project_id, target_type="user",
-                     target_id=user.id)
+        audit.record(
+            s,
+            ctx.actor,
+            "user.password",
+            project_id=ctx.project_id,
+            target_type="user",
+            target_id=user.id,
+        )
 
 
 def set_active(ctx: Context, username: str, active: bool) -> None:
@@ -71,16 +104,29 @@ def set_active(ctx: Context, username: str, active: bool) -> None:
         if user is None:
             raise NotFound(f"No user named {username!r}.")
         user.active = active
-        audit.record(s, ctx.actor, "user.activate" if active else "user.deactivate",
-                     project_id=ctx.project_id, target_type="user", target_id=user.id)
+        audit.record(
+            s,
+            ctx.actor,
+            "user.activate" if active else "user.deactivate",
+            project_id=ctx.project_id,
+            target_type="user",
+            target_id=user.id,
+        )
 
 
 def list_users(ctx: Context) -> list[dict]:
     ctx.require("user.manage")
     with ctx.db.session() as s:
-        return [{"username": u.username, "display_name": u.display_name, "role": u.role,
-                 "site": u.site, "active": u.active}
-                for u in s.scalars(select(User).order_by(User.role, User.username))]
+        return [
+            {
+                "username": u.username,
+                "display_name": u.display_name,
+                "role": u.role,
+                "site": u.site,
+                "active": u.active,
+            }
+            for u in s.scalars(select(User).order_by(User.role, User.username))
+        ]
 
 
 def authenticate(db: Database, username: str, password: str) -> Actor | None:

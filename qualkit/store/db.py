@@ -43,8 +43,10 @@ def _check_sqlite_file(path: Path) -> None:
     with path.open("rb") as fh:
         header = fh.read(16)
     if header != SQLITE_MAGIC:
-        raise StoreError(f"{path} is not an SQLite database (corrupt or another file); "
-                         "nothing was changed. Restore it from a backup or choose another --data folder.")
+        raise StoreError(
+            f"{path} is not an SQLite database (corrupt or another file); "
+            "nothing was changed. Restore it from a backup or choose another --data folder."
+        )
     try:
         con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
@@ -52,10 +54,14 @@ def _check_sqlite_file(path: Path) -> None:
         finally:
             con.close()
     except sqlite3.DatabaseError as exc:
-        raise StoreError(f"{path} is a damaged SQLite database ({exc}); nothing was changed.") from None
+        raise StoreError(
+            f"{path} is a damaged SQLite database ({exc}); nothing was changed."
+        ) from None
     if not result or result[0] != "ok":
-        raise StoreError(f"{path} failed SQLite's integrity check ({result[0] if result else '?'}); "
-                         "nothing was changed.")
+        raise StoreError(
+            f"{path} failed SQLite's integrity check ({result[0] if result else '?'}); "
+            "nothing was changed."
+        )
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -87,8 +93,12 @@ class Database:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     @classmethod
-    def open(cls, data_dir: str | os.PathLike | None = None, database_url: str | None = None,
-             upgrade: bool = True) -> Database:
+    def open(
+        cls,
+        data_dir: str | os.PathLike | None = None,
+        database_url: str | None = None,
+        upgrade: bool = True,
+    ) -> Database:
         settings = resolve_settings(data_dir, database_url)
         _ensure_data_dir(settings.data_dir)
         if settings.is_sqlite:

@@ -54,11 +54,13 @@ def upgrade(engine: Engine, sqlite_path: Path | None = None) -> str | None:
         raise StoreError(
             f"The database at {engine.url.render_as_string(hide_password=True)} was written by a "
             f"newer qualkit (schema {current}); this qualkit knows schemas up to {head}. "
-            "Upgrade qualkit; nothing was changed.")
+            "Upgrade qualkit; nothing was changed."
+        )
     if current is None and has_tables:
         raise StoreError(
             f"The database at {engine.url.render_as_string(hide_password=True)} has tables but no "
-            "qualkit schema version; it is not a qualkit database. Nothing was changed.")
+            "qualkit schema version; it is not a qualkit database. Nothing was changed."
+        )
     backup = None
     if sqlite_path is not None and current is not None and sqlite_path.exists():
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")

@@ -23,7 +23,7 @@ SAMPLE_RATE = 16_000
 @dataclass(frozen=True)
 class AudioInfo:
     path: Path
-    duration: float      # seconds
+    duration: float  # seconds
     channels: int
     sample_rate: int
     codec: str
@@ -33,13 +33,16 @@ class AudioInfo:
 class Chunk:
     """A stretch of decoded audio: ``samples`` has shape (channels, n), float32, 16 kHz."""
 
-    offset: float        # seconds from the start of the recording
+    offset: float  # seconds from the start of the recording
     samples: np.ndarray
 
     @property
     def mono(self) -> np.ndarray:
-        return self.samples.mean(axis=0).astype(np.float32) if self.samples.shape[0] > 1 \
+        return (
+            self.samples.mean(axis=0).astype(np.float32)
+            if self.samples.shape[0] > 1
             else self.samples[0]
+        )
 
     @property
     def duration(self) -> float:
@@ -70,7 +73,9 @@ def _open(path: Path):
     try:
         container = av.open(str(path), mode="r")
     except av.error.FFmpegError:
-        raise InputError(f"{path}: not an audio file (no known audio format, or damaged).") from None
+        raise InputError(
+            f"{path}: not an audio file (no known audio format, or damaged)."
+        ) from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read the file ({exc.strerror or exc}).") from None
     audio = [s for s in container.streams if s.type == "audio"]
@@ -103,8 +108,9 @@ def _frames(path: Path, container, stream, layout: str) -> Iterator[np.ndarray]:
         for out in resampler.resample(None):
             yield out.to_ndarray().reshape(-1, out.samples)
     except av.error.FFmpegError as exc:
-        raise InputError(f"{path}: the audio is damaged and cannot be decoded "
-                         f"({type(exc).__name__}).") from None
+        raise InputError(
+            f"{path}: the audio is damaged and cannot be decoded ({type(exc).__name__})."
+        ) from None
 
 
 def _layout(channels: int) -> str:
@@ -156,8 +162,9 @@ def _quietest_cut(samples: np.ndarray, search: int, frame: int = 1600) -> int:
     return lo + int(np.argmin(energy)) * frame + frame // 2
 
 
-def iter_chunks(path: str | Path, chunk_seconds: float = 300.0,
-                search_seconds: float = 5.0) -> Iterator[Chunk]:
+def iter_chunks(
+    path: str | Path, chunk_seconds: float = 300.0, search_seconds: float = 5.0
+) -> Iterator[Chunk]:
     """Yield the recording as consecutive chunks (stereo kept as two channels).
 
     Memory holds about one chunk (the pipeline uses 2 minutes: 7.7 MB a channel at 16 kHz),
@@ -193,4 +200,8 @@ def read_all(path: str | Path) -> Chunk:
     chunks = list(iter_chunks(path, chunk_seconds=10**9))
     if not chunks:
         raise InputError(f"{path}: the recording has zero length (no audio samples).")
-    return chunks[0] if len(chunks) == 1 else Chunk(0.0, np.concatenate([c.samples for c in chunks], 1))
+    return (
+        chunks[0]
+        if len(chunks) == 1
+        else Chunk(0.0, np.concatenate([c.samples for c in chunks], 1))
+    )

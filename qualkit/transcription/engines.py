@@ -56,8 +56,14 @@ def _cuda_available() -> bool:
 class FasterWhisperEngine:
     name = "faster-whisper"
 
-    def __init__(self, model: ResolvedModel, device: str | None = None,
-                 compute_type: str | None = None, beam_size: int = 5, cpu_threads: int = 0):
+    def __init__(
+        self,
+        model: ResolvedModel,
+        device: str | None = None,
+        compute_type: str | None = None,
+        beam_size: int = 5,
+        cpu_threads: int = 0,
+    ):
         from faster_whisper import WhisperModel
 
         device = device or ("cuda" if _cuda_available() else "cpu")
@@ -65,19 +71,28 @@ class FasterWhisperEngine:
         self.model_label = model.label
         self.device, self.compute_type, self.beam_size = device, compute_type, beam_size
         try:
-            self._model = WhisperModel(model.source, device=device, compute_type=compute_type,
-                                       cpu_threads=cpu_threads or (os.cpu_count() or 2))
+            self._model = WhisperModel(
+                model.source,
+                device=device,
+                compute_type=compute_type,
+                cpu_threads=cpu_threads or (os.cpu_count() or 2),
+            )
         except Exception as exc:  # hub unreachable, broken folder, unsupported device
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise InputError(f"Cannot load the Whisper model {model.label}: {first}") from None
 
     def transcribe(self, samples: np.ndarray, language: str | None) -> Iterator[Piece]:
         segments, _info = self._model.transcribe(
-            samples, language=language or None, beam_size=self.beam_size, vad_filter=True,
-            vad_parameters={"min_silence_duration_ms": 500}, condition_on_previous_text=False,
+            samples,
+            language=language or None,
+            beam_size=self.beam_size,
+            vad_filter=True,
+            vad_parameters={"min_silence_duration_ms": 500},
+            condition_on_previous_text=False,
             # Fewer fallback temperatures than Whisper's six: on a 2-core CPU the retries on
             # hard audio doubled the time without changing the words (bench/transcribe_rtf.py).
-            temperature=TEMPERATURES)
+            temperature=TEMPERATURES,
+        )
         for seg in segments:
             text = seg.text.strip()
             if text:
@@ -93,12 +108,15 @@ class OpenAIWhisperEngine:
         try:
             import whisper
         except ImportError:
-            raise InputError("The openai-whisper engine is not installed: "
-                             "pip install -e '.[openai-whisper]'.") from None
+            raise InputError(
+                "The openai-whisper engine is not installed: pip install -e '.[openai-whisper]'."
+            ) from None
         source = model.source
         if model.local and os.path.isdir(source):
-            raise InputError(f"{model.label}: openai-whisper needs a model name or a .pt "
-                             "checkpoint, not a CTranslate2 folder.")
+            raise InputError(
+                f"{model.label}: openai-whisper needs a model name or a .pt "
+                "checkpoint, not a CTranslate2 folder."
+            )
         self.model_label = model.label
         try:
             self._model = whisper.load_model(source, device=device)
@@ -106,8 +124,13 @@ class OpenAIWhisperEngine:
             raise InputError(f"Cannot load the openai-whisper model {source}: {exc}") from None
 
     def transcribe(self, samples: np.ndarray, language: str | None) -> Iterator[Piece]:
-        result = self._model.transcribe(samples, language=language or None, fp16=False,
-                                        condition_on_previous_text=False, temperature=TEMPERATURES)
+        result = self._model.transcribe(
+            samples,
+            language=language or None,
+            fp16=False,
+            condition_on_previous_text=False,
+            temperature=TEMPERATURES,
+        )
         for seg in result.get("segments", []):
             text = seg["text"].strip()
             if text:

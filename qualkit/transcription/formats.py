@@ -19,10 +19,17 @@ FORMATS = ("json", "txt", "docx", "srt", "vtt")
 
 def to_dict(t: Transcript) -> dict:
     """Exactly DESIGN.md's shape: seconds as floats, speaker null where unknown."""
-    return {"audio": t.audio, "language": t.language, "duration": float(t.duration),
-            "engine": t.engine, "model": t.model,
-            "segments": [{"start": float(s.start), "end": float(s.end), "speaker": s.speaker,
-                          "text": s.text} for s in t.segments]}
+    return {
+        "audio": t.audio,
+        "language": t.language,
+        "duration": float(t.duration),
+        "engine": t.engine,
+        "model": t.model,
+        "segments": [
+            {"start": float(s.start), "end": float(s.end), "speaker": s.speaker, "text": s.text}
+            for s in t.segments
+        ],
+    }
 
 
 def to_json(t: Transcript) -> str:
@@ -50,8 +57,10 @@ def _cue_text(s) -> str:
 
 
 def to_srt(t: Transcript) -> str:
-    blocks = [f"{i}\n{_stamp(s.start, ',')} --> {_stamp(s.end, ',')}\n{_cue_text(s)}\n"
-              for i, s in enumerate(t.segments, 1)]
+    blocks = [
+        f"{i}\n{_stamp(s.start, ',')} --> {_stamp(s.end, ',')}\n{_cue_text(s)}\n"
+        for i, s in enumerate(t.segments, 1)
+    ]
     return "\n".join(blocks)
 
 

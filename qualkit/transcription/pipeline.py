@@ -35,10 +35,16 @@ class Transcript:
 Progress = Callable[[float, float], None]
 
 
-def transcribe_file(path: str | Path, model: str | None = None, language: str | None = "da",
-                    engine: str = "faster-whisper", progress: Progress | None = None,
-                    should_stop: Callable[[], bool] | None = None,
-                    chunk_seconds: float = 120.0, **engine_options) -> Transcript:
+def transcribe_file(
+    path: str | Path,
+    model: str | None = None,
+    language: str | None = "da",
+    engine: str = "faster-whisper",
+    progress: Progress | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    chunk_seconds: float = 120.0,
+    **engine_options,
+) -> Transcript:
     """The whole pipeline for one file; raises InputError for unusable audio or models."""
     info = audio.probe(path)  # validate before loading a model
     resolved = resolve_model(model)

@@ -72,8 +72,9 @@ def label_by_diarization(audio_path: str, pieces: Sequence[Piece], folder: str) 
     from pyannote.audio import Pipeline
 
     pipeline = Pipeline.from_pretrained(folder)
-    turns = [(t.start, t.end, spk) for t, _, spk in
-             pipeline(audio_path).itertracks(yield_label=True)]
+    turns = [
+        (t.start, t.end, spk) for t, _, spk in pipeline(audio_path).itertracks(yield_label=True)
+    ]
     names: dict[str, str] = {}
     for piece in pieces:
         overlap: dict[str, float] = {}

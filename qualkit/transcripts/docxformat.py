@@ -16,7 +16,9 @@ def docx_text(path: str | Path) -> str:
     try:
         doc = Document(str(path))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError):
-        raise InputError(f"{path}: not a readable .docx file (damaged, or another format).") from None
+        raise InputError(
+            f"{path}: not a readable .docx file (damaged, or another format)."
+        ) from None
     lines = [p.text for p in doc.paragraphs]
     for table in doc.tables:
         for row in table.rows:

@@ -10,14 +10,20 @@ from qualkit.services import users
 from . import state
 from .navigation import PAGES, pages_for
 
-ROLE_LABELS = {"admin": "administrator", "evaluator": "evaluator", "staff": "medarbejder",
-               "writer": "rapportskribent"}
+ROLE_LABELS = {
+    "admin": "administrator",
+    "evaluator": "evaluator",
+    "staff": "medarbejder",
+    "writer": "rapportskribent",
+}
 
 
 def _login_page() -> None:
     st.title("qualkit")
-    st.caption("Kvalitativ procesevaluering: transskription, pseudonymisering, kodning, "
-               "optællinger og eksport.")
+    st.caption(
+        "Kvalitativ procesevaluering: transskription, pseudonymisering, kodning, "
+        "optællinger og eksport."
+    )
     with st.form("login"):
         username = st.text_input("Brugernavn")
         password = st.text_input("Adgangskode", type="password")

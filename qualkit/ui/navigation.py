@@ -14,10 +14,10 @@ from qualkit.services.permissions import allowed
 
 @dataclass(frozen=True)
 class PageSpec:
-    key: str          # module in qualkit.ui.pages and the URL path
-    title: str        # Danish label
+    key: str  # module in qualkit.ui.pages and the URL path
+    title: str  # Danish label
     icon: str
-    capability: str   # services.permissions capability the page needs
+    capability: str  # services.permissions capability the page needs
 
     @property
     def script(self) -> Path:

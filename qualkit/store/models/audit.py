@@ -16,7 +16,8 @@ class AuditEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int | None] = mapped_column(
-        ForeignKey("project.id", ondelete="SET NULL"), nullable=True, index=True)
+        ForeignKey("project.id", ondelete="SET NULL"), nullable=True, index=True
+    )
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
     username: Mapped[str] = mapped_column(String(80))  # kept even if the user is removed
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

@@ -20,8 +20,17 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
 
-FRAMEWORKS = ("reach", "effectiveness", "adoption", "implementation", "maintenance",
-              "fidelity", "mechanism", "context", "theme")
+FRAMEWORKS = (
+    "reach",
+    "effectiveness",
+    "adoption",
+    "implementation",
+    "maintenance",
+    "fidelity",
+    "mechanism",
+    "context",
+    "theme",
+)
 
 
 class Codebook(Base):
@@ -29,26 +38,36 @@ class Codebook(Base):
     __table_args__ = (UniqueConstraint("project_id", "name", name="uq_codebook_project_name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("project.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[str] = mapped_column(String(200))
     language: Mapped[str] = mapped_column(String(10), default="da")
     version: Mapped[int] = mapped_column(Integer, default=1)
     source: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    codes: Mapped[list[Code]] = relationship(back_populates="codebook", cascade="all, delete-orphan")
+    codes: Mapped[list[Code]] = relationship(
+        back_populates="codebook", cascade="all, delete-orphan"
+    )
 
 
 class CodebookVersion(Base):
     """One entry of a codebook's version log: every editor change bumps Codebook.version."""
 
     __tablename__ = "codebook_version"
-    __table_args__ = (UniqueConstraint("codebook_id", "version", name="uq_codebook_version_codebook_version"),)
+    __table_args__ = (
+        UniqueConstraint("codebook_id", "version", name="uq_codebook_version_codebook_version"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    codebook_id: Mapped[int] = mapped_column(ForeignKey("codebook.id", ondelete="CASCADE"), index=True)
+    codebook_id: Mapped[int] = mapped_column(
+        ForeignKey("codebook.id", ondelete="CASCADE"), index=True
+    )
     version: Mapped[int] = mapped_column(Integer)
-    action: Mapped[str] = mapped_column(String(40))  # import | add | rename | move | merge | retire | edit
+    action: Mapped[str] = mapped_column(
+        String(40)
+    )  # import | add | rename | move | merge | retire | edit
     summary: Mapped[str] = mapped_column(Text, default="")
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     username: Mapped[str] = mapped_column(String(80))
@@ -60,9 +79,13 @@ class Code(Base):
     __table_args__ = (UniqueConstraint("codebook_id", "key", name="uq_code_codebook_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    codebook_id: Mapped[int] = mapped_column(ForeignKey("codebook.id", ondelete="CASCADE"), index=True)
+    codebook_id: Mapped[int] = mapped_column(
+        ForeignKey("codebook.id", ondelete="CASCADE"), index=True
+    )
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("code.id"), nullable=True)
-    key: Mapped[str] = mapped_column(String(200))  # the codebook's own id, e.g. impl.trepartssamtale
+    key: Mapped[str] = mapped_column(
+        String(200)
+    )  # the codebook's own id, e.g. impl.trepartssamtale
     name: Mapped[str] = mapped_column(String(300))
     framework: Mapped[str] = mapped_column(String(20), default="theme")
     description: Mapped[str] = mapped_column(Text, default="")
@@ -84,14 +107,18 @@ class Coding(Base):
     __table_args__ = (Index("ix_coding_coder_segment", "coder_id", "segment_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    segment_id: Mapped[int] = mapped_column(ForeignKey("segment.id", ondelete="CASCADE"), index=True)
+    segment_id: Mapped[int] = mapped_column(
+        ForeignKey("segment.id", ondelete="CASCADE"), index=True
+    )
     code_id: Mapped[int] = mapped_column(ForeignKey("code.id", ondelete="CASCADE"), index=True)
     coder_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     start_char: Mapped[int | None] = mapped_column(Integer, nullable=True)
     end_char: Mapped[int | None] = mapped_column(Integer, nullable=True)
     memo: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
 
 
 class ConsensusCoding(Base):
@@ -100,7 +127,9 @@ class ConsensusCoding(Base):
     __tablename__ = "consensus_coding"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    segment_id: Mapped[int] = mapped_column(ForeignKey("segment.id", ondelete="CASCADE"), index=True)
+    segment_id: Mapped[int] = mapped_column(
+        ForeignKey("segment.id", ondelete="CASCADE"), index=True
+    )
     code_id: Mapped[int] = mapped_column(ForeignKey("code.id", ondelete="CASCADE"), index=True)
     start_char: Mapped[int | None] = mapped_column(Integer, nullable=True)
     end_char: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -17,7 +17,9 @@ class Protocol(Base):
     __table_args__ = (UniqueConstraint("project_id", "name", name="uq_protocol_project_name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("project.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[str] = mapped_column(String(200))
     # The protocol YAML as given (DESIGN.md "Delivery protocol"), validated on save.
     definition: Mapped[str] = mapped_column(Text)
@@ -28,8 +30,12 @@ class DeliveryEvent(Base):
     __tablename__ = "delivery_event"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
-    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"), index=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("project.id", ondelete="CASCADE"), index=True
+    )
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), index=True
+    )
     date: Mapped[date] = mapped_column(Date)
     component: Mapped[str] = mapped_column(String(120))
     staff_role: Mapped[str | None] = mapped_column(String(80), nullable=True)

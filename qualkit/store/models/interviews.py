@@ -28,9 +28,12 @@ class Interview(Base):
     __tablename__ = "interview"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("project.id", ondelete="CASCADE"), index=True
+    )
     participant_id: Mapped[int | None] = mapped_column(
-        ForeignKey("participant.id", ondelete="CASCADE"), nullable=True, index=True)
+        ForeignKey("participant.id", ondelete="CASCADE"), nullable=True, index=True
+    )
     title: Mapped[str] = mapped_column(String(300))
     kind: Mapped[str] = mapped_column(String(20), default="citizen")  # citizen | staff | group
     staff_role: Mapped[str | None] = mapped_column(String(80), nullable=True)
@@ -41,29 +44,39 @@ class Interview(Base):
     language: Mapped[str] = mapped_column(String(10), default="da")
     source: Mapped[str] = mapped_column(String(40), default="import")  # import | transcription
     audio_path: Mapped[str | None] = mapped_column(Text, nullable=True)
-    audio_deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    audio_deleted_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
     # When an evaluator approved the transcription (text final; retention may delete the audio).
     # Separate from ``status``: "approved" there is the de-identification review's approval.
     transcript_approved_at: Mapped[datetime | None] = mapped_column(
-        DateTime(timezone=True), nullable=True)
+        DateTime(timezone=True), nullable=True
+    )
     duration: Mapped[float | None] = mapped_column(Float, nullable=True)
     # Speaker label -> role / display name ("I" -> interviewer, "B03" -> citizen).
     speakers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
 
     segments: Mapped[list[Segment]] = relationship(
-        back_populates="interview", order_by="Segment.position", cascade="all, delete-orphan")
+        back_populates="interview", order_by="Segment.position", cascade="all, delete-orphan"
+    )
 
 
 class Segment(Base):
     """One speaker turn: the unit that is coded and quoted."""
 
     __tablename__ = "segment"
-    __table_args__ = (UniqueConstraint("interview_id", "position", name="uq_segment_interview_position"),)
+    __table_args__ = (
+        UniqueConstraint("interview_id", "position", name="uq_segment_interview_position"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    interview_id: Mapped[int] = mapped_column(ForeignKey("interview.id", ondelete="CASCADE"), index=True)
+    interview_id: Mapped[int] = mapped_column(
+        ForeignKey("interview.id", ondelete="CASCADE"), index=True
+    )
     position: Mapped[int] = mapped_column(Integer)
     start: Mapped[float | None] = mapped_column(Float, nullable=True)
     end: Mapped[float | None] = mapped_column(Float, nullable=True)
@@ -86,11 +99,15 @@ class EntityDecision(Base):
     __tablename__ = "entity_decision"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("project.id", ondelete="CASCADE"), index=True
+    )
     interview_id: Mapped[int | None] = mapped_column(
-        ForeignKey("interview.id", ondelete="CASCADE"), nullable=True, index=True)
+        ForeignKey("interview.id", ondelete="CASCADE"), nullable=True, index=True
+    )
     segment_id: Mapped[int | None] = mapped_column(
-        ForeignKey("segment.id", ondelete="CASCADE"), nullable=True)
+        ForeignKey("segment.id", ondelete="CASCADE"), nullable=True
+    )
     start: Mapped[int | None] = mapped_column(Integer, nullable=True)
     end: Mapped[int | None] = mapped_column(Integer, nullable=True)
     surface_hash: Mapped[str] = mapped_column(String(128), index=True)
@@ -99,7 +116,9 @@ class EntityDecision(Base):
     label: Mapped[str] = mapped_column(String(20))
     source: Mapped[str] = mapped_column(String(40), default="manual")
     pseudonym: Mapped[str | None] = mapped_column(String(120), nullable=True)
-    decision: Mapped[str] = mapped_column(String(20), default="proposed")  # proposed|accepted|rejected
+    decision: Mapped[str] = mapped_column(
+        String(20), default="proposed"
+    )  # proposed|accepted|rejected
     scope: Mapped[str] = mapped_column(String(20), default="occurrence")  # occurrence | project
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -44,10 +44,14 @@ class Participant(Base):
     """One row of the trial's participant register; identified by project ID only."""
 
     __tablename__ = "participant"
-    __table_args__ = (UniqueConstraint("project_id", "citizen_id", name="uq_participant_project_citizen"),)
+    __table_args__ = (
+        UniqueConstraint("project_id", "citizen_id", name="uq_participant_project_citizen"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("project.id", ondelete="CASCADE"), index=True
+    )
     citizen_id: Mapped[str] = mapped_column(String(80))
     arm: Mapped[str | None] = mapped_column(String(80), nullable=True)
     site: Mapped[str | None] = mapped_column(String(120), nullable=True)

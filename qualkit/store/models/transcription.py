@@ -21,17 +21,20 @@ class TranscriptionJob(Base):
     __tablename__ = "transcription_job"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("project.id", ondelete="CASCADE"), index=True
+    )
     interview_id: Mapped[int] = mapped_column(
-        ForeignKey("interview.id", ondelete="CASCADE"), index=True)
+        ForeignKey("interview.id", ondelete="CASCADE"), index=True
+    )
     status: Mapped[str] = mapped_column(String(20), default="queued")
     engine: Mapped[str] = mapped_column(String(40), default="faster-whisper")
-    model: Mapped[str | None] = mapped_column(Text, nullable=True)       # as asked (None: offline)
+    model: Mapped[str | None] = mapped_column(Text, nullable=True)  # as asked (None: offline)
     model_label: Mapped[str | None] = mapped_column(Text, nullable=True)  # as resolved
     language: Mapped[str | None] = mapped_column(String(10), nullable=True)
     # The user confirmed that edited segments may be replaced.
     overwrite_edited: Mapped[bool] = mapped_column(Boolean, default=False)
-    progress: Mapped[float] = mapped_column(Float, default=0.0)          # share 0..1
+    progress: Mapped[float] = mapped_column(Float, default=0.0)  # share 0..1
     seconds_done: Mapped[float] = mapped_column(Float, default=0.0)
     seconds_total: Mapped[float | None] = mapped_column(Float, nullable=True)
     segments: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -14,9 +14,20 @@ def render() -> None:
     ctx = state.guard("user.manage")
     st.header("Administration")
     st.subheader("Brugere")
-    st.dataframe(frame(users.list_users(ctx), {"username": "Brugernavn", "display_name": "Navn",
-                                               "role": "Rolle", "site": "Sted", "active": "Aktiv"}),
-                 hide_index=True, width="stretch")
+    st.dataframe(
+        frame(
+            users.list_users(ctx),
+            {
+                "username": "Brugernavn",
+                "display_name": "Navn",
+                "role": "Rolle",
+                "site": "Sted",
+                "active": "Aktiv",
+            },
+        ),
+        hide_index=True,
+        width="stretch",
+    )
     with st.form("new_user"):
         st.write("Ny bruger")
         username = st.text_input("Brugernavn")
@@ -30,7 +41,17 @@ def render() -> None:
             except QualkitError as exc:
                 st.error(str(exc))
     st.subheader("Revisionslog")
-    st.dataframe(frame(audit.list_events(ctx, limit=200),
-                       {"at": "Tidspunkt", "username": "Bruger", "action": "Handling",
-                        "target_type": "Objekt", "target_id": "ID"}),
-                 hide_index=True, width="stretch")
+    st.dataframe(
+        frame(
+            audit.list_events(ctx, limit=200),
+            {
+                "at": "Tidspunkt",
+                "username": "Bruger",
+                "action": "Handling",
+                "target_type": "Objekt",
+                "target_id": "ID",
+            },
+        ),
+        hide_index=True,
+        width="stretch",
+    )

@@ -14,8 +14,11 @@ from qualkit.ui import state
 from qualkit.ui.format import frame
 
 MSG = "agree_msg"
-DECISIONS = {"take_one": "Tag én koders kodning", "take_both": "Tag begge (alle koderes kodninger "
-             "på segmentet)", "new": "Skriv en ny konsensuskodning"}
+DECISIONS = {
+    "take_one": "Tag én koders kodning",
+    "take_both": "Tag begge (alle koderes kodninger på segmentet)",
+    "new": "Skriv en ny konsensuskodning",
+}
 
 
 def _num(x: float | None) -> str:
@@ -36,20 +39,29 @@ def _reconcile(iv_id: int, item: dict) -> None:
         if decision == "new":
             code_id = st.session_state.get("agree_new_code") or item["code_id"]
             frag = (st.session_state.get("agree_fragment") or "").strip() or None
-            ids = consensus.reconcile(ctx, "new", segment_id=item["segment_id"], code_id=code_id,
-                                      memo=st.session_state.get("agree_memo") or "", fragment=frag)
+            ids = consensus.reconcile(
+                ctx,
+                "new",
+                segment_id=item["segment_id"],
+                code_id=code_id,
+                memo=st.session_state.get("agree_memo") or "",
+                fragment=frag,
+            )
         else:
             opts = consensus.take_options(ctx, iv_id, item["segment_id"], item["code_id"])
             if decision == "take_one":
                 coder = st.session_state.get("agree_coder")
                 chosen = opts["take_one"].get(coder, [])
                 if not chosen:
-                    raise QualkitError(f"{coder} har ikke anvendt koden her. Vælg en anden koder, "
-                                       "eller lad segmentet være uden konsensuskodning.")
+                    raise QualkitError(
+                        f"{coder} har ikke anvendt koden her. Vælg en anden koder, "
+                        "eller lad segmentet være uden konsensuskodning."
+                    )
             else:
                 chosen = opts["take_both"]
-            ids = consensus.reconcile(ctx, decision, coding_ids=chosen,
-                                      memo=st.session_state.get("agree_memo") or "")
+            ids = consensus.reconcile(
+                ctx, decision, coding_ids=chosen, memo=st.session_state.get("agree_memo") or ""
+            )
         st.session_state[MSG] = ("success", f"Konsensus gemt ({len(ids)} kodning(er)).")
     except QualkitError as exc:
         st.session_state[MSG] = ("error", str(exc))
@@ -84,25 +96,51 @@ def render() -> None:
     with per_code:
         books = codebooks.list_codebooks(ctx)
         codes = {c["id"]: f"{c['key']} – {c['name']}" for b in books for c in b["codes"]}
-        code_id = st.selectbox("Kode", list(codes), format_func=codes.get, index=None,
-                               placeholder="Vælg en kode", key="agree_code")
+        code_id = st.selectbox(
+            "Kode",
+            list(codes),
+            format_func=codes.get,
+            index=None,
+            placeholder="Vælg en kode",
+            key="agree_code",
+        )
         if code_id is not None:
             rows = consensus.compare_code(ctx, code_id)
             for r in rows:
                 for k in ("observed_agreement", "kappa", "alpha"):
                     r[k] = _num(r[k])
-            st.dataframe(frame(rows, {"title": "Interview", "coders": "Kodere", "units": "Segmenter",
-                                      "applied": "Kodet", "disagreements": "Uenige",
-                                      "observed_agreement": "Enighed", "kappa": "Kappa",
-                                      "alpha": "Alpha"}), hide_index=True, width="stretch")
+            st.dataframe(
+                frame(
+                    rows,
+                    {
+                        "title": "Interview",
+                        "coders": "Kodere",
+                        "units": "Segmenter",
+                        "applied": "Kodet",
+                        "disagreements": "Uenige",
+                        "observed_agreement": "Enighed",
+                        "kappa": "Kappa",
+                        "alpha": "Alpha",
+                    },
+                ),
+                hide_index=True,
+                width="stretch",
+            )
     with per_doc:
         titles = {r["id"]: r["title"] for r in ivs}
         iv_id = st.selectbox("Interview", list(titles), format_func=titles.get, key="agree_iv")
         if not consensus.comparison_opened(ctx, iv_id):
-            st.info("Kodningen er blind: du ser de andre koderes kodninger af dette interview, "
-                    "først når du vælger at sammenligne.")
-            st.button("Sammenlign kodninger", key="agree_reveal", type="primary",
-                      on_click=_reveal, args=(iv_id,))
+            st.info(
+                "Kodningen er blind: du ser de andre koderes kodninger af dette interview, "
+                "først når du vælger at sammenligne."
+            )
+            st.button(
+                "Sammenlign kodninger",
+                key="agree_reveal",
+                type="primary",
+                on_click=_reveal,
+                args=(iv_id,),
+            )
             return
         _render_document(ctx, iv_id)
 
@@ -110,60 +148,116 @@ def render() -> None:
 def _render_document(ctx, iv_id: int) -> None:
     cmp = consensus.compare_document(ctx, iv_id)
     if len(cmp["coders"]) < 2:
-        st.info(f"Mindst to kodere skal have kodet interviewet (kodere: "
-                f"{', '.join(cmp['coders']) or 'ingen'}).")
+        st.info(
+            f"Mindst to kodere skal have kodet interviewet (kodere: "
+            f"{', '.join(cmp['coders']) or 'ingen'})."
+        )
     else:
         st.subheader("Enighed pr. kode")
-        st.caption("Enighed = andel enige (parvis); Kappa = Cohens kappa (to kodere); Alpha = "
-                   "Krippendorffs alpha (nominal). – = ikke defineret (ingen variation).")
-        rows = [{**a, "observed_agreement": _num(a["observed_agreement"]), "kappa": _num(a["kappa"]),
-                 "alpha": _num(a["alpha"]), "code": "I alt" if a["code"] == "overall" else a["code"]}
-                for a in cmp["agreement"]]
-        st.dataframe(frame(rows, {"code": "Kode", "name": "Navn", "units": "Segmenter",
-                                  "observed_agreement": "Enighed", "kappa": "Kappa", "alpha": "Alpha"}),
-                     hide_index=True, width="stretch")
+        st.caption(
+            "Enighed = andel enige (parvis); Kappa = Cohens kappa (to kodere); Alpha = "
+            "Krippendorffs alpha (nominal). – = ikke defineret (ingen variation)."
+        )
+        rows = [
+            {
+                **a,
+                "observed_agreement": _num(a["observed_agreement"]),
+                "kappa": _num(a["kappa"]),
+                "alpha": _num(a["alpha"]),
+                "code": "I alt" if a["code"] == "overall" else a["code"],
+            }
+            for a in cmp["agreement"]
+        ]
+        st.dataframe(
+            frame(
+                rows,
+                {
+                    "code": "Kode",
+                    "name": "Navn",
+                    "units": "Segmenter",
+                    "observed_agreement": "Enighed",
+                    "kappa": "Kappa",
+                    "alpha": "Alpha",
+                },
+            ),
+            hide_index=True,
+            width="stretch",
+        )
         st.subheader("Uenigheder side om side")
         dis = cmp["disagreements"]
-        table = pd.DataFrame({
-            "Nr": [d["position"] for d in dis],
-            "Taler": [d["speaker"] or "" for d in dis],
-            "Tekst": [d["text"] for d in dis],
-            "Kode": [d["key"] for d in dis],
-            **{c: [", ".join(x["key"] for x in d["by_coder"][c]) or "–" for d in dis]
-               for c in cmp["coders"]},
-            "Afgjort": ["ja" if d["resolved"] else "" for d in dis]})
+        table = pd.DataFrame(
+            {
+                "Nr": [d["position"] for d in dis],
+                "Taler": [d["speaker"] or "" for d in dis],
+                "Tekst": [d["text"] for d in dis],
+                "Kode": [d["key"] for d in dis],
+                **{
+                    c: [", ".join(x["key"] for x in d["by_coder"][c]) or "–" for d in dis]
+                    for c in cmp["coders"]
+                },
+                "Afgjort": ["ja" if d["resolved"] else "" for d in dis],
+            }
+        )
         st.dataframe(table, hide_index=True, width="stretch", height=300)
         open_items = {i: d for i, d in enumerate(dis)}
         if open_items:
-            labels = {i: f"{d['position']} · {d['key']}{' (afgjort)' if d['resolved'] else ''}"
-                      for i, d in open_items.items()}
-            pick = st.selectbox("Afgør uenighed", list(labels), format_func=labels.get,
-                                key="agree_item")
+            labels = {
+                i: f"{d['position']} · {d['key']}{' (afgjort)' if d['resolved'] else ''}"
+                for i, d in open_items.items()
+            }
+            pick = st.selectbox(
+                "Afgør uenighed", list(labels), format_func=labels.get, key="agree_item"
+            )
             item = open_items[pick]
             cols = st.columns(len(cmp["coders"]))
             for col, coder in zip(cols, cmp["coders"], strict=True):
                 with col.container(border=True):
                     st.markdown(f"**{coder}**")
                     for x in item["by_coder"][coder]:
-                        st.write(f"{x['key']} – {x['name']}" + (f"  \n_Memo: {x['memo']}_" if x["memo"] else ""))
+                        st.write(
+                            f"{x['key']} – {x['name']}"
+                            + (f"  \n_Memo: {x['memo']}_" if x["memo"] else "")
+                        )
                     if not item["by_coder"][coder]:
                         st.write("(ingen kode)")
-            st.markdown(f"`{format_timestamp(item['start'])}` **{item['speaker'] or '?'}**: {item['text']}")
-            st.radio("Afgørelse", list(DECISIONS), format_func=DECISIONS.get, key="agree_decision",
-                     horizontal=True)
+            st.markdown(
+                f"`{format_timestamp(item['start'])}` **{item['speaker'] or '?'}**: {item['text']}"
+            )
+            st.radio(
+                "Afgørelse",
+                list(DECISIONS),
+                format_func=DECISIONS.get,
+                key="agree_decision",
+                horizontal=True,
+            )
             decision = st.session_state.get("agree_decision")
             if decision == "take_one":
                 st.selectbox("Koder", item["applied_by"], key="agree_coder")
             elif decision == "new":
                 books = codebooks.list_codebooks(ctx)
-                codes = {c["id"]: f"{c['key']} – {c['name']}" for b in books for c in b["codes"]
-                         if not c["retired"]}
-                st.selectbox("Kode", list(codes), format_func=codes.get, index=None,
-                             placeholder=f"(samme kode: {item['key']})", key="agree_new_code")
+                codes = {
+                    c["id"]: f"{c['key']} – {c['name']}"
+                    for b in books
+                    for c in b["codes"]
+                    if not c["retired"]
+                }
+                st.selectbox(
+                    "Kode",
+                    list(codes),
+                    format_func=codes.get,
+                    index=None,
+                    placeholder=f"(samme kode: {item['key']})",
+                    key="agree_new_code",
+                )
                 st.text_input("Tekststykke (valgfrit)", key="agree_fragment")
             st.text_input("Memo (valgfrit)", key="agree_memo")
-            st.button("Gem konsensus", key="agree_save", type="primary", on_click=_reconcile,
-                      args=(iv_id, item))
+            st.button(
+                "Gem konsensus",
+                key="agree_save",
+                type="primary",
+                on_click=_reconcile,
+                args=(iv_id, item),
+            )
     st.subheader("Konsensuskodning")
     if not cmp["consensus"]:
         st.caption("Ingen konsensuskodninger endnu.")
@@ -171,6 +265,10 @@ def _render_document(ctx, iv_id: int) -> None:
         cols = st.columns([1, 6, 1, 1])
         cols[0].write(("★ " if c["starred"] else "") + str(c["position"]))
         cols[1].write(f"**{c['key']}** – {c['text'][:200]}")
-        cols[2].button("Fjern ★" if c["starred"] else "★", key=f"star_{c['id']}", on_click=_mark,
-                       args=(c["id"], not c["starred"]))
+        cols[2].button(
+            "Fjern ★" if c["starred"] else "★",
+            key=f"star_{c['id']}",
+            on_click=_mark,
+            args=(c["id"], not c["starred"]),
+        )
         cols[3].button("Fjern", key=f"cdel_{c['id']}", on_click=_remove, args=(c["id"],))

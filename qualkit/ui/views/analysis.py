@@ -9,8 +9,14 @@ from qualkit.services import analysis
 from qualkit.services.permissions import allowed
 from qualkit.ui import state
 
-BY = {"document": "Dokument", "arm": "Arm", "site": "Sted", "role": "Rolle",
-      "diagnosis": "Diagnosegruppe", "framework": "Dimension (RE-AIM/fidelitet)"}
+BY = {
+    "document": "Dokument",
+    "arm": "Arm",
+    "site": "Sted",
+    "role": "Rolle",
+    "diagnosis": "Diagnosegruppe",
+    "framework": "Dimension (RE-AIM/fidelitet)",
+}
 SOURCES = {"consensus": "Konsensuskodning", "coders": "Alle koderes kodninger"}
 
 
@@ -23,23 +29,30 @@ def render() -> None:
     st.header("Analyse")
     sources = [s for s in SOURCES if s == "consensus" or allowed(ctx.actor.role, "coding.compare")]
     c = st.columns(2)
-    source = c[0].radio("Kodninger", sources, format_func=SOURCES.get, key="an_source", horizontal=True)
+    source = c[0].radio(
+        "Kodninger", sources, format_func=SOURCES.get, key="an_source", horizontal=True
+    )
     by = c[1].selectbox("Fordel efter", list(BY), format_func=BY.get, key="an_by")
     info = analysis.summary(ctx, source)
-    st.caption(f"{info['segments']} kodede segmenter, {info['codes']} koder, "
-               f"{info['documents']} interviews.")
+    st.caption(
+        f"{info['segments']} kodede segmenter, {info['codes']} koder, "
+        f"{info['documents']} interviews."
+    )
     freq = analysis.frequencies(ctx, by, source)
     st.subheader("Kodefrekvenser")
     if freq.empty:
         st.info("Ingen kodninger endnu.")
         return
     st.dataframe(freq, hide_index=True, width="stretch")
-    st.download_button("Hent som CSV", _csv(freq), file_name=f"kodefrekvenser_{by}.csv", key="an_dl_freq")
+    st.download_button(
+        "Hent som CSV", _csv(freq), file_name=f"kodefrekvenser_{by}.csv", key="an_dl_freq"
+    )
     st.subheader("Samtidig forekomst (segmenter med begge koder)")
     st.dataframe(analysis.cooccurrence(ctx, source), width="stretch")
     st.subheader("Koder x deltagere")
     st.caption("Antal kodede segmenter pr. borger; kan kobles med optællingerne på citizen_id.")
     matrix = analysis.code_participant_matrix(ctx, source)
     st.dataframe(matrix, hide_index=True, width="stretch")
-    st.download_button("Hent matrix som CSV", _csv(matrix), file_name="koder_x_deltagere.csv",
-                       key="an_dl_matrix")
+    st.download_button(
+        "Hent matrix som CSV", _csv(matrix), file_name="koder_x_deltagere.csv", key="an_dl_matrix"
+    )

@@ -12,10 +12,17 @@ from qualkit.ui import state
 from qualkit.ui.format import frame
 
 MSG = "codebook_msg"
-FRAMEWORK_LABELS = {"reach": "Rækkevidde (reach)", "effectiveness": "Effekt (effectiveness)",
-                    "adoption": "Adoption", "implementation": "Implementering",
-                    "maintenance": "Vedligehold (maintenance)", "fidelity": "Fidelitet",
-                    "mechanism": "Mekanisme", "context": "Kontekst", "theme": "Tema (induktiv)"}
+FRAMEWORK_LABELS = {
+    "reach": "Rækkevidde (reach)",
+    "effectiveness": "Effekt (effectiveness)",
+    "adoption": "Adoption",
+    "implementation": "Implementering",
+    "maintenance": "Vedligehold (maintenance)",
+    "fidelity": "Fidelitet",
+    "mechanism": "Mekanisme",
+    "context": "Kontekst",
+    "theme": "Tema (induktiv)",
+}
 
 
 def _run(action, *args, ok: str, **kwargs) -> None:
@@ -31,16 +38,28 @@ def _get(key: str):
 
 
 def _add(book_id: int) -> None:
-    _run(codebook_editor.add_code, book_id, (_get("cb_add_key") or "").strip(),
-         (_get("cb_add_name") or "").strip(), parent_id=_get("cb_add_parent"),
-         framework=_get("cb_add_fw"), description=_get("cb_add_desc") or "",
-         include=_get("cb_add_incl") or "", exclude=_get("cb_add_excl") or "",
-         example=_get("cb_add_ex") or "", ok="Koden er tilføjet.")
+    _run(
+        codebook_editor.add_code,
+        book_id,
+        (_get("cb_add_key") or "").strip(),
+        (_get("cb_add_name") or "").strip(),
+        parent_id=_get("cb_add_parent"),
+        framework=_get("cb_add_fw"),
+        description=_get("cb_add_desc") or "",
+        include=_get("cb_add_incl") or "",
+        exclude=_get("cb_add_excl") or "",
+        example=_get("cb_add_ex") or "",
+        ok="Koden er tilføjet.",
+    )
 
 
 def _rename() -> None:
-    _run(codebook_editor.rename_code, _get("cb_code"), (_get("cb_new_name") or "").strip(),
-         ok="Koden er omdøbt.")
+    _run(
+        codebook_editor.rename_code,
+        _get("cb_code"),
+        (_get("cb_new_name") or "").strip(),
+        ok="Koden er omdøbt.",
+    )
 
 
 def _move() -> None:
@@ -48,12 +67,20 @@ def _move() -> None:
 
 
 def _merge() -> None:
-    _run(codebook_editor.merge_codes, _get("cb_code"), _get("cb_merge_into"),
-         ok="Koderne er slået sammen; kodningerne er flyttet med.")
+    _run(
+        codebook_editor.merge_codes,
+        _get("cb_code"),
+        _get("cb_merge_into"),
+        ok="Koderne er slået sammen; kodningerne er flyttet med.",
+    )
 
 
 def _retire() -> None:
-    _run(codebook_editor.retire_code, _get("cb_code"), ok="Koden er udfaset (historikken er bevaret).")
+    _run(
+        codebook_editor.retire_code,
+        _get("cb_code"),
+        ok="Koden er udfaset (historikken er bevaret).",
+    )
 
 
 def _import() -> None:
@@ -61,8 +88,12 @@ def _import() -> None:
     if upload is None:
         st.session_state[MSG] = ("error", "Vælg en fil (.yaml eller .qdc).")
         return
-    _run(codebooks.import_codebook_upload, upload.name, upload.getvalue(),
-         ok=f"Kodebogen i {upload.name} er importeret.")
+    _run(
+        codebooks.import_codebook_upload,
+        upload.name,
+        upload.getvalue(),
+        ok=f"Kodebogen i {upload.name} er importeret.",
+    )
 
 
 def render() -> None:
@@ -74,8 +105,9 @@ def render() -> None:
         (st.success if kind == "success" else st.error)(text)
     books = codebooks.list_codebooks(ctx)
     if can_edit:
-        with st.expander("Importér en kodebog (.yaml eller REFI-QDA .qdc fra NVivo, ATLAS.ti, "
-                         "MAXQDA, QualCoder)"):
+        with st.expander(
+            "Importér en kodebog (.yaml eller REFI-QDA .qdc fra NVivo, ATLAS.ti, MAXQDA, QualCoder)"
+        ):
             st.file_uploader("Kodebogsfil", type=["yaml", "yml", "qdc"], key="cb_upload")
             st.button("Importér", key="cb_import", on_click=_import)
     if not books:
@@ -84,36 +116,81 @@ def render() -> None:
     names = {b["id"]: f"{b['name']} (version {b['version']})" for b in books}
     book_id = st.selectbox("Kodebog", list(names), format_func=names.get, key="cb_book")
     tree = codebook_editor.codebook_tree(ctx, book_id)
-    rows = [{**r, "label": "\u2003" * r["depth"] + r["name"],
-             "status": "slået sammen" if r["merged_into_id"] else ("udfaset" if r["retired"] else "")}
-            for r in tree["codes"]]
-    st.dataframe(frame(rows, {"key": "ID", "label": "Navn", "framework": "Dimension",
-                              "codings": "Kodninger", "status": "Status"}),
-                 hide_index=True, width="stretch", height=380)
+    rows = [
+        {
+            **r,
+            "label": "\u2003" * r["depth"] + r["name"],
+            "status": "slået sammen"
+            if r["merged_into_id"]
+            else ("udfaset" if r["retired"] else ""),
+        }
+        for r in tree["codes"]
+    ]
+    st.dataframe(
+        frame(
+            rows,
+            {
+                "key": "ID",
+                "label": "Navn",
+                "framework": "Dimension",
+                "codings": "Kodninger",
+                "status": "Status",
+            },
+        ),
+        hide_index=True,
+        width="stretch",
+        height=380,
+    )
     dl = st.columns(2)
-    for col, fmt, label in ((dl[0], "yaml", "Hent som YAML"), (dl[1], "qdc", "Hent som REFI-QDA .qdc")):
+    for col, fmt, label in (
+        (dl[0], "yaml", "Hent som YAML"),
+        (dl[1], "qdc", "Hent som REFI-QDA .qdc"),
+    ):
         fname, data = codebook_editor.export_file(ctx, book_id, fmt)
         col.download_button(label, data, file_name=fname, key=f"cb_dl_{fmt}")
     codes = {r["id"]: f"{r['key']} – {r['name']}" for r in tree["codes"]}
-    active = {k: v for k, v in codes.items()
-              if not next(r for r in tree["codes"] if r["id"] == k)["retired"]}
-    code_id = st.selectbox("Vis eller redigér kode", list(codes), format_func=codes.get, index=None,
-                           placeholder="Skriv for at søge", key="cb_code")
+    active = {
+        k: v
+        for k, v in codes.items()
+        if not next(r for r in tree["codes"] if r["id"] == k)["retired"]
+    }
+    code_id = st.selectbox(
+        "Vis eller redigér kode",
+        list(codes),
+        format_func=codes.get,
+        index=None,
+        placeholder="Skriv for at søge",
+        key="cb_code",
+    )
     if code_id is not None:
         r = next(x for x in tree["codes"] if x["id"] == code_id)
-        st.markdown(f"**{r['name']}** (`{r['key']}`, {FRAMEWORK_LABELS.get(r['framework'], r['framework'])})"
-                    f"  \n{r['description']}  \n**Brug når:** {r['include']}  \n"
-                    f"**Brug ikke når:** {r['exclude']}  \n**Eksempel:** _{r['example']}_")
+        st.markdown(
+            f"**{r['name']}** (`{r['key']}`, {FRAMEWORK_LABELS.get(r['framework'], r['framework'])})"
+            f"  \n{r['description']}  \n**Brug når:** {r['include']}  \n"
+            f"**Brug ikke når:** {r['exclude']}  \n**Eksempel:** _{r['example']}_"
+        )
     if can_edit:
         tabs = st.tabs(["Tilføj", "Omdøb", "Flyt", "Slå sammen", "Udfas"])
         with tabs[0]:
             c = st.columns(2)
             c[0].text_input("ID (fx theme.ny_kode)", key="cb_add_key")
             c[1].text_input("Navn (dansk)", key="cb_add_name")
-            c[0].selectbox("Under koden", list(active), format_func=active.get, index=None,
-                           placeholder="(øverste niveau)", key="cb_add_parent")
-            c[1].selectbox("Dimension", list(codebook_editor.FRAMEWORKS), format_func=FRAMEWORK_LABELS.get, index=None,
-                           placeholder="(som overordnet kode)", key="cb_add_fw")
+            c[0].selectbox(
+                "Under koden",
+                list(active),
+                format_func=active.get,
+                index=None,
+                placeholder="(øverste niveau)",
+                key="cb_add_parent",
+            )
+            c[1].selectbox(
+                "Dimension",
+                list(codebook_editor.FRAMEWORKS),
+                format_func=FRAMEWORK_LABELS.get,
+                index=None,
+                placeholder="(som overordnet kode)",
+                key="cb_add_fw",
+            )
             st.text_area("Beskrivelse", key="cb_add_desc", height=68)
             c = st.columns(3)
             c[0].text_area("Brug når", key="cb_add_incl", height=68)
@@ -124,12 +201,23 @@ def render() -> None:
             st.text_input("Nyt navn", key="cb_new_name")
             st.button("Omdøb", key="cb_rename", on_click=_rename, disabled=code_id is None)
         with tabs[2]:
-            st.selectbox("Flyt under", list(active), format_func=active.get, index=None,
-                         placeholder="(øverste niveau)", key="cb_move_to")
+            st.selectbox(
+                "Flyt under",
+                list(active),
+                format_func=active.get,
+                index=None,
+                placeholder="(øverste niveau)",
+                key="cb_move_to",
+            )
             st.button("Flyt", key="cb_move", on_click=_move, disabled=code_id is None)
         with tabs[3]:
-            st.selectbox("Slå den valgte kode sammen med", list(active), format_func=active.get,
-                         index=None, key="cb_merge_into")
+            st.selectbox(
+                "Slå den valgte kode sammen med",
+                list(active),
+                format_func=active.get,
+                index=None,
+                key="cb_merge_into",
+            )
             st.button("Slå sammen", key="cb_merge", on_click=_merge, disabled=code_id is None)
         with tabs[4]:
             st.caption("En udfaset kode kan ikke længere anvendes; dens kodninger bevares.")
@@ -137,7 +225,17 @@ def render() -> None:
         if code_id is None:
             st.caption("Vælg en kode ovenfor for at omdøbe, flytte, slå sammen eller udfase den.")
     st.subheader("Versioner")
-    st.dataframe(frame(codebook_editor.list_versions(ctx, book_id),
-                       {"version": "Version", "at": "Tidspunkt", "username": "Bruger",
-                        "action": "Handling", "summary": "Ændring"}),
-                 hide_index=True, width="stretch")
+    st.dataframe(
+        frame(
+            codebook_editor.list_versions(ctx, book_id),
+            {
+                "version": "Version",
+                "at": "Tidspunkt",
+                "username": "Bruger",
+                "action": "Handling",
+                "summary": "Ændring",
+            },
+        ),
+        hide_index=True,
+        width="stretch",
+    )

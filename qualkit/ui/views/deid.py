@@ -42,8 +42,9 @@ def render() -> None:
         return
     uploaded = st.file_uploader("Deltagerliste (CSV: name, role, pseudonym)", type=["csv"])
     try:
-        roster = deid.roster_from_upload(ctx, uploaded.getvalue(), uploaded.name) \
-            if uploaded else None
+        roster = (
+            deid.roster_from_upload(ctx, uploaded.getvalue(), uploaded.name) if uploaded else None
+        )
         if st.button("Foreslå pseudonymisering", key="deid_propose"):
             n = deid.propose(ctx, chosen, roster)
             st.toast(f"{n} forslag.")
@@ -68,24 +69,50 @@ def _span_table(spans: list[dict]) -> None:
     if not spans:
         st.info("Ingen forslag endnu. Tryk 'Foreslå pseudonymisering'.")
         return
-    shown = [{**s, "decision": DECISIONS.get(s["decision"], s["decision"]),
-              "position": "taler" if s["segment_id"] is None else str(s["position"])}
-             for s in spans]
-    st.dataframe(frame(shown, {"id": "ID", "position": "Segment", "speaker": "Taler",
-                               "text": "Tekst", "label": "Etiket", "source": "Kilde",
-                               "decision": "Beslutning", "pseudonym": "Pseudonym"}),
-                 hide_index=True, width="stretch")
+    shown = [
+        {
+            **s,
+            "decision": DECISIONS.get(s["decision"], s["decision"]),
+            "position": "taler" if s["segment_id"] is None else str(s["position"]),
+        }
+        for s in spans
+    ]
+    st.dataframe(
+        frame(
+            shown,
+            {
+                "id": "ID",
+                "position": "Segment",
+                "speaker": "Taler",
+                "text": "Tekst",
+                "label": "Etiket",
+                "source": "Kilde",
+                "decision": "Beslutning",
+                "pseudonym": "Pseudonym",
+            },
+        ),
+        hide_index=True,
+        width="stretch",
+    )
 
 
 def _decide(ctx, spans: list[dict]) -> None:
     st.subheader("Beslut")
     by_id = {s["id"]: s for s in spans}
-    sid = st.selectbox("Forslag", list(by_id), key="deid_span",
-                       format_func=lambda i: f"{i}: {by_id[i]['text']} ({by_id[i]['label']}, "
-                                             f"{DECISIONS.get(by_id[i]['decision'])})")
-    action = st.radio("Handling", list(ACTIONS), format_func=ACTIONS.get, horizontal=True,
-                      key="deid_action")
-    label = st.selectbox("Ny etiket", deid.LABELS, key="deid_label") if action == "relabel" else None
+    sid = st.selectbox(
+        "Forslag",
+        list(by_id),
+        key="deid_span",
+        format_func=lambda i: (
+            f"{i}: {by_id[i]['text']} ({by_id[i]['label']}, {DECISIONS.get(by_id[i]['decision'])})"
+        ),
+    )
+    action = st.radio(
+        "Handling", list(ACTIONS), format_func=ACTIONS.get, horizontal=True, key="deid_action"
+    )
+    label = (
+        st.selectbox("Ny etiket", deid.LABELS, key="deid_label") if action == "relabel" else None
+    )
     everywhere = st.checkbox("Anvend på alle forekomster i projektet", key="deid_all")
     if st.button("Udfør", key="deid_do"):
         n = deid.decide(ctx, sid, action, label=label, all_occurrences=everywhere)
@@ -97,9 +124,12 @@ def _add_missed(ctx, interview_id: int) -> None:
     st.subheader("Tilføj overset navn eller oplysning")
     segs = deid.segments_for_review(ctx, interview_id)
     by_id = {g["id"]: g for g in segs}
-    seg_id = st.selectbox("Segment", list(by_id), key="deid_add_segment",
-                          format_func=lambda i: f"{by_id[i]['position']}: "
-                                                f"{by_id[i]['text'][:80]}")
+    seg_id = st.selectbox(
+        "Segment",
+        list(by_id),
+        key="deid_add_segment",
+        format_func=lambda i: f"{by_id[i]['position']}: {by_id[i]['text'][:80]}",
+    )
     surface = st.text_input("Tekst der skal pseudonymiseres", key="deid_add_text")
     label = st.selectbox("Etiket", deid.LABELS, key="deid_add_label")
     everywhere = st.checkbox("Også alle andre forekomster i projektet", key="deid_add_all")
@@ -113,11 +143,15 @@ def _edit_segment(ctx, interview_id: int, roster) -> None:
     with st.expander("Ret tekst i et segment (beslutninger genanvendes)"):
         segs = deid.segments_for_review(ctx, interview_id)
         by_id = {g["id"]: g for g in segs}
-        seg_id = st.selectbox("Segment", list(by_id), key="deid_edit_segment",
-                              format_func=lambda i: f"{by_id[i]['position']}: "
-                                                    f"{by_id[i]['text'][:80]}")
-        new = st.text_area("Tekst", value=by_id[seg_id]["text"] if seg_id else "",
-                           key=f"deid_edit_text_{seg_id}")
+        seg_id = st.selectbox(
+            "Segment",
+            list(by_id),
+            key="deid_edit_segment",
+            format_func=lambda i: f"{by_id[i]['position']}: {by_id[i]['text'][:80]}",
+        )
+        new = st.text_area(
+            "Tekst", value=by_id[seg_id]["text"] if seg_id else "", key=f"deid_edit_text_{seg_id}"
+        )
         if st.button("Gem tekst", key="deid_edit_save") and seg_id is not None:
             deid.edit_segment(ctx, seg_id, new, roster)
             st.rerun()
@@ -148,23 +182,39 @@ def _read_vault(ctx) -> None:
                 return
             keys = [e for e in entries if e.get("kind") == "pseudonym"]
             ids = [e for e in entries if e.get("kind") == "identity"]
-            st.dataframe(frame(keys, {"interview_id": "Interview", "name": "Navn",
-                                      "label": "Etiket", "pseudonym": "Pseudonym"}),
-                         hide_index=True, width="stretch")
+            st.dataframe(
+                frame(
+                    keys,
+                    {
+                        "interview_id": "Interview",
+                        "name": "Navn",
+                        "label": "Etiket",
+                        "pseudonym": "Pseudonym",
+                    },
+                ),
+                hide_index=True,
+                width="stretch",
+            )
             if ids:
-                st.dataframe(frame(ids, {"citizen_id": "Borger-ID", "name": "Navn",
-                                         "cpr": "CPR"}), hide_index=True, width="stretch")
+                st.dataframe(
+                    frame(ids, {"citizen_id": "Borger-ID", "name": "Navn", "cpr": "CPR"}),
+                    hide_index=True,
+                    width="stretch",
+                )
 
 
 def _withdraw(ctx) -> None:
     with st.expander("Tilbagetræk deltager"):
         cid = st.text_input("Borger-ID", key="withdraw_id")
-        sure = st.checkbox("Slet deltagerens interviews, kodninger, citater og nøgler",
-                           key="withdraw_sure")
+        sure = st.checkbox(
+            "Slet deltagerens interviews, kodninger, citater og nøgler", key="withdraw_sure"
+        )
         if st.button("Tilbagetræk", key="withdraw_do") and cid and sure:
             try:
                 res = deid.withdraw_participant(ctx, cid.strip())
-                st.success(f"Tilbagetrukket: {res['interviews']} interviews og "
-                           f"{res['vault_entries']} nøgler slettet.")
+                st.success(
+                    f"Tilbagetrukket: {res['interviews']} interviews og "
+                    f"{res['vault_entries']} nøgler slettet."
+                )
             except QualkitError as exc:
                 state.show_error(exc)

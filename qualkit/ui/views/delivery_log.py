@@ -18,9 +18,17 @@ from qualkit.ui.format import frame
 
 MODES = ["fremmøde", "telefon", "video", "hjemmebesøg", "virksomhed", "andet"]
 STATUS_LABELS = {"delivered": "leveret", "no_show": "udeblevet", "cancelled": "aflyst"}
-LOG_COLUMNS = {"date": "Dato", "citizen_id": "Projekt-ID", "site": "Sted", "component": "Komponent",
-               "staff_id": "Medarbejder", "minutes": "Minutter", "mode": "Form", "status": "Status",
-               "note": "Note"}
+LOG_COLUMNS = {
+    "date": "Dato",
+    "citizen_id": "Projekt-ID",
+    "site": "Sted",
+    "component": "Komponent",
+    "staff_id": "Medarbejder",
+    "minutes": "Minutter",
+    "mode": "Form",
+    "status": "Status",
+    "note": "Note",
+}
 
 
 def _same_as_last(ctx, components: list[str]) -> None:
@@ -43,30 +51,49 @@ def _entry_form(ctx, components: dict[str, str]) -> None:
     if cid:
         try:
             citizen = delivery.find_citizen(ctx, cid)
-            st.caption(f"Borger {citizen['citizen_id']} · {citizen['arm'] or 'ingen arm'} · "
-                       f"{citizen['site'] or 'intet sted'}")
+            st.caption(
+                f"Borger {citizen['citizen_id']} · {citizen['arm'] or 'ingen arm'} · "
+                f"{citizen['site'] or 'intet sted'}"
+            )
         except NotFound as exc:
             st.warning(str(exc))
-    st.button("Som sidst", on_click=_same_as_last, args=(ctx, list(components)), key="dl_same",
-              help="Udfyld komponent, minutter, form og status som ved din seneste registrering.")
+    st.button(
+        "Som sidst",
+        on_click=_same_as_last,
+        args=(ctx, list(components)),
+        key="dl_same",
+        help="Udfyld komponent, minutter, form og status som ved din seneste registrering.",
+    )
     if flash := st.session_state.pop("dl_flash", None):
         st.info(flash)
     # Defaults through session state only, so "Som sidst" can overwrite them without warnings.
-    for key, default in (("dl_component", next(iter(components))), ("dl_date", date.today()),
-                         ("dl_minutes", None), ("dl_mode", None), ("dl_status", "delivered")):
+    for key, default in (
+        ("dl_component", next(iter(components))),
+        ("dl_date", date.today()),
+        ("dl_minutes", None),
+        ("dl_mode", None),
+        ("dl_status", "delivered"),
+    ):
         st.session_state.setdefault(key, default)
-    comp = st.selectbox("Komponent", list(components), format_func=components.get, key="dl_component")
+    comp = st.selectbox(
+        "Komponent", list(components), format_func=components.get, key="dl_component"
+    )
     when = st.date_input("Dato", max_value=date.today(), format="DD-MM-YYYY", key="dl_date")
     minutes = st.number_input("Minutter", min_value=0.0, step=5.0, key="dl_minutes")
     mode = st.selectbox("Form", MODES, key="dl_mode", placeholder="Vælg form")
-    status = st.selectbox("Status", list(STATUS_LABELS), format_func=STATUS_LABELS.get, key="dl_status")
+    status = st.selectbox(
+        "Status", list(STATUS_LABELS), format_func=STATUS_LABELS.get, key="dl_status"
+    )
     if st.session_state.pop("dl_clear_note", False):
         st.session_state["dl_note"] = ""
-    note = st.text_area("Note", key="dl_note",
-                        help="Skriv ikke navne, CPR-numre eller helbredsoplysninger i noten.")
+    note = st.text_area(
+        "Note", key="dl_note", help="Skriv ikke navne, CPR-numre eller helbredsoplysninger i noten."
+    )
     if st.button("Gem registrering", type="primary", key="dl_save", disabled=citizen is None):
         try:
-            delivery.log_event(ctx, cid, comp, when, minutes=minutes, mode=mode, status=status, note=note)
+            delivery.log_event(
+                ctx, cid, comp, when, minutes=minutes, mode=mode, status=status, note=note
+            )
         except QualkitError as exc:
             st.error(str(exc))
         else:
@@ -83,34 +110,71 @@ def _own_entries(ctx, components: dict[str, str]) -> None:
     if not mine:
         st.caption("Du har ingen registreringer endnu.")
         return
-    st.dataframe(frame(mine, {"date": "Dato", "citizen_id": "Projekt-ID", "component": "Komponent",
-                              "minutes": "Minutter", "mode": "Form", "status": "Status",
-                              "created_at": "Registreret", "editable": "Kan rettes"}),
-                 hide_index=True, width="stretch")
+    st.dataframe(
+        frame(
+            mine,
+            {
+                "date": "Dato",
+                "citizen_id": "Projekt-ID",
+                "component": "Komponent",
+                "minutes": "Minutter",
+                "mode": "Form",
+                "status": "Status",
+                "created_at": "Registreret",
+                "editable": "Kan rettes",
+            },
+        ),
+        hide_index=True,
+        width="stretch",
+    )
     editable = {r["id"]: r for r in mine if r["editable"]}
     if not editable:
         st.caption("Ingen af dine registreringer kan længere rettes.")
         return
-    eid = st.selectbox("Ret eller slet", list(editable), key="dl_edit_id",
-                       format_func=lambda i: f"{editable[i]['date'].strftime('%d-%m-%Y')} · "
-                                             f"{editable[i]['citizen_id']} · {editable[i]['component']}")
+    eid = st.selectbox(
+        "Ret eller slet",
+        list(editable),
+        key="dl_edit_id",
+        format_func=lambda i: (
+            f"{editable[i]['date'].strftime('%d-%m-%Y')} · "
+            f"{editable[i]['citizen_id']} · {editable[i]['component']}"
+        ),
+    )
     r = editable[eid]
     comp_ids = list(components)
     with st.form(f"dl_edit_{eid}"):
-        comp = st.selectbox("Komponent", comp_ids, format_func=components.get,
-                            index=comp_ids.index(r["component"]) if r["component"] in comp_ids else 0)
+        comp = st.selectbox(
+            "Komponent",
+            comp_ids,
+            format_func=components.get,
+            index=comp_ids.index(r["component"]) if r["component"] in comp_ids else 0,
+        )
         when = st.date_input("Dato", value=r["date"], max_value=date.today(), format="DD-MM-YYYY")
         minutes = st.number_input("Minutter", min_value=0.0, step=5.0, value=r["minutes"])
-        mode = st.selectbox("Form", MODES, index=MODES.index(r["mode"]) if r["mode"] in MODES else None)
-        status = st.selectbox("Status", list(STATUS_LABELS), format_func=STATUS_LABELS.get,
-                              index=list(STATUS_LABELS).index(r["status"]))
+        mode = st.selectbox(
+            "Form", MODES, index=MODES.index(r["mode"]) if r["mode"] in MODES else None
+        )
+        status = st.selectbox(
+            "Status",
+            list(STATUS_LABELS),
+            format_func=STATUS_LABELS.get,
+            index=list(STATUS_LABELS).index(r["status"]),
+        )
         note = st.text_area("Note", value=r["note"] or "")
         save = st.form_submit_button("Gem ændringer")
         remove = st.form_submit_button("Slet registrering")
     try:
         if save:
-            delivery.update_event(ctx, eid, component=comp, when=when, minutes=minutes, mode=mode,
-                                  status=status, note=note)
+            delivery.update_event(
+                ctx,
+                eid,
+                component=comp,
+                when=when,
+                minutes=minutes,
+                mode=mode,
+                status=status,
+                note=note,
+            )
         elif remove:
             delivery.delete_event(ctx, eid)
     except QualkitError as exc:

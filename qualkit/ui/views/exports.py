@@ -32,28 +32,51 @@ def _filters(opts: dict) -> tuple[QuoteFilter, str, list[str]]:
     with c2:
         waves = st.multiselect("Bølge", opts["waves"], key="exp_waves")
         names = {c["key"]: f"{c['name']} ({c['key']})" for c in opts["codes"]}
-        codes = st.multiselect("Koder (med underkoder)", list(names), format_func=names.get,
-                               key="exp_codes")
+        codes = st.multiselect(
+            "Koder (med underkoder)", list(names), format_func=names.get, key="exp_codes"
+        )
         fields_all = opts["descriptor_fields"]
-        fields = st.multiselect("Beskrivelse under citatet", list(fields_all),
-                                default=[f for f in DEFAULT_FIELDS if f in fields_all],
-                                format_func=fields_all.get, key="exp_fields")
+        fields = st.multiselect(
+            "Beskrivelse under citatet",
+            list(fields_all),
+            default=[f for f in DEFAULT_FIELDS if f in fields_all],
+            format_func=fields_all.get,
+            key="exp_fields",
+        )
         starred = st.checkbox("Kun stjernemarkerede citater", key="exp_starred")
-    flt = QuoteFilter(roles=roles, arms=arms, sites=sites, waves=list(waves), codes=codes,
-                      starred_only=starred)
+    flt = QuoteFilter(
+        roles=roles, arms=arms, sites=sites, waves=list(waves), codes=codes, starred_only=starred
+    )
     return flt, group_by, fields or ["label"]
 
 
 def _quote_list(ctx, quotes: list[dict]) -> None:
-    st.caption(f"{len(quotes)} citater matcher filtrene (afslørende citater, tilbagetrukne "
-               "deltagere og ikke-pseudonymiserede interviews er altid udeladt).")
+    st.caption(
+        f"{len(quotes)} citater matcher filtrene (afslørende citater, tilbagetrukne "
+        "deltagere og ikke-pseudonymiserede interviews er altid udeladt)."
+    )
     if not quotes:
         return
-    st.dataframe(frame(quotes, {"starred": "Stjerne", "theme": "Tema", "code": "Kode",
-                                "text": "Citat", "descriptor": "Beskrivelse", "source": "Kilde"}),
-                 hide_index=True, width="stretch", height=320)
-    labels = {q["consensus_id"]: f"{'★ ' if q['starred'] else ''}{q['code']}: {q['text'][:70]}"
-              for q in quotes}
+    st.dataframe(
+        frame(
+            quotes,
+            {
+                "starred": "Stjerne",
+                "theme": "Tema",
+                "code": "Kode",
+                "text": "Citat",
+                "descriptor": "Beskrivelse",
+                "source": "Kilde",
+            },
+        ),
+        hide_index=True,
+        width="stretch",
+        height=320,
+    )
+    labels = {
+        q["consensus_id"]: f"{'★ ' if q['starred'] else ''}{q['code']}: {q['text'][:70]}"
+        for q in quotes
+    }
     chosen = st.selectbox("Citat", list(labels), format_func=labels.get, key="exp_quote")
     b1, b2, b3 = st.columns(3)
     if b1.button("Stjernemarkér", key="exp_star"):
@@ -73,8 +96,9 @@ def _revealing(ctx) -> None:
         return
     with st.expander(f"Citater markeret som afslørende ({len(flagged)})"):
         labels = {q["consensus_id"]: f"{q['code']}: {q['text'][:70]}" for q in flagged}
-        chosen = st.selectbox("Afslørende citat", list(labels), format_func=labels.get,
-                              key="exp_revealed")
+        chosen = st.selectbox(
+            "Afslørende citat", list(labels), format_func=labels.get, key="exp_revealed"
+        )
         if st.button("Fjern markeringen", key="exp_unreveal"):
             consensus.mark_consensus(ctx, chosen, revealing=False)
             st.rerun()
@@ -86,20 +110,31 @@ def _safety(ctx, flt: QuoteFilter) -> list[int]:
         _, listing = exports.check_quotes(ctx, flt)
         st.session_state["exp_findings"] = listing
         if not listing:
-            st.success("Ingen upseudonymiserede navne, CPR-numre, telefonnumre eller e-mails fundet.")
+            st.success(
+                "Ingen upseudonymiserede navne, CPR-numre, telefonnumre eller e-mails fundet."
+            )
     findings = st.session_state.get("exp_findings") or []
     overrides = []
     if findings:
-        st.warning(f"{len({f['segment_id'] for f in findings})} passage(r) indeholder mulige "
-                   "personoplysninger. Ret dem under Pseudonymisering, eller tilsidesæt enkelte "
-                   "(det logges).")
+        st.warning(
+            f"{len({f['segment_id'] for f in findings})} passage(r) indeholder mulige "
+            "personoplysninger. Ret dem under Pseudonymisering, eller tilsidesæt enkelte "
+            "(det logges)."
+        )
         seen = set()
         for f in findings:
             if f["segment_id"] in seen:
                 continue
             seen.add(f["segment_id"])
-            labels = ", ".join(sorted({g["label"] + ": " + g["surface"] for g in findings
-                                       if g["segment_id"] == f["segment_id"]}))
+            labels = ", ".join(
+                sorted(
+                    {
+                        g["label"] + ": " + g["surface"]
+                        for g in findings
+                        if g["segment_id"] == f["segment_id"]
+                    }
+                )
+            )
             key = f["segment_id"]
             what = f"Segment {key}" if key >= 0 else f"Titlen på interview {-key}"
             st.markdown(f"**{what}** ({f['where']}) - {labels}  \n> {f['text']}")
@@ -120,8 +155,11 @@ def _make(key: str, label: str, build) -> None:
 
 def _import(ctx) -> None:
     st.subheader("Importér et REFI-QDA-projekt")
-    upload = st.file_uploader("Projektfil (.qdpx) fra NVivo, ATLAS.ti, MAXQDA eller QualCoder",
-                              type=["qdpx"], key="exp_upload")
+    upload = st.file_uploader(
+        "Projektfil (.qdpx) fra NVivo, ATLAS.ti, MAXQDA eller QualCoder",
+        type=["qdpx"],
+        key="exp_upload",
+    )
     name = st.text_input("Navn på det nye projekt", key="exp_import_name")
     deid = st.checkbox("Kilderne er allerede pseudonymiseret", key="exp_import_deid")
     if upload is not None and st.button("Importér som nyt projekt", key="exp_import"):
@@ -141,25 +179,40 @@ def render() -> None:
     _quote_list(ctx, exports.list_quotes(ctx, flt, fields))
     _revealing(ctx)
     overrides = _safety(ctx, flt)
-    _make("docx", "Lav Word-fil", lambda: exports.export_quotes(
-        ctx, None, flt, group_by=group_by, descriptor_fields=fields, overrides=overrides))
+    _make(
+        "docx",
+        "Lav Word-fil",
+        lambda: exports.export_quotes(
+            ctx, None, flt, group_by=group_by, descriptor_fields=fields, overrides=overrides
+        ),
+    )
     if st.session_state.get("exp_file_docx"):
-        st.download_button("Hent Word-fil", st.session_state["exp_file_docx"], "citater.docx",
-                           mime="application/vnd.openxmlformats-officedocument."
-                                "wordprocessingml.document", key="exp_dl_docx")
+        st.download_button(
+            "Hent Word-fil",
+            st.session_state["exp_file_docx"],
+            "citater.docx",
+            mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            key="exp_dl_docx",
+        )
 
     st.subheader("Projekt til NVivo, ATLAS.ti, MAXQDA, QualCoder (REFI-QDA .qdpx)")
     _make("qdpx", "Lav .qdpx-fil", lambda: exchange.export_qdpx(ctx, None, overrides))
     if st.session_state.get("exp_file_qdpx"):
-        st.download_button("Hent .qdpx-fil", st.session_state["exp_file_qdpx"], "projekt.qdpx",
-                           mime="application/zip", key="exp_dl_qdpx")
+        st.download_button(
+            "Hent .qdpx-fil",
+            st.session_state["exp_file_qdpx"],
+            "projekt.qdpx",
+            mime="application/zip",
+            key="exp_dl_qdpx",
+        )
 
     st.subheader("Kodninger som tabel")
     kind = st.radio("Format", [".xlsx", ".csv"], horizontal=True, key="exp_table_kind")
     _make("table", "Lav tabel", lambda: exports.export_codings(ctx, None, overrides, kind=kind))
     if st.session_state.get("exp_file_table"):
-        st.download_button("Hent tabel", st.session_state["exp_file_table"], f"kodninger{kind}",
-                           key="exp_dl_table")
+        st.download_button(
+            "Hent tabel", st.session_state["exp_file_table"], f"kodninger{kind}", key="exp_dl_table"
+        )
 
     if allowed(ctx.actor.role, "project.import"):
         _import(ctx)

@@ -18,13 +18,29 @@ from qualkit.ui import state
 from qualkit.ui.format import frame
 
 AUDIO_TYPES = ["m4a", "mp3", "wav", "ogg", "oga", "opus", "flac", "aac", "wma", "mp4", "webm"]
-LANGUAGES = {"da": "Dansk", "en": "Engelsk", "sv": "Svensk", "no": "Norsk", "de": "Tysk",
-             "auto": "Genkend automatisk"}
+LANGUAGES = {
+    "da": "Dansk",
+    "en": "Engelsk",
+    "sv": "Svensk",
+    "no": "Norsk",
+    "de": "Tysk",
+    "auto": "Genkend automatisk",
+}
 PAGE_SIZE = 30
-STATUS_DA = {"new": "ny", "transcribing": "transskriberes", "transcribed": "transskriberet",
-             "deidentified": "pseudonymiseret", "approved": "godkendt"}
-JOB_DA = {"queued": "i kø", "running": "kører", "done": "færdig", "failed": "fejlede",
-          "interrupted": "afbrudt"}
+STATUS_DA = {
+    "new": "ny",
+    "transcribing": "transskriberes",
+    "transcribed": "transskriberet",
+    "deidentified": "pseudonymiseret",
+    "approved": "godkendt",
+}
+JOB_DA = {
+    "queued": "i kø",
+    "running": "kører",
+    "done": "færdig",
+    "failed": "fejlede",
+    "interrupted": "afbrudt",
+}
 
 
 def render() -> None:
@@ -39,10 +55,24 @@ def render() -> None:
         return
     for r in rows:
         r["status"] = STATUS_DA.get(r["status"], r["status"])
-    st.dataframe(frame(rows, {"id": "ID", "title": "Titel", "citizen_id": "Borger", "kind": "Type",
-                              "date": "Dato", "interviewer": "Interviewer", "status": "Status",
-                              "segments": "Segmenter", "audio": "Lyd"}),
-                 hide_index=True, width="stretch")
+    st.dataframe(
+        frame(
+            rows,
+            {
+                "id": "ID",
+                "title": "Titel",
+                "citizen_id": "Borger",
+                "kind": "Type",
+                "date": "Dato",
+                "interviewer": "Interviewer",
+                "status": "Status",
+                "segments": "Segmenter",
+                "audio": "Lyd",
+            },
+        ),
+        hide_index=True,
+        width="stretch",
+    )
     titles = {r["id"]: r["title"] for r in rows}
     ids = list(titles)
     wanted = st.session_state.pop("open_interview", None)
@@ -93,17 +123,22 @@ def _new_interview(ctx) -> None:
 
 # --- the editor -------------------------------------------------------------------------------
 
+
 def _editor(ctx, interview_id: int) -> None:
     data = transcript_editor.editor_data(ctx, interview_id)
     st.subheader(data["title"])
     approved = data["locked"]
-    audio_line = {"present": "Lyd: findes",
-                  "deleted": "Lyden er slettet" + (
-                      f" ({data['audio_deleted_at']:%d-%m-%Y %H:%M})" if data["audio_deleted_at"] else ""),
-                  "none": "Lyd: ingen"}[data["audio"]]
+    audio_line = {
+        "present": "Lyd: findes",
+        "deleted": "Lyden er slettet"
+        + (f" ({data['audio_deleted_at']:%d-%m-%Y %H:%M})" if data["audio_deleted_at"] else ""),
+        "none": "Lyd: ingen",
+    }[data["audio"]]
     approved_note = " · transskription godkendt" if data["transcript_approved_at"] else ""
-    st.caption(f"Status: {STATUS_DA.get(data['status'], data['status'])}{approved_note} · {audio_line} · "
-               f"{len(data['segments'])} segmenter")
+    st.caption(
+        f"Status: {STATUS_DA.get(data['status'], data['status'])}{approved_note} · {audio_line} · "
+        f"{len(data['segments'])} segmenter"
+    )
     job = data["job"]
     running = job is not None and job["status"] in ("queued", "running")
     if allowed(ctx.actor.role, "transcribe") and not approved:
@@ -117,10 +152,15 @@ def _editor(ctx, interview_id: int) -> None:
         st.info("Ingen segmenter endnu: transskribér lyden eller importér en transskription.")
         return
     if approved:
-        st.success("Transskriptionen er godkendt." if data["transcript_approved_at"] else
-                   "Interviewet er pseudonymiseret og godkendt; teksten er låst.")
+        st.success(
+            "Transskriptionen er godkendt."
+            if data["transcript_approved_at"]
+            else "Interviewet er pseudonymiseret og godkendt; teksten er låst."
+        )
         for seg in data["segments"]:
-            st.markdown(f"`{format_timestamp(seg['start'])}` **{seg['speaker'] or '?'}**: {seg['text']}")
+            st.markdown(
+                f"`{format_timestamp(seg['start'])}` **{seg['speaker'] or '?'}**: {seg['text']}"
+            )
         return
     _speaker_tools(ctx, data)
     _segments(ctx, data)
@@ -141,7 +181,9 @@ def _progress(ctx, interview_id: int) -> None:
     elif job["status"] == "queued" or not job["seconds_done"]:
         text += " · indlæser model"
     st.progress(min(1.0, share), text=text)
-    st.caption("Du kan arbejde videre på andre sider imens; resultatet gemmes, når jobbet er færdigt.")
+    st.caption(
+        "Du kan arbejde videre på andre sider imens; resultatet gemmes, når jobbet er færdigt."
+    )
     if st.button("Stop transskription", key=f"stop_{job['id']}"):
         transcription.request_stop(ctx, job["id"])
 
@@ -152,9 +194,12 @@ def _transcribe_controls(ctx, data: dict) -> None:
         st.warning(f"Seneste transskription {JOB_DA[job['status']]}: {job['error'] or ''}")
     elif job is not None and job["status"] == "done":
         st.caption(f"Transskriberet med {job['model']} ({job['engine']}).")
-    with st.expander("Lyd og transskription", expanded=data["audio"] != "present" or not data["segments"]):
-        upload = st.file_uploader("Upload lyd til dette interview", type=AUDIO_TYPES,
-                                  key=f"upload_{data['id']}")
+    with st.expander(
+        "Lyd og transskription", expanded=data["audio"] != "present" or not data["segments"]
+    ):
+        upload = st.file_uploader(
+            "Upload lyd til dette interview", type=AUDIO_TYPES, key=f"upload_{data['id']}"
+        )
         if upload is not None and st.button("Gem lydfil", key=f"save_audio_{data['id']}"):
             info = transcription.attach_audio(ctx, data["id"], upload.name, upload.getvalue())
             st.toast(f"Lyd gemt: {info['duration']:.0f} s, {info['channels']} kanal(er).")
@@ -164,24 +209,40 @@ def _transcribe_controls(ctx, data: dict) -> None:
         models = transcription.model_choices(ctx)
         names = [m["name"] for m in models]
         c1, c2, c3 = st.columns(3)
-        model = c1.selectbox("Model", names, key=f"model_{data['id']}",
-                             format_func=lambda n: "Whisper base (offline)" if n == names[0] else n)
-        language = c2.selectbox("Sprog", list(LANGUAGES), format_func=LANGUAGES.get,
-                                key=f"lang_{data['id']}")
-        engine = c3.selectbox("Motor", ["faster-whisper", "openai-whisper"], key=f"engine_{data['id']}")
+        model = c1.selectbox(
+            "Model",
+            names,
+            key=f"model_{data['id']}",
+            format_func=lambda n: "Whisper base (offline)" if n == names[0] else n,
+        )
+        language = c2.selectbox(
+            "Sprog", list(LANGUAGES), format_func=LANGUAGES.get, key=f"lang_{data['id']}"
+        )
+        engine = c3.selectbox(
+            "Motor", ["faster-whisper", "openai-whisper"], key=f"engine_{data['id']}"
+        )
         overwrite = False
         if data["segments"]:
-            overwrite = st.checkbox("Overskriv rettede segmenter og kodninger", value=False,
-                                    key=f"overwrite_{data['id']}")
+            overwrite = st.checkbox(
+                "Overskriv rettede segmenter og kodninger",
+                value=False,
+                key=f"overwrite_{data['id']}",
+            )
         if st.button("Start transskription", type="primary", key=f"start_{data['id']}"):
             try:
                 transcription.start_transcription(
-                    ctx, data["id"], model=None if model == names[0] else model,
-                    language=None if language == "auto" else language, engine=engine,
-                    overwrite_edited=overwrite)
+                    ctx,
+                    data["id"],
+                    model=None if model == names[0] else model,
+                    language=None if language == "auto" else language,
+                    engine=engine,
+                    overwrite_edited=overwrite,
+                )
             except transcription.EditedTranscript as exc:
-                st.warning(f"{exc} Sæt flueben i 'Overskriv rettede segmenter og kodninger' "
-                           "for at transskribere igen.")
+                st.warning(
+                    f"{exc} Sæt flueben i 'Overskriv rettede segmenter og kodninger' "
+                    "for at transskribere igen."
+                )
                 return
             st.rerun()
 
@@ -197,7 +258,9 @@ def _player(ctx, data: dict) -> None:
 
 def _reset_widgets(interview_id: int) -> None:
     for key in list(st.session_state.keys()):
-        if isinstance(key, str) and key.startswith((f"txt_{interview_id}_", f"spk_{interview_id}_")):
+        if isinstance(key, str) and key.startswith(
+            (f"txt_{interview_id}_", f"spk_{interview_id}_")
+        ):
             del st.session_state[key]
 
 
@@ -220,8 +283,15 @@ def _save_text(ctx, interview_id: int, segment_id: int) -> None:
 
 def _save_speaker(ctx, interview_id: int, number: int, segment_id: int) -> None:
     speaker = st.session_state[f"spk_{interview_id}_{segment_id}"]
-    _run(ctx, transcript_editor.assign_speaker, interview_id, number, number,
-         None if speaker == "?" else speaker, toast="Taler gemt")
+    _run(
+        ctx,
+        transcript_editor.assign_speaker,
+        interview_id,
+        number,
+        number,
+        None if speaker == "?" else speaker,
+        toast="Taler gemt",
+    )
 
 
 def _speaker_tools(ctx, data: dict) -> None:
@@ -233,8 +303,15 @@ def _speaker_tools(ctx, data: dict) -> None:
             old = st.selectbox("Taler", speakers or ["?"])
             new = st.text_input("Nyt navn (fx Interviewer, B03, JK1)")
             if st.form_submit_button("Omdøb overalt") and speakers:
-                _run(ctx, transcript_editor.rename_speaker, iid, old, new, reset=iid,
-                     toast=f"{old} hedder nu {new}")
+                _run(
+                    ctx,
+                    transcript_editor.rename_speaker,
+                    iid,
+                    old,
+                    new,
+                    reset=iid,
+                    toast=f"{old} hedder nu {new}",
+                )
                 st.rerun()
         with c2.form(f"assign_{iid}"):
             n = len(data["segments"])
@@ -243,8 +320,16 @@ def _speaker_tools(ctx, data: dict) -> None:
             last = b.number_input("Til segment", 1, n, 1, key=f"to_{iid}")
             who = st.text_input("Taler", placeholder="navn; ny taler oprettes")
             if st.form_submit_button("Tildel taler (Enter)"):
-                _run(ctx, transcript_editor.assign_speaker, iid, int(first), int(last), who,
-                     reset=iid, toast="Taler tildelt")
+                _run(
+                    ctx,
+                    transcript_editor.assign_speaker,
+                    iid,
+                    int(first),
+                    int(last),
+                    who,
+                    reset=iid,
+                    toast="Taler tildelt",
+                )
                 st.rerun()
 
 
@@ -256,9 +341,11 @@ def _segments(ctx, data: dict) -> None:
     pages = max(1, -(-len(segments) // PAGE_SIZE))
     page = st.number_input("Side", 1, pages, 1, key=f"page_{iid}") if pages > 1 else 1
     speakers = ["?"] + data["speakers"]
-    st.caption("Tekst gemmes automatisk, når du forlader feltet (eller Ctrl+Enter). "
-               "▶ afspiller lyden fra segmentets start.")
-    for seg in segments[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]:
+    st.caption(
+        "Tekst gemmes automatisk, når du forlader feltet (eller Ctrl+Enter). "
+        "▶ afspiller lyden fra segmentets start."
+    )
+    for seg in segments[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]:
         sid = seg["id"]
         tkey, skey = f"txt_{iid}_{sid}", f"spk_{iid}_{sid}"
         if tkey not in st.session_state:
@@ -267,28 +354,60 @@ def _segments(ctx, data: dict) -> None:
             st.session_state[skey] = seg["speaker"] or "?"
         with st.container(border=True, key=f"seg_{iid}_{seg['number']}"):
             left, mid, right = st.columns([2, 9, 2], vertical_alignment="top")
-            if left.button(f"▶ {format_timestamp(seg['start'])}", key=f"play_{iid}_{sid}",
-                           disabled=data["audio"] != "present" or seg["start"] is None,
-                           help="Afspil herfra"):
+            if left.button(
+                f"▶ {format_timestamp(seg['start'])}",
+                key=f"play_{iid}_{sid}",
+                disabled=data["audio"] != "present" or seg["start"] is None,
+                help="Afspil herfra",
+            ):
                 st.session_state[f"play_from_{iid}"] = seg["start"]
                 st.rerun()
-            left.selectbox("Taler", speakers if st.session_state[skey] in speakers
-                           else speakers + [st.session_state[skey]], key=skey,
-                           label_visibility="collapsed", on_change=_save_speaker,
-                           args=(ctx, iid, seg["number"], sid))
-            mid.text_area(f"Segment {seg['number']}", key=tkey, height="content",
-                          on_change=_save_text, args=(ctx, iid, sid))
+            left.selectbox(
+                "Taler",
+                speakers
+                if st.session_state[skey] in speakers
+                else speakers + [st.session_state[skey]],
+                key=skey,
+                label_visibility="collapsed",
+                on_change=_save_speaker,
+                args=(ctx, iid, seg["number"], sid),
+            )
+            mid.text_area(
+                f"Segment {seg['number']}",
+                key=tkey,
+                height="content",
+                on_change=_save_text,
+                args=(ctx, iid, sid),
+            )
             with right.popover("Rediger", icon=":material/edit:"):
-                st.button("[uforståeligt]", key=f"unk_{iid}_{sid}", on_click=_run,
-                          args=(ctx, transcript_editor.insert_marker, sid, "[uforståeligt]"),
-                          kwargs={"reset": iid})
-                st.button("[pause]", key=f"pause_{iid}_{sid}", on_click=_run,
-                          args=(ctx, transcript_editor.insert_marker, sid, "[pause]"),
-                          kwargs={"reset": iid})
-                st.button("Del i to", key=f"split_{iid}_{sid}", on_click=_run,
-                          args=(ctx, transcript_editor.split_segment, sid), kwargs={"reset": iid})
-                st.button("Flet med næste", key=f"merge_{iid}_{sid}", on_click=_run,
-                          args=(ctx, transcript_editor.merge_with_next, sid), kwargs={"reset": iid})
+                st.button(
+                    "[uforståeligt]",
+                    key=f"unk_{iid}_{sid}",
+                    on_click=_run,
+                    args=(ctx, transcript_editor.insert_marker, sid, "[uforståeligt]"),
+                    kwargs={"reset": iid},
+                )
+                st.button(
+                    "[pause]",
+                    key=f"pause_{iid}_{sid}",
+                    on_click=_run,
+                    args=(ctx, transcript_editor.insert_marker, sid, "[pause]"),
+                    kwargs={"reset": iid},
+                )
+                st.button(
+                    "Del i to",
+                    key=f"split_{iid}_{sid}",
+                    on_click=_run,
+                    args=(ctx, transcript_editor.split_segment, sid),
+                    kwargs={"reset": iid},
+                )
+                st.button(
+                    "Flet med næste",
+                    key=f"merge_{iid}_{sid}",
+                    on_click=_run,
+                    args=(ctx, transcript_editor.merge_with_next, sid),
+                    kwargs={"reset": iid},
+                )
             if seg["edited"]:
                 right.caption("rettet")
 
@@ -297,11 +416,19 @@ def _approve(ctx, data: dict, running: bool) -> None:
     if not allowed(ctx.actor.role, "transcript.approve"):
         return
     deletes = projects.get_setting(ctx, "delete_audio_on_approve")
-    note = ("Lydfilen slettes ved godkendelse (projektets regel)." if deletes and
-            data["audio"] == "present" else "")
+    note = (
+        "Lydfilen slettes ved godkendelse (projektets regel)."
+        if deletes and data["audio"] == "present"
+        else ""
+    )
     st.divider()
-    if st.button("Godkend transskription", type="primary", disabled=running,
-                 key=f"approve_{data['id']}", help=note or None):
+    if st.button(
+        "Godkend transskription",
+        type="primary",
+        disabled=running,
+        key=f"approve_{data['id']}",
+        help=note or None,
+    ):
         result = transcription.approve_transcript(ctx, data["id"])
         st.toast("Godkendt" + (" · lyden er slettet" if result["audio_deleted"] else ""))
         st.rerun()

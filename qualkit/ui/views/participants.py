@@ -14,16 +14,24 @@ from qualkit.ui.format import frame
 
 def _problems(exc: TableErrors) -> None:
     st.error(f"{len(exc.problems)} række(r) afvist; intet blev gemt. Ret filen og prøv igen.")
-    st.dataframe([{"Fil": p.path, "Række": p.row, "Kolonne": p.column or "", "Årsag": p.message}
-                  for p in exc.problems], hide_index=True, width="stretch")
+    st.dataframe(
+        [
+            {"Fil": p.path, "Række": p.row, "Kolonne": p.column or "", "Årsag": p.message}
+            for p in exc.problems
+        ],
+        hide_index=True,
+        width="stretch",
+    )
 
 
 def _import_section(ctx) -> None:
     st.subheader("Import")
-    st.caption("CSV (`;` eller `,`) eller .xlsx. Hele filen kontrolleres før noget gemmes; "
-               "en genimport opdaterer borgere efter projekt-ID, og hændelser der allerede "
-               "findes (samme borger, dato, komponent, medarbejder, minutter, form, status og "
-               "note) springes over.")
+    st.caption(
+        "CSV (`;` eller `,`) eller .xlsx. Hele filen kontrolleres før noget gemmes; "
+        "en genimport opdaterer borgere efter projekt-ID, og hændelser der allerede "
+        "findes (samme borger, dato, komponent, medarbejder, minutter, form, status og "
+        "note) springes over."
+    )
     left, right = st.columns(2)
     with left:
         reg = st.file_uploader("Deltagerregister", type=["csv", "xlsx"], key="imp_register")
@@ -61,12 +69,25 @@ def render() -> None:
         for r in rows:
             r.update({f"attr_{k}": v for k, v in r["attributes"].items()})
         attr_cols = sorted({k for r in rows for k in r if k.startswith("attr_")})
-        st.dataframe(frame(rows, {"citizen_id": "Projekt-ID", "arm": "Arm", "site": "Sted",
-                                  "eligible": "Egnet", "randomised_date": "Randomiseret",
-                                  "start_date": "Start", "end_date": "Slut",
-                                  "end_reason": "Sluttede pga.", "withdrawn_date": "Trukket tilbage",
-                                  **{c: c.removeprefix("attr_") for c in attr_cols}}),
-                     hide_index=True, width="stretch")
+        st.dataframe(
+            frame(
+                rows,
+                {
+                    "citizen_id": "Projekt-ID",
+                    "arm": "Arm",
+                    "site": "Sted",
+                    "eligible": "Egnet",
+                    "randomised_date": "Randomiseret",
+                    "start_date": "Start",
+                    "end_date": "Slut",
+                    "end_reason": "Sluttede pga.",
+                    "withdrawn_date": "Trukket tilbage",
+                    **{c: c.removeprefix("attr_") for c in attr_cols},
+                },
+            ),
+            hide_index=True,
+            width="stretch",
+        )
         st.caption(f"{len(rows)} personer i registret.")
     if allowed(ctx.actor.role, "participant.import"):
         _import_section(ctx)

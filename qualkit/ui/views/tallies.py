@@ -12,13 +12,26 @@ from qualkit.errors import NotFound
 from qualkit.services import tally
 from qualkit.ui import state
 
-SUMMARY_LABELS = {"arm": "Arm", "site": "Sted", "measure": "Mål", "subgroup": "Undergruppe",
-                  "category": "Kategori", "value": "Værdi"}
+SUMMARY_LABELS = {
+    "arm": "Arm",
+    "site": "Sted",
+    "measure": "Mål",
+    "subgroup": "Undergruppe",
+    "category": "Kategori",
+    "value": "Værdi",
+}
 
 
 def _download(ctx, label: str, df, what: str, filename: str) -> None:
-    st.download_button(label, tally.csv_bytes(df), file_name=filename, mime="text/csv",
-                       key=f"dl_{what}", on_click=tally.record_export, args=(ctx, what, len(df)))
+    st.download_button(
+        label,
+        tally.csv_bytes(df),
+        file_name=filename,
+        mime="text/csv",
+        key=f"dl_{what}",
+        on_click=tally.record_export,
+        args=(ctx, what, len(df)),
+    )
 
 
 def _flow(report) -> None:
@@ -52,33 +65,65 @@ def _summary(report) -> None:
 def _figures(report) -> None:
     st.subheader("Fidelitet pr. borger")
     if len(report.heatmap):
-        heat = alt.Chart(report.heatmap).mark_rect().encode(
-            x=alt.X("component:N", title="Komponent"), y=alt.Y("citizen_id:N", title="Borger"),
-            color=alt.Color("status:N", title="Kernekomponent",
-                            scale=alt.Scale(domain=["opfyldt", "ikke opfyldt", "ikke kerne"],
-                                            range=["#2a9d8f", "#e76f51", "#d9d9d9"])),
-            tooltip=["citizen_id", "component", "count", "status"])
+        heat = (
+            alt.Chart(report.heatmap)
+            .mark_rect()
+            .encode(
+                x=alt.X("component:N", title="Komponent"),
+                y=alt.Y("citizen_id:N", title="Borger"),
+                color=alt.Color(
+                    "status:N",
+                    title="Kernekomponent",
+                    scale=alt.Scale(
+                        domain=["opfyldt", "ikke opfyldt", "ikke kerne"],
+                        range=["#2a9d8f", "#e76f51", "#d9d9d9"],
+                    ),
+                ),
+                tooltip=["citizen_id", "component", "count", "status"],
+            )
+        )
         st.altair_chart(heat, width="stretch")
     else:
         st.caption("Ingen borgere er nået endnu.")
     st.subheader("Dosis")
     if len(report.dose):
-        bars = alt.Chart(report.dose).mark_bar().encode(
-            x=alt.X("deliveries:O", title="Antal leverancer"), y=alt.Y("citizens:Q", title="Borgere"),
-            column=alt.Column("component:N", title=None))
+        bars = (
+            alt.Chart(report.dose)
+            .mark_bar()
+            .encode(
+                x=alt.X("deliveries:O", title="Antal leverancer"),
+                y=alt.Y("citizens:Q", title="Borgere"),
+                column=alt.Column("component:N", title=None),
+            )
+        )
         st.altair_chart(bars)
     st.subheader("Leverancer over tid (vedligeholdelse)")
     if len(report.over_time):
-        line = alt.Chart(report.over_time).mark_line(point=True).encode(
-            x=alt.X("month:T", title="Måned", axis=alt.Axis(format="%m-%Y")),
-            y=alt.Y("events:Q", title="Leverancer"), color=alt.Color("site:N", title="Sted"))
+        line = (
+            alt.Chart(report.over_time)
+            .mark_line(point=True)
+            .encode(
+                x=alt.X("month:T", title="Måned", axis=alt.Axis(format="%m-%Y")),
+                y=alt.Y("events:Q", title="Leverancer"),
+                color=alt.Color("site:N", title="Sted"),
+            )
+        )
         st.altair_chart(line, width="stretch")
     st.subheader("Adoption")
     st.caption("Hvor mange medarbejdere leverede hver komponent, pr. sted.")
-    st.dataframe(report.adoption.rename(columns={"component": "Komponent", "site": "Sted",
-                                                 "staff": "Medarbejdere", "citizens": "Borgere",
-                                                 "events": "Leverancer"}),
-                 hide_index=True, width="stretch")
+    st.dataframe(
+        report.adoption.rename(
+            columns={
+                "component": "Komponent",
+                "site": "Sted",
+                "staff": "Medarbejdere",
+                "citizens": "Borgere",
+                "events": "Leverancer",
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
 
 
 def render() -> None:
@@ -104,7 +149,9 @@ def render() -> None:
     st.dataframe(_danish(report.result.reach), hide_index=True, width="stretch")
     st.subheader("Pr. borger")
     st.dataframe(_danish(report.result.per_citizen), hide_index=True, width="stretch")
-    _download(ctx, "Hent per_citizen.csv", report.result.per_citizen, "per_citizen", "per_citizen.csv")
+    _download(
+        ctx, "Hent per_citizen.csv", report.result.per_citizen, "per_citizen", "per_citizen.csv"
+    )
     st.subheader("Fælles visning: levering og interviewkoder")
     if len(report.joint):
         st.dataframe(report.joint, hide_index=True, width="stretch")
@@ -115,22 +162,47 @@ def render() -> None:
 
 # Column headers shown in the app; the CSV files keep DESIGN.md's column names.
 COLUMN_LABELS = {
-    "citizen_id": "Projekt-ID", "arm": "Arm", "site": "Sted", "reached": "Nået",
-    "events_delivered": "Leverede hændelser", "minutes_delivered": "Leverede minutter",
-    "core_met": "Kernekomp. opfyldt", "core_total": "Kernekomp. i alt",
-    "fidelity_score": "Fidelitetsscore", "high_fidelity": "Høj fidelitet",
-    "components": "Komponenter", "minutes_planned": "Planlagte minutter",
-    "minutes_share": "Leveret/planlagt", "events_no_show": "Udeblevet", "events_cancelled": "Aflyst",
-    "first_event": "Første", "last_event": "Seneste", "check": "Kontrol", "severity": "Alvor",
-    "row": "Række", "count": "Antal", "message": "Besked", "attribute": "Egenskab",
-    "level": "Niveau", "kind": "Type", "participants": "Deltagere",
-    "non_participants": "Egnede ikke-deltagere", "test": "Test", "p_value": "p-værdi",
+    "citizen_id": "Projekt-ID",
+    "arm": "Arm",
+    "site": "Sted",
+    "reached": "Nået",
+    "events_delivered": "Leverede hændelser",
+    "minutes_delivered": "Leverede minutter",
+    "core_met": "Kernekomp. opfyldt",
+    "core_total": "Kernekomp. i alt",
+    "fidelity_score": "Fidelitetsscore",
+    "high_fidelity": "Høj fidelitet",
+    "components": "Komponenter",
+    "minutes_planned": "Planlagte minutter",
+    "minutes_share": "Leveret/planlagt",
+    "events_no_show": "Udeblevet",
+    "events_cancelled": "Aflyst",
+    "first_event": "Første",
+    "last_event": "Seneste",
+    "check": "Kontrol",
+    "severity": "Alvor",
+    "row": "Række",
+    "count": "Antal",
+    "message": "Besked",
+    "attribute": "Egenskab",
+    "level": "Niveau",
+    "kind": "Type",
+    "participants": "Deltagere",
+    "non_participants": "Egnede ikke-deltagere",
+    "test": "Test",
+    "p_value": "p-værdi",
 }
-PREFIX_LABELS = {"n_": "Antal: ", "days_to_": "Dage til: ", "on_time_": "Rettidig: ", "met_": "Opfyldt: "}
+PREFIX_LABELS = {
+    "n_": "Antal: ",
+    "days_to_": "Dage til: ",
+    "on_time_": "Rettidig: ",
+    "met_": "Opfyldt: ",
+}
 
 
 def _danish(frame):
     """Danish headers for display: known columns by name, per-component columns by prefix."""
+
     def label(col: str) -> str:
         if col in COLUMN_LABELS:
             return COLUMN_LABELS[col]
@@ -138,4 +210,5 @@ def _danish(frame):
             if col.startswith(prefix):
                 return text + col.removeprefix(prefix)
         return col
+
     return frame.rename(columns=label)
