@@ -1,6 +1,6 @@
 """Reading users' tables: CSV (`;` or `,`, with or without BOM) and .xlsx.
 
-The contract of DESIGN.md "Interchange formats": column names match
+The contract of docs/DESIGN.md "Interchange formats": column names match
 case-insensitively, dates may be ISO or Danish, yes/no columns accept
 ja/nej, yes/no, 1/0, numbers may use a decimal comma. Every problem is
 reported with file, row and column; callers validate a whole file before

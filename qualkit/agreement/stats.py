@@ -1,4 +1,4 @@
-"""Agreement statistics exactly as DESIGN.md defines `qualkit agreement`.
+"""Agreement statistics exactly as docs/DESIGN.md defines `qualkit agreement`.
 
 Units are every (document_id, segment_id) pair seen; every coder is taken to have
 coded every unit; for each code a coder's value on a unit is 1 if they applied

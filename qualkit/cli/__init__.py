@@ -1,4 +1,4 @@
-"""The qualkit command line (DESIGN.md "Command line"): Typer over the services.
+"""The qualkit command line (docs/DESIGN.md "Command line"): Typer over the services.
 
 Each module in this package that defines ``register(app)`` adds its commands,
 so later features plug in without editing a central list. Every QualkitError

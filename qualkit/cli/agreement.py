@@ -1,4 +1,4 @@
-"""`qualkit agreement --codings CODINGS.csv --out DIR` (DESIGN.md "Command line")."""
+"""`qualkit agreement --codings CODINGS.csv --out DIR` (docs/DESIGN.md "Command line")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`qualkit export quotes|qdpx|codings` and `qualkit import qdpx` (DESIGN.md "Command line").
+"""`qualkit export quotes|qdpx|codings` and `qualkit import qdpx` (docs/DESIGN.md "Command line").
 
 Outputs are written through a temporary file and renamed, so a refused or failed
 export leaves nothing behind; a refusal names each passage and exits non-zero.

@@ -1,4 +1,4 @@
-"""`qualkit transcribe` (DESIGN.md) and `qualkit models prepare|list`.
+"""`qualkit transcribe` (docs/DESIGN.md) and `qualkit models prepare|list`.
 
 Transcribing a file needs no project: it reads audio and writes a transcript. The
 model used is reported on stderr so stdout carries only the transcript when no

@@ -1,4 +1,4 @@
-"""The codebook YAML of DESIGN.md, validated: unique ids, no cycles, known frameworks.
+"""The codebook YAML of docs/DESIGN.md, validated: unique ids, no cycles, known frameworks.
 
 Codes nest through ``children``; a flat list with ``parent: <id>`` is accepted
 too (what spreadsheets and other tools produce), which is where cycles can arise.

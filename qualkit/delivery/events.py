@@ -1,4 +1,4 @@
-"""The delivery log (DESIGN.md "Delivery events"): read and validate in full."""
+"""The delivery log (docs/DESIGN.md "Delivery events"): read and validate in full."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Delivery protocols (DESIGN.md "Delivery protocol" YAML): load and validate."""
+"""Delivery protocols (docs/DESIGN.md "Delivery protocol" YAML): load and validate."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The participant register (DESIGN.md "Participants"): read and validate in full."""
+"""The participant register (docs/DESIGN.md "Participants"): read and validate in full."""
 
 from __future__ import annotations
 

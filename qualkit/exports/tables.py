@@ -2,7 +2,7 @@
 
 `.xlsx` gets one sheet each ("Kodninger", "Koder x deltagere", and "Tally <name>" for
 the delivery tallies when the project has them); `.csv` holds the coding rows only,
-the Danish way (`;`, dd-mm-yyyy), as DESIGN.md's interchange formats promise.
+the Danish way (`;`, dd-mm-yyyy), as docs/DESIGN.md's interchange formats promise.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Writing a transcript: json (DESIGN.md's contract), txt and docx in the transcript format,
+"""Writing a transcript: json (docs/DESIGN.md's contract), txt and docx in the transcript format,
 srt and vtt subtitles for playing alongside the audio."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ FORMATS = ("json", "txt", "docx", "srt", "vtt")
 
 
 def to_dict(t: Transcript) -> dict:
-    """Exactly DESIGN.md's shape: seconds as floats, speaker null where unknown."""
+    """Exactly docs/DESIGN.md's shape: seconds as floats, speaker null where unknown."""
     return {
         "audio": t.audio,
         "language": t.language,

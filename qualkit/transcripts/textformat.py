@@ -1,4 +1,4 @@
-"""The transcript text format of DESIGN.md: `[hh:mm:ss] SPEAKER: text`, one turn a paragraph.
+"""The transcript text format of docs/DESIGN.md: `[hh:mm:ss] SPEAKER: text`, one turn a paragraph.
 
 Tolerant of the labels the field writes ("Interviewer:", "I:", "B 14:", "JK3:",
 "Borger3:", "KB:"); bracketed annotations such as `[griner]` stay in the text.

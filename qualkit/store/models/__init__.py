@@ -1,4 +1,4 @@
-"""The stored model (DESIGN.md "Core entities"), one module per area."""
+"""The stored model (docs/DESIGN.md "Core entities"), one module per area."""
 
 from .audit import AuditEvent
 from .base import Base, utcnow

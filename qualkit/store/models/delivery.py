@@ -21,7 +21,7 @@ class Protocol(Base):
         ForeignKey("project.id", ondelete="CASCADE"), index=True
     )
     name: Mapped[str] = mapped_column(String(200))
-    # The protocol YAML as given (DESIGN.md "Delivery protocol"), validated on save.
+    # The protocol YAML as given (docs/DESIGN.md "Delivery protocol"), validated on save.
     definition: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

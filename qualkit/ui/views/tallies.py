@@ -160,7 +160,7 @@ def render() -> None:
         st.caption("Ingen interviewede borgere endnu.")
 
 
-# Column headers shown in the app; the CSV files keep DESIGN.md's column names.
+# Column headers shown in the app; the CSV files keep docs/DESIGN.md's column names.
 COLUMN_LABELS = {
     "citizen_id": "Projekt-ID",
     "arm": "Arm",

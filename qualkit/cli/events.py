@@ -1,0 +1,30 @@
+"""`qualkit events import`: the delivery log."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from qualkit.services import delivery
+
+from ._common import DataOpt, ProjectOpt, UserOpt, context
+
+events_app = typer.Typer(help="The delivery log.", no_args_is_help=True)
+
+
+@events_app.command("import")
+def events_import(
+    path: Path,
+    data: Path | None = DataOpt,
+    user: str | None = UserOpt,
+    project: str | None = ProjectOpt,
+) -> None:
+    """Import delivery events (CSV or .xlsx), validated in full first."""
+    ctx = context(data, user, project)
+    n = delivery.import_events(ctx, path)
+    print(f"{path}: {n} delivery events added.")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(events_app, name="events")
