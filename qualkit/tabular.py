@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -250,3 +251,60 @@ def format_n_pct(n: int, total: int, decimals: int = 1) -> str:
     if total == 0:
         return f"{n} (-)"
     return f"{n} ({format_percent_dk(n / total, decimals)})"
+
+
+# --- writing CSV: one function for every CSV qualkit writes --------------------------------
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?( ?%)?$")
+
+
+def neutralise(value: object) -> str:
+    """A cell as text a spreadsheet will not run: user text that starts with ``= + - @``, tab
+    or carriage return gets a leading apostrophe (the usual CSV-injection rule); numbers
+    (``-3``, ``-0,5``, ``+45``, ``52,3 %``) stay numbers."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "ja" if value else "nej"
+    if isinstance(value, int | float):
+        return str(value)
+    text = str(value)
+    if text.startswith(FORMULA_START) and not _NUMBER.match(text.strip()) and text != "-":
+        return "'" + text
+    return text
+
+
+def csv_text(
+    header: list[str], rows: Iterable[Iterable[object]], lineterminator: str = "\n"
+) -> str:
+    """The Danish CSV (`;`) of ``rows`` under ``header``, every cell through :func:`neutralise`."""
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=";", lineterminator=lineterminator)
+    w.writerow([neutralise(h) for h in header])
+    for r in rows:
+        w.writerow([neutralise(c) for c in r])
+    return buf.getvalue()
+
+
+def csv_bytes(
+    header: list[str], rows: Iterable[Iterable[object]], lineterminator: str = "\n"
+) -> bytes:
+    """:func:`csv_text` as UTF-8 with BOM (so Excel opens æøå right), for downloads."""
+    return csv_text(header, rows, lineterminator).encode("utf-8-sig")
+
+
+def write_csv_rows(
+    path: str | Path,
+    header: list[str],
+    rows: Iterable[Iterable[object]],
+    lineterminator: str = "\n",
+) -> Path:
+    """Write a Danish CSV file (UTF-8 with BOM, `;`) with every cell neutralised."""
+    p = Path(path)
+    with open(p, "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh, delimiter=";", lineterminator=lineterminator)
+        w.writerow([neutralise(h) for h in header])
+        for r in rows:
+            w.writerow([neutralise(c) for c in r])
+    return p

@@ -38,6 +38,9 @@ _register_all()
 
 
 def main(argv: list[str] | None = None) -> int:
+    from qualkit import tempdir
+
+    tempdir.clean_stale()  # debris of a killed run goes at the next start
     try:
         app(args=argv, standalone_mode=False)
     except QualkitError as exc:

@@ -309,10 +309,10 @@ def load_any(path: str | Path) -> CodebookDef:
     raise InputError(f"{path}: unknown codebook format '{suffix}'; use .yaml, .yml or .qdc.")
 
 
-def write_any(book: CodebookDef, path: str | Path) -> Path:
-    """Write .yaml/.yml or .qdc by extension, via a temporary file and a rename."""
-    import os
-    import tempfile
+def write_any(book: CodebookDef, path: str | Path, *, force: bool | None = None) -> Path:
+    """Write .yaml/.yml or .qdc by extension, through the one output mechanism
+    (``qualkit.exports.files.write_atomic``: never replaces a file qualkit did not write)."""
+    from qualkit.exports.files import write_atomic
 
     p = Path(path)
     suffix = p.suffix.lower()
@@ -322,15 +322,9 @@ def write_any(book: CodebookDef, path: str | Path) -> Path:
         text = to_qdc(book)
     else:
         raise InputError(f"{path}: unknown output format '{suffix}'; use .yaml, .yml or .qdc.")
-    folder = p.parent if str(p.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError(f"{path}: the folder {folder} does not exist.")
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}-", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return p
+
+    return write_atomic(p, write, force=force)

@@ -96,12 +96,9 @@ def parse_participants(table: Table) -> list[ParticipantRecord]:
 
 
 def _attribute_value(v: str) -> Any:
-    """Keep numbers numeric (age) so reach statistics can use means."""
-    try:
-        f = float(v.replace(",", "."))
-        return int(f) if f.is_integer() and "," not in v and "." not in v else f
-    except ValueError:
-        return v
+    """The text the user wrote, unchanged: ``0101901234`` stays ``0101901234`` (an attribute
+    column is not typed; reach statistics read numbers from the text where all are numbers)."""
+    return v
 
 
 def read_participants(path: str | Path) -> list[ParticipantRecord]:

@@ -101,6 +101,9 @@ class Database:
     ) -> Database:
         settings = resolve_settings(data_dir, database_url)
         _ensure_data_dir(settings.data_dir)
+        from qualkit import tempdir
+
+        tempdir.clean_stale()  # the app's start cleans what a killed run left
         if settings.is_sqlite:
             _check_sqlite_file(settings.sqlite_path)
         engine = make_engine(settings)
