@@ -98,6 +98,7 @@ class Database:
         data_dir: str | os.PathLike | None = None,
         database_url: str | None = None,
         upgrade: bool = True,
+        i_have_a_backup: bool = False,
     ) -> Database:
         settings = resolve_settings(data_dir, database_url)
         _ensure_data_dir(settings.data_dir)
@@ -118,7 +119,12 @@ class Database:
         backup = None
         if upgrade:
             try:
-                backup = migrate.upgrade(engine, settings.sqlite_path)
+                backup = migrate.upgrade(
+                    engine,
+                    settings.sqlite_path,
+                    data_dir=settings.data_dir,
+                    i_have_a_backup=i_have_a_backup,
+                )
             except StoreError:
                 engine.dispose()
                 raise
