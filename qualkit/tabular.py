@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import csv
 import io
+import math
+import numbers
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -267,8 +269,11 @@ def neutralise(value: object) -> str:
         return ""
     if isinstance(value, bool):
         return "ja" if value else "nej"
-    if isinstance(value, int | float):
-        return str(value)
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        v = float(value)
+        return str(v).replace(".", ",") if math.isfinite(v) else ""
     text = str(value)
     if text.startswith(FORMULA_START) and not _NUMBER.match(text.strip()) and text != "-":
         return "'" + text
