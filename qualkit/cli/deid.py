@@ -22,6 +22,9 @@ def read_input_text(path: Path) -> str:
         raise InputError(f"{path}: the file is empty.")
     if b"\x00" in raw[:4096] or raw[:4] in (b"PK\x03\x04", b"%PDF"):
         raise InputError(f"{path}: binary file; expected plain transcript text.")
+    from qualkit.limits import check_text_bytes
+
+    check_text_bytes(raw, str(path))
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:

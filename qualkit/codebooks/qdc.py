@@ -222,6 +222,9 @@ def from_qdc_bytes(raw: bytes, where: str = "codebook.qdc") -> CodebookDef:
         raw = raw[3:]
     if not raw.strip():
         raise InputError(f"{where}: the file is empty.")
+    from qualkit.limits import check_xml
+
+    check_xml(raw, where)  # size and depth before the recursive reader walks it
     root, meta = _parse_xml(raw, where)
     cb = _find_codebook(root, where)
     codes_el = _children(cb, "Codes")
@@ -294,6 +297,9 @@ def read_qdc(path: str | Path) -> CodebookDef:
     p = Path(path)
     if not p.exists():
         raise InputError(f"{path}: file not found.")
+    from qualkit.limits import MAX_XML_BYTES, check_size
+
+    check_size(p, MAX_XML_BYTES, "kodebog (.qdc)")
     return from_qdc_bytes(p.read_bytes(), str(path))
 
 

@@ -91,6 +91,10 @@ class Database:
         self.engine = engine
         self.backup = backup
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        from . import guards
+
+        # Lengths and NUL bytes checked alike on SQLite and PostgreSQL before any insert.
+        event.listen(self._sessions, "before_flush", guards.before_flush)
 
     @classmethod
     def open(
