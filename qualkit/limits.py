@@ -84,6 +84,24 @@ def check_text_bytes(raw: bytes, where: str) -> None:
         )
 
 
+def read_text_file(path: Path, limit: int, what: str) -> str:
+    """A small text file (codebook, protocol) as text: size first, then UTF-8 (with or
+    without BOM), refusing binary content in one line."""
+    check_size(path, limit, what)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: kan ikke læses ({exc.strerror or exc}).") from None
+    if b"\x00" in raw:
+        raise InputError(f"{path}: binær fil (NUL-tegn); forventede tekst (YAML). Intet blev gemt.")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{path}: ikke UTF-8-tekst (byte {exc.start}); gem filen som UTF-8. Intet blev gemt."
+        ) from None
+
+
 # --- YAML -------------------------------------------------------------------------------
 
 

@@ -148,7 +148,9 @@ def read_table(path: str | Path) -> Table:
     sep = _sniff_delimiter(header_line)
     check_nul(text, name, sep, [c.strip().lower() for c in header_line.split(sep)])
     all_rows = _csv_records(text, sep, name)
-    header_idx = next(i for i, r in enumerate(all_rows) if any(c.strip() for c in r))
+    header_idx = next((i for i, r in enumerate(all_rows) if any(c.strip() for c in r)), None)
+    if header_idx is None:
+        raise InputError(f"{name}: filen har ingen kolonnenavne (kun tomme celler).")
     columns = [c.strip().lower() for c in all_rows[header_idx]]
     _check_header(columns, name)
     rows, numbers = [], []

@@ -195,7 +195,6 @@ def load_codebook(path: str | Path) -> CodebookDef:
     p = Path(path)
     if not p.exists():
         raise InputError(f"{path}: file not found.")
-    from qualkit.limits import MAX_YAML_BYTES, check_size
+    from qualkit.limits import MAX_YAML_BYTES, read_text_file
 
-    check_size(p, MAX_YAML_BYTES, "kodebog")
-    return load_codebook_text(p.read_text(encoding="utf-8-sig"), str(path))
+    return load_codebook_text(read_text_file(p, MAX_YAML_BYTES, "kodebog"), str(path))

@@ -205,7 +205,6 @@ def load_protocol(path: str | Path) -> Protocol:
     p = Path(path)
     if not p.exists():
         raise InputError(f"{path}: file not found.")
-    from qualkit.limits import MAX_YAML_BYTES, check_size
+    from qualkit.limits import MAX_YAML_BYTES, read_text_file
 
-    check_size(p, MAX_YAML_BYTES, "protokol")
-    return load_protocol_text(p.read_text(encoding="utf-8-sig"), str(path))
+    return load_protocol_text(read_text_file(p, MAX_YAML_BYTES, "protokol"), str(path))
