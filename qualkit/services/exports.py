@@ -242,10 +242,12 @@ def _cleared(ctx: Context):
         return None
     try:
         from qualkit.deid.pseudonyms import surface_key
-        from qualkit.deid.vault import Vault
+        from qualkit.services.vault import hasher_or_none
 
-        vault = Vault.open(ctx.db.settings.vault_path)
+        vault = hasher_or_none(ctx.db)
     except Exception:  # no vault yet, or a de-identification module without these helpers
+        return None
+    if vault is None:
         return None
     return lambda label, surface: vault.keyed_hash(surface_key(label, surface)) in rejected
 
