@@ -50,7 +50,11 @@ def demo(
     """Create the demo project (idempotent) and start the app."""
     db = open_db(data)
     result = create_demo(db)
-    where = db.settings.database_url if not db.settings.is_sqlite else str(db.settings.data_dir)
+    where = (
+        db.engine.url.render_as_string(hide_password=True)  # never a URL's password
+        if not db.settings.is_sqlite
+        else str(db.settings.data_dir)
+    )
     if result.created:
         c = result.counts
         print(

@@ -20,6 +20,7 @@ __all__ = [
     "list_users",
     "new_password",
     "set_active",
+    "set_role",
     "set_password",
 ]
 
@@ -54,6 +55,10 @@ def create_user(
 ) -> int:
     ctx.require("user.manage")
     _validate(username, role, password)
+    if role == "staff" and not (site or "").strip():
+        raise InputError(
+            "En medarbejder (staff) skal have et sted (--site): de ser kun deres eget."
+        )
     with ctx.db.session() as s:
         if s.scalar(select(User).where(User.username == username)) is not None:
             raise InputError(f"A user named {username!r} exists already.")
@@ -87,6 +92,9 @@ def set_password(ctx: Context, username: str, password: str) -> None:
         if user is None:
             raise NotFound(f"No user named {username!r}.")
         user.password_hash = _hasher.hash(password)
+        from .auth import revoke_user
+
+        revoke_user(s, user.id)  # a reset password ends the old log-ins
         audit.record(
             s,
             ctx.actor,
@@ -104,6 +112,10 @@ def set_active(ctx: Context, username: str, active: bool) -> None:
         if user is None:
             raise NotFound(f"No user named {username!r}.")
         user.active = active
+        if not active:
+            from .auth import revoke_user
+
+            revoke_user(s, user.id)
         audit.record(
             s,
             ctx.actor,
@@ -111,6 +123,31 @@ def set_active(ctx: Context, username: str, active: bool) -> None:
             project_id=ctx.project_id,
             target_type="user",
             target_id=user.id,
+        )
+
+
+def set_role(ctx: Context, username: str, role: str, site: str | None = None) -> None:
+    """Change a user's role (and site); acts at the user's next page or command."""
+    ctx.require("user.manage")
+    if role not in ROLES:
+        raise InputError(f"Rollen {role!r} findes ikke; brug en af {', '.join(ROLES)}.")
+    with ctx.db.session() as s:
+        user = s.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise NotFound(f"Ingen bruger ved navn {username!r}.")
+        new_site = site if site is not None else user.site
+        if role == "staff" and not (new_site or "").strip():
+            raise InputError("En medarbejder (staff) skal have et sted.")
+        old = user.role
+        user.role, user.site = role, new_site
+        audit.record(
+            s,
+            ctx.actor,
+            "user.role",
+            project_id=ctx.project_id,
+            target_type="user",
+            target_id=user.id,
+            details={"from": old, "to": role},
         )
 
 

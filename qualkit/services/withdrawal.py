@@ -21,7 +21,7 @@ from qualkit.errors import NotFound, StoreError
 from qualkit.store import Database
 from qualkit.store.models import Interview, Participant, Project, ReportLabel
 
-from . import audit, retention
+from . import audit, labels, retention
 from . import vault as vault_store
 from .context import Context
 from .projects import DEFAULT_SETTINGS
@@ -144,20 +144,19 @@ def withdraw(ctx: Context, citizen_id: str) -> Withdrawal:
         if p.withdrawn_date is None:
             p.withdrawn_date = date.today()
         tags: list[str] = []
-        label_hash = None
         removed = 0
         if vault is not None:
             tags = [vault.tag(ctx.project_id, "participant", citizen_id)]
             tags += [vault.tag(ctx.project_id, "interview", iid) for iid in ids]
             for tag in tags:
                 removed += vault_store.remove_entries(s, tag)
-            label_hash = vault.tag(ctx.project_id, "citizen", citizen_id)
-            s.execute(
-                delete(ReportLabel).where(
-                    ReportLabel.project_id == ctx.project_id,
-                    ReportLabel.citizen_hash == label_hash,
-                )
+        label_hash = labels.citizen_hash(ctx.db, ctx.project_id, citizen_id)
+        s.execute(
+            delete(ReportLabel).where(
+                ReportLabel.project_id == ctx.project_id,
+                ReportLabel.citizen_hash == label_hash,
             )
+        )
         days = backup_days(s, ctx.project_id)
         audit.record(
             s,
