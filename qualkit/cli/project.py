@@ -13,7 +13,8 @@ from qualkit.services.demo import create_demo
 
 from ._common import DataOpt, open_db
 
-APP_FILE = Path(__file__).resolve().parents[1] / "ui" / "entry.py"
+# The ASGI entry (st.App): entry.py's app plus the session-cookie routes.
+APP_FILE = Path(__file__).resolve().parents[1] / "ui" / "server.py"
 
 
 def serve_app(data_dir: Path, port: int = 8501, address: str = "localhost") -> int:

@@ -17,6 +17,7 @@ __all__ = [
     "authenticate",
     "actor_for",
     "create_user",
+    "current",
     "list_users",
     "new_password",
     "set_active",
@@ -188,4 +189,16 @@ def actor_for(db: Database, username: str) -> Actor:
         user = s.scalar(select(User).where(User.username == username))
         if user is None or not user.active:
             raise NotFound(f"No active user named {username!r}.")
+        return Actor.from_user(user)
+
+
+def current(db: Database, actor: Actor) -> Actor | None:
+    """The actor re-read from the database (role, site), None once deactivated or gone.
+    An actor that is no stored user (the local operator, the system) is returned as is."""
+    if actor.user_id is None:
+        return actor
+    with db.session() as s:
+        user = s.get(User, actor.user_id)
+        if user is None or not user.active:
+            return None
         return Actor.from_user(user)

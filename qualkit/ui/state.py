@@ -21,26 +21,93 @@ def database() -> Database:
     return _database(os.environ.get("QUALKIT_DATA"), os.environ.get("QUALKIT_DATABASE_URL"))
 
 
+SESSION_TOKEN = "session_token"
+
+
+def _cookie_token() -> str | None:
+    """The token of the signed session cookie the browser sent, if any."""
+    from .session_cookie import COOKIE, unsign
+
+    try:
+        value = st.context.cookies.get(COOKIE)
+    except Exception:  # no browser request (AppTest, bare mode)
+        return None
+    try:
+        return unsign(value)
+    except QualkitError:
+        return None
+
+
 def actor() -> Actor | None:
-    return st.session_state.get("actor")
+    """The logged-in user, re-read from the database on every run (deactivation, role
+    changes, log-out elsewhere and the idle timeout act at the next click)."""
+    from qualkit.services import auth, users
 
-
-def login(a: Actor) -> None:
+    db = database()
+    token = st.session_state.get(SESSION_TOKEN)
+    if token is None and "actor" not in st.session_state:
+        token = _cookie_token()  # a reload, a bookmark or a deep link
+        if token is not None:
+            st.session_state[SESSION_TOKEN] = token
+    if token is not None:
+        a = auth.resolve(db, token, auth.SessionKind.WEB)
+    else:
+        a = st.session_state.get("actor")
+        a = users.current(db, a) if a is not None else None
+    if a is None:
+        if token is not None or "actor" in st.session_state:
+            _clear()
+        return None
     st.session_state["actor"] = a
+    return a
 
 
-def logout() -> None:
+def login(result) -> None:
+    """After a successful log-in (services.auth.LoginResult): remember it in this browser."""
+    from .session_cookie import handoff
+
+    st.session_state["actor"] = result.actor
+    st.session_state[SESSION_TOKEN] = result.token
+    st.session_state["cookie_code"] = handoff(result.token)
+
+
+def _clear() -> None:
     for key in list(st.session_state.keys()):
         del st.session_state[key]
 
 
+def logout() -> None:
+    from qualkit.services import auth
+
+    auth.log_out(database(), st.session_state.get(SESSION_TOKEN))
+    _clear()
+    st.session_state["cookie_clear"] = True
+
+
+def cookie_scripts() -> None:
+    """Run once in the browser: trade a fresh log-in's code for the HttpOnly cookie, or
+    clear the cookie after log-out (the routes in session_cookie.py)."""
+    from .session_cookie import clear_cookie_script, set_cookie_script
+
+    code = st.session_state.pop("cookie_code", None)
+    if code:
+        st.html(set_cookie_script(code), unsafe_allow_javascript=True)
+    if st.session_state.pop("cookie_clear", False):
+        st.html(clear_cookie_script(), unsafe_allow_javascript=True)
+
+
 def context() -> Context:
     """The service context for the logged-in user; stops the page if nobody is logged in."""
-    a = actor()
+    from qualkit.services import users
+
+    a = st.session_state.get("actor")
+    db = database()
+    a = users.current(db, a) if a is not None else None  # re-read: role, active
     if a is None:
+        _clear()
         st.warning("Log ind først.")
         st.stop()
-    db = database()
+    st.session_state["actor"] = a
     if "project_id" not in st.session_state:
         st.session_state["project_id"] = projects.find_project(db)
     return Context(db, a, st.session_state["project_id"])
