@@ -15,6 +15,7 @@ from pathlib import Path
 import streamlit as st
 
 from qualkit.errors import QualkitError
+from qualkit.ui.plain import plain_message
 
 from . import state
 from .navigation import PAGES, PageSpec, pages_for
@@ -44,7 +45,7 @@ def _login_page() -> None:
         try:
             result = auth.log_in(state.database(), username.strip(), password, auth.SessionKind.WEB)
         except QualkitError as exc:  # wrong password, or locked out for a while
-            st.error(str(exc))
+            st.error(plain_message(exc))
         else:
             state.login(result)
             st.rerun()
@@ -75,7 +76,7 @@ def run() -> None:
     try:
         state.database()
     except QualkitError as exc:
-        st.error(str(exc))
+        st.error(plain_message(exc))
         st.stop()
     actor = state.actor()
     state.cookie_scripts()

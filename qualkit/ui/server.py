@@ -1,5 +1,6 @@
-"""ASGI entry for `qualkit serve` / `qualkit demo`: the app (``entry.py``) as an ``st.App``
-plus the session-cookie routes of ``session_cookie.py`` (HttpOnly cookies need the server)."""
+"""ASGI entry for `qualkit serve` / `qualkit demo`: the app (``qualkit/streamlit_entry.py``)
+as an ``st.App`` plus the session-cookie routes of ``session_cookie.py`` (an HttpOnly
+cookie can only be set by the server)."""
 
 from pathlib import Path
 
@@ -7,4 +8,6 @@ import streamlit as st
 
 from qualkit.ui.session_cookie import routes
 
-app = st.App(Path(__file__).with_name("entry.py"), routes=routes())
+ENTRY = Path(__file__).resolve().parents[1] / "streamlit_entry.py"
+
+app = st.App(ENTRY, routes=routes())

@@ -8,6 +8,7 @@ from qualkit.errors import QualkitError
 from qualkit.services import projects
 from qualkit.services.context import Actor, Context
 from qualkit.store import Database
+from qualkit.ui.plain import plain_message
 
 
 @st.cache_resource(show_spinner=False)
@@ -45,19 +46,24 @@ def actor() -> Actor | None:
 
     db = database()
     token = st.session_state.get(SESSION_TOKEN)
+    from_cookie = False
     if token is None and "actor" not in st.session_state:
-        token = _cookie_token()  # a reload, a bookmark or a deep link
-        if token is not None:
-            st.session_state[SESSION_TOKEN] = token
+        cookie = _cookie_token()  # a reload, a bookmark or a deep link
+        if cookie is not None and cookie != st.session_state.get("_dead_cookie"):
+            token, from_cookie = cookie, True
     if token is not None:
         a = auth.resolve(db, token, auth.SessionKind.WEB)
     else:
         a = st.session_state.get("actor")
         a = users.current(db, a) if a is not None else None
     if a is None:
-        if token is not None or "actor" in st.session_state:
-            _clear()
+        if from_cookie:  # an old cookie: forget it, keep the log-in form's state
+            st.session_state["_dead_cookie"] = token
+        elif token is not None or "actor" in st.session_state:
+            _clear()  # the session ended (log-out elsewhere, deactivation, idle timeout)
         return None
+    if from_cookie:
+        st.session_state[SESSION_TOKEN] = token
     st.session_state["actor"] = a
     return a
 
@@ -128,4 +134,4 @@ def guard(capability: str) -> Context:
 
 
 def show_error(exc: QualkitError) -> None:
-    st.error(str(exc))
+    st.error(plain_message(exc))
