@@ -14,9 +14,16 @@ import re
 # Characters that make Markdown/HTML anywhere in a line (CommonMark: backslash-escapable).
 _SPECIAL = re.compile(r"([\\`*_\[\]<>~|$])")
 # Block syntax at the start of a line: lists, headings, quotes, numbered lists.
-_LINE_START = re.compile(r"(?m)^(\s*)([-+#>=]|\d+[.)])")
+_LINE_START = re.compile(r"(?m)^(\s*)([-+#>=]|\d+)([.)]?)")
 # What a message needs so that quoted text can neither link, embed nor inject markup.
 _MESSAGE = re.compile(r"([\\\[\]<>])")
+
+
+def _block(m: re.Match[str]) -> str:
+    lead, mark, dot = m.group(1), m.group(2), m.group(3)
+    if mark.isdigit():  # "1." or "1)": escape the punctuation, a digit cannot be escaped
+        return lead + mark + ("\\" + dot if dot else "")
+    return lead + "\\" + mark + dot
 
 
 def plain(text: object) -> str:
@@ -24,7 +31,7 @@ def plain(text: object) -> str:
     if text is None:
         return ""
     s = _SPECIAL.sub(r"\\\1", str(text).replace("\r\n", "\n"))
-    s = _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), s)
+    s = _LINE_START.sub(_block, s)
     return s.replace("\n", "  \n")
 
 
