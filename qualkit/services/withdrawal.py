@@ -168,6 +168,9 @@ def withdraw(ctx: Context, citizen_id: str) -> Withdrawal:
             details={"interviews": len(ids), "vault_entries": removed},
         )
     n_audio = retention.unlink(audio)
+    if ctx.db.settings.is_sqlite:  # old page images in the WAL go too
+        with ctx.db.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     backups = backup_files(ctx.db)
     deleted = prune_backups(backups, days)
     scrubbed = sum(
