@@ -8,7 +8,6 @@ de-identified text and the database holds no real name.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -16,8 +15,8 @@ from sqlalchemy import delete, select
 from qualkit.deid import Pseudonymiser, RosterEntry, Span, detect, redact
 from qualkit.deid.pseudonyms import FIXED, surface_key
 from qualkit.deid.spans import LABELS
-from qualkit.deid.vault import Vault
 from qualkit.errors import InputError, NotFound
+from qualkit.services.vault import DbVault as Vault
 from qualkit.store.models import (
     EntityDecision,
     Interview,
@@ -27,7 +26,8 @@ from qualkit.store.models import (
     utcnow,
 )
 
-from . import audit
+from . import audit, retention
+from . import vault as vault_store
 from .context import Context
 
 ACTIONS = ("accept", "reject", "relabel")
@@ -36,13 +36,13 @@ ACTIONS = ("accept", "reject", "relabel")
 # -- the vault -------------------------------------------------------------------------------
 def vault_exists(ctx: Context) -> bool:
     ctx.require("deid.review")
-    return Vault.exists(ctx.db.settings.vault_path)
+    return vault_store.exists(ctx.db)
 
 
 def create_vault(ctx: Context, passphrase: str) -> None:
     """Create the project's key vault (admin); the passphrase is needed to read it."""
     ctx.require("vault.read")
-    Vault.create(ctx.db.settings.vault_path, passphrase)
+    vault_store.create(ctx.db, passphrase)
     with ctx.db.session() as s:
         audit.record(s, ctx.actor, "vault.create", project_id=ctx.project_id)
 
@@ -50,20 +50,24 @@ def create_vault(ctx: Context, passphrase: str) -> None:
 def read_vault(ctx: Context, passphrase: str) -> list[dict[str, Any]]:
     """Every entry of this project: pseudonym keys, identities and raw transcripts (admin)."""
     ctx.require("vault.read")
-    entries = Vault.open(ctx.db.settings.vault_path).read(passphrase)
+    contents = vault_store.read(ctx.db, passphrase, ctx.project_id)
     with ctx.db.session() as s:
         audit.record(
-            s, ctx.actor, "vault.read", project_id=ctx.project_id, details={"entries": len(entries)}
+            s,
+            ctx.actor,
+            "vault.read",
+            project_id=ctx.project_id,
+            details={"entries": len(contents.entries), "damaged": contents.damaged},
         )
-    return [e for e in entries if e.get("project_id") == ctx.project_id]
+    return contents.entries
 
 
 def _vault(ctx: Context) -> Vault:
-    return Vault.open(ctx.db.settings.vault_path)
+    return vault_store.open_vault(ctx.db)
 
 
 def _tag(vault: Vault, ctx: Context, kind: str, ref: Any) -> str:
-    return vault.keyed_hash(f"{ctx.project_id}:{kind}:{ref}")
+    return vault.tag(ctx.project_id, kind, ref)
 
 
 def roster_from_upload(ctx: Context, data: bytes, name: str) -> list[RosterEntry]:
@@ -623,6 +627,7 @@ def approve(ctx: Context, interview_id: int, *, accept_pending: bool = False) ->
                 ),
             ],
             tag,
+            session=s,
         )
         by_hash = {
             r.surface_hash: r.pseudonym.strip("[]")
@@ -639,6 +644,7 @@ def approve(ctx: Context, interview_id: int, *, accept_pending: bool = False) ->
                 seg.speaker = renamed[seg.speaker]
         iv.speakers = {renamed.get(k, k): v for k, v in (iv.speakers or {}).items()}
         iv.status = "approved"
+        audio = retention.audio_on_approval(s, ctx, iv, "approved (de-identification)")
         audit.record(
             s,
             ctx.actor,
@@ -648,7 +654,9 @@ def approve(ctx: Context, interview_id: int, *, accept_pending: bool = False) ->
             target_id=iv.id,
             details={"replaced": replaced, "segments": len(iv.segments)},
         )
-        return {"replaced": replaced, "segments": len(iv.segments)}
+        result = {"replaced": replaced, "segments": len(iv.segments)}
+    retention.unlink([audio])
+    return result
 
 
 def _shift_offsets(rows: list[EntityDecision], accepted: list[EntityDecision]) -> None:
@@ -699,6 +707,7 @@ def add_identity(
                 "cpr": cpr,
             },
             _tag(vault, ctx, "participant", citizen_id),
+            session=s,
         )
         audit.record(
             s,
@@ -712,39 +721,10 @@ def add_identity(
 
 # -- withdrawal ------------------------------------------------------------------------------
 def withdraw_participant(ctx: Context, citizen_id: str) -> dict[str, int]:
-    """Remove a participant's transcripts (with their codings and quotes) and vault entries."""
-    ctx.require("participant.withdraw")
-    with ctx.db.session() as s:
-        p = s.scalar(
-            select(Participant).where(
-                Participant.project_id == ctx.project_id, Participant.citizen_id == citizen_id
-            )
-        )
-        if p is None:
-            raise NotFound(f"No participant '{citizen_id}' in this project.")
-        interviews = s.scalars(select(Interview).where(Interview.participant_id == p.id)).all()
-        n_iv = len(interviews)
-        ids = [iv.id for iv in interviews]
-        for iv in interviews:
-            s.delete(iv)  # segments, codings, consensus codings and decisions cascade
-        if p.withdrawn_date is None:
-            p.withdrawn_date = date.today()
-        removed = 0
-        if Vault.exists(ctx.db.settings.vault_path):
-            vault = _vault(ctx)
-            removed = vault.remove(_tag(vault, ctx, "participant", citizen_id))
-            for iid in ids:
-                removed += vault.remove(_tag(vault, ctx, "interview", iid))
-        audit.record(
-            s,
-            ctx.actor,
-            "participant.withdraw",
-            project_id=ctx.project_id,
-            target_type="participant",
-            target_id=citizen_id,
-            details={"interviews": n_iv, "vault_entries": removed},
-        )
-        return {"interviews": n_iv, "vault_entries": removed}
+    """Withdrawal of consent: see services/withdrawal.py (audio, text, codings, vault, backups)."""
+    from .withdrawal import withdraw
+
+    return withdraw(ctx, citizen_id).as_dict()
 
 
 # -- demo ------------------------------------------------------------------------------------

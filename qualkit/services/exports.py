@@ -11,7 +11,6 @@ What may leave is decided here, once, for every format:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -42,6 +41,7 @@ from qualkit.tabular import format_date_dk
 
 from . import audit
 from .context import Context
+from .labels import report_label
 
 DEIDENTIFIED_STATUSES = ("deidentified", "approved")
 INTERVIEWER_LABELS = {"i", "int", "interviewer", "intervieweren", "interviewer 1", "interviewer 2"}
@@ -120,22 +120,12 @@ def _speaker_role(iv: Interview, speaker: str | None) -> str:
     return (iv.staff_role or "medarbejder").lower()
 
 
-def _citizen_label(citizen_id: str | None, numbers: dict[str, int]) -> str:
-    if citizen_id is None:
-        return "Borger"
-    m = re.match(r"^\D*0*(\d+)$", citizen_id)
-    if m:
-        return f"Borger {int(m.group(1))}"
-    numbers.setdefault(citizen_id, len(numbers) + 1)
-    return f"Borger {numbers[citizen_id]}"
-
-
 class _Speakers:
     """One Descriptor per (interview, speaker), shared by all that speaker's quotes."""
 
-    def __init__(self) -> None:
+    def __init__(self, s: Session, ctx: Context) -> None:
         self._cache: dict[tuple[int, str | None], Descriptor] = {}
-        self._numbers: dict[str, int] = {}
+        self._s, self._ctx = s, ctx  # labels: services.labels (random, stable, in the vault)
 
     def get(self, iv: Interview, p: Participant | None, speaker: str | None) -> Descriptor:
         key = (iv.id, speaker)
@@ -144,7 +134,7 @@ class _Speakers:
             if role == "borger":
                 cid = p.citizen_id if p is not None else None
                 self._cache[key] = Descriptor(
-                    _citizen_label(cid, self._numbers),
+                    report_label(self._s, self._ctx.db, self._ctx.project_id, cid),
                     True,
                     cid or f"{iv.id}:{speaker}",
                     arm=p.arm if p else None,
@@ -241,10 +231,12 @@ def _cleared(ctx: Context):
         return None
     try:
         from qualkit.deid.pseudonyms import surface_key
-        from qualkit.deid.vault import Vault
+        from qualkit.services.vault import hasher_or_none
 
-        vault = Vault.open(ctx.db.settings.vault_path)
+        vault = hasher_or_none(ctx.db)
     except Exception:  # no vault yet, or a de-identification module without these helpers
+        return None
+    if vault is None:
         return None
     return lambda label, surface: vault.keyed_hash(surface_key(label, surface)) in rejected
 
@@ -261,7 +253,7 @@ def _load_quotes(s: Session, ctx: Context, flt: QuoteFilter) -> tuple[list[Quote
         .where(Interview.project_id == ctx.project_id)
     )
     skipped = {"withdrawn": 0, "revealing": 0, "not_deidentified": 0}
-    speakers = _Speakers()
+    speakers = _Speakers(s, ctx)
     quotes: list[Quote] = []
     roles = {r.lower() for r in flt.roles}
     for cc, seg, iv, p in s.execute(q.order_by(Interview.id, Segment.position, ConsensusCoding.id)):

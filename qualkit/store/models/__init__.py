@@ -6,10 +6,16 @@ from .coding import FRAMEWORKS, Code, Codebook, CodebookVersion, Coding, Consens
 from .delivery import EVENT_STATUSES, DeliveryEvent, Protocol
 from .interviews import INTERVIEW_STATUSES, EntityDecision, Interview, Segment
 from .people import ROLES, Participant, Project, User
+from .security import AuthSession, LoginThrottle, ReportLabel, VaultEntry, VaultKey
 from .transcription import JOB_STATUSES, TranscriptionJob
 
 __all__ = [
     "AuditEvent",
+    "AuthSession",
+    "LoginThrottle",
+    "ReportLabel",
+    "VaultEntry",
+    "VaultKey",
     "Base",
     "Code",
     "Codebook",
