@@ -118,7 +118,7 @@ def test_review_flow(demo):
     assert spans and all(s["decision"] == "proposed" and s["label"] and s["source"] for s in spans)
     assert any(s["source"].startswith("speaker/") and s["text"] == "KB" for s in spans)
     spans = [s for s in spans if s["segment_id"] is not None]
-    with pytest.raises(InputError, match="not yet reviewed"):
+    with pytest.raises(InputError, match="endnu ikke gennemgået"):
         deid.approve(ctx, iid)
     # Apply to every occurrence: the same surface in other segments follows.
     counts: dict[str, list[dict]] = {}
@@ -148,7 +148,7 @@ def test_review_flow(demo):
     )
     deid.accept_pending(ctx, iid)
     res = deid.approve(ctx, iid)
-    assert res["replaced"] > 0
+    assert res.replaced > 0
     with db.session() as s:
         iv = s.get(Interview, iid)
         assert iv.status == "approved"
