@@ -256,8 +256,10 @@ def test_writer_sees_only_approved_transcripts(demo):
     pending = _pending(db)
     text = " ".join(g["text"] for g in interviews.get_transcript(writer, approved)["segments"])
     assert "[" in text
-    with pytest.raises(PermissionDenied, match="not yet de-identified"):
+    with pytest.raises(PermissionDenied, match="endnu ikke pseudonymiseret"):
         interviews.get_transcript(writer, pending)
+    listed = {iv["id"] for iv in interviews.list_interviews(writer)}
+    assert approved in listed and pending not in listed  # titles of raw interviews stay hidden
     assert interviews.get_transcript(ctx_as(db, result.project_id, "evaluator"), pending)
 
 
