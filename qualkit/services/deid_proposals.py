@@ -336,6 +336,7 @@ def numbered(ctx: Context, interview_id: int) -> list[Proposal]:
     offset; speaker labels first): the numbers ``qualkit review decide`` takes."""
     from .deid_review import list_spans
 
+    ctx.require("deid.review")
     spans = list_spans(ctx, interview_id)
     spans.sort(
         key=lambda r: (r["position"] if r["position"] is not None else -1, r["start"] or 0, r["id"])
