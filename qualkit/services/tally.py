@@ -28,7 +28,7 @@ from qualkit.store.models import (
     Segment,
 )
 
-from . import audit
+from . import audit, read_policy
 from .context import Context
 from .delivery import get_protocol
 from .permissions import allowed
@@ -157,17 +157,17 @@ def interview_codes(ctx: Context) -> dict[str, dict[str, list[str]]]:
             .where(Participant.project_id == ctx.project_id)
         )
         for cid, name in s.execute(
-            base.join(ConsensusCoding, ConsensusCoding.segment_id == Segment.id).join(
-                Code, Code.id == ConsensusCoding.code_id
-            )
+            base.join(ConsensusCoding, ConsensusCoding.segment_id == Segment.id)
+            .join(Code, Code.id == ConsensusCoding.code_id)
+            .where(read_policy.interviews(ctx, read_policy.Read.CONSENSUS))
         ).all():
             if name not in out[cid]["consensus"]:
                 out[cid]["consensus"].append(name)
         if allowed(ctx.actor.role, "coding.compare"):
             for cid, name in s.execute(
-                base.join(Coding, Coding.segment_id == Segment.id).join(
-                    Code, Code.id == Coding.code_id
-                )
+                base.join(Coding, Coding.segment_id == Segment.id)
+                .join(Code, Code.id == Coding.code_id)
+                .where(read_policy.codings(s, ctx))
             ).all():
                 if name not in out[cid]["coders"]:
                     out[cid]["coders"].append(name)
