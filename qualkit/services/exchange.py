@@ -1,47 +1,61 @@
-"""REFI-QDA project exchange: export the project as .qdpx, import a .qdpx as a new project.
+"""REFI-QDA project exchange: export the project as .qdpx (import: ``exchange_import``).
 
 The export obeys the same rules as every export (services/exports.py): de-identified
 text only, nothing from withdrawn participants, every passage re-checked, audited.
+Codes keep their stored GUID and all their detail; each coder's codings go out under that
+coder (for roles that may compare coders), the consensus layer under the user
+"Konsensus"; memos go out as the selection's Description and as a note; an imported
+source goes out with the file's text exactly (see ``exports/layout.py``).
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from qualkit.codebooks.model import CodeDef
+from qualkit.codebooks.qdc import description_text
 from qualkit.errors import InputError
 from qualkit.exports import safety
+from qualkit.exports.layout import rebuild, render_turns
+from qualkit.exports.positions import DEFAULT_EXPORT_UNIT, PositionUnit
 from qualkit.exports.qdpx import (
-    GUID_RE,
+    CONSENSUS_USER,
+    QdaCase,
     QdaCode,
+    QdaCoding,
     QdaProject,
     QdaSelection,
+    QdaSet,
     QdaSource,
     QdaUser,
+    QdaVariable,
     guid_for,
-    map_selection,
-    read_qdpx,
-    render_turns,
-    split_turns,
     write_qdpx,
 )
-from qualkit.store import Database
 from qualkit.store.models import (
+    FRAMEWORKS,
     Code,
-    Codebook,
+    Coding,
     ConsensusCoding,
+    ExchangeSet,
     Interview,
     Participant,
     Project,
     Segment,
     User,
 )
+from qualkit.store.models.coding import default_code_guid
 
 from . import audit
-from .context import Actor, Context
+from .context import Context
 from .exports import (
     DEIDENTIFIED_STATUSES,
     ExportResult,
@@ -53,32 +67,167 @@ from .exports import (
     project_codes,
     title_passage,
 )
+from .permissions import allowed
+
+# Participant attributes that are never written as case variables.
+_IDENTIFYING = re.compile(
+    r"navn|name|cpr|adresse|address|telefon|phone|mail|fødsel|birth|kommentar|note", re.I
+)
 
 
-def _code_guid(code: Code) -> str:
-    return (
-        code.key.strip("{}").lower()
-        if GUID_RE.match(code.key)
-        else guid_for("code", code.id, code.key)
+def sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def user_guid(name: str) -> str:
+    return guid_for("user", name)
+
+
+def code_guid(code: Code) -> str:
+    return code.guid or default_code_guid(code.key)
+
+
+def qda_code(code: Code) -> QdaCode:
+    """A stored code -> REFI-QDA, with everything the .qdc writer carries."""
+    d = CodeDef(
+        id=code.key,
+        name=code.name,
+        framework=code.framework,
+        description=code.description,
+        include=code.include,
+        exclude=code.exclude,
+        example=code.example,
     )
+    return QdaCode(code_guid(code), code.name, description_text(d), code.color, bool(code.codable))
 
 
-def build_qda_project(s: Session, ctx: Context) -> tuple[QdaProject, list[safety.Passage]]:
+@dataclass(frozen=True)
+class _Row:
+    """One coding row of either layer, placed in the source text (code points)."""
+
+    layer: str  # coder | consensus
+    row_id: int
+    user: QdaUser
+    code_guid: str
+    start: int
+    end: int
+    memo: str
+    ref: str | None
+
+
+def _selections(rows: list[_Row]) -> list[QdaSelection]:
+    """Rows -> selections; pieces of one imported selection (same ref, layer, user) join."""
+    groups: dict[tuple[str, str, str], list[_Row]] = {}
+    for r in rows:
+        key = (r.layer, r.user.guid, r.ref) if r.ref else (r.layer, r.user.guid, f"#{r.row_id}")
+        groups.setdefault(key, []).append(r)
+    used: set[str] = set()
+    out: list[QdaSelection] = []
+    for (layer, _, ref), members in groups.items():
+        if ref.startswith("#"):
+            guid = guid_for("selection" if layer == "consensus" else "coding", ref[1:])
+        else:
+            guid = ref if ref.lower() not in used else guid_for(layer, ref)
+        used.add(guid.lower())
+        codes: list[str] = []
+        memos: list[str] = []
+        for m in members:
+            if m.code_guid not in codes:
+                codes.append(m.code_guid)
+            if m.memo and m.memo not in memos:
+                memos.append(m.memo)
+        who = members[0].user
+        out.append(
+            QdaSelection(
+                guid,
+                min(m.start for m in members),
+                max(m.end for m in members),
+                [QdaCoding(c, who.guid) for c in codes],
+                who.guid,
+                "\n\n".join(memos),
+            )
+        )
+    return sorted(out, key=lambda s: (s.start, s.end, s.guid))
+
+
+def _source_text(iv: Interview, segs: list[Segment]) -> tuple[str, list[int]]:
+    ex = iv.exchange or {}
+    if not ex.get("layout"):
+        return render_turns([(seg.speaker, seg.start, seg.text or "") for seg in segs])
+    offsets, pos = [], len(ex.get("lead", ""))
+    for seg in segs:
+        pos += len(seg.prefix or "")
+        offsets.append(pos)
+        pos += len(seg.text or "") + len(seg.trail or "")
+    return rebuild(ex.get("lead", ""), ((g.prefix, g.text, g.trail) for g in segs)), offsets
+
+
+def _passage(seg: Segment, iv: Interview) -> safety.Passage:
+    text = seg.text or ""
+    attested = seg.attested_sha is not None and seg.attested_sha == sha(text)
+    return safety.Passage(seg.id, text, interview_label(iv), ((0, len(text)),) if attested else ())
+
+
+def _title_passage(iv: Interview) -> safety.Passage:
+    p = title_passage(iv)
+    attested = ((iv.exchange or {}).get("attested") or {}).get("title_sha")
+    if attested and attested == sha(iv.title or ""):
+        return safety.Passage(p.key, p.text, p.where, ((0, len(p.text)),))
+    return p
+
+
+def _cases(s: Session, ivs: list[Interview], source_guid: dict[int, str]) -> tuple[list, list]:
+    """Participants with an exported interview -> cases; non-identifying attributes -> values."""
+    pids = sorted({iv.participant_id for iv in ivs if iv.participant_id is not None})
+    if not pids:
+        return [], []
+    people = s.scalars(select(Participant).where(Participant.id.in_(pids))).all()
+    names: list[str] = []
+    for p in people:
+        for k in ("arm", "site", *sorted((p.attributes or {}).keys())):
+            if k not in names and not _IDENTIFYING.search(k):
+                names.append(k)
+    variables = [QdaVariable(guid_for("variable", n), n, "Text") for n in names]
+    var_guid = {v.name: v.guid for v in variables}
+    cases = []
+    for p in people:
+        values = {"arm": p.arm, "site": p.site, **(p.attributes or {})}
+        cases.append(
+            QdaCase(
+                guid_for("case", p.project_id, p.citizen_id),
+                p.citizen_id,
+                values={
+                    var_guid[k]: str(v)
+                    for k, v in values.items()
+                    if k in var_guid and v not in (None, "")
+                },
+                sources=[source_guid[iv.id] for iv in ivs if iv.participant_id == p.id],
+            )
+        )
+    return variables, cases
+
+
+def build_qda_project(
+    s: Session, ctx: Context, *, cases: bool = False
+) -> tuple[QdaProject, list[safety.Passage]]:
     project = s.get(Project, ctx.project_id)
     codes = project_codes(s, ctx.project_id)
-    qda_codes: dict[int, QdaCode] = {
-        c.id: QdaCode(_code_guid(c), c.name, c.description)
-        for c in sorted(codes.values(), key=lambda c: c.position)
-    }
+    qda_codes = {c.id: qda_code(c) for c in codes.values()}
     roots: list[QdaCode] = []
-    for c in sorted(codes.values(), key=lambda c: (c.codebook_id, c.position)):
+    for c in sorted(codes.values(), key=lambda c: (c.codebook_id, c.position, c.id)):
         if c.parent_id in qda_codes:
             qda_codes[c.parent_id].children.append(qda_codes[c.id])
         else:
             roots.append(qda_codes[c.id])
-    users: dict[int | None, QdaUser] = {}
-    me = QdaUser(guid_for("user", ctx.actor.username), ctx.actor.username)
+    with_coders = allowed(ctx.actor.role, "coding.compare")
     names = dict(s.execute(select(User.id, User.username)).all())
+    consensus_user = QdaUser(user_guid(CONSENSUS_USER), CONSENSUS_USER)
+    users: dict[str, QdaUser] = {}
+
+    def coder(uid: int) -> QdaUser:
+        name = names.get(uid, f"bruger-{uid}")
+        return users.setdefault(name, QdaUser(user_guid(name), name))
+
     ivs = s.scalars(
         select(Interview)
         .join(Participant, Interview.participant_id == Participant.id, isouter=True)
@@ -94,76 +243,140 @@ def build_qda_project(s: Session, ctx: Context) -> tuple[QdaProject, list[safety
     ).all()
     sources: list[QdaSource] = []
     passages: list[safety.Passage] = []
+    source_guid: dict[int, str] = {}
     for iv in ivs:
         segs = [
             seg for seg in iv.segments if seg.deidentified or iv.status in DEIDENTIFIED_STATUSES
         ]
-        text, offsets = render_turns([(seg.speaker, seg.start, seg.text or "") for seg in segs])
-        src = QdaSource(guid_for("source", ctx.project_id, iv.id), iv.title, text)
+        text, offsets = _source_text(iv, segs)
+        guid = (iv.exchange or {}).get("guid") or guid_for("source", ctx.project_id, iv.id)
+        source_guid[iv.id] = guid
+        src = QdaSource(guid, iv.title, text)
         at = {seg.id: (offsets[i], seg) for i, seg in enumerate(segs)}
-        passages.append(title_passage(iv))
-        for seg in segs:
-            passages.append(safety.Passage(seg.id, seg.text or "", interview_label(iv)))
-        ccs = (
-            s.scalars(
-                select(ConsensusCoding)
-                .where(ConsensusCoding.segment_id.in_(list(at)))
-                .order_by(ConsensusCoding.segment_id, ConsensusCoding.id)
-            ).all()
-            if at
-            else []
-        )
-        for cc in ccs:
-            off, seg = at[cc.segment_id]
-            if cc.start_char is not None and cc.end_char is not None:
-                start, end = off + cc.start_char, off + cc.end_char
-            else:
-                start, end = off, off + len(seg.text or "")
-            if cc.decided_by not in users and cc.decided_by is not None:
-                users[cc.decided_by] = QdaUser(
-                    guid_for("user", names.get(cc.decided_by)),
-                    names.get(cc.decided_by, "konsensus"),
-                )
-            user = users.get(cc.decided_by, me)
-            src.selections.append(
-                QdaSelection(
-                    guid_for("selection", cc.id),
-                    start,
-                    end,
-                    [qda_codes[cc.code_id].guid],
-                    user.guid,
-                    cc.memo or "",
-                )
+        passages.append(_title_passage(iv))
+        passages.extend(_passage(seg, iv) for seg in segs)
+        rows: list[_Row] = []
+        layers: list[tuple[str, Any]] = [("consensus", ConsensusCoding)]
+        if with_coders:
+            layers.insert(0, ("coder", Coding))
+        for layer, model in layers:
+            found = (
+                s.scalars(
+                    select(model)
+                    .where(model.segment_id.in_(list(at)))
+                    .order_by(model.segment_id, model.id)
+                ).all()
+                if at
+                else []
             )
-            if cc.memo:
-                passages.append(safety.Passage(seg.id, cc.memo, interview_label(iv) + " (memo)"))
+            for c in found:
+                if c.code_id not in qda_codes:
+                    continue
+                off, seg = at[c.segment_id]
+                if c.start_char is not None and c.end_char is not None:
+                    start, end = off + c.start_char, off + c.end_char
+                else:
+                    start, end = off, off + len(seg.text or "")
+                who = consensus_user if layer == "consensus" else coder(c.coder_id)
+                rows.append(
+                    _Row(
+                        layer, c.id, who, qda_codes[c.code_id].guid, start, end, c.memo or "", c.ref
+                    )
+                )
+                if c.memo:
+                    passages.append(safety.Passage(seg.id, c.memo, interview_label(iv) + " (memo)"))
+        src.selections = _selections(rows)
         sources.append(src)
-    all_users = [me] + [u for u in users.values() if u.guid != me.guid]
+    sets = _sets(s, ctx, codes, qda_codes, source_guid)
+    variables, case_list = _cases(s, ivs, source_guid) if cases else ([], [])
+    me = QdaUser(user_guid(ctx.actor.username), ctx.actor.username)
+    all_users = [me] + [u for u in users.values() if u.guid != me.guid] + [consensus_user]
     return QdaProject(
         project.name,
         all_users,
         roots,
         sources,
-        origin="qualkit",
+        origin="qualkit; positions=utf16",
         description=project.description or "",
+        sets=sets,
+        variables=variables,
+        cases=case_list,
+        creating_user=me.guid,
     ), passages
 
 
+def _sets(
+    s: Session,
+    ctx: Context,
+    codes: dict[int, Code],
+    qda_codes: dict[int, QdaCode],
+    source_guid: dict[int, str],
+) -> list[QdaSet]:
+    """Kept sets (document and code groups) and, as the .qdc has them, one set per framework."""
+    out: list[QdaSet] = []
+    for st in s.scalars(
+        select(ExchangeSet).where(ExchangeSet.project_id == ctx.project_id).order_by(ExchangeSet.id)
+    ):
+        members = [int(m) for m in st.members or []]
+        if st.kind == "codes":
+            out.append(
+                QdaSet(
+                    st.guid,
+                    st.name,
+                    st.description,
+                    [qda_codes[m].guid for m in members if m in qda_codes],
+                )
+            )
+        else:
+            out.append(
+                QdaSet(
+                    st.guid,
+                    st.name,
+                    st.description,
+                    [],
+                    [source_guid[m] for m in members if m in source_guid],
+                )
+            )
+    by_framework: dict[str, list[str]] = {}
+    for c in sorted(codes.values(), key=lambda c: (c.codebook_id, c.position, c.id)):
+        by_framework.setdefault(c.framework, []).append(qda_codes[c.id].guid)
+    for fw in FRAMEWORKS:
+        if fw in by_framework:
+            out.append(
+                QdaSet(
+                    guid_for("framework-set", ctx.project_id, fw),
+                    f"framework:{fw}",
+                    f"qualkit framework tag '{fw}'",
+                    by_framework[fw],
+                )
+            )
+    return out
+
+
 def export_qdpx(
-    ctx: Context, out: str | Path | None, overrides: Iterable[int] = ()
+    ctx: Context,
+    out: str | Path | None,
+    overrides: Iterable[int] = (),
+    *,
+    positions: PositionUnit | str = DEFAULT_EXPORT_UNIT,
+    cases: bool = False,
 ) -> ExportResult:
-    """The project as REFI-QDA: users, codebook, de-identified text sources, consensus codings."""
+    """The project as REFI-QDA: users, codebook, de-identified text sources, codings (each
+    coder's for roles that may compare coders; consensus under "Konsensus"), memos, sets."""
     ctx.require("export")
+    unit = PositionUnit(positions)
     if out is not None and Path(out).suffix.lower() != ".qdpx":
-        raise InputError(f"{out}: a REFI-QDA project file is named *.qdpx.")
+        raise InputError(f"{out}: et REFI-QDA-projekt skal hedde *.qdpx.")
     with ctx.db.session() as s:
-        qda, passages = build_qda_project(s, ctx)
+        qda, passages = build_qda_project(s, ctx, cases=cases)
+    qda.origin = f"qualkit; positions={unit.value}"
     report = check_or_refuse(ctx, "qdpx", passages, overrides)
-    path, data = deliver_file(out, lambda p: write_qdpx(qda, p))
+    path, data = deliver_file(out, lambda p: write_qdpx(qda, p, unit))
     counts = {
         "sources": len(qda.sources),
         "codes": len(qda.all_codes()),
         "codings": sum(len(src.selections) for src in qda.sources),
+        "users": len(qda.users),
     }
     with ctx.db.session() as s:
         audit_overrides(s, ctx, "qdpx", report)
@@ -174,126 +387,13 @@ def export_qdpx(
             project_id=ctx.project_id,
             target_type="export",
             target_id=Path(out).name if out else "download",
-            details={"counts": counts},
+            details={"counts": counts, "positions": unit.value, "cases": cases},
         )
     return ExportResult(path, data, counts, report)
 
 
-def import_qdpx(
-    db: Database,
-    actor: Actor,
-    path: str | Path,
-    project_name: str | None = None,
-    *,
-    deidentified: bool = False,
-) -> int:
-    """A project coded elsewhere -> a NEW qualkit project (codebook, interviews, codings).
+def import_qdpx(*args: Any, **kwargs: Any) -> Any:
+    """See ``exchange_import.import_qdpx`` (kept here for callers of the old name)."""
+    from .exchange_import import import_qdpx as run
 
-    Each non-empty line of a source becomes a segment (speaker and time stamp are read
-    where the line has the transcript format); each coded selection becomes a consensus
-    coding on the segments it covers (a char span where it covers part of one). Sources
-    are imported as transcribed, not de-identified, unless the team states they already
-    are (``deidentified=True``, audited): they then go through review like any transcript.
-    """
-    from .permissions import require
-
-    require(actor, "project.import")
-    qda = read_qdpx(path)
-    name = (project_name or qda.name or Path(path).stem).strip()[:200]
-    seen: set[str] = set()
-    for code, _ in qda.all_codes():
-        if code.guid in seen:
-            raise InputError(f"{path}: the code guid {code.guid} is used more than once.")
-        seen.add(code.guid)
-    plans = []
-    for src in qda.sources:
-        turns = split_turns(src.text)
-        if not turns:
-            raise InputError(f"{path}: source {src.name!r} has no text.")
-        hits = [(sel, map_selection(turns, sel.start, sel.end)) for sel in src.selections]
-        plans.append((src, turns, hits))
-    with db.session() as s:
-        if s.scalar(select(Project.id).where(Project.name == name)) is not None:
-            raise InputError(
-                f"A project named {name!r} exists already; choose another with --project."
-            )
-        project = Project(name=name, description=qda.description, settings={})
-        from .projects import DEFAULT_SETTINGS
-
-        project.settings = dict(DEFAULT_SETTINGS)
-        s.add(project)
-        s.flush()
-        book = Codebook(project_id=project.id, name=f"{name} (REFI-QDA)", source=Path(path).name)
-        s.add(book)
-        s.flush()
-        by_guid: dict[str, Code] = {}
-        for pos, (code, parent) in enumerate(qda.all_codes()):
-            row = Code(
-                codebook_id=book.id,
-                key=code.guid,
-                name=code.name[:300],
-                framework="theme",
-                description=code.description,
-                position=pos,
-                parent_id=by_guid[parent.guid].id if parent else None,
-            )
-            s.add(row)
-            s.flush()
-            by_guid[code.guid] = row
-        n_codings = n_unplaced = 0
-        for src, turns, hits in plans:
-            iv = Interview(
-                project_id=project.id,
-                title=src.name[:300],
-                kind="citizen",
-                source="qdpx",
-                status="deidentified" if deidentified else "transcribed",
-                speakers={t.speaker: {} for t in turns if t.speaker},
-            )
-            iv.segments = [
-                Segment(
-                    position=i,
-                    start=t.time,
-                    speaker=t.speaker,
-                    text=t.text,
-                    deidentified=deidentified,
-                )
-                for i, t in enumerate(turns)
-            ]
-            s.add(iv)
-            s.flush()
-            for sel, places in hits:
-                if not places:
-                    n_unplaced += 1
-                for idx, a, b in places:
-                    for cg in sel.code_guids:
-                        s.add(
-                            ConsensusCoding(
-                                segment_id=iv.segments[idx].id,
-                                code_id=by_guid[cg].id,
-                                start_char=a,
-                                end_char=b,
-                                memo=sel.memo,
-                                origin="imported",
-                                decided_by=actor.user_id,
-                            )
-                        )
-                        n_codings += 1
-        audit.record(
-            s,
-            actor,
-            "project.import_qdpx",
-            project_id=project.id,
-            target_type="project",
-            target_id=project.id,
-            details={
-                "file": Path(path).name,
-                "codes": len(by_guid),
-                "sources": len(plans),
-                "codings": n_codings,
-                "other_sources_skipped": qda.other_sources,
-                "unplaced_selections": n_unplaced,
-                "deidentified": deidentified,
-            },
-        )
-        return project.id
+    return run(*args, **kwargs)

@@ -2,7 +2,15 @@
 
 from .audit import AuditEvent
 from .base import Base, utcnow
-from .coding import FRAMEWORKS, Code, Codebook, CodebookVersion, Coding, ConsensusCoding
+from .coding import (
+    FRAMEWORKS,
+    Code,
+    Codebook,
+    CodebookVersion,
+    Coding,
+    ConsensusCoding,
+    ExchangeSet,
+)
 from .delivery import EVENT_STATUSES, DeliveryEvent, Protocol
 from .interviews import INTERVIEW_STATUSES, EntityDecision, Interview, Segment
 from .people import ROLES, Participant, Project, User
@@ -19,6 +27,7 @@ __all__ = [
     "DeliveryEvent",
     "EVENT_STATUSES",
     "EntityDecision",
+    "ExchangeSet",
     "FRAMEWORKS",
     "INTERVIEW_STATUSES",
     "Interview",

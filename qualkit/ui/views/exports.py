@@ -166,7 +166,9 @@ def _import(ctx) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / Path(upload.name).name
             path.write_bytes(upload.getvalue())
-            pid = exchange.import_qdpx(ctx.db, ctx.actor, path, name or None, deidentified=deid)
+            pid = exchange.import_qdpx(
+                ctx.db, ctx.actor, path, name or None, deidentified=deid
+            ).project_id
         st.success(f"Importeret som projekt {pid}.")
 
 
