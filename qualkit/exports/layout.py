@@ -122,3 +122,20 @@ def render_turns(turns: list[tuple[str | None, float | None, str]]) -> tuple[str
         parts.append(line)
         pos += len(line)
     return "".join(parts) + "\n", offsets
+
+
+def selection_ref(guid: str, start: int, end: int, hits: list[tuple[int, int, int]]) -> str:
+    """What a coding stores of the selection it came from: the guid, and where the selection
+    reaches beyond its pieces' text (line breaks it covers at either end), as
+    ``guid|before|after``; ``hits`` are (piece index, text start, text end) in the whole text."""
+    before, after = hits[0][1] - start, end - hits[-1][2]
+    return guid if before == after == 0 else f"{guid}|{before}|{after}"
+
+
+def parse_ref(ref: str) -> tuple[str, int, int]:
+    guid, _, rest = ref.partition("|")
+    before, _, after = rest.partition("|")
+    try:
+        return guid, int(before or 0), int(after or 0)
+    except ValueError:
+        return guid, 0, 0

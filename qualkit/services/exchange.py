@@ -24,7 +24,7 @@ from qualkit.codebooks.model import CodeDef
 from qualkit.codebooks.qdc import description_text
 from qualkit.errors import InputError
 from qualkit.exports import safety
-from qualkit.exports.layout import rebuild, render_turns
+from qualkit.exports.layout import parse_ref, rebuild, render_turns
 from qualkit.exports.positions import DEFAULT_EXPORT_UNIT, PositionUnit
 from qualkit.exports.qdpx import (
     CONSENSUS_USER,
@@ -115,15 +115,23 @@ class _Row:
     ref: str | None
 
 
-def _selections(rows: list[_Row]) -> list[QdaSelection]:
+def _selections(rows: list[_Row], length: int) -> list[QdaSelection]:
     """Rows -> selections; pieces of one imported selection (same ref, layer, user) join."""
     groups: dict[tuple[str, str, str], list[_Row]] = {}
+    slack: dict[tuple[str, str, str], tuple[int, int]] = {}
     for r in rows:
-        key = (r.layer, r.user.guid, r.ref) if r.ref else (r.layer, r.user.guid, f"#{r.row_id}")
+        if r.ref:
+            ref, before, after = parse_ref(r.ref)
+            key = (r.layer, r.user.guid, ref)
+            slack[key] = (before, after)
+        else:
+            key = (r.layer, r.user.guid, f"#{r.row_id}")
         groups.setdefault(key, []).append(r)
     used: set[str] = set()
     out: list[QdaSelection] = []
-    for (layer, _, ref), members in groups.items():
+    for gkey, members in groups.items():
+        layer, _, ref = gkey
+        before, after = slack.get(gkey, (0, 0))
         if ref.startswith("#"):
             guid = guid_for("selection" if layer == "consensus" else "coding", ref[1:])
         else:
@@ -140,8 +148,8 @@ def _selections(rows: list[_Row]) -> list[QdaSelection]:
         out.append(
             QdaSelection(
                 guid,
-                min(m.start for m in members),
-                max(m.end for m in members),
+                max(min(m.start for m in members) - before, 0),
+                min(max(m.end for m in members) + after, length),
                 [QdaCoding(c, who.guid) for c in codes],
                 who.guid,
                 "\n\n".join(memos),
@@ -162,18 +170,26 @@ def _source_text(iv: Interview, segs: list[Segment]) -> tuple[str, list[int]]:
     return rebuild(ex.get("lead", ""), ((g.prefix, g.text, g.trail) for g in segs)), offsets
 
 
-def _passage(seg: Segment, iv: Interview) -> safety.Passage:
-    text = seg.text or ""
-    attested = seg.attested_sha is not None and seg.attested_sha == sha(text)
-    return safety.Passage(seg.id, text, interview_label(iv), ((0, len(text)),) if attested else ())
+def attested(seg: Segment) -> bool:
+    """The segment's text is what an importer attested as de-identified (--deidentified)."""
+    return seg.attested_sha is not None and seg.attested_sha == sha(seg.text or "")
 
 
-def _title_passage(iv: Interview) -> safety.Passage:
-    p = title_passage(iv)
-    attested = ((iv.exchange or {}).get("attested") or {}).get("title_sha")
-    if attested and attested == sha(iv.title or ""):
-        return safety.Passage(p.key, p.text, p.where, ((0, len(p.text)),))
-    return p
+def title_attested(iv: Interview) -> bool:
+    title_sha = ((iv.exchange or {}).get("attested") or {}).get("title_sha")
+    return bool(title_sha) and title_sha == sha(iv.title or "")
+
+
+def _passages(iv: Interview, segs: list[Segment]) -> list[safety.Passage]:
+    """What the safety check reads: attested text that is unchanged counts as reviewed and
+    is not scanned again; anything added or edited in qualkit is."""
+    out = [] if title_attested(iv) else [title_passage(iv)]
+    out.extend(
+        safety.Passage(seg.id, seg.text or "", interview_label(iv))
+        for seg in segs
+        if not attested(seg)
+    )
+    return out
 
 
 def _cases(s: Session, ivs: list[Interview], source_guid: dict[int, str]) -> tuple[list, list]:
@@ -253,8 +269,7 @@ def build_qda_project(
         source_guid[iv.id] = guid
         src = QdaSource(guid, iv.title, text)
         at = {seg.id: (offsets[i], seg) for i, seg in enumerate(segs)}
-        passages.append(_title_passage(iv))
-        passages.extend(_passage(seg, iv) for seg in segs)
+        passages.extend(_passages(iv, segs))
         rows: list[_Row] = []
         layers: list[tuple[str, Any]] = [("consensus", ConsensusCoding)]
         if with_coders:
@@ -285,7 +300,7 @@ def build_qda_project(
                 )
                 if c.memo:
                     passages.append(safety.Passage(seg.id, c.memo, interview_label(iv) + " (memo)"))
-        src.selections = _selections(rows)
+        src.selections = _selections(rows, len(text))
         sources.append(src)
     sets = _sets(s, ctx, codes, qda_codes, source_guid)
     variables, case_list = _cases(s, ivs, source_guid) if cases else ([], [])

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from qualkit.codebooks.qdc import _slug, parse_description
 from qualkit.errors import InputError
-from qualkit.exports.layout import lay_out, place
+from qualkit.exports.layout import lay_out, place, selection_ref
 from qualkit.exports.positions import PositionMap, PositionUnit, UnitDecision, decide_unit
 from qualkit.exports.qdpx import CONSENSUS_USER, Problem, QdaProject, norm_guid, read_qdpx
 from qualkit.store import Database
@@ -203,6 +203,9 @@ def import_qdpx(
     qda = read_qdpx(path)
     left: list[Problem] = list(qda.problems)
     override = PositionUnit(positions) if positions else None
+    # Who coded a coding that names nobody: the project's creator, else the file's one user.
+    if not qda.creating_user and len(qda.users) == 1:
+        qda.creating_user = qda.users[0].guid
     decision = decide_unit(
         ((src.text, [(x.start, x.end) for x in src.selections]) for src in qda.sources),
         qda.origin,
@@ -293,7 +296,7 @@ def import_qdpx(
             iv = Interview(
                 project_id=project.id,
                 title=src.name[:300],
-                kind="document",
+                kind="citizen",
                 source="qdpx",
                 status="deidentified" if deidentified else "transcribed",
                 speakers={p.speaker: {} for p in layout.pieces if p.speaker},
@@ -349,6 +352,15 @@ def import_qdpx(
                     )
                     continue
                 counts["selections"] += 1
+                ref = selection_ref(
+                    sel.guid,
+                    start,
+                    end,
+                    [
+                        (i, starts[i] + (a or 0), starts[i] + (lengths[i] if b is None else b))
+                        for i, a, b in places
+                    ],
+                )
                 for c in codings:
                     code_id = by_guid[norm_guid(c.code_guid)].id
                     ug = norm_guid(c.user_guid or qda.creating_user or "")
@@ -363,7 +375,7 @@ def import_qdpx(
                                     start_char=a,
                                     end_char=b,
                                     memo=sel.memo,
-                                    ref=sel.guid,
+                                    ref=ref,
                                     origin="imported",
                                     decided_by=actor.user_id,
                                 )
@@ -378,7 +390,7 @@ def import_qdpx(
                                 start_char=a,
                                 end_char=b,
                                 memo=sel.memo,
-                                ref=sel.guid,
+                                ref=ref,
                             )
                         )
                         counts["codings"] += 1
@@ -390,7 +402,7 @@ def import_qdpx(
                                     start_char=a,
                                     end_char=b,
                                     memo=sel.memo,
-                                    ref=sel.guid,
+                                    ref=ref,
                                     origin="imported",
                                     decided_by=coder,
                                 )
