@@ -533,6 +533,15 @@ def _read_source(
             )
             return None
         text = raw_texts[key].decode("utf-8-sig", errors="replace")
+    if el.get("richTextPath"):
+        project.problems.append(
+            Problem(
+                "source",
+                name,
+                f"den formaterede tekst ({el.get('richTextPath')}) springes over; "
+                "den rene tekst er importeret",
+            )
+        )
     src = QdaSource(
         guid=el.get("guid") or guid_for("source", name),
         name=name,

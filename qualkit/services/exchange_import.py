@@ -96,7 +96,9 @@ def _username(name: str) -> str:
     return (_USERNAME.sub("-", _slug(name).replace("_", "-")) or "koder")[:80]
 
 
-def _map_users(s: Session, qda: QdaProject, wanted: set[str]) -> tuple[dict[str, int], str | None]:
+def _map_users(
+    s: Session, qda: QdaProject, wanted: set[str], left: list[Problem]
+) -> tuple[dict[str, int], str | None]:
     """File user guids -> qualkit user ids (existing by name, else new inactive); and the
     guid of the consensus layer's user, if the file has one."""
     from .users import _hasher
@@ -104,6 +106,9 @@ def _map_users(s: Session, qda: QdaProject, wanted: set[str]) -> tuple[dict[str,
     names = qda.user_names()
     consensus = next((g for g, n in names.items() if n == CONSENSUS_USER), None)
     out: dict[str, int] = {}
+    for g, n in names.items():
+        if g not in wanted and g != consensus:
+            left.append(Problem("user", n or g, "har ingen kodninger; ikke oprettet som koder"))
     for g in sorted(wanted):
         if g == consensus:
             continue
@@ -262,7 +267,7 @@ def import_qdpx(
         project = Project(name=name, description=qda.description, settings=dict(DEFAULT_SETTINGS))
         s.add(project)
         s.flush()
-        users, consensus_guid = _map_users(s, qda, wanted_users)
+        users, consensus_guid = _map_users(s, qda, wanted_users, left)
         fallback = users.get(norm_guid(qda.creating_user or "")) or next(iter(users.values()), None)
         coders = {u for g, u in users.items() if g != consensus_guid}
         agreed = consensus_guid is None and len(coders) <= 1
