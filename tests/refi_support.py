@@ -104,9 +104,20 @@ def raw(path: Path) -> dict:
     }
 
 
+_MAPS: dict[int, PositionMap] = {}
+
+
 def producer_slice(text: str, start: int, end: int, unit: PositionUnit) -> str:
-    pm = PositionMap(text)
-    return text[pm.convert(start, unit) : pm.convert(end, unit)]
+    """The text between two positions as the producer counted them (UTF-16 units: decoded
+    from the UTF-16 encoding itself, not through qualkit's conversion)."""
+    if unit == PositionUnit.UTF16:
+        pm = _MAPS.get(id(text))
+        if pm is None or pm.text is not text:
+            pm = _MAPS[id(text)] = PositionMap(text)
+        raw = pm.text.encode("utf-16-le") if not hasattr(pm, "_raw") else pm._raw
+        pm._raw = raw  # type: ignore[attr-defined]
+        return raw[2 * start : 2 * end].decode("utf-16-le")
+    return text[start:end]
 
 
 def imported(db, project_id: int) -> dict:
