@@ -65,8 +65,7 @@ def refi_db(tmp_path_factory):
     folder = tmp_path_factory.mktemp("refi")
     db = Database.open(folder / "data")
     results = {
-        name: exchange.import_qdpx(db, SYSTEM, refi_file(name), deidentified=True)
-        for name in FILES
+        name: exchange.import_qdpx(db, SYSTEM, refi_file(name), deidentified=True) for name in FILES
     }
     yield db, results, folder
     db.close()
@@ -156,12 +155,7 @@ def test_round_trip_real_file(refi_db, name):
     # The coder layer keeps the producer's selection GUIDs; the consensus copy of the same
     # selection gets a GUID of its own (one GUID, one selection), so compare it by content.
     for layer in ("coder", "consensus"):
-        pick = lambda sel: sorted(  # noqa: E731
-            (k[1] if layer == "coder" else "", sorted(e["codes"]), e["slice"], e.get("memo"))
-            for k, e in sel.items()
-            if k[0] == layer
-        )
-        assert pick(a["selections"]) == pick(b["selections"]), layer
+        assert _layer(a, layer) == _layer(b, layer), layer
     assert second.coders == first.coders
     assert [p for p in second.left_out if p.kind not in ("user", "source")] == []
     with db.session() as s:
@@ -170,6 +164,14 @@ def test_round_trip_real_file(refi_db, name):
             for st in s.scalars(select(ExchangeSet).where(ExchangeSet.project_id == pid))
         )
         assert sets(first.project_id) == sets(second.project_id)
+
+
+def _layer(summary: dict, layer: str) -> list:
+    return sorted(
+        (k[1] if layer == "coder" else "", sorted(e["codes"]), e["slice"], e.get("memo"))
+        for k, e in summary["selections"].items()
+        if k[0] == layer
+    )
 
 
 def test_cli_import_report_and_positions_override(tmp_path, capsys):
