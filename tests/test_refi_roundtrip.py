@@ -118,7 +118,8 @@ def test_demo_round_trip(demo_folder, tmp_path):
         other.close()
 
 
-def test_two_coders_travel_and_agreement_works(db, tmp_path, standin_recognisers):  # noqa: F811
+@pytest.mark.usefixtures("standin_recognisers")
+def test_two_coders_travel_and_agreement_works(db, tmp_path):
     b = build_project(db)
     with db.session() as s:
         ids = {
@@ -255,7 +256,7 @@ def test_bad_parts_are_reported_and_the_rest_imported(sqlite_db, bad_file, tmp_p
         ("case", "B01"),
         ("set", "Bølge 1"),
     }
-    for kind, where in left:
+    for _kind, where in left:
         assert where in out
     pid = rep["project_id"]
     with sqlite_db.session() as s:
@@ -279,7 +280,8 @@ def test_bad_parts_are_reported_and_the_rest_imported(sqlite_db, bad_file, tmp_p
     assert cat.get("isCodable") == "false" and cat.get("color") == "#FF0000"
 
 
-def test_cases_as_participants_and_back(sqlite_db, bad_file, tmp_path, standin_recognisers):  # noqa: F811
+@pytest.mark.usefixtures("standin_recognisers")
+def test_cases_as_participants_and_back(sqlite_db, bad_file, tmp_path):
     result = exchange.import_qdpx(
         sqlite_db, SYSTEM, bad_file, cases_as_participants=True, deidentified=True
     )
@@ -307,9 +309,8 @@ def test_cases_as_participants_and_back(sqlite_db, bad_file, tmp_path, standin_r
     assert notes[note] == "Beskrivelse som memo"
 
 
-def test_deidentified_attestation_and_later_edits(
-    sqlite_db, bad_file, tmp_path, standin_recognisers
-):  # noqa: F811
+@pytest.mark.usefixtures("standin_recognisers")
+def test_deidentified_attestation_and_later_edits(sqlite_db, bad_file, tmp_path):
     plain = exchange.import_qdpx(sqlite_db, SYSTEM, bad_file, "Ikke attesteret")
     ctx = Context(sqlite_db, SYSTEM, plain.project_id)
     assert exchange.export_qdpx(ctx, tmp_path / "a.qdpx").counts["sources"] == 0  # awaits review
