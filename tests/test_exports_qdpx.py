@@ -108,6 +108,13 @@ def test_round_trip(db, tmp_path, standin_recognisers):  # noqa: F811
             s.scalar(select(func.count()).select_from(Interview).where(Interview.project_id == pid))
             == 3
         )
+        # qualkit's own transcript format: turns are read back as turns, text unchanged.
+        iv = s.scalar(
+            select(Interview).where(
+                Interview.project_id == pid, Interview.title == "Borgerinterview B03"
+            )
+        )
+        assert [(g.speaker, g.start, g.text) for g in iv.segments] == TURNS["B03"]
     second = tmp_path / "b.qdpx"
     exchange.export_qdpx(Context(db, SYSTEM, pid), second)
     codes1, sources1, codings1 = _summary(first)
