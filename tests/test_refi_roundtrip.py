@@ -16,7 +16,7 @@ from qualkit.cli import main
 from qualkit.codebooks.qdc import read_qdc, to_qdc
 from qualkit.errors import InputError
 from qualkit.exports.qdpx import NS, read_qdpx
-from qualkit.services import codebook_editor, consensus, exchange, users
+from qualkit.services import codebook_editor, consensus, exchange, exports, users
 from qualkit.services.context import SYSTEM, Context
 from qualkit.store import Database
 from qualkit.store.models import (
@@ -324,8 +324,10 @@ def test_deidentified_attestation_and_later_edits(sqlite_db, bad_file, tmp_path)
             )
         )
         assert event.details["source"] == "a2b94468-80a5-412f-92d6-e900d97b55a6"
-    # "Jens" was in the attested text: the export goes through.
+    # "Jens" was in the attested text: every export goes through.
     assert exchange.export_qdpx(ctx, tmp_path / "b.qdpx").counts["sources"] == 1
+    assert exports.export_codings(ctx, tmp_path / "k.csv").counts
+    assert exports.export_quotes(ctx, tmp_path / "q.docx", exports.QuoteFilter()).counts
     with sqlite_db.session() as s:  # an edit in qualkit is checked as usual
         seg = s.scalar(
             select(Segment)
@@ -334,14 +336,11 @@ def test_deidentified_attestation_and_later_edits(sqlite_db, bad_file, tmp_path)
         )
         seg.text = "B01: Jeg ville tilbage til Camilla."
         seg_id = seg.id
-    with pytest.raises(InputError) as err:
-        exchange.export_qdpx(ctx, tmp_path / "c.qdpx")
-    assert (
-        str(seg_id) in str(err.value)
-        and "\n" not in str(err.value).strip()
-        or "Camilla" not in str(err.value)
-    )
-    assert not (tmp_path / "c.qdpx").exists()
+    for export, name in ((exchange.export_qdpx, "c.qdpx"), (exports.export_codings, "c.csv")):
+        with pytest.raises(InputError) as err:
+            export(ctx, tmp_path / name)
+        assert str(seg_id) in str(err.value) and "Camilla" not in str(err.value)
+        assert not (tmp_path / name).exists()
 
 
 def test_codebook_guids_survive_yaml(tmp_path):

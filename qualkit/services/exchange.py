@@ -10,7 +10,6 @@ source goes out with the file's text exactly (see ``exports/layout.py``).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +48,7 @@ from qualkit.store.models import (
 from qualkit.store.models.coding import default_code_guid
 
 from . import audit
+from .attestation import sha
 from .context import Context
 from .exports import (
     DEIDENTIFIED_STATUSES,
@@ -62,10 +62,6 @@ from .exports import (
     title_passage,
 )
 from .permissions import allowed
-
-
-def sha(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def user_guid(name: str) -> str:

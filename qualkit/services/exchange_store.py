@@ -38,7 +38,7 @@ from qualkit.store.models import (
 
 from . import audit
 from .context import Actor
-from .exchange import sha
+from .attestation import sha
 
 
 def _id(x: Any) -> int:

@@ -348,6 +348,10 @@ def _passages_for_quotes(s: Session, ctx: Context, quotes: list[Quote]) -> list[
 def check_or_refuse(
     ctx: Context, kind: str, passages: list[safety.Passage], overrides: Iterable[int]
 ) -> safety.SafetyReport:
+    from .attestation import drop_attested  # imported text attested as de-identified
+
+    with ctx.db.session() as s:
+        passages = drop_attested(s, passages)
     report = safety.check(passages, overrides, _cleared(ctx))
     if report.blocked:
         with ctx.db.session() as s:
@@ -498,6 +502,10 @@ def check_quotes(
         ).all()
         passages += [title_passage(iv) for iv in titled]
         titles = {-iv.id: iv.title for iv in titled}
+    from .attestation import drop_attested  # imported text attested as de-identified
+
+    with ctx.db.session() as s:
+        passages = drop_attested(s, passages)
     report = safety.check(passages, overrides, _cleared(ctx))
     texts = {q.segment_id: (q.text, q.source_ref) for q in quotes}
     texts.update({k: (t, "") for k, t in titles.items()})
