@@ -37,8 +37,8 @@ from qualkit.store.models import (
 )
 
 from . import audit
-from .context import Actor
 from .attestation import sha
+from .context import Actor
 
 
 def _id(x: Any) -> int:
