@@ -360,3 +360,36 @@ def test_codebook_guids_survive_yaml(tmp_path):
     with pytest.raises(InputError) as err:
         read_qdc(refi_file("requal-atlasti-23.4.0-truncated.qdc"))
     assert "\n" not in str(err.value)
+
+
+@pytest.mark.usefixtures("standin_recognisers")
+def test_cli_export_positions_codepoints_round_trip(tmp_path, bad_file, capsys):
+    """--positions codepoints writes code points (origin says so); the import reads them back
+    onto the same words; the default writes UTF-16 units, as NVivo reads them."""
+    data = tmp_path / "data"
+    assert main(["import", "qdpx", str(bad_file), "--data", str(data), "--deidentified"]) == 0
+    for unit in ("codepoints", "utf16"):
+        out = tmp_path / f"{unit}.qdpx"
+        args = ["export", "qdpx", "--data", str(data), "--out", str(out)]
+        assert main(args + (["--positions", unit] if unit == "codepoints" else [])) == 0
+        assert f"Positioner skrevet som {unit}" in capsys.readouterr().out
+        root = _root(out)
+        assert root.get("origin") == f"qualkit; positions={unit}"
+        text = TEXT
+        sel = next(
+            e
+            for e in root.iter(Q + "PlainTextSelection")
+            if (e.get("name") or "").startswith("Og have")
+        )
+        end = int(sel.get("endPosition"))
+        jens = text.index("Jens.") + len("Jens.")
+        assert end == (jens if unit == "codepoints" else jens + 1)
+        db = Database.open(tmp_path / f"back-{unit}")
+        try:
+            back = exchange.import_qdpx(db, SYSTEM, out)
+            assert back.positions.unit.value == unit
+            slices = {e["slice"] for e in imported(db, back.project_id)["selections"].values()}
+            assert "Og have det godt. 😀 Jens." in slices
+        finally:
+            db.close()
+    assert main(["export", "qdpx", "--data", str(data), "--out", str(out), "--positions", "x"]) != 0
