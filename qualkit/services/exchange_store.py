@@ -16,6 +16,7 @@ from qualkit.codebooks.qdc import _slug, parse_description
 from qualkit.exports.layout import Layout, place, selection_ref
 from qualkit.exports.qdpx import (
     CONSENSUS_USER,
+    GUID_RE,
     Problem,
     QdaCoding,
     QdaProject,
@@ -39,6 +40,13 @@ from qualkit.store.models import (
 from . import audit
 from .attestation import sha
 from .context import Actor
+
+
+def clean_guid(guid: str, *scope: object) -> str:
+    """A GUID as REFI-QDA requires it: the file's own where it is one (braces off), else a
+    stable one derived from it, so an export of the imported project validates."""
+    g = (guid or "").strip().strip("{}")
+    return g if GUID_RE.match(g) else guid_for(*scope, guid)
 
 
 def _id(x: Any) -> int:
@@ -76,7 +84,7 @@ def write_source(
     """One text source -> an interview, its segments (the exact layout) and its codings."""
     title = src.name[:300]
     exchange: dict[str, Any] = {
-        "guid": src.guid,
+        "guid": clean_guid(src.guid, "source", job.file),
         "file": job.file,
         "producer": job.producer,
         "positions": job.unit,
@@ -132,7 +140,7 @@ def write_source(
             continue
         counts["selections"] += 1
         ref = selection_ref(
-            sel.guid,
+            clean_guid(sel.guid, "selection", src.guid),
             start,
             end,
             [
@@ -214,7 +222,7 @@ def map_users(
         if user is None:
             user = User(
                 username=_username(name),
-                display_name=name,
+                display_name=name[:200],
                 role="evaluator",
                 password_hash=_hasher.hash(secrets.token_urlsafe(24)),
                 active=False,
@@ -272,7 +280,7 @@ def code_rows(qda: QdaProject, left: list[Problem]) -> list[tuple[Any, Any, dict
                     "include": extra.get("include", ""),
                     "exclude": extra.get("exclude", ""),
                     "example": extra.get("example", ""),
-                    "guid": code.guid.strip("{}"),
+                    "guid": clean_guid(code.guid, "code"),
                     "color": code.color,
                     "codable": code.codable,
                 },
@@ -297,7 +305,7 @@ def keep_sets(
         for kind, refs, pool in (("codes", st.codes, codes), ("sources", st.sources, ivs)):
             if not refs:
                 continue
-            guid = st.guid.strip("{}") if first else guid_for("set", st.guid, kind)
+            guid = clean_guid(st.guid, "set") if first else guid_for("set", st.guid, kind)
             first = False
             members = [_id(pool[norm_guid(g)]) for g in refs if norm_guid(g) in pool]
             for g in refs:
@@ -332,8 +340,13 @@ def keep_cases(
             )
         return
     var_names = {norm_guid(v.guid): v.name for v in qda.variables}
+    taken: set[str] = set()
     for case in qda.cases:
         cid = (case.name or case.guid)[:80]
+        if cid in taken:
+            left.append(Problem("case", case.name, "et tilfælde med samme navn er importeret"))
+            continue
+        taken.add(cid)
         attrs = {var_names.get(norm_guid(g), g): v for g, v in case.values.items()}
         p = Participant(project_id=pid, citizen_id=cid, attributes=attrs)
         s.add(p)
