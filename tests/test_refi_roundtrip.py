@@ -119,7 +119,7 @@ def test_demo_round_trip(demo_folder, tmp_path):
 
 
 @pytest.mark.usefixtures("standin_recognisers")
-def test_two_coders_travel_and_agreement_works(db, tmp_path):
+def test_two_coders_travel_and_agreement_works(db, tmp_path, capsys):
     b = build_project(db)
     with db.session() as s:
         ids = {
@@ -155,6 +155,25 @@ def test_two_coders_travel_and_agreement_works(db, tmp_path):
     result = exchange.import_qdpx(db, SYSTEM, out, "Kopi", deidentified=True)
     assert _count(db, User) == n_users and set(result.coders) == {"admin", "evaluator"}
     assert _agreement(db, result.project_id) == _agreement(db, b.project_id)
+    # `qualkit agreement` on the imported coders' decisions.
+    csv = tmp_path / "kodninger.csv"
+    with db.session() as s:
+        rows = s.execute(
+            select(Segment.interview_id, Segment.position, User.username, Code.key)
+            .select_from(Coding)
+            .join(Segment, Coding.segment_id == Segment.id)
+            .join(Interview, Segment.interview_id == Interview.id)
+            .join(User, Coding.coder_id == User.id)
+            .join(Code, Coding.code_id == Code.id)
+            .where(Interview.project_id == result.project_id)
+        ).all()
+    csv.write_text(
+        "document_id;segment_id;coder;code\n"
+        + "".join(f"{a};{b};{c};{d}\n" for a, b, c, d in rows),
+        encoding="utf-8",
+    )
+    assert main(["agreement", "--codings", str(csv), "--out", str(tmp_path / "enighed")]) == 0
+    assert "2 coder(s)" in capsys.readouterr().out
     ctx = Context(db, users.actor_for(db, "evaluator"), result.project_id)
     with db.session() as s:
         iv = s.scalar(
