@@ -222,6 +222,7 @@ BAD = """<?xml version="1.0" encoding="utf-8"?>
  </Case></Cases>
  <Sources>
   <TextSource guid="a2b94468-80a5-412f-92d6-e900d97b55a6" name="Interview 1" plainTextPath="internal://a.txt">
+   <Description>Interview i hjemmet</Description>
    <PlainTextSelection guid="33333333-3333-4333-8333-333333333333" startPosition="{s1}" endPosition="{e1}">
     <Description>Beskrivelse som memo</Description>
     <Coding guid="44444444-4444-4444-8444-444444444444"><CodeRef targetGUID="22222222-2222-4222-8222-222222222222"/></Coding>
@@ -295,6 +296,7 @@ def test_bad_parts_are_reported_and_the_rest_imported(sqlite_db, bad_file, tmp_p
     out_file = tmp_path / "igen.qdpx"
     exchange.export_qdpx(Context(sqlite_db, SYSTEM, pid), out_file)  # not de-identified: no text
     root = _root(out_file)
+    assert root.find(f"{Q}Sources/{Q}TextSource") is None  # transcribed: awaits review
     cat = next(c for c in root.iter(Q + "Code") if c.get("name") == "Kategori")
     assert cat.get("isCodable") == "false" and cat.get("color") == "#FF0000"
 
@@ -317,6 +319,9 @@ def test_cases_as_participants_and_back(sqlite_db, bad_file, tmp_path):
     assert [c.name for c in back.cases] == ["B01"]
     assert {v.name for v in back.variables} >= {"køn"}
     assert list(back.cases[0].values.values()) == ["kvinde"]
+    src_el = _root(out).find(f"{Q}Sources/{Q}TextSource")
+    assert src_el.find(Q + "Description").text == "Interview i hjemmet"
+    assert "coding" in {p.kind for p in result.left_out}  # the case's own coding, reported
     memo_sel = next(
         sel for src in back.sources for sel in src.selections if sel.memo == "Beskrivelse som memo"
     )

@@ -130,6 +130,7 @@ class QdaCase:
     description: str = ""
     values: dict[str, str] = field(default_factory=dict)  # variable guid -> value
     sources: list[str] = field(default_factory=list)
+    codes: list[str] = field(default_factory=list)  # codings of the case (read, not kept)
 
 
 @dataclass(frozen=True)
@@ -481,8 +482,22 @@ def read_qdpx(path: str | Path) -> QdaProject:
             src = _read_source(el, raw_texts, project)
             if src is not None:
                 project.sources.append(src)
+    for kind, child in (("Graphs", "Graph"), ("Links", "Link")):
+        for group in _children(root, kind):
+            for item in _children(group, child):
+                project.problems.append(
+                    Problem(
+                        "note",
+                        (item.get("name") or item.get("guid") or child).strip(),
+                        f"{child} importeres ikke",
+                    )
+                )
     for sets in _children(root, "Sets"):
         for st in _children(sets, "Set"):
+            if _children(st, "MemberNote"):
+                project.problems.append(
+                    Problem("set", (st.get("name") or "").strip(), "noter i sættet importeres ikke")
+                )
             project.sets.append(
                 QdaSet(
                     st.get("guid") or "",
@@ -509,6 +524,7 @@ def _read_case(c: ET.Element) -> QdaCase:
         (c.get("name") or "").strip(),
         _text_of(c, "Description"),
         sources=_refs(c, "SourceRef"),
+        codes=_refs(c, "CodeRef") + _refs(c, "SelectionRef"),
     )
     for vv in _children(c, "VariableValue"):
         ref = _refs(vv, "VariableRef")
@@ -549,6 +565,15 @@ def _read_source(
         description=_text_of(el, "Description"),
         note_guids=_refs(el, "NoteRef"),
     )
+    whole = len(_children(el, "Coding"))
+    if whole:
+        project.problems.append(
+            Problem("coding", name, f"{whole} kodning(er) af hele kilden importeres ikke")
+        )
+    if _children(el, "VariableValue"):
+        project.problems.append(
+            Problem("source", name, "variabelværdier på kilden importeres ikke")
+        )
     for sel in _children(el, "PlainTextSelection"):
         sguid = sel.get("guid") or ""
         try:

@@ -169,6 +169,10 @@ def _passages(iv: Interview, segs: list[Segment]) -> list[safety.Passage]:
     """What the safety check reads: attested text that is unchanged counts as reviewed and
     is not scanned again; anything added or edited in qualkit is."""
     out = [] if title_attested(iv) else [title_passage(iv)]
+    ex = iv.exchange or {}
+    description = ex.get("description") or ""
+    if description and (ex.get("attested") or {}).get("description_sha") != sha(description):
+        out.append(safety.Passage(-iv.id, description, interview_label(iv) + " (beskrivelse)"))
     out.extend(
         safety.Passage(seg.id, seg.text or "", interview_label(iv))
         for seg in segs
@@ -221,7 +225,9 @@ def build_qda_project(
         text, offsets = _source_text(iv, segs)
         guid = (iv.exchange or {}).get("guid") or guid_for("source", ctx.project_id, iv.id)
         source_guid[iv.id] = guid
-        src = QdaSource(guid, iv.title, text)
+        src = QdaSource(
+            guid, iv.title, text, description=(iv.exchange or {}).get("description", "")
+        )
         at = {seg.id: (offsets[i], seg) for i, seg in enumerate(segs)}
         passages.extend(_passages(iv, segs))
         rows: list[_Row] = []

@@ -90,9 +90,15 @@ def write_source(
         "positions": job.unit,
         "lead": layout.lead,
         "layout": True,
+        "description": src.description,
     }
     if job.deidentified:
-        exchange["attested"] = {"by": job.actor.username, "at": job.now, "title_sha": sha(title)}
+        exchange["attested"] = {
+            "by": job.actor.username,
+            "at": job.now,
+            "title_sha": sha(title),
+            "description_sha": sha(src.description),
+        }
     iv = Interview(
         project_id=job.project_id,
         title=title,
@@ -343,6 +349,8 @@ def keep_cases(
     taken: set[str] = set()
     for case in qda.cases:
         cid = (case.name or case.guid)[:80]
+        if case.codes:
+            left.append(Problem("coding", case.name, f"{len(case.codes)} kodning(er) af tilfældet"))
         if cid in taken:
             left.append(Problem("case", case.name, "et tilfælde med samme navn er importeret"))
             continue
