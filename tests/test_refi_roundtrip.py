@@ -76,6 +76,11 @@ def test_demo_round_trip(demo_folder, tmp_path):
     try:
         ctx = Context(db, users.actor_for(db, "evaluator"), 1)
         out = tmp_path / "demo.qdpx"
+        exchange.export_qdpx(ctx, out)  # blind: only the evaluator's own codings
+        assert "evaluator2" not in {u.get("name") for u in _root(out).iter(Q + "User")}
+        with db.session() as s:
+            for iid in s.scalars(select(Interview.id).where(Interview.project_id == 1)):
+                consensus.open_comparison(ctx, iid)
         exchange.export_qdpx(ctx, out)
         validate(out)
         root = _root(out)
@@ -142,7 +147,7 @@ def test_two_coders_travel_and_agreement_works(db, tmp_path, capsys):
                 )
             )
     out = tmp_path / "to.qdpx"
-    exchange.export_qdpx(b.ctx("evaluator"), out)
+    exchange.export_qdpx(b.ctx("admin"), out)
     validate(out)
     root = _root(out)
     users_by_guid = {u.get("guid"): u.get("name") for u in root.iter(Q + "User")}

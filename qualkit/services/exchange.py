@@ -49,6 +49,7 @@ from qualkit.store.models.coding import default_code_guid
 
 from . import audit
 from .attestation import sha
+from .consensus import _comparison_opened
 from .context import Context
 from .exports import (
     DEIDENTIFIED_STATUSES,
@@ -232,6 +233,9 @@ def build_qda_project(
         passages.extend(_passages(iv, segs))
         rows: list[_Row] = []
         layers: list[tuple[str, Any]] = [("consensus", ConsensusCoding)]
+        # Blind coding holds in the export too: an evaluator gets the other coders' codings
+        # of an interview only once they chose to compare it (services/consensus.py).
+        others = with_coders and _comparison_opened(s, ctx, iv.id)
         if with_coders:
             layers.insert(0, ("coder", Coding))
         for layer, model in layers:
@@ -253,6 +257,8 @@ def build_qda_project(
             ).all()
             for row_id, seg_id, code_id, a, b, memo, ref, uid in found:
                 if code_id not in qda_codes or seg_id not in at:
+                    continue
+                if layer == "coder" and not others and uid != ctx.actor.user_id:
                     continue
                 off, seg = at[seg_id]
                 if a is not None and b is not None:
