@@ -422,3 +422,22 @@ def test_cli_export_positions_codepoints_round_trip(tmp_path, bad_file, capsys):
         finally:
             db.close()
     assert main(["export", "qdpx", "--data", str(data), "--out", str(out), "--positions", "x"]) != 0
+
+
+def test_a_codebook_sent_first_matches_the_project_later(sqlite_db, tmp_path):
+    """An ATLAS.ti codebook imported into a project: the .qdc and the .qdpx written later carry
+    the file's own GUIDs, so the receiving tool sees the same codes, not duplicates."""
+    from qualkit.services import codebooks, projects
+
+    valid = refi_file("requal-atlasti-23.4.0-valid.qdc")
+    want = sorted(c.guid.upper() for c, _ in read_qdc(valid).walk())
+    pid = projects.create_project(sqlite_db, SYSTEM, "Kodebog først")
+    ctx = Context(sqlite_db, SYSTEM, pid)
+    book = codebooks.import_codebook_file(ctx, valid)
+    _, data = codebook_editor.export_file(ctx, book, "qdc")
+    qdc = ET.fromstring(data)
+    assert sorted(c.get("guid").upper() for c in qdc.iter("{urn:QDA-XML:codebook:1.0}Code")) == want
+    out = tmp_path / "senere.qdpx"
+    exchange.export_qdpx(ctx, out)
+    validate(out)
+    assert sorted(c.get("guid").upper() for c in _root(out).iter(Q + "Code")) == want
