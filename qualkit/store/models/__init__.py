@@ -3,7 +3,15 @@
 from .. import anchoring as _anchoring  # noqa: E402,F401  (re-anchors decisions on edits)
 from .audit import AuditEvent
 from .base import Base, utcnow
-from .coding import FRAMEWORKS, Code, Codebook, CodebookVersion, Coding, ConsensusCoding
+from .coding import (
+    FRAMEWORKS,
+    Code,
+    Codebook,
+    CodebookVersion,
+    Coding,
+    ConsensusCoding,
+    ExchangeSet,
+)
 from .delivery import EVENT_STATUSES, DeliveryEvent, Protocol
 from .interviews import INTERVIEW_STATUSES, EntityDecision, Interview, Segment
 from .people import ROLES, Participant, Project, User
@@ -26,6 +34,7 @@ __all__ = [
     "DeliveryEvent",
     "EVENT_STATUSES",
     "EntityDecision",
+    "ExchangeSet",
     "FRAMEWORKS",
     "INTERVIEW_STATUSES",
     "Interview",
