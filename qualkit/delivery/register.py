@@ -24,7 +24,11 @@ DATE_COLUMNS = (
     "start_date",
     "end_date",
     "withdrawn_date",
+    "dropout_date",
 )
+# Free-text register columns (dropout_reason: why a person left the intervention; their data
+# stay, unlike withdrawn_date, which is consent withdrawn and the data removed).
+TEXT_COLUMNS = ("arm", "site", "exclusion_reason", "end_reason", "dropout_reason")
 KNOWN_COLUMNS = (
     "citizen_id",
     "arm",
@@ -32,6 +36,7 @@ KNOWN_COLUMNS = (
     "eligible",
     "exclusion_reason",
     "end_reason",
+    "dropout_reason",
     *DATE_COLUMNS,
 )
 
@@ -50,6 +55,8 @@ class ParticipantRecord:
     start_date: date | None = None
     end_date: date | None = None
     withdrawn_date: date | None = None
+    dropout_date: date | None = None
+    dropout_reason: str | None = None
     attributes: dict[str, Any] = field(default_factory=dict)
 
 
@@ -75,7 +82,7 @@ def parse_participants(table: Table) -> list[ParticipantRecord]:
             continue
         seen[cid] = n
         rec = ParticipantRecord(citizen_id=cid)
-        for col in ("arm", "site", "exclusion_reason", "end_reason"):
+        for col in TEXT_COLUMNS:
             setattr(rec, col, row.get(col) or None)
         try:
             rec.eligible = parse_bool(row.get("eligible", ""))

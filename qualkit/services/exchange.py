@@ -195,6 +195,7 @@ def import_qdpx(
     are imported as transcribed, not de-identified, unless the team states they already
     are (``deidentified=True``, audited): they then go through review like any transcript.
     """
+    from .interview_meta import meta_from_description
     from .permissions import require
 
     require(actor, "project.import")
@@ -242,10 +243,15 @@ def import_qdpx(
             by_guid[code.guid] = row
         n_codings = n_unplaced = 0
         for src, turns, hits in plans:
+            meta = meta_from_description(src.description)
             iv = Interview(
                 project_id=project.id,
                 title=src.name[:300],
-                kind="citizen",
+                kind=meta.kind.value,
+                wave=meta.wave,
+                interview_date=meta.interview_date,
+                interviewer=meta.interviewer,
+                site=meta.site,
                 source="qdpx",
                 status="deidentified" if deidentified else "transcribed",
                 speakers={t.speaker: {} for t in turns if t.speaker},

@@ -8,14 +8,19 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from qualkit.delivery.register import DATE_COLUMNS, ParticipantRecord, read_participants
+from qualkit.delivery.register import (
+    DATE_COLUMNS,
+    TEXT_COLUMNS,
+    ParticipantRecord,
+    read_participants,
+)
 from qualkit.errors import InputError
 from qualkit.store.models import Participant
 
 from . import audit
 from .context import Context
 
-FIELDS = ("arm", "site", "eligible", "exclusion_reason", "end_reason", *DATE_COLUMNS)
+FIELDS = (*TEXT_COLUMNS, "eligible", *DATE_COLUMNS)
 
 
 def participant_id(s: Session, ctx: Context, citizen_id: str | None, where: str = "") -> int | None:

@@ -17,7 +17,7 @@ from qualkit.delivery.figures import dose_data, flow_dot, heatmap_data
 from qualkit.delivery.frames import events_from_rows, participants_frame
 from qualkit.delivery.output import danish_frame
 from qualkit.delivery.protocol import Protocol
-from qualkit.delivery.register import ParticipantRecord
+from qualkit.delivery.register import DATE_COLUMNS, TEXT_COLUMNS, ParticipantRecord
 from qualkit.delivery.tally import TallyResult, measure_label, tally
 from qualkit.store.models import (
     Code,
@@ -45,20 +45,7 @@ __all__ = [
     "record_export",
     "report",
 ]
-PARTICIPANT_FIELDS = (
-    "citizen_id",
-    "arm",
-    "site",
-    "eligible",
-    "exclusion_reason",
-    "end_reason",
-    "screened_date",
-    "randomised_date",
-    "consent_date",
-    "start_date",
-    "end_date",
-    "withdrawn_date",
-)
+PARTICIPANT_FIELDS = ("citizen_id", *TEXT_COLUMNS, "eligible", *DATE_COLUMNS)
 
 
 def _load(ctx: Context) -> tuple[pd.DataFrame, list[str], pd.DataFrame]:

@@ -4,7 +4,15 @@ from .audit import AuditEvent
 from .base import Base, utcnow
 from .coding import FRAMEWORKS, Code, Codebook, CodebookVersion, Coding, ConsensusCoding
 from .delivery import EVENT_STATUSES, DeliveryEvent, Protocol
-from .interviews import INTERVIEW_STATUSES, EntityDecision, Interview, Segment
+from .interviews import (
+    INTERVIEW_STATUSES,
+    WRITTEN_KINDS,
+    EntityDecision,
+    Interview,
+    InterviewKind,
+    InterviewPerson,
+    Segment,
+)
 from .people import ROLES, Participant, Project, User
 from .transcription import JOB_STATUSES, TranscriptionJob
 
@@ -22,6 +30,8 @@ __all__ = [
     "FRAMEWORKS",
     "INTERVIEW_STATUSES",
     "Interview",
+    "InterviewKind",
+    "InterviewPerson",
     "JOB_STATUSES",
     "Participant",
     "Project",
@@ -30,5 +40,6 @@ __all__ = [
     "Segment",
     "TranscriptionJob",
     "User",
+    "WRITTEN_KINDS",
     "utcnow",
 ]
