@@ -14,6 +14,9 @@ def tally_cmd(
     events: Path = typer.Option(..., "--events", help="Delivery log (CSV/xlsx)."),
     protocol: Path = typer.Option(..., "--protocol", help="Delivery protocol (YAML)."),
     out: Path = typer.Option(..., "--out", help="Folder for the CSV files."),
+    figures: bool = typer.Option(
+        False, "--figures", help="Skriv også flowdiagrammet som flow.svg og flow.png i OUT."
+    ),
 ) -> None:
     """Write per_citizen.csv, summary.csv, flow.csv, checks.csv and reach.csv into OUT.
 
@@ -32,6 +35,10 @@ def tally_cmd(
     log = read_events_frame(events)
     result = tally(register, log, proto, attributes)
     write_report(result, out)
+    if figures:
+        from qualkit.delivery.flowchart import write_figures
+
+        write_figures(result, out)
     n_reached = int(result.per_citizen["reached"].sum())
     print(
         f"{len(result.per_citizen)} citizens, {n_reached} reached, {len(log)} events; "

@@ -57,8 +57,7 @@ PARTICIPANT_COLUMNS = [
     "site",
     "eligible",
     "exclusion_reason",
-    "end_reason",
-    "dropout_reason",
+    *TEXT_COLUMNS[3:],
     *DATE_COLUMNS,
 ]
 _SPARE = 8  # columns read beyond the header, to catch rows with too many values

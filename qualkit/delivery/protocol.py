@@ -11,6 +11,10 @@ import yaml
 
 from qualkit.errors import InputError
 
+from .flowmodel import DEFAULT_FLOW, FlowModel, parse_flow
+from .register import DATE_COLUMNS
+from .reported import Reported, parse_reported
+
 TOP_KEYS = {
     "name",
     "reference_date",
@@ -21,16 +25,13 @@ TOP_KEYS = {
     "description",
     "source",
     "max_days",
+    "flow",
+    "reported",
+    "sources",
+    "assumptions",
 }
-# Register columns that can start the clock (register.DATE_COLUMNS).
-REFERENCE_DATES = (
-    "screened_date",
-    "randomised_date",
-    "consent_date",
-    "start_date",
-    "end_date",
-    "withdrawn_date",
-)
+# Register columns that can start the clock.
+REFERENCE_DATES = DATE_COLUMNS
 COMPONENT_KEYS = {
     "id",
     "label",
@@ -69,6 +70,11 @@ class Protocol:
     high_fidelity: float = 0.8
     max_days: int | None = None
     description: str = ""
+    flow: FlowModel = DEFAULT_FLOW
+    reported: tuple[Reported, ...] = ()
+    # Where each number comes from: field -> "seed 001 linje 463", or -> why it is assumed.
+    sources: dict[str, str] = field(default_factory=dict)
+    assumptions: dict[str, str] = field(default_factory=dict)
 
     @property
     def component_ids(self) -> set[str]:
@@ -180,7 +186,19 @@ def parse_protocol(data: Any, where: str = "protocol") -> Protocol:
         high_fidelity=float(hf),
         max_days=data.get("max_days"),
         description=str(data.get("description") or ""),
+        flow=parse_flow(data.get("flow"), where, REFERENCE_DATES),
+        reported=parse_reported(data.get("reported"), where),
+        sources=_provenance(data.get("sources"), where, "sources"),
+        assumptions=_provenance(data.get("assumptions"), where, "assumptions"),
     )
+
+
+def _provenance(data: Any, where: str, key: str) -> dict[str, str]:
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise _fail(where, f"'{key}' skal være en mapping fra felt til kilde eller begrundelse")
+    return {str(k): str(v) for k, v in data.items()}
 
 
 def parse_bin(spec: str, where: str = "protocol") -> tuple[int, float]:

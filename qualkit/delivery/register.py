@@ -25,10 +25,19 @@ DATE_COLUMNS = (
     "end_date",
     "withdrawn_date",
     "dropout_date",
+    "offered_date",
+    "declined_date",
 )
 # Free-text register columns (dropout_reason: why a person left the intervention; their data
 # stay, unlike withdrawn_date, which is consent withdrawn and the data removed).
-TEXT_COLUMNS = ("arm", "site", "exclusion_reason", "end_reason", "dropout_reason")
+TEXT_COLUMNS = (
+    "arm",
+    "site",
+    "exclusion_reason",
+    "end_reason",
+    "dropout_reason",
+    "declined_reason",
+)
 KNOWN_COLUMNS = (
     "citizen_id",
     "arm",
@@ -37,6 +46,7 @@ KNOWN_COLUMNS = (
     "exclusion_reason",
     "end_reason",
     "dropout_reason",
+    "declined_reason",
     *DATE_COLUMNS,
 )
 
@@ -57,6 +67,10 @@ class ParticipantRecord:
     withdrawn_date: date | None = None
     dropout_date: date | None = None
     dropout_reason: str | None = None
+    # Offered the intervention; declined it (before or after allocation), with the reason.
+    offered_date: date | None = None
+    declined_date: date | None = None
+    declined_reason: str | None = None
     attributes: dict[str, Any] = field(default_factory=dict)
 
 

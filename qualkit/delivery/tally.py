@@ -28,11 +28,12 @@ from qualkit.errors import InputError
 from qualkit.tabular import format_n_pct, format_number_dk
 
 from .checks import event_checks
-from .flow import ALL, CHECK_COLUMNS, flow_checks, flow_table
+from .flow import ALL, CHECK_COLUMNS, TOTAL, flow_checks, flow_table
 from .frames import lookup
 from .protocol import Protocol, parse_bin
 from .reach import reach_table
 from .register import DATE_COLUMNS
+from .reported import reported_checks
 
 SUMMARY_COLUMNS = ["arm", "site", "measure", "subgroup", "category", "n", "denominator", "value"]
 NONE_LABEL = "(ingen)"
@@ -214,7 +215,7 @@ def summary_table(pc: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:
     rows: list[dict] = []
     comps = [c.id for c in protocol.components]
 
-    def add(arm, site, measure, n, denom=None, subgroup="", category="", value=None):
+    def add(arm, site, measure, n, denom=None, subgroup=ALL, category=TOTAL, value=None):
         if value is None:
             value = format_n_pct(int(n), int(denom)) if denom is not None else str(int(n))
         rows.append(
@@ -327,12 +328,22 @@ def tally(
     dv = usable.loc[usable["status"].eq("delivered")]
     other = usable.loc[~usable["status"].eq("delivered")]
     pc = per_citizen(participants, dv, other, protocol)
-    parts = [c for c in (flow_checks(participants), ec.checks) if len(c)]
+    summary = summary_table(pc, protocol)
+    flow = flow_table(participants, protocol.flow)
+    parts = [
+        c
+        for c in (
+            flow_checks(participants, protocol.flow),
+            reported_checks(protocol.reported, flow, summary),
+            ec.checks,
+        )
+        if len(c)
+    ]
     checks = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=CHECK_COLUMNS)
     return TallyResult(
         per_citizen=pc,
-        summary=summary_table(pc, protocol),
-        flow=flow_table(participants),
+        summary=summary,
+        flow=flow,
         checks=checks.reset_index(drop=True),
         reach=reach_table(participants, pc, attributes or []),
     )

@@ -1,4 +1,4 @@
-"""study designs: interview site and linked people (speakers), participant dropout
+"""study designs: interview site and linked people (speakers), participant dropout, offered, declined
 
 Revision ID: i14
 Revises: 0004_transcription
@@ -22,6 +22,9 @@ def upgrade() -> None:
     with op.batch_alter_table("participant", schema=None) as batch_op:
         batch_op.add_column(sa.Column("dropout_date", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("dropout_reason", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("offered_date", sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column("declined_date", sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column("declined_reason", sa.Text(), nullable=True))
     op.create_table(
         "interview_person",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -67,6 +70,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_interview_person_interview_id"))
     op.drop_table("interview_person")
     with op.batch_alter_table("participant", schema=None) as batch_op:
+        batch_op.drop_column("declined_reason")
+        batch_op.drop_column("declined_date")
+        batch_op.drop_column("offered_date")
         batch_op.drop_column("dropout_reason")
         batch_op.drop_column("dropout_date")
     op.execute("UPDATE interview SET kind = 'group' WHERE kind = 'focus_group'")
