@@ -15,6 +15,7 @@ from .flowmodel import DEFAULT_FLOW, FlowModel, parse_flow
 from .register import DATE_COLUMNS
 from .reported import Reported, parse_reported
 
+RULE_TOP_KEYS = {"bundles", "budget_hours", "packages", "caseload", "exemptions", "extensions"}
 TOP_KEYS = {
     "name",
     "reference_date",
@@ -29,6 +30,7 @@ TOP_KEYS = {
     "reported",
     "sources",
     "assumptions",
+    *RULE_TOP_KEYS,
 }
 # Register columns that can start the clock.
 REFERENCE_DATES = DATE_COLUMNS
@@ -42,6 +44,20 @@ COMPONENT_KEYS = {
     "description",
     "within_days_of",
     "every_days",
+    # rules beyond the first format (docs/DESIGN.md "Delivery protocol", added keys)
+    "from",
+    "over_course",
+    "tolerance_days",
+    "min_share",
+    "parties",
+    "modes",
+    "max_count",
+    "after",
+    "required_when",
+    "at_end",
+    "team",
+    "sources",
+    "assumptions",
 }
 
 
@@ -58,6 +74,52 @@ class Component:
     within_days_of: str | None = None
     # Expected interval between deliveries (e.g. weekly follow-up: 7).
     every_days: int | None = None
+    # The clock of this component: any register date column or a date attribute column.
+    clock: str | None = None
+    # every_days across the whole course (clock -> end, dropout, withdrawal or data cut-off):
+    # the gaps before the first and after the last delivery count too, with a tolerance; or
+    # min_share: the share of every_days periods with a delivery ("såfremt det er muligt").
+    over_course: bool = False
+    tolerance_days: int = 0
+    min_share: float | None = None
+    # Staff roles that must all take part in one event (staff_role "jobkonsulent+læge").
+    parties: tuple[str, ...] = ()
+    # Only events in these modes or places count (fremmøde, hjemmebesøg, ...).
+    modes: tuple[str, ...] = ()
+    # Dose range: met needs min_count..max_count deliveries.
+    max_count: int | None = None
+    # Stepped: only deliveries on or after the first delivery of this component count.
+    after: str | None = None
+    # Applies only to citizens with yes in this register column (others are exempt).
+    required_when: str | None = None
+    # End-of-course: deliveries from before_days before to after_days after the course end.
+    at_end: tuple[int, int] | None = None
+    # A team-level recurring event (weekly conference): logged with the team's id in
+    # citizen_id, measured per team, not per citizen.
+    team: bool = False
+    sources: dict[str, str] = field(default_factory=dict)
+    assumptions: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """Several components due together (assessment, coordinator and plan in the first month)."""
+
+    id: str
+    label: str
+    components: tuple[str, ...]
+    within_days: int
+    clock: str | None = None
+    core: bool = True
+
+
+@dataclass(frozen=True)
+class Caseload:
+    """Citizens per staff member of a role (a coordinator's caseload of 20-25)."""
+
+    staff_role: str
+    min: int | None = None
+    max: int | None = None
 
 
 @dataclass
@@ -75,6 +137,17 @@ class Protocol:
     # Where each number comes from: field -> "seed 001 linje 463", or -> why it is assumed.
     sources: dict[str, str] = field(default_factory=dict)
     assumptions: dict[str, str] = field(default_factory=dict)
+    bundles: tuple[Bundle, ...] = ()
+    # Hours per staff role per citizen; packages: a register column names each citizen's
+    # package, each package its own hours per role.
+    budget_hours: dict[str, float] = field(default_factory=dict)
+    package_column: str | None = None
+    packages: dict[str, dict[str, float]] = field(default_factory=dict)
+    caseload: Caseload | None = None
+    # Register columns: exemptions lists component ids a citizen is exempt from; extensions
+    # gives extra days for every deadline and for max_days.
+    exemption_column: str | None = None
+    extension_column: str | None = None
 
     @property
     def component_ids(self) -> set[str]:
@@ -122,6 +195,21 @@ def parse_protocol(data: Any, where: str = "protocol") -> Protocol:
             raise _fail(f"{cw} ({cid})", "'within_days_of' must be a component id")
         if "core" in c and not isinstance(c["core"], bool):
             raise _fail(f"{cw} ({cid})", "'core' must be true or false")
+        for key in ("max_count", "tolerance_days"):
+            if c.get(key) is not None and (
+                not isinstance(c[key], int) or isinstance(c[key], bool) or c[key] < 0
+            ):
+                raise _fail(f"{cw} ({cid})", f"'{key}' skal være et helt tal >= 0")
+        ms = c.get("min_share")
+        if ms is not None and (not isinstance(ms, int | float) or not 0 < ms <= 1):
+            raise _fail(f"{cw} ({cid})", "'min_share' skal være en andel mellem 0 og 1")
+        at_end = c.get("at_end")
+        if at_end is not None:
+            if not isinstance(at_end, dict) or set(at_end) - {"before_days", "after_days"}:
+                raise _fail(f"{cw} ({cid})", "'at_end' skal have before_days og/eller after_days")
+            at_end = (int(at_end.get("before_days", 0)), int(at_end.get("after_days", 0)))
+        if c.get("over_course") and not c.get("every_days"):
+            raise _fail(f"{cw} ({cid})", "'over_course' kræver every_days")
         pm = c.get("planned_minutes")
         if pm is not None and (not isinstance(pm, int | float) or pm < 0):
             raise _fail(f"{cw} ({cid})", "'planned_minutes' must be a number >= 0")
@@ -136,6 +224,19 @@ def parse_protocol(data: Any, where: str = "protocol") -> Protocol:
                 description=str(c.get("description") or ""),
                 within_days_of=c.get("within_days_of"),
                 every_days=c.get("every_days"),
+                clock=c.get("from"),
+                over_course=bool(c.get("over_course", False)),
+                tolerance_days=int(c.get("tolerance_days") or 0),
+                min_share=float(ms) if ms is not None else None,
+                parties=_words(c.get("parties"), f"{cw} ({cid})", "parties"),
+                modes=_words(c.get("modes"), f"{cw} ({cid})", "modes"),
+                max_count=c.get("max_count"),
+                after=c.get("after"),
+                required_when=c.get("required_when"),
+                at_end=at_end,
+                team=bool(c.get("team", False)),
+                sources=_provenance(c.get("sources"), f"{cw} ({cid})", "sources"),
+                assumptions=_provenance(c.get("assumptions"), f"{cw} ({cid})", "assumptions"),
             )
         )
     for comp in components:
@@ -152,6 +253,15 @@ def parse_protocol(data: Any, where: str = "protocol") -> Protocol:
             )
         if comp.every_days == 0:
             raise _fail(f"{where} ({comp.id})", "'every_days' must be at least 1")
+        if comp.after and (comp.after not in seen or comp.after == comp.id):
+            raise _fail(f"{where} ({comp.id})", f"after nævner ukendt komponent '{comp.after}'")
+        if comp.max_count is not None and comp.max_count < comp.min_count:
+            raise _fail(f"{where} ({comp.id})", "max_count er mindre end min_count")
+        if comp.team and (comp.every_days is None or comp.core):
+            raise _fail(
+                f"{where} ({comp.id})",
+                "en teamhændelse (team: true) skal have every_days og kan ikke være core",
+            )
     ref = str(data.get("reference_date", "start_date"))
     if ref not in REFERENCE_DATES:
         raise _fail(
@@ -190,7 +300,77 @@ def parse_protocol(data: Any, where: str = "protocol") -> Protocol:
         reported=parse_reported(data.get("reported"), where),
         sources=_provenance(data.get("sources"), where, "sources"),
         assumptions=_provenance(data.get("assumptions"), where, "assumptions"),
+        **_rules(data, where, seen),
     )
+
+
+def _words(value: Any, where: str, key: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise _fail(where, f"'{key}' skal være en liste af navne")
+    return tuple(v.strip().lower() for v in value)
+
+
+def _hours(value: Any, where: str) -> dict[str, float]:
+    if not isinstance(value, dict) or not all(
+        isinstance(v, int | float) and not isinstance(v, bool) and v >= 0 for v in value.values()
+    ):
+        raise _fail(where, "timer pr. faggruppe skal være en mapping fra rolle til timer >= 0")
+    return {str(k).strip().lower(): float(v) for k, v in value.items()}
+
+
+def _rules(data: dict, where: str, seen: set[str]) -> dict[str, Any]:
+    """The top-level rules: bundles, hour budgets and packages, caseload, exemptions."""
+    out: dict[str, Any] = {}
+    bundles = []
+    for i, b in enumerate(data.get("bundles") or [], start=1):
+        bw = f"{where}, bundle {i}"
+        if not isinstance(b, dict) or not b.get("id") or not isinstance(b.get("within_days"), int):
+            raise _fail(bw, "en bundle skal have id, components og within_days")
+        comps = tuple(b.get("components") or [])
+        missing = [c for c in comps if c not in seen]
+        if len(comps) < 2 or missing:
+            raise _fail(bw, f"components skal nævne mindst to kendte komponenter ({missing})")
+        bundles.append(
+            Bundle(
+                str(b["id"]),
+                str(b.get("label") or b["id"]),
+                comps,
+                int(b["within_days"]),
+                b.get("from"),
+                bool(b.get("core", True)),
+            )
+        )
+    out["bundles"] = tuple(bundles)
+    if data.get("budget_hours") is not None:
+        out["budget_hours"] = _hours(data["budget_hours"], f"{where}, budget_hours")
+    if data.get("packages") is not None:
+        pk = data["packages"]
+        if (
+            not isinstance(pk, dict)
+            or not pk.get("column")
+            or not isinstance(pk.get("hours"), dict)
+        ):
+            raise _fail(where, "packages skal have column og hours (pakke -> rolle -> timer)")
+        out["package_column"] = str(pk["column"])
+        out["packages"] = {
+            str(name): _hours(h, f"{where}, packages {name}") for name, h in pk["hours"].items()
+        }
+    if data.get("caseload") is not None:
+        cl = data["caseload"]
+        if not isinstance(cl, dict) or not cl.get("staff_role"):
+            raise _fail(where, "caseload skal have staff_role (og min og/eller max)")
+        out["caseload"] = Caseload(str(cl["staff_role"]).lower(), cl.get("min"), cl.get("max"))
+    for key, attr in (("exemptions", "exemption_column"), ("extensions", "extension_column")):
+        v = data.get(key)
+        if v is not None:
+            if not isinstance(v, dict) or not v.get("column"):
+                raise _fail(where, f"{key} skal have column (en kolonne i registret)")
+            out[attr] = str(v["column"])
+    return out
 
 
 def _provenance(data: Any, where: str, key: str) -> dict[str, str]:

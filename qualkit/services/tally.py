@@ -91,7 +91,29 @@ def compute(ctx: Context, protocol_name: str | None = None) -> TallyResult:
     ctx.require("tally.read")
     protocol = get_protocol(ctx, protocol_name)
     register, attributes, events = _load(ctx)
+    qual = protocol.flow.qualitative
+    if qual and qual not in register:
+        # In the app, "in the qualitative study" is known from the interviews themselves.
+        register[qual] = (
+            register["citizen_id"].isin(_interviewed(ctx)).map({True: "ja", False: "nej"})
+        )
     return tally(register, events, protocol, attributes)
+
+
+def _interviewed(ctx: Context) -> set[str]:
+    from qualkit.store.models import InterviewPerson
+
+    with ctx.db.session() as s:
+        return {
+            cid
+            for (cid,) in s.execute(
+                select(Participant.citizen_id)
+                .join(InterviewPerson, InterviewPerson.participant_id == Participant.id)
+                .where(
+                    Participant.project_id == ctx.project_id, Participant.withdrawn_date.is_(None)
+                )
+            ).all()
+        }
 
 
 def delivery_frame(ctx: Context) -> pd.DataFrame:
