@@ -410,3 +410,69 @@ def load_protocol(path: str | Path) -> Protocol:
     if not p.exists():
         raise InputError(f"{path}: file not found.")
     return load_protocol_text(p.read_text(encoding="utf-8-sig"), str(path))
+
+
+@dataclass(frozen=True)
+class NumberSource:
+    """One number of a protocol and where it comes from (a seed line) or that it is assumed."""
+
+    where: str  # component id, or "" for the protocol itself
+    field: str
+    value: str
+    source: str
+    assumption: bool
+
+
+NUMERIC_COMPONENT_FIELDS = (
+    "min_count",
+    "max_count",
+    "within_days",
+    "every_days",
+    "tolerance_days",
+    "min_share",
+    "planned_minutes",
+    "at_end",
+)
+
+
+def number_sources(data: dict[str, Any]) -> list[NumberSource]:
+    """Every number in a protocol mapping (as loaded from YAML) with its source or assumption;
+    a number with neither has source "" (the shipped-protocol test refuses those)."""
+    out: list[NumberSource] = []
+
+    def mark(where: str, name: str, value: Any, srcs: dict, assumed: dict) -> None:
+        if name in srcs:
+            out.append(NumberSource(where, name, str(value), str(srcs[name]), False))
+        elif name in assumed:
+            out.append(NumberSource(where, name, str(value), str(assumed[name]), True))
+        else:
+            out.append(NumberSource(where, name, str(value), "", False))
+
+    for c in data.get("components") or []:
+        srcs, assumed = c.get("sources") or {}, c.get("assumptions") or {}
+        for f in NUMERIC_COMPONENT_FIELDS:
+            if c.get(f) is not None:
+                mark(str(c.get("id")), f, c[f], srcs, assumed)
+    srcs, assumed = data.get("sources") or {}, data.get("assumptions") or {}
+    for f in ("high_fidelity", "max_days", "dose_bins"):
+        if data.get(f) is not None:
+            mark("", f, data[f], srcs, assumed)
+    fu = (data.get("flow") or {}).get("follow_up")
+    if fu and fu.get("days") is not None:
+        mark("", "flow.follow_up.days", fu["days"], srcs, assumed)
+    for b in data.get("bundles") or []:
+        mark("", f"bundles.{b.get('id')}.within_days", b.get("within_days"), srcs, assumed)
+    cl = data.get("caseload") or {}
+    for f in ("min", "max"):
+        if cl.get(f) is not None:
+            mark("", f"caseload.{f}", cl[f], srcs, assumed)
+    for f in ("budget_hours",):
+        if data.get(f) is not None:
+            mark("", f, data[f], srcs, assumed)
+    if data.get("packages") is not None:
+        mark("", "packages.hours", "pakker", srcs, assumed)
+    return out
+
+
+def protocol_number_sources(path: str | Path) -> list[NumberSource]:
+    return number_sources(yaml.safe_load(Path(path).read_text(encoding="utf-8-sig")) or {})

@@ -192,10 +192,8 @@ def budget_hours(p: pd.DataFrame, protocol: Protocol, index: pd.Index) -> pd.Dat
     )
     if protocol.package_column:
         if protocol.package_column not in p:
-            raise InputError(
-                f"protocol {protocol.name}: registret har ingen kolonne "
-                f"'{protocol.package_column}' (packages)"
-            )
+            # No package column in this register: no budget to compare with (empty cells).
+            return base
         pk = pd.Series(
             p[protocol.package_column].astype(object).to_numpy(), index=p["citizen_id"].to_numpy()
         ).reindex(index)

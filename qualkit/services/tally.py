@@ -16,7 +16,7 @@ from sqlalchemy import select
 from qualkit.delivery.figures import dose_data, flow_dot, heatmap_data
 from qualkit.delivery.frames import events_from_rows, participants_frame
 from qualkit.delivery.output import danish_frame
-from qualkit.delivery.protocol import Protocol
+from qualkit.delivery.protocol import NumberSource, Protocol, number_sources
 from qualkit.delivery.register import DATE_COLUMNS, TEXT_COLUMNS, ParticipantRecord
 from qualkit.delivery.tally import TallyResult, measure_label, tally
 from qualkit.store.models import (
@@ -254,6 +254,24 @@ class TallyReport:
     adoption: pd.DataFrame
     over_time: pd.DataFrame
     joint: pd.DataFrame
+    numbers: list[NumberSource]
+
+
+def protocol_numbers(ctx: Context, protocol_name: str | None = None) -> list[NumberSource]:
+    """Every number of the project's protocol with its source (seed line) or assumption mark."""
+    import yaml
+
+    from qualkit.store.models import Protocol as ProtocolRow
+
+    ctx.require("delivery.read")
+    with ctx.db.session() as s:
+        q = select(ProtocolRow).where(ProtocolRow.project_id == ctx.project_id)
+        if protocol_name:
+            q = q.where(ProtocolRow.name == protocol_name)
+        row = s.scalars(q.order_by(ProtocolRow.id)).first()
+        if row is None:
+            return []
+        return number_sources(yaml.safe_load(row.definition) or {})
 
 
 def report(ctx: Context, protocol_name: str | None = None) -> TallyReport:
@@ -269,4 +287,5 @@ def report(ctx: Context, protocol_name: str | None = None) -> TallyReport:
         adoption=adoption(ctx),
         over_time=over_time(ctx),
         joint=joint_display(ctx, result),
+        numbers=protocol_numbers(ctx, protocol_name),
     )
