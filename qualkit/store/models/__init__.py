@@ -13,7 +13,15 @@ from .coding import (
     ExchangeSet,
 )
 from .delivery import EVENT_STATUSES, DeliveryEvent, Protocol
-from .interviews import INTERVIEW_STATUSES, EntityDecision, Interview, Segment
+from .interviews import (
+    INTERVIEW_STATUSES,
+    WRITTEN_KINDS,
+    EntityDecision,
+    Interview,
+    InterviewKind,
+    InterviewPerson,
+    Segment,
+)
 from .people import ROLES, Participant, Project, User
 from .security import AuthSession, LoginThrottle, ReportLabel, VaultEntry, VaultKey
 from .transcription import JOB_STATUSES, TranscriptionJob
@@ -38,6 +46,8 @@ __all__ = [
     "FRAMEWORKS",
     "INTERVIEW_STATUSES",
     "Interview",
+    "InterviewKind",
+    "InterviewPerson",
     "JOB_STATUSES",
     "Participant",
     "Project",
@@ -46,5 +56,6 @@ __all__ = [
     "Segment",
     "TranscriptionJob",
     "User",
+    "WRITTEN_KINDS",
     "utcnow",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -25,6 +26,23 @@ from .base import Base, utcnow
 INTERVIEW_STATUSES = ("new", "transcribing", "transcribed", "deidentified", "approved")
 
 
+class InterviewKind(StrEnum):
+    """What a source is (docs/DESIGN.md: ``kind``). Field notes, logbooks and documents are
+    coded like interviews but have no interviewee: they are never quoted as a citizen."""
+
+    CITIZEN = "citizen"
+    STAFF = "staff"
+    FOCUS_GROUP = "focus_group"
+    JOINT = "joint"
+    FIELDNOTE = "fieldnote"
+    LOGBOOK = "logbook"
+    DOCUMENT = "document"
+
+
+# Kinds that are not conversations (no interviewer, no interviewee).
+WRITTEN_KINDS = frozenset({InterviewKind.FIELDNOTE, InterviewKind.LOGBOOK, InterviewKind.DOCUMENT})
+
+
 class Interview(Base):
     __tablename__ = "interview"
 
@@ -36,11 +54,12 @@ class Interview(Base):
         ForeignKey("participant.id", ondelete="CASCADE"), nullable=True, index=True
     )
     title: Mapped[str] = mapped_column(String(300))
-    kind: Mapped[str] = mapped_column(String(20), default="citizen")  # citizen | staff | group
+    kind: Mapped[str] = mapped_column(String(20), default="citizen")  # InterviewKind
     staff_role: Mapped[str | None] = mapped_column(String(80), nullable=True)
     wave: Mapped[int | None] = mapped_column(Integer, nullable=True)
     interview_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     interviewer: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    site: Mapped[str | None] = mapped_column(String(120), nullable=True)
     status: Mapped[str] = mapped_column(String(20), default="new")
     language: Mapped[str] = mapped_column(String(10), default="da")
     source: Mapped[str] = mapped_column(String(40), default="import")  # import | transcription
@@ -67,6 +86,35 @@ class Interview(Base):
     segments: Mapped[list[Segment]] = relationship(
         back_populates="interview", order_by="Segment.position", cascade="all, delete-orphan"
     )
+    people: Mapped[list[InterviewPerson]] = relationship(
+        back_populates="interview", order_by="InterviewPerson.id", cascade="all, delete-orphan"
+    )
+
+
+class InterviewPerson(Base):
+    """A person in an interview: a linked participant (with or without a speaker label) or a
+    speaker label with a role (interviewer, a staff role). Analysis and quotes take each turn's
+    role from its speaker's row here; a participant's withdrawal reaches every interview they
+    are linked to."""
+
+    __tablename__ = "interview_person"
+    __table_args__ = (
+        UniqueConstraint("interview_id", "speaker", name="uq_interview_person_speaker"),
+        UniqueConstraint("interview_id", "participant_id", name="uq_interview_person_participant"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interview_id: Mapped[int] = mapped_column(
+        ForeignKey("interview.id", ondelete="CASCADE"), index=True
+    )
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    speaker: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    # "borger", "interviewer" or a staff role ("jobkonsulent", "fysioterapeut", ...).
+    role: Mapped[str] = mapped_column(String(80), default="borger")
+
+    interview: Mapped[Interview] = relationship(back_populates="people")
 
 
 class Segment(Base):
