@@ -7,6 +7,7 @@ from .delivery import EVENT_STATUSES, DeliveryEvent, Protocol
 from .interviews import INTERVIEW_STATUSES, EntityDecision, Interview, Segment
 from .people import ROLES, Participant, Project, User
 from .transcription import JOB_STATUSES, TranscriptionJob
+from .workspace import MEMO_KINDS, Memo, MemoLink, UserPreference
 
 __all__ = [
     "AuditEvent",
@@ -23,6 +24,9 @@ __all__ = [
     "INTERVIEW_STATUSES",
     "Interview",
     "JOB_STATUSES",
+    "MEMO_KINDS",
+    "Memo",
+    "MemoLink",
     "Participant",
     "Project",
     "Protocol",
@@ -30,5 +34,6 @@ __all__ = [
     "Segment",
     "TranscriptionJob",
     "User",
+    "UserPreference",
     "utcnow",
 ]
