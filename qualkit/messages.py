@@ -84,6 +84,13 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "scope": {"occurrence": "denne forekomst", "project": "hele projektet"},
     "arm": {"intervention": "indsats", "control": "kontrol"},
+    "speaker_role": {
+        "interviewer": "interviewer",
+        "citizen": "borger",
+        "staff": "medarbejder",
+        "relative": "pårørende",
+        "jobkonsulent": "jobkonsulent",
+    },
     "action": {
         "coding.add": "kodning tilføjet",
         "coding.remove": "kodning fjernet",

@@ -86,7 +86,7 @@ def _open_coding(
     box.click()
     page.get_by_role("option", name=title).click()
     iv = app["iv"] if iv is None else iv
-    expect(page.locator(".qk-root[data-iv='%d'] .qk-turn" % iv).first).to_be_visible(timeout=30000)
+    expect(page.locator(f".qk-root[data-iv='{iv}'] .qk-turn").first).to_be_visible(timeout=30000)
 
 
 def _mouse_select(page, seg_a: int, start: int, seg_b: int, end: int) -> None:

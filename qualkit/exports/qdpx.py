@@ -75,6 +75,15 @@ class QdaSource:
 
 
 @dataclass
+class QdaNote:
+    """A free-standing REFI-QDA note (a project, interview or code memo)."""
+
+    guid: str
+    name: str
+    text: str
+
+
+@dataclass
 class QdaProject:
     name: str
     users: list[QdaUser] = field(default_factory=list)
@@ -83,6 +92,7 @@ class QdaProject:
     origin: str = "qualkit"
     description: str = ""
     other_sources: int = 0  # PDF, picture, audio, video sources (not imported)
+    notes: list[QdaNote] = field(default_factory=list)
 
     def all_codes(self) -> list[tuple[QdaCode, QdaCode | None]]:
         return [pair for c in self.codes for pair in c.walk()]
@@ -246,6 +256,7 @@ def project_xml(project: QdaProject) -> tuple[bytes, dict[str, str]]:
                     note_guid = guid_for("note", sel.guid)
                     _el(s_el, "NoteRef", targetGUID=note_guid)
                     notes.append((note_guid, f"Memo: {src.name}", sel.memo))
+    notes += [(n.guid, n.name, n.text) for n in project.notes]
     if notes:
         notes_el = _el(root, "Notes")
         for guid, name, text in notes:

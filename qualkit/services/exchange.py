@@ -149,6 +149,22 @@ def build_qda_project(s: Session, ctx: Context) -> tuple[QdaProject, list[safety
     ), passages
 
 
+def memo_notes(ctx: Context, qda: QdaProject) -> list[safety.Passage]:
+    """Project, interview and code memos as REFI-QDA notes (services/memos); their texts are
+    checked like every exported passage."""
+    from qualkit.exports.qdpx import QdaNote
+
+    from . import memos
+
+    out = []
+    for m, text in memos.export_notes(ctx):
+        qda.notes.append(QdaNote(guid_for("memo", m.id), f"Memo: {m.title}", text))
+        key = next((ln.segment_id for ln in m.links if ln.segment_id), None)
+        key = key if key is not None else -(m.interview_id or 0)
+        out.append(safety.Passage(key, text, f"Memo {m.id}"))
+    return out
+
+
 def export_qdpx(
     ctx: Context, out: str | Path | None, overrides: Iterable[int] = ()
 ) -> ExportResult:
@@ -158,6 +174,7 @@ def export_qdpx(
         raise InputError(f"{out}: a REFI-QDA project file is named *.qdpx.")
     with ctx.db.session() as s:
         qda, passages = build_qda_project(s, ctx)
+    passages += memo_notes(ctx, qda)
     report = check_or_refuse(ctx, "qdpx", passages, overrides)
     path, data = deliver_file(out, lambda p: write_qdpx(qda, p))
     counts = {

@@ -262,10 +262,11 @@ function applyParts(st, parts, code, memo) {
     st.data.cods.push([`p${st.nonce}-${p.segment}`, p.segment, p.start, p.end, code, 0, "", memo, false]);
     renderSeg(st, p.segment, true);
   }
-  send(st, { type: "apply", parts, code, memo });
   const sel = document.getSelection();
   if (sel) sel.removeAllRanges();
   closePop(st);
+  // let the browser paint the pending highlight before the page starts its rerun
+  requestAnimationFrame(() => setTimeout(() => send(st, { type: "apply", parts, code, memo }), 0));
 }
 
 function codsBySeg(cods) {
