@@ -133,6 +133,10 @@ def main() -> None:
             search.press("Enter")
             p_ms = page.evaluate("() => window.__qkP")
             s_ms = page.evaluate("() => window.__qkS")
+            marks = page.evaluate(
+                "() => [window.__qkPick - window.__qkT0, window.__qkDrawn - window.__qkT0]"
+            )
+            print(f"run {i}: pick {marks[0]:.0f} ms, drawn {marks[1]:.0f} ms, seen {p_ms:.0f} ms")
             if i > 0:
                 pendings.append(p_ms)
                 applies.append(s_ms)

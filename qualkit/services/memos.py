@@ -27,9 +27,9 @@ from .permissions import allowed
 
 
 class MemoKind(StrEnum):
+    PROJECT = "project"
     INTERVIEW = "interview"
     CODE = "code"
-    PROJECT = "project"
 
 
 KIND_LABELS = {MemoKind.INTERVIEW: "Interview", MemoKind.CODE: "Kode", MemoKind.PROJECT: "Projekt"}

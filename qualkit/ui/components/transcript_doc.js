@@ -258,10 +258,12 @@ function send(st, action) {
 
 function applyParts(st, parts, code, memo) {
   // shown at once as pending; the stored coding replaces it when the page sends new data
+  window.__qkPick = performance.now();
   for (const p of parts) {
     st.data.cods.push([`p${st.nonce}-${p.segment}`, p.segment, p.start, p.end, code, 0, "", memo, false]);
     renderSeg(st, p.segment, true);
   }
+  window.__qkDrawn = performance.now();
   const sel = document.getSelection();
   if (sel) sel.removeAllRanges();
   closePop(st);
