@@ -38,10 +38,10 @@ WATCH = """([seg, code, pendingOnly]) => new Promise((resolve) => {
   const sel = `.qk-text[data-seg="${seg}"] .qk-hl${pendingOnly ? ".qk-pending" : ":not(.qk-pending)"}`;
   const hit = () => [...document.querySelectorAll(sel)].some(
     (e) => (e.dataset.codes || "").split(",").includes(String(code)));
-  const t0 = window.__qkT0;
-  if (hit()) return resolve(performance.now() - t0);
+  const since = () => performance.now() - window.__qkT0;
+  if (hit()) return resolve(0);
   const obs = new MutationObserver(() => {
-    if (hit()) { obs.disconnect(); resolve(performance.now() - t0); }
+    if (hit()) { obs.disconnect(); resolve(since()); }
   });
   obs.observe(document.body, {subtree: true, childList: true, attributes: true});
 })"""

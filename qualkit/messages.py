@@ -27,9 +27,28 @@ MESSAGES: dict[str, str] = {
     "memo.kind": "Ukendt memotype '{kind}' (interview, kode eller projekt).",
     "memo.not_owner": "Kun forfatteren eller en administrator kan ændre memoet {id}.",
     "memo.target": "Memoet mangler det, det handler om: {what}.",
-    # permissions
+    # permissions and users
     "permission.denied": "Adgang nægtet: {who} må ikke {what}.",
+    "permission.anonymous": "en bruger, der ikke er logget ind",
+    "user.not_found": "Der er ingen aktiv bruger ved navn '{name}'.",
+    # files
+    "file.not_found": "{path}: filen findes ikke.",
+    "file.unreadable": "{path}: filen kan ikke læses ({reason}).",
+    "export.quotes_docx": "{path}: citatsættet er en Word-fil; giv den endelsen .docx.",
 }
+
+OS_REASONS = {
+    2: "den findes ikke",
+    13: "adgang nægtet",
+    21: "det er en mappe",
+    20: "en del af stien er ikke en mappe",
+    28: "disken er fuld",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """A Danish reason for an operating-system error (the OS gives English text)."""
+    return OS_REASONS.get(exc.errno or 0, f"systemfejl {exc.errno}")
 
 
 def msg(key: str, **values: object) -> str:
@@ -110,6 +129,34 @@ LABELS: dict[str, dict[str, str]] = {
         "audio.delete": "lyd slettet",
         "export": "eksport",
         "login": "log-ind",
+    },
+    "capability": {
+        "interview.list": "se interviewlisten",
+        "transcript.read": "læse transskriptioner",
+        "transcript.edit": "rette transskriptioner",
+        "transcribe": "transskribere",
+        "transcript.approve": "godkende transskriptioner",
+        "deid.review": "gennemgå pseudonymisering",
+        "vault.read": "læse nøgleboksen",
+        "codebook.read": "læse kodebogen",
+        "codebook.edit": "rette kodebogen",
+        "coding.write": "kode",
+        "coding.compare": "sammenligne kodere",
+        "consensus.read": "læse konsensuskodninger",
+        "consensus.write": "beslutte konsensus",
+        "participant.read": "se deltagere",
+        "participant.import": "importere deltagere",
+        "delivery.log": "registrere leverancer",
+        "delivery.read": "se leverancer",
+        "delivery.import": "importere leverancer",
+        "tally.read": "se optællinger",
+        "export": "eksportere",
+        "quote.star": "markere citater",
+        "project.import": "importere projekter",
+        "user.manage": "administrere brugere",
+        "project.settings": "ændre projektindstillinger",
+        "participant.withdraw": "melde deltagere ud",
+        "audit.read": "læse revisionssporet",
     },
     "component": {
         "jk_moede": "Opfølgende møde med jobkonsulent",

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from qualkit.errors import InputError
+from qualkit.messages import msg
 from qualkit.store.models import FRAMEWORKS
 
 CODE_KEYS = {
@@ -196,5 +197,5 @@ def load_codebook_text(text: str, where: str = "codebook") -> CodebookDef:
 def load_codebook(path: str | Path) -> CodebookDef:
     p = Path(path)
     if not p.exists():
-        raise InputError(f"{path}: file not found.")
+        raise InputError(msg("file.not_found", path=path))
     return load_codebook_text(p.read_text(encoding="utf-8-sig"), str(path))

@@ -30,6 +30,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from qualkit.errors import InputError
+from qualkit.messages import msg
 from qualkit.store.models import FRAMEWORKS
 
 from .model import CodebookDef, CodeDef, parse_codebook
@@ -293,7 +294,7 @@ def from_qdc_bytes(raw: bytes, where: str = "codebook.qdc") -> CodebookDef:
 def read_qdc(path: str | Path) -> CodebookDef:
     p = Path(path)
     if not p.exists():
-        raise InputError(f"{path}: file not found.")
+        raise InputError(msg("file.not_found", path=path))
     return from_qdc_bytes(p.read_bytes(), str(path))
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from qualkit.errors import InputError
+from qualkit.messages import msg
 
 TOP_KEYS = {
     "name",
@@ -210,5 +211,5 @@ def load_protocol_text(text: str, where: str = "protocol") -> Protocol:
 def load_protocol(path: str | Path) -> Protocol:
     p = Path(path)
     if not p.exists():
-        raise InputError(f"{path}: file not found.")
+        raise InputError(msg("file.not_found", path=path))
     return load_protocol_text(p.read_text(encoding="utf-8-sig"), str(path))

@@ -19,6 +19,7 @@ from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree as ET
 
 from qualkit.errors import InputError
+from qualkit.messages import msg
 from qualkit.transcripts.textformat import _match_turn, format_timestamp
 
 NS = "urn:QDA-XML:project:1.0"
@@ -314,7 +315,7 @@ def read_qdpx(path: str | Path) -> QdaProject:
     p = Path(path)
     where = str(path)
     if not p.exists():
-        raise InputError(f"{where}: file not found.")
+        raise InputError(msg("file.not_found", path=where))
     texts: dict[str, str] = {}
     if zipfile.is_zipfile(p):
         with zipfile.ZipFile(p) as zf:

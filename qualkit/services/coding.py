@@ -15,6 +15,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from qualkit.errors import InputError, NotFound
+from qualkit.messages import msg
 from qualkit.store.models import Code, Codebook, Coding, Interview, Segment, User
 
 from . import _retry, audit
@@ -88,7 +89,7 @@ def coding_view(ctx: Context, interview_id: int) -> dict[str, Any]:
     with ctx.db.session() as s:
         iv = s.get(Interview, interview_id)
         if iv is None or iv.project_id != ctx.project_id:
-            raise NotFound(f"No interview {interview_id} in this project.")
+            raise NotFound(msg("interview.not_found", id=interview_id))
         segs = s.execute(
             select(
                 Segment.id,

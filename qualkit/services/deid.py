@@ -18,6 +18,7 @@ from qualkit.deid.pseudonyms import FIXED, surface_key
 from qualkit.deid.spans import LABELS
 from qualkit.deid.vault import Vault
 from qualkit.errors import InputError, NotFound
+from qualkit.messages import msg
 from qualkit.store.models import (
     EntityDecision,
     Interview,
@@ -78,7 +79,7 @@ def roster_from_upload(ctx: Context, data: bytes, name: str) -> list[RosterEntry
 def _interview(s, ctx: Context, interview_id: int) -> Interview:
     iv = s.get(Interview, interview_id)
     if iv is None or iv.project_id != ctx.project_id:
-        raise NotFound(f"No interview {interview_id} in this project.")
+        raise NotFound(msg("interview.not_found", id=interview_id))
     return iv
 
 
