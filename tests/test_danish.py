@@ -20,7 +20,7 @@ ROLES = ("admin", "evaluator", "staff", "writer")
 ENGLISH = re.compile(
     r"\b(the|is|not|found|must|invalid|cannot|can't|please|unknown|should|already|missing|"
     r"does|doesn't|permission|denied|nothing|choose|only|outside|error|failed|no such|this|"
-    r"no|of|with|are|has|have|may|yet|first|will|you|your|there|which|could)\b",
+    r"no|of|with|are|has|may|yet|first|will|you|your|there|which|could)\b",
     re.IGNORECASE,
 )
 IDENTIFIER = re.compile(r"`[^`]*`|\S*[._/:=]\S*|\[[^\]]*\]")
@@ -99,7 +99,9 @@ def test_every_page_for_every_role_is_danish(demo, monkeypatch, role):
         assert not at.exception, (spec.key, role, at.exception)
         if spec.key not in allowed_keys:
             assert any("Adgang nægtet" in e.value for e in at.error), (spec.key, role)
-        for text in _visible(at):
+        texts = _visible(at)
+        assert spec.key not in allowed_keys or len(texts) >= 2, (spec.key, role, texts)
+        for text in texts:
             words = english_in(text)
             if words:
                 problems.append(f"{spec.key} ({role}): {words} in {text[:160]!r}")
