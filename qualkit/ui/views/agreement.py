@@ -12,7 +12,7 @@ from qualkit.tabular import format_number_dk
 from qualkit.transcripts.textformat import format_timestamp
 from qualkit.ui import state
 from qualkit.ui.format import frame
-from qualkit.ui.views.search import md
+from qualkit.ui.plain import plain, plain_message
 
 MSG = "agree_msg"
 DECISIONS = {
@@ -101,7 +101,7 @@ def render() -> None:
     st.header("Enighed og konsensus")
     if MSG in st.session_state:
         kind, text = st.session_state.pop(MSG)
-        (st.success if kind == "success" else st.error)(text)
+        (st.success if kind == "success" else st.error)(plain_message(text))
     ivs = interviews.list_interviews(ctx)
     if not ivs:
         st.info("Projektet har endnu ingen interviews.")
@@ -237,7 +237,7 @@ def _render_document(ctx, iv_id: int) -> None:
             with left:
                 st.markdown(
                     f"`{format_timestamp(item['start'])}` **Tur {item['position'] + 1} · "
-                    f"{md(item['speaker'] or '?')}**: {md(item['text'])}"
+                    f"{plain(item['speaker'] or '?')}**: {plain(item['text'])}"
                 )
                 cols = st.columns(len(cmp["coders"]))
                 for col, coder in zip(cols, cmp["coders"], strict=True):
@@ -245,13 +245,13 @@ def _render_document(ctx, iv_id: int) -> None:
                         st.markdown(f"**{coder}**")
                         for x in item["by_coder"][coder]:
                             span = (
-                                f"  \n«{md(words_cut(item['text'][x['start_char'] : x['end_char']], 120))}»"
+                                f"  \n«{plain(words_cut(item['text'][x['start_char'] : x['end_char']], 120))}»"
                                 if x["start_char"] is not None
                                 else ""
                             )
                             st.markdown(
-                                f"{md(x['key'])} – {md(x['name'])}{span}"
-                                + (f"  \n_Memo: {md(x['memo'])}_" if x["memo"] else "")
+                                f"{plain(x['key'])} – {plain(x['name'])}{span}"
+                                + (f"  \n_Memo: {plain(x['memo'])}_" if x["memo"] else "")
                             )
                         if not item["by_coder"][coder]:
                             st.write("(ingen kode)")
@@ -298,7 +298,7 @@ def _render_document(ctx, iv_id: int) -> None:
     ):
         cols = st.columns([1, 6, 1, 1])
         cols[0].write(("★ " if c["starred"] else "") + f"Tur {(c['position'] or 0) + 1}")
-        cols[1].markdown(f"**{md(c['key'])}** – {md(words_cut(c['text'], 220))}")
+        cols[1].markdown(f"**{plain(c['key'])}** – {plain(words_cut(c['text'], 220))}")
         cols[2].button(
             "Fjern ★" if c["starred"] else "★",
             key=f"star_{c['id']}",

@@ -22,6 +22,7 @@ from qualkit.services.context import Context
 from qualkit.transcripts.textformat import format_timestamp
 from qualkit.ui import state
 from qualkit.ui.components import transcript_doc
+from qualkit.ui.plain import plain, plain_message
 
 MSG = "coding_msg"
 
@@ -100,7 +101,7 @@ def _table_view(ctx: Context, books: list[dict], iv_id: int) -> None:
     }
     if MSG in st.session_state:
         kind, text = st.session_state.pop(MSG)
-        (st.success if kind == "success" else st.error)(text)
+        (st.success if kind == "success" else st.error)(plain_message(text))
     view = coding.coding_view(ctx, iv_id)
     f = st.columns(2)
     speakers = f[0].multiselect(
@@ -205,7 +206,7 @@ def _table_view(ctx: Context, books: list[dict], iv_id: int) -> None:
                     else ""
                 )
                 cols = st.columns([4, 3, 1, 1])
-                cols[0].write(f"{c['key']} – {c['name']}{span}")
+                cols[0].markdown(plain(f"{c['key']} – {c['name']}{span}"))
                 cols[1].text_input(
                     "Memo", value=c["memo"], key=f"memo_{c['id']}", label_visibility="collapsed"
                 )
@@ -387,7 +388,7 @@ def render() -> None:
     layout = top[1].radio("Visning", ["Dokument", "Tabel"], horizontal=True, key="coding_layout")
     if MSG in st.session_state and layout == "Dokument":
         kind, text = st.session_state.pop(MSG)
-        (st.toast if kind == "success" else st.error)(text)
+        (st.toast if kind == "success" else st.error)(plain_message(text))
     if layout == "Tabel":
         _table_view(ctx, books, iv_id)
     else:

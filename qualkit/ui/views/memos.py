@@ -9,7 +9,7 @@ from qualkit.errors import QualkitError
 from qualkit.services import codebooks, interviews, memos
 from qualkit.services.permissions import allowed
 from qualkit.ui import state
-from qualkit.ui.views.search import md
+from qualkit.ui.plain import plain, plain_message
 
 MSG = "memo_msg"
 
@@ -66,7 +66,7 @@ def render() -> None:
     st.header("Memoer")
     if MSG in st.session_state:
         kind, text = st.session_state.pop(MSG)
-        (st.success if kind == "success" else st.error)(text)
+        (st.success if kind == "success" else st.error)(plain_message(text))
     ivs = {r["id"]: r["title"] for r in interviews.list_interviews(ctx)}
     codes = {
         c["id"]: f"{c['key']} – {c['name']}"
@@ -122,6 +122,6 @@ def render() -> None:
                 st.text(m.body)
             for ln in m.links:
                 if ln.segment_id:
-                    st.markdown(f"- tur {ln.number}: {md(ln.text[:200])}")
+                    st.markdown(f"- tur {ln.number}: {plain(ln.text[:200])}")
                 if ln.code_key:
                     st.markdown(f"- kode `{ln.code_key}`")

@@ -17,14 +17,9 @@ from qualkit.services.permissions import allowed
 from qualkit.ui import state
 from qualkit.ui.components import transcript_doc
 from qualkit.ui.navigation import PAGES_DIR
+from qualkit.ui.plain import plain
 
 PAGE_SIZE = 50
-MD_SPECIAL = "\\`*_{}[]<>()#+-.!|~$"
-
-
-def md(text: str) -> str:
-    """Plain text safe inside Markdown (transcripts hold [Borger 3], *, _ and the like)."""
-    return "".join("\\" + c if c in MD_SPECIAL else c for c in text).replace("\n", " ")
 
 
 def _open(iv_id: int, seg_id: int, start: int, end: int) -> None:
@@ -42,8 +37,8 @@ def _open(iv_id: int, seg_id: int, start: int, end: int) -> None:
 def _hit_line(h: search.Hit) -> str:
     who = f"{h.speaker or '?'}" + (f" ({label('speaker_role', h.role)})" if h.role else "")
     return (
-        f"**{md(h.title)}** · tur {h.number} · {md(who)}  \n"
-        f"{md(h.before)}**{md(h.match)}**{md(h.after)}"
+        f"**{plain(h.title)}** · tur {h.number} · {plain(who)}  \n"
+        f"{plain(h.before)}**{plain(h.match)}**{plain(h.after)}"
     )
 
 
@@ -148,8 +143,8 @@ def _codes_tab(ctx: Context) -> None:
         with st.container(border=True):
             cols = st.columns([12, 2])
             cols[0].markdown(
-                f"**{md(p.title)}** · tur {p.number} · {md(p.speaker or '?')} · `{p.code_key}`  \n"
-                f"{md(p.before)}**{md(p.text)}**{md(p.after)}"
+                f"**{plain(p.title)}** · tur {p.number} · {plain(p.speaker or '?')} · `{p.code_key}`  \n"
+                f"{plain(p.before)}**{plain(p.text)}**{plain(p.after)}"
             )
             cols[1].button(
                 "Åbn",
