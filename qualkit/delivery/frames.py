@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 
 from qualkit.errors import InputError
+from qualkit.messages import msg as _msg
+from qualkit.messages import os_reason
 from qualkit.store.models import EVENT_STATUSES
 from qualkit.tabular import (
     NO,
@@ -81,7 +83,7 @@ def read_raw(path: str | Path) -> pd.DataFrame:
     """
     p, name = Path(path), str(path)
     if not p.exists():
-        raise InputError(f"{name}: file not found.")
+        raise InputError(_msg("file.not_found", path=name))
     from qualkit.limits import MAX_TABLE_BYTES, check_size
 
     check_size(p, MAX_TABLE_BYTES, "tabel")
@@ -93,7 +95,7 @@ def read_raw(path: str | Path) -> pd.DataFrame:
     try:
         text = _decode(p.read_bytes(), name)
     except OSError as exc:
-        raise InputError(f"{name}: cannot read ({exc.strerror}).") from None
+        raise InputError(_msg("file.unreadable", path=name, reason=os_reason(exc))) from None
     lines = text.splitlines()
     header_idx = next((i for i, line in enumerate(lines) if line.strip()), None)
     if header_idx is None:

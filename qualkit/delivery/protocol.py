@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from qualkit.errors import InputError
+from qualkit.messages import msg as _msg
 
 from .flowmodel import DEFAULT_FLOW, FlowModel, parse_flow
 from .register import DATE_COLUMNS
@@ -402,7 +403,7 @@ def load_protocol_text(text: str, where: str = "protocol") -> Protocol:
 def load_protocol(path: str | Path) -> Protocol:
     p = Path(path)
     if not p.exists():
-        raise InputError(f"{path}: file not found.")
+        raise InputError(_msg("file.not_found", path=path))
     from qualkit.limits import MAX_YAML_BYTES, read_text_file
 
     return load_protocol_text(read_text_file(p, MAX_YAML_BYTES, "protokol"), str(path))

@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from qualkit.errors import InputError, NotFound, QualkitError
+from qualkit.messages import msg as _msg
+from qualkit.messages import os_reason
 from qualkit.store.models import Interview, InterviewPerson, Participant, Segment
 from qualkit.transcripts.textformat import Turn, parse_transcript
 
@@ -62,7 +64,7 @@ def list_interviews(ctx: Context) -> list[dict[str, Any]]:
 def _interview(s, ctx: Context, interview_id: int) -> Interview:
     iv = s.get(Interview, interview_id)
     if iv is None or iv.project_id != ctx.project_id:
-        raise NotFound(f"No interview {interview_id} in this project.")
+        raise NotFound(_msg("interview.not_found", id=interview_id))
     return iv
 
 
@@ -240,7 +242,7 @@ def import_text(ctx: Context, path: str | Path, **meta: Any) -> int:
     try:
         raw = p.read_bytes()
     except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror}).") from None
+        raise InputError(_msg("file.unreadable", path=path, reason=os_reason(exc))) from None
     if not raw.strip():
         raise InputError(f"{path}: the file is empty.")
     if b"\x00" in raw[:4096]:

@@ -25,6 +25,7 @@ from .interviews import (
 from .people import ROLES, Participant, Project, User
 from .security import AuthSession, LoginThrottle, ReportLabel, VaultEntry, VaultKey
 from .transcription import JOB_STATUSES, TranscriptionJob
+from .workspace import MEMO_KINDS, Memo, MemoLink, UserPreference
 
 __all__ = [
     "AuditEvent",
@@ -49,6 +50,9 @@ __all__ = [
     "InterviewKind",
     "InterviewPerson",
     "JOB_STATUSES",
+    "MEMO_KINDS",
+    "Memo",
+    "MemoLink",
     "Participant",
     "Project",
     "Protocol",
@@ -57,5 +61,6 @@ __all__ = [
     "TranscriptionJob",
     "User",
     "WRITTEN_KINDS",
+    "UserPreference",
     "utcnow",
 ]
