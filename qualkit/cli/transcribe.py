@@ -40,6 +40,13 @@ def transcribe(
     fmt: str | None = typer.Option(
         None, "--format", help="json|txt|docx|srt|vtt (default: from --out's extension, else json)"
     ),
+    speakers: int | None = typer.Option(
+        None,
+        "--speakers",
+        min=1,
+        max=6,
+        help="Number of speakers in a mono recording (default: found, 1-6; 1: no speakers).",
+    ),
 ) -> None:
     """Transcribe an audio file locally with Whisper."""
     from qualkit.transcription import formats
@@ -60,13 +67,14 @@ def transcribe(
             print(f"\r{done / total:6.1%} of {total:.0f} s", end="", file=sys.stderr, flush=True)
 
     result = transcribe_file(
-        audio_file, model=model, language=lang, engine=engine, progress=progress
+        audio_file, model=model, language=lang, engine=engine, progress=progress, speakers=speakers
     )
     if sys.stderr.isatty():
         print(file=sys.stderr)
     print(
-        f"qualkit: model {result.model} ({result.engine}); {len(result.segments)} segments, "
-        f"{result.duration:.1f} s of audio.",
+        f"qualkit: model {result.model} ({result.engine}, {result.decoding}); "
+        f"{len(result.segments)} segments, {result.duration:.1f} s of audio; "
+        f"speakers: {result.speaker_method}.",
         file=sys.stderr,
     )
     data = formats.render(result, chosen)

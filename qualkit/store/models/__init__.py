@@ -6,7 +6,7 @@ from .coding import FRAMEWORKS, Code, Codebook, CodebookVersion, Coding, Consens
 from .delivery import EVENT_STATUSES, DeliveryEvent, Protocol
 from .interviews import INTERVIEW_STATUSES, EntityDecision, Interview, Segment
 from .people import ROLES, Participant, Project, User
-from .transcription import JOB_STATUSES, TranscriptionJob
+from .transcription import JOB_STATUSES, QueuedTask, SpeakerVoice, TranscriptionJob
 
 __all__ = [
     "AuditEvent",
@@ -26,8 +26,10 @@ __all__ = [
     "Participant",
     "Project",
     "Protocol",
+    "QueuedTask",
     "ROLES",
     "Segment",
+    "SpeakerVoice",
     "TranscriptionJob",
     "User",
     "utcnow",

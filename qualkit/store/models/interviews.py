@@ -85,6 +85,8 @@ class Segment(Base):
     # True once a person changed the text; re-transcription must ask before replacing it.
     edited: Mapped[bool] = mapped_column(Boolean, default=False)
     deidentified: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Word timestamps from the transcription: [[start, end, word], ...] (None when imported).
+    words: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
 
     interview: Mapped[Interview] = relationship(back_populates="segments")
 
