@@ -51,6 +51,13 @@ class Transcript:
 Progress = Callable[[float, float], None]
 
 
+def choose_decoding(duration: float, asked: Decoding = Decoding.AUTO) -> Decoding:
+    """Batched for a recording, sequential for a short clip (one window: nothing to batch)."""
+    if asked != Decoding.AUTO:
+        return asked
+    return Decoding.BATCHED if duration >= BATCH_MIN_SECONDS else Decoding.SEQUENTIAL
+
+
 def transcribe_file(
     path: str | Path,
     model: str | None = None,
@@ -73,8 +80,7 @@ def transcribe_file(
     info = audio.probe(path)  # validate before loading a model
     resolved = resolve_model(model)
     eng = load_engine(engine, resolved, **engine_options)
-    if decoding == Decoding.AUTO:
-        decoding = Decoding.BATCHED if info.duration >= BATCH_MIN_SECONDS else Decoding.SEQUENTIAL
+    decoding = choose_decoding(info.duration, decoding)
     result = Transcript(
         str(path), language, round(info.duration, 3), eng.name, eng.model_label, [], decoding.value
     )
