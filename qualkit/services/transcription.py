@@ -35,6 +35,7 @@ from .transcription_jobs import (
     PRIORITY_RERUN,
     Enqueued,
     cancel,
+    ensure_worker,
     get_job,
     latest_job,
     request_stop,
@@ -46,6 +47,7 @@ from .transcription_jobs import (
 )
 from .transcription_queue import local_worker_running, start_local_worker
 from .transcription_run import run_job
+from .transcription_voices import Proposal, proposals
 
 __all__ = [
     "ACTIVE",
@@ -55,6 +57,7 @@ __all__ = [
     "Enqueued",
     "PRIORITY_BATCH",
     "PRIORITY_RERUN",
+    "Proposal",
     "_active_job",
     "_delete_audio",
     "_interview",
@@ -66,12 +69,14 @@ __all__ = [
     "audio_for_playback",
     "cancel",
     "delete_audio",
+    "ensure_worker",
     "get_job",
     "is_locked",
     "latest_job",
     "local_worker_running",
     "model_choices",
     "new_interview",
+    "proposals",
     "request_stop",
     "retry",
     "run_job",

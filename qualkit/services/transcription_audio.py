@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, select
 
@@ -19,6 +19,9 @@ from qualkit.store.models import Interview, Segment, SpeakerVoice, utcnow
 
 from . import audit, participants, projects
 from .context import Context
+
+if TYPE_CHECKING:
+    from qualkit.transcription.models import ModelInfo
 from .transcription_common import _active_job, _interview, audio_file, is_locked
 
 AUDIO_EXTENSIONS = (
@@ -159,7 +162,7 @@ def audio_for_playback(ctx: Context, interview_id: int) -> tuple[str, str] | Non
     return str(path), mime
 
 
-def model_choices(ctx: Context) -> list[dict[str, str]]:
+def model_choices(ctx: Context) -> list[ModelInfo]:
     """Models the app can offer: the offline base model first, then cached folders and names."""
     from qualkit.transcription.models import list_models
 

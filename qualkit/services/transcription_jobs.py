@@ -291,3 +291,13 @@ def get_job(ctx: Context, job_id: int) -> dict[str, Any]:
         if job is None or job.project_id != ctx.project_id:
             raise NotFound(f"No transcription job {job_id} in this project.")
         return job_info(job)
+
+
+def ensure_worker(ctx: Context) -> bool:
+    """SQLite: start the data folder's worker process if none runs (the app calls this when it
+    queues a job, however it was started). PostgreSQL: workers are started with
+    `qualkit worker`. True when a worker was started now."""
+    ctx.require("transcribe")
+    if not ctx.db.settings.is_sqlite:
+        return False
+    return queue.start_local_worker(ctx.db, idle_exit=600) is not None

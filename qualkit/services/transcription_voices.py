@@ -115,3 +115,31 @@ def voice_count(ctx: Context) -> int:
                 select(SpeakerVoice.id).where(SpeakerVoice.project_id == ctx.project_id)
             ).all()
         )
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A speaker name proposed because the voice matched a named one in another interview."""
+
+    name: str
+    from_interview: int
+    from_title: str
+    similarity: float
+
+
+def proposals(ctx: Context, interview_id: int) -> list[Proposal]:
+    """The names this interview's transcription proposed from earlier interviews."""
+    from .transcription_common import _interview
+
+    ctx.require("transcribe")
+    with ctx.db.session() as s:
+        iv = _interview(s, ctx, interview_id)
+        out = []
+        for name, info in (iv.speakers or {}).items():
+            if isinstance(info, dict) and info.get("proposed"):
+                other = s.get(Interview, info.get("from_interview"))
+                title = other.title if other is not None else "?"
+                out.append(
+                    Proposal(name, info.get("from_interview"), title, info.get("similarity", 0))
+                )
+        return out
