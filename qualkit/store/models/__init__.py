@@ -24,7 +24,7 @@ from .interviews import (
 )
 from .people import ROLES, Participant, Project, User
 from .security import AuthSession, LoginThrottle, ReportLabel, VaultEntry, VaultKey
-from .transcription import JOB_STATUSES, TranscriptionJob
+from .transcription import JOB_STATUSES, QueuedTask, SpeakerVoice, TranscriptionJob
 from .workspace import MEMO_KINDS, Memo, MemoLink, UserPreference
 
 __all__ = [
@@ -56,8 +56,10 @@ __all__ = [
     "Participant",
     "Project",
     "Protocol",
+    "QueuedTask",
     "ROLES",
     "Segment",
+    "SpeakerVoice",
     "TranscriptionJob",
     "User",
     "WRITTEN_KINDS",

@@ -148,6 +148,8 @@ class Segment(Base):
     # SHA-256 of the text an importer attested as de-identified (--deidentified); the export
     # check treats the text as reviewed while it is unchanged.
     attested_sha: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Word timestamps from the transcription: [[start, end, word], ...] (None when imported).
+    words: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
 
     interview: Mapped[Interview] = relationship(back_populates="segments")
 
