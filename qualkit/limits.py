@@ -175,6 +175,11 @@ def check_xml(data: bytes, where: str) -> None:
 
     if len(data) > MAX_XML_BYTES:
         raise InputError(f"{where}: XML-filen er {kib(len(data))}; højst {kib(MAX_XML_BYTES)}.")
+    if b"<!ENTITY" in data:  # REFI-QDA uses no DTD; entities are how XML bombs expand
+        raise InputError(
+            f"{where}: XML-filen erklærer entiteter (<!ENTITY>); den afvises (en XML-bombe?). "
+            "Intet blev gemt."
+        )
     parser = ET.XMLPullParser(events=("start", "end"))
     depth = 0
     try:

@@ -102,3 +102,15 @@ def test_cli_dry_run_previews_without_writing(tmp_path, capsys):
     assert main(["participants", "import", str(fewer), "--data", str(data)]) == 0
     assert "1 borgere blev tilføjet, 1 blev ændret (site)" in capsys.readouterr().out
     assert raw  # the preview did not lock or damage the file
+
+
+def test_app_upload_preview_writes_nothing(project):
+    """The app's preview button calls import_upload(dry_run=True): same report, nothing stored."""
+    ctx = project
+    participants.import_upload(ctx, "r.csv", FULL.encode("utf-8"))
+    before = people(ctx)
+    data = b"citizen_id;site\nB01;Syd\nB09;Nord\n"
+    preview = participants.import_upload(ctx, "r.csv", data, dry_run=True)
+    assert people(ctx) == before
+    assert preview.added == ("B09",) and preview.changed[0].fields == ("site",)
+    assert preview.summary_da().startswith("Prøvekørsel, intet gemt: r.csv")

@@ -243,7 +243,8 @@ def update_event(
 ) -> None:
     ctx.require("delivery.log")
     _validate_entry(ctx, component, when, minutes, status)
-    with ctx.db.session() as s:
+
+    def work(s: Session) -> None:
         ev = _editable_event(s, ctx, event_id)
         new = {
             "component": component,
@@ -266,10 +267,13 @@ def update_event(
             details={"fields": changed},
         )
 
+    _retry.write(ctx.db, work)
+
 
 def delete_event(ctx: Context, event_id: int) -> None:
     ctx.require("delivery.log")
-    with ctx.db.session() as s:
+
+    def work(s: Session) -> None:
         ev = _editable_event(s, ctx, event_id)
         details = {"component": ev.component, "date": ev.date.isoformat()}
         s.delete(ev)
@@ -282,6 +286,8 @@ def delete_event(ctx: Context, event_id: int) -> None:
             target_id=event_id,
             details=details,
         )
+
+    _retry.write(ctx.db, work)
 
 
 def my_events(ctx: Context, limit: int = 200) -> list[dict[str, Any]]:
