@@ -401,3 +401,36 @@ def write_csv_rows(
         for r in rows:
             w.writerow([neutralise(c) for c in r])
     return p
+
+
+def neutralise_frame(df):  # pandas is imported by the caller; annotated loosely on purpose
+    """:func:`neutralise` on every text cell of a DataFrame, vectorised (each distinct value
+    checked once): the fast path of :func:`write_csv_frame` for large tables."""
+    import pandas as pd
+
+    out = df.copy()
+    for c in out.columns:
+        col = out[c]
+        if not (pd.api.types.is_object_dtype(col) or pd.api.types.is_string_dtype(col)):
+            continue
+        codes, uniques = pd.factorize(col.astype(object).where(col.notna(), ""), sort=False)
+        fixed = pd.Series([neutralise(u) for u in uniques], dtype=object)
+        out[c] = fixed.take(codes).to_numpy()
+    out.columns = [neutralise(str(c)) for c in out.columns]
+    return out
+
+
+def write_csv_frame(path: str | Path, df, lineterminator: str = "\n") -> Path:
+    """A DataFrame as a Danish CSV file (UTF-8 with BOM, `;`), every text cell neutralised the
+    same way as :func:`write_csv_rows`."""
+    p = Path(path)
+    neutralise_frame(df).to_csv(
+        p, sep=";", index=False, encoding="utf-8-sig", lineterminator=lineterminator
+    )
+    return p
+
+
+def csv_frame_bytes(df, lineterminator: str = "\n") -> bytes:
+    """:func:`write_csv_frame` as bytes, for downloads."""
+    text = neutralise_frame(df).to_csv(sep=";", index=False, lineterminator=lineterminator)
+    return text.encode("utf-8-sig")

@@ -177,6 +177,13 @@ def _strip(s: pd.Series) -> pd.Series:
     return pd.Series(pd.Categorical(np.asarray(stripped, dtype=object)[codes]), index=s.index)
 
 
+def _longer(values: pd.Series, most: int) -> pd.Series:
+    """Cells longer than ``most`` characters, measured once per distinct value."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    too = np.array([len(str(u)) > most for u in uniques], dtype=bool)
+    return pd.Series(too[codes] if len(codes) else np.zeros(0, bool), index=values.index)
+
+
 def _by_unique(values: pd.Series, parse) -> tuple[pd.Series, pd.Series]:
     """Parse each distinct value once (a log has few distinct dates and minutes)."""
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
@@ -293,7 +300,7 @@ def events_frame(raw: pd.DataFrame, path: str) -> pd.DataFrame:
     )
     for col, most in EVENT_LENGTHS.items():
         flag(
-            df[col].astype(str).str.len() > most,
+            _longer(df[col], most),
             col,
             lambda sub, col=col, most=most: [
                 f"er {len(str(v))} tegn; højst {most} tegn" for v in sub[col]

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from qualkit.tabular import csv_bytes, write_csv_rows
+from qualkit.tabular import csv_frame_bytes, write_csv_frame
 
 from .tally import TallyResult
 
@@ -43,14 +43,12 @@ def danish_frame(df: pd.DataFrame, decimals: int = 3) -> pd.DataFrame:
 
 def write_csv(df: pd.DataFrame, path: Path) -> None:
     """One tally table as a Danish CSV; text cells are neutralised against formulas."""
-    frame = danish_frame(df)
-    write_csv_rows(path, list(frame.columns), frame.itertuples(index=False, name=None))
+    write_csv_frame(path, danish_frame(df))
 
 
 def frame_csv_bytes(df: pd.DataFrame) -> bytes:
     """A tally table as Danish CSV bytes (for a download), through the same neutralising writer."""
-    frame = danish_frame(df)
-    return csv_bytes(list(frame.columns), frame.itertuples(index=False, name=None))
+    return csv_frame_bytes(danish_frame(df))
 
 
 def write_report(result: TallyResult, out: str | Path, *, force: bool | None = None) -> list[Path]:
