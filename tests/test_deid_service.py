@@ -120,7 +120,7 @@ def test_review_flow(demo):
     assert spans and all(s["decision"] == "proposed" and s["label"] and s["source"] for s in spans)
     assert any(s["source"].startswith("speaker/") and s["text"] == "KB" for s in spans)
     spans = [s for s in spans if s["segment_id"] is not None]
-    with pytest.raises(InputError, match="not yet reviewed"):
+    with pytest.raises(InputError, match="endnu ikke gennemgået"):
         deid.approve(ctx, iid)
     # Apply to every occurrence: the same surface in other segments follows.
     counts: dict[str, list[dict]] = {}
@@ -150,7 +150,7 @@ def test_review_flow(demo):
     )
     deid.accept_pending(ctx, iid)
     res = deid.approve(ctx, iid)
-    assert res["replaced"] > 0
+    assert res.replaced > 0
     with db.session() as s:
         iv = s.get(Interview, iid)
         assert iv.status == "approved"
@@ -237,8 +237,10 @@ def test_writer_sees_only_approved_transcripts(demo):
     pending = _pending(db)
     text = " ".join(g["text"] for g in interviews.get_transcript(writer, approved)["segments"])
     assert "[" in text
-    with pytest.raises(PermissionDenied, match="not yet de-identified"):
+    with pytest.raises(PermissionDenied, match="endnu ikke pseudonymiseret"):
         interviews.get_transcript(writer, pending)
+    listed = {iv["id"] for iv in interviews.list_interviews(writer)}
+    assert approved in listed and pending not in listed  # titles of raw interviews stay hidden
     assert interviews.get_transcript(ctx_as(db, result.project_id, "evaluator"), pending)
 
 

@@ -1,5 +1,6 @@
 """The stored model (docs/DESIGN.md "Core entities"), one module per area."""
 
+from .. import anchoring as _anchoring  # noqa: E402,F401  (re-anchors decisions on edits)
 from .audit import AuditEvent
 from .base import Base, utcnow
 from .coding import FRAMEWORKS, Code, Codebook, CodebookVersion, Coding, ConsensusCoding

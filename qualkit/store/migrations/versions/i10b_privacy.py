@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "i10b"
-down_revision = "0004_transcription"
+down_revision = "i11"
 branch_labels = None
 depends_on = None
 
