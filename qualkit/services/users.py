@@ -9,6 +9,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
 from qualkit.errors import InputError, NotFound
+from qualkit.messages import msg
 from qualkit.store import Database
 from qualkit.store.models import ROLES, User
 
@@ -188,7 +189,7 @@ def actor_for(db: Database, username: str) -> Actor:
     with db.session() as s:
         user = s.scalar(select(User).where(User.username == username))
         if user is None or not user.active:
-            raise NotFound(f"No active user named {username!r}.")
+            raise NotFound(msg("user.not_found", name=username))
         return Actor.from_user(user)
 
 
