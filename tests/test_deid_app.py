@@ -138,7 +138,7 @@ def test_admin_reads_the_vault_and_withdraws(fresh_demo):
     at = login("admin", result.passwords["admin"], PAGE)
     at.text_input(key="vault_phrase").input("forkert-frase")
     at.button(key="vault_read").click().run()
-    assert any("Wrong vault passphrase" in e.value for e in at.error)
+    assert any("forkert adgangsfrase" in e.value for e in at.error)
     at.text_input(key="vault_phrase").input(result.vault_passphrase)
     at.button(key="vault_read").click().run()
     keys = at.dataframe[0].value

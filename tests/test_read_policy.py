@@ -262,6 +262,32 @@ TABLE: dict[str, Call | Cap | NoRead] = {
         ).split()
     },
     "uploads.saved_upload": HELPER,
+    # i10b: log-in, sessions, vault rows, report labels, retention, withdrawal
+    **{
+        f"auth.{n}": NoRead("log-in and sessions; no transcript")
+        for n in "idle_hours lockout_minutes log_in log_out resolve token_hash".split()
+    },
+    "auth.revoke_user": HELPER,
+    "labels.citizen_hash": HELPER,
+    "labels.report_label": HELPER,
+    **{
+        f"retention.{n}": HELPER
+        for n in "audio_on_approval audio_path delete_on_approve mark_audio_deleted unlink".split()
+    },
+    # The vault's rows: called by deid's gated use cases (deid.read_vault holds vault.read).
+    **{
+        f"vault.{n}": HELPER
+        for n in (
+            "check count create exists hasher_or_none open_vault read remove_entries seal_entries"
+        ).split()
+    },
+    **{
+        f"withdrawal.{n}": HELPER
+        for n in "backup_files expire_backups prune_backups scrub_backup".split()
+    },
+    "withdrawal.withdraw": WRITE,
+    "users.current": NoRead("user accounts; no transcript"),
+    "users.set_role": WRITE,
     **{
         f"users.{n}": NoRead("user accounts; no transcript")
         for n in (

@@ -80,15 +80,16 @@ def _b03(db, pid: int) -> tuple[int, list[str]]:
         return iv.id, texts
 
 
-def _backup(db, name: str) -> Path:
-    """A copy of the database as qualkit keeps one (SQLite's backup API)."""
-    path = db.settings.sqlite_path.with_name(f"{db.settings.sqlite_path.name}.{name}.bak")
-    src = sqlite3.connect(db.settings.sqlite_path)
-    dst = sqlite3.connect(path)
-    src.backup(dst)
-    src.close()
-    dst.close()
-    return path
+def _backup(db, stamp: str | None = None) -> Path:
+    """A backup as qualkit makes one (store.backups: SQLite's backup API), dated ``stamp``."""
+    from qualkit.store import backups
+
+    path = backups.backup_sqlite(db.settings.sqlite_path, db.settings.data_dir, "manuel").path
+    if stamp is None:
+        return path
+    old = path.with_name(f"qualkit-{stamp}Z-manuel.sqlite3")
+    path.rename(old)
+    return old
 
 
 def test_withdraw_command_removes_the_person_everywhere(sqlite_db, monkeypatch, capsys):
@@ -112,9 +113,11 @@ def test_withdraw_command_removes_the_person_everywhere(sqlite_db, monkeypatch, 
         )
     tag = vault_store.open_vault(db).tag(pid, "participant", "B03")
     assert vault_store.count(db, tag) > 0
-    fresh = _backup(db, "0004_transcription.20261201-120000")
-    old = _backup(db, "0003_deid.20260101-120000")
-    os.utime(old, (time.time() - 40 * 86400,) * 2)  # older than backup_retention_days (30)
+    old = _backup(db, "20200101T120000000000")  # past QUALKIT_BACKUP_KEEP_DAYS (90)
+    legacy = db.settings.sqlite_path.with_name("qualkit.sqlite3.0003_deid.20200101-120000.bak")
+    legacy.write_bytes(old.read_bytes())  # the copy an earlier qualkit left beside the file
+    os.utime(legacy, (time.time() - 400 * 86400,) * 2)
+    fresh = _backup(db)
     assert texts[0].encode() in fresh.read_bytes()
     monkeypatch.delenv("QUALKIT_DATABASE_URL", raising=False)
     data = ["--data", str(db.settings.data_dir)]
@@ -148,7 +151,7 @@ def test_withdraw_command_removes_the_person_everywhere(sqlite_db, monkeypatch, 
     live = b"".join(p.read_bytes() for p in db.settings.data_dir.glob("qualkit.sqlite3*"))
     assert all(t.encode() not in live for t in texts)  # secure_delete + WAL checkpoint
     # The backup that remains no longer holds the person's text, not even in free pages.
-    assert not old.exists()
+    assert not old.exists() and not legacy.exists()
     raw = fresh.read_bytes()
     assert all(t.encode() not in raw for t in texts)
     con = sqlite3.connect(fresh)

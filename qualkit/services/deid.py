@@ -18,6 +18,7 @@ from qualkit.store.models import Interview, Participant
 
 from . import audit
 from . import vault as vault_store
+from ._retry import write
 from .context import Context
 from .deid_approval import ApprovalResult, approve
 from .deid_proposals import (
@@ -102,7 +103,8 @@ def add_identity(
     """Seal project ID <-> name and CPR into the vault (evaluators may add, not read)."""
     ctx.require("deid.review")
     vault = _vault(ctx)
-    with ctx.db.session() as s:
+
+    def work(s) -> None:
         if (
             s.scalar(
                 select(Participant.id).where(
@@ -132,8 +134,12 @@ def add_identity(
             target_id=citizen_id,
         )
 
+    write(ctx.db, work)  # concurrent writers: re-run on a transient conflict
+
 
 # -- withdrawal ------------------------------------------------------------------------------
+
+
 def withdraw_participant(ctx: Context, citizen_id: str) -> dict[str, int]:
     """Withdrawal of consent: see services/withdrawal.py (audio, text, codings, vault, backups)."""
     from .withdrawal import withdraw

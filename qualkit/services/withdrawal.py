@@ -2,8 +2,9 @@
 in the database and in the SQLite backups that remain; audited.
 
 The participant row stays (marked withdrawn: the study flow counts withdrawals), holding
-only the project ID. Backups older than the project's ``backup_retention_days`` are
-deleted; the rest are scrubbed the same way (and vacuumed, so freed pages keep no text).
+only the project ID. Backups past their expiry (``QUALKIT_BACKUP_KEEP_DAYS``, see
+``store/backups.py``) are deleted; the rest are scrubbed the same way (and vacuumed, so
+freed pages keep no text).
 A PostgreSQL database's dumps are outside qualkit (README, "Privacy model").
 """
 
@@ -19,14 +20,11 @@ from sqlalchemy import delete, select
 
 from qualkit.errors import NotFound, StoreError
 from qualkit.store import Database
-from qualkit.store.models import Interview, Participant, Project, ReportLabel
+from qualkit.store.models import Interview, Participant, ReportLabel
 
 from . import audit, labels, retention
 from . import vault as vault_store
 from .context import Context
-from .projects import DEFAULT_SETTINGS
-
-DEFAULT_BACKUP_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -42,19 +40,34 @@ class Withdrawal:
 
 
 def backup_files(db: Database) -> list[Path]:
-    """The SQLite copies qualkit keeps of this database (made before schema upgrades)."""
+    """The SQLite copies qualkit keeps of this database: ``store.backups.list_backups``
+    (``<data>/backups``), and ``*.bak`` copies an earlier version left beside the file."""
+    from qualkit.store import backups
+
     path = db.settings.sqlite_path
     if path is None:
         return []
-    found = set(path.parent.glob(f"{path.name}.*.bak"))
-    folder = db.settings.data_dir / "backups"
-    if folder.is_dir():
-        found |= {p for p in folder.iterdir() if p.is_file() and p.suffix in (".bak", ".sqlite3")}
+    found = {b.path for b in backups.list_backups(db.settings.data_dir)}
+    found |= set(path.parent.glob(f"{path.name}.*.bak"))
     return sorted(found)
 
 
+def expire_backups(db: Database, now: datetime | None = None) -> int:
+    """Delete backups past the configured expiry (``QUALKIT_BACKUP_KEEP_DAYS``)."""
+    from qualkit.store import backups
+
+    path = db.settings.sqlite_path
+    if path is None:
+        return 0
+    days = backups.keep_days()
+    n = len(backups.expire(db.settings.data_dir, days, now))
+    if days > 0:
+        n += prune_backups(path.parent.glob(f"{path.name}.*.bak"), days, now)
+    return n
+
+
 def prune_backups(paths: Iterable[Path], max_age_days: int, now: datetime | None = None) -> int:
-    """Delete backups older than ``max_age_days`` (by file time); returns how many."""
+    """Delete files older than ``max_age_days`` (by file time); returns how many."""
     cutoff = (now or datetime.now(UTC)).timestamp() - timedelta(days=max_age_days).total_seconds()
     n = 0
     for p in paths:
@@ -118,12 +131,6 @@ def scrub_backup(
         con.close()
 
 
-def backup_days(s, project_id: int) -> int:
-    project = s.get(Project, project_id)
-    settings = {**DEFAULT_SETTINGS, **((project.settings if project else None) or {})}
-    return int(settings.get("backup_retention_days") or DEFAULT_BACKUP_DAYS)
-
-
 def withdraw(ctx: Context, citizen_id: str) -> Withdrawal:
     """Withdraw a participant's consent: delete everything of theirs (audited)."""
     ctx.require("participant.withdraw")
@@ -157,7 +164,6 @@ def withdraw(ctx: Context, citizen_id: str) -> Withdrawal:
                 ReportLabel.citizen_hash == label_hash,
             )
         )
-        days = backup_days(s, ctx.project_id)
         audit.record(
             s,
             ctx.actor,
@@ -171,10 +177,9 @@ def withdraw(ctx: Context, citizen_id: str) -> Withdrawal:
     if ctx.db.settings.is_sqlite:  # old page images in the WAL go too
         with ctx.db.engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    backups = backup_files(ctx.db)
-    deleted = prune_backups(backups, days)
+    deleted = expire_backups(ctx.db)
     scrubbed = sum(
-        scrub_backup(b, ctx.project_id, citizen_id, tags, label_hash) for b in backups if b.exists()
+        scrub_backup(b, ctx.project_id, citizen_id, tags, label_hash) for b in backup_files(ctx.db)
     )
     with ctx.db.session() as s:
         audit.record(
