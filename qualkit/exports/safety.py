@@ -158,6 +158,8 @@ def check(
         for span in detect(p.text):
             if span.label not in BLOCKING or _inside(pseudonyms, span.start, span.end):
                 continue
+            if _weak(p.text, span) and _sentence_start(p.text, span.start):
+                continue
             surface = p.text[span.start : span.end]
             if _inside(p.reviewed, span.start, span.end) or (
                 cleared is not None and cleared(span.label, surface)
@@ -251,6 +253,11 @@ def file_strings(path: Path) -> Iterator[tuple[str, str]]:
         for cell in row:
             if cell.strip():
                 yield path.name, cell
+
+
+def _sentence_start(s: str, start: int) -> bool:
+    before = s[:start].rstrip()
+    return not before or before.endswith((".", "!", "?", ":", "\u2013", "\u2014"))
 
 
 def _weak(s: str, span: object) -> bool:
