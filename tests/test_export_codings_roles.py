@@ -13,7 +13,7 @@ from sqlalchemy import select
 from qualkit.cli import main
 from qualkit.services import consensus, exports, users
 from qualkit.services.context import SYSTEM, Context
-from qualkit.store.models import Code, ConsensusCoding, Coding, User
+from qualkit.store.models import Code, Coding, ConsensusCoding, User
 
 from .export_helpers import CODINGS, build_project, standin_recognisers  # noqa: F401
 
@@ -39,7 +39,16 @@ def _setup(db):
 def _cli(db, tmp_path, user, name):
     out = tmp_path / name
     rc = main(
-        ["export", "codings", "--data", str(db.settings.data_dir), "--out", str(out), "--user", user]
+        [
+            "export",
+            "codings",
+            "--data",
+            str(db.settings.data_dir),
+            "--out",
+            str(out),
+            "--user",
+            user,
+        ]
     )
     assert rc == 0
     return _rows(out)

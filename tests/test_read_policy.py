@@ -239,6 +239,8 @@ TABLE: dict[str, Call | Cap | NoRead] = {
     },
     "tally.interview_codes": Call(lambda f, c: tally.interview_codes(c)),
     "tally.joint_display": Call(lambda f, c: tally.joint_display(c).to_csv()),
+    "segments.segment_by_number": NoRead("an id, through read_policy.require_interview"),
+    "segments.code_by_key": NO_TEXT,
     "transcript_editor.editor_data": Cap("transcript.edit"),
     "transcript_editor.edited_count": NO_TEXT,
     **{
