@@ -9,16 +9,15 @@ approved, segments hold the de-identified text and the database holds no real na
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 
-from qualkit.deid.vault import Vault
-from qualkit.errors import InputError, NotFound
+from qualkit.errors import InputError
 from qualkit.store.models import Interview, Participant
 
 from . import audit
+from . import vault as vault_store
 from .context import Context
 from .deid_approval import ApprovalResult, approve
 from .deid_proposals import (
@@ -71,13 +70,13 @@ __all__ = [
 # -- the vault -------------------------------------------------------------------------------
 def vault_exists(ctx: Context) -> bool:
     ctx.require("deid.review")
-    return Vault.exists(ctx.db.settings.vault_path)
+    return vault_store.exists(ctx.db)
 
 
 def create_vault(ctx: Context, passphrase: str) -> None:
     """Create the project's key vault (admin); the passphrase is needed to read it."""
     ctx.require("vault.read")
-    Vault.create(ctx.db.settings.vault_path, passphrase)
+    vault_store.create(ctx.db, passphrase)
     with ctx.db.session() as s:
         audit.record(s, ctx.actor, "vault.create", project_id=ctx.project_id)
 
@@ -85,12 +84,16 @@ def create_vault(ctx: Context, passphrase: str) -> None:
 def read_vault(ctx: Context, passphrase: str) -> list[dict[str, Any]]:
     """Every entry of this project: pseudonym keys, identities and raw transcripts (admin)."""
     ctx.require("vault.read")
-    entries = Vault.open(ctx.db.settings.vault_path).read(passphrase)
+    contents = vault_store.read(ctx.db, passphrase, ctx.project_id)
     with ctx.db.session() as s:
         audit.record(
-            s, ctx.actor, "vault.read", project_id=ctx.project_id, details={"entries": len(entries)}
+            s,
+            ctx.actor,
+            "vault.read",
+            project_id=ctx.project_id,
+            details={"entries": len(contents.entries), "damaged": contents.damaged},
         )
-    return [e for e in entries if e.get("project_id") == ctx.project_id]
+    return contents.entries
 
 
 def add_identity(
@@ -118,6 +121,7 @@ def add_identity(
                 "cpr": cpr,
             },
             _tag(vault, ctx, "participant", citizen_id),
+            session=s,
         )
         audit.record(
             s,
@@ -131,39 +135,10 @@ def add_identity(
 
 # -- withdrawal ------------------------------------------------------------------------------
 def withdraw_participant(ctx: Context, citizen_id: str) -> dict[str, int]:
-    """Remove a participant's transcripts (with their codings and quotes) and vault entries."""
-    ctx.require("participant.withdraw")
-    with ctx.db.session() as s:
-        p = s.scalar(
-            select(Participant).where(
-                Participant.project_id == ctx.project_id, Participant.citizen_id == citizen_id
-            )
-        )
-        if p is None:
-            raise NotFound(f"No participant '{citizen_id}' in this project.")
-        interviews = s.scalars(select(Interview).where(Interview.participant_id == p.id)).all()
-        n_iv = len(interviews)
-        ids = [iv.id for iv in interviews]
-        for iv in interviews:
-            s.delete(iv)  # segments, codings, consensus codings and decisions cascade
-        if p.withdrawn_date is None:
-            p.withdrawn_date = date.today()
-        removed = 0
-        if Vault.exists(ctx.db.settings.vault_path):
-            vault = _vault(ctx)
-            removed = vault.remove(_tag(vault, ctx, "participant", citizen_id))
-            for iid in ids:
-                removed += vault.remove(_tag(vault, ctx, "interview", iid))
-        audit.record(
-            s,
-            ctx.actor,
-            "participant.withdraw",
-            project_id=ctx.project_id,
-            target_type="participant",
-            target_id=citizen_id,
-            details={"interviews": n_iv, "vault_entries": removed},
-        )
-        return {"interviews": n_iv, "vault_entries": removed}
+    """Withdrawal of consent: see services/withdrawal.py (audio, text, codings, vault, backups)."""
+    from .withdrawal import withdraw
+
+    return withdraw(ctx, citizen_id).as_dict()
 
 
 # -- demo ------------------------------------------------------------------------------------

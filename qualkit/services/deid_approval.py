@@ -18,7 +18,7 @@ from qualkit.deid.pseudonyms import FIXED, surface_key
 from qualkit.errors import InputError
 from qualkit.store.models import EntityDecision, Participant, utcnow
 
-from . import audit
+from . import audit, retention
 from .context import Context
 from .deid_proposals import _interview, _tag, _vault
 
@@ -139,6 +139,7 @@ def approve(ctx: Context, interview_id: int, *, accept_pending: bool = False) ->
                 ),
             ],
             tag,
+            session=s,
         )
         by_hash = {
             r.surface_hash: r.pseudonym.strip("[]")
@@ -155,6 +156,7 @@ def approve(ctx: Context, interview_id: int, *, accept_pending: bool = False) ->
                 seg.speaker = renamed[seg.speaker]
         iv.speakers = {renamed.get(k, k): v for k, v in (iv.speakers or {}).items()}
         iv.status = "approved"
+        audio = retention.audio_on_approval(s, ctx, iv, "approved (de-identification)")
         audit.record(
             s,
             ctx.actor,
@@ -164,7 +166,9 @@ def approve(ctx: Context, interview_id: int, *, accept_pending: bool = False) ->
             target_id=iv.id,
             details={"replaced": replaced, "segments": len(iv.segments)},
         )
-        return ApprovalResult(replaced, len(iv.segments))
+        result = ApprovalResult(replaced, len(iv.segments))
+    retention.unlink([audio])
+    return result
 
 
 def _shift_offsets(rows: list[EntityDecision], accepted: list[EntityDecision]) -> None:

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from qualkit.deid import Pseudonymiser, RosterEntry, Span, detect
 from qualkit.deid.pseudonyms import surface_key
 from qualkit.deid.spans import LABELS
-from qualkit.deid.vault import Vault
 from qualkit.errors import InputError, NotFound
+from qualkit.services.vault import DbVault as Vault
 from qualkit.store.models import EntityDecision, Interview, Project, Segment
 
 from . import audit
@@ -42,11 +42,13 @@ class Proposal:
 
 
 def _vault(ctx: Context) -> Vault:
-    return Vault.open(ctx.db.settings.vault_path)
+    from . import vault as vault_store
+
+    return vault_store.open_vault(ctx.db)
 
 
 def _tag(vault: Vault, ctx: Context, kind: str, ref: Any) -> str:
-    return vault.keyed_hash(f"{ctx.project_id}:{kind}:{ref}")
+    return vault.tag(ctx.project_id, kind, ref)
 
 
 def roster_from_upload(ctx: Context, data: bytes, name: str) -> list[RosterEntry]:

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from qualkit.deid import Pseudonymiser, RosterEntry, Span, detect
 from qualkit.deid.pseudonyms import FIXED, surface_key
 from qualkit.deid.spans import LABELS
-from qualkit.deid.vault import Vault
 from qualkit.errors import InputError, NotFound
+from qualkit.services.vault import DbVault as Vault
 from qualkit.store.models import EntityDecision, Segment, utcnow
 
 from . import audit

@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -140,10 +139,12 @@ def _cleared(ctx: Context):
         return None
     try:
         from qualkit.deid.pseudonyms import surface_key
-        from qualkit.deid.vault import Vault
+        from qualkit.services.vault import hasher_or_none
 
-        vault = Vault.open(ctx.db.settings.vault_path)
+        vault = hasher_or_none(ctx.db)
     except Exception:  # no vault yet, or a de-identification module without these helpers
+        return None
+    if vault is None:
         return None
     return lambda label, surface: vault.keyed_hash(surface_key(label, surface)) in rejected
 
@@ -167,6 +168,10 @@ def check_or_refuse(
     ctx: Context, kind: str, passages: list[safety.Passage], overrides: Iterable[int]
 ) -> safety.SafetyReport:
     """Pass 1 of the safety check (exports.safety) over the passages; refuses, audited."""
+    from .attestation import drop_attested  # imported text attested as de-identified
+
+    with ctx.db.session() as s:
+        passages = drop_attested(s, passages)
     report = safety.check(passages, overrides, _cleared(ctx), issued_pseudonyms(ctx))
     if report.blocked:
         _refused(ctx, kind, report)
@@ -236,8 +241,10 @@ def deliver_file(
 
     if out is not None:
         return write_atomic(out, checked), None
-    with tempfile.TemporaryDirectory(prefix="qualkit-export-") as tmp:
-        path = Path(tmp) / "export"
+    from qualkit import tempdir
+
+    with tempdir.workdir("export") as tmp:
+        path = tmp / "export"
         checked(path)
         return None, path.read_bytes()
 

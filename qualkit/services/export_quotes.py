@@ -7,7 +7,6 @@ is moved into place.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,6 +20,7 @@ from qualkit.errors import InputError
 from qualkit.exports import safety
 from qualkit.exports.quotes_docx import GROUPINGS, QuoteDocSpec, quote_counts, write_quotes_docx
 from qualkit.exports.records import BUILTIN_FIELDS, Descriptor, Quote
+from qualkit.messages import msg as _msg
 from qualkit.store.models import (
     Code,
     Codebook,
@@ -50,6 +50,7 @@ from .export_policy import (
     project_codes,
     title_passage,
 )
+from .labels import report_label
 from .read_policy import Read
 
 INTERVIEWER_LABELS = {"i", "int", "interviewer", "intervieweren", "interviewer 1", "interviewer 2"}
@@ -108,22 +109,12 @@ def _speaker_role(iv: Interview, speaker: str | None) -> str:
     return (iv.staff_role or "medarbejder").lower()
 
 
-def _citizen_label(citizen_id: str | None, numbers: dict[str, int]) -> str:
-    if citizen_id is None:
-        return "Borger"
-    m = re.match(r"^\D*0*(\d+)$", citizen_id)
-    if m:
-        return f"Borger {int(m.group(1))}"
-    numbers.setdefault(citizen_id, len(numbers) + 1)
-    return f"Borger {numbers[citizen_id]}"
-
-
 class _Speakers:
     """One Descriptor per (interview, speaker), shared by all that speaker's quotes."""
 
-    def __init__(self) -> None:
+    def __init__(self, s: Session, ctx: Context) -> None:
         self._cache: dict[tuple[int, str | None], Descriptor] = {}
-        self._numbers: dict[str, int] = {}
+        self._s, self._ctx = s, ctx  # labels: services.labels (random, stable, in the vault)
 
     def get(self, iv: Interview, p: Participant | None, speaker: str | None) -> Descriptor:
         key = (iv.id, speaker)
@@ -132,7 +123,7 @@ class _Speakers:
             if role == "borger":
                 cid = p.citizen_id if p is not None else None
                 self._cache[key] = Descriptor(
-                    _citizen_label(cid, self._numbers),
+                    report_label(self._s, self._ctx.db, self._ctx.project_id, cid),
                     True,
                     cid or f"{iv.id}:{speaker}",
                     arm=p.arm if p else None,
@@ -162,7 +153,7 @@ def _load_quotes(s: Session, ctx: Context, flt: QuoteFilter) -> tuple[list[Quote
         s.scalars(select(Interview.id).where(read_policy.interviews(ctx, Read.CONSENSUS)))
     )
     skipped = {"withdrawn": 0, "revealing": 0, "not_deidentified": 0}
-    speakers = _Speakers()
+    speakers = _Speakers(s, ctx)
     quotes: list[Quote] = []
     roles = {r.lower() for r in flt.roles}
     for cc, seg, iv, p in s.execute(q.order_by(Interview.id, Segment.position, ConsensusCoding.id)):
@@ -351,6 +342,10 @@ def check_quotes(
         ).all()
         passages += [title_passage(iv) for iv in titled]
         titles = {-iv.id: iv.title for iv in titled}
+    from .attestation import drop_attested  # imported text attested as de-identified
+
+    with ctx.db.session() as s:
+        passages = drop_attested(s, passages)
     report = safety.check(passages, overrides, _cleared(ctx), issued_pseudonyms(ctx))
     texts = {q.segment_id: (q.text, q.source_ref) for q in quotes}
     texts.update({k: (t, "") for k, t in titles.items()})
@@ -387,7 +382,7 @@ def export_quotes(
     if group_by not in GROUPINGS:
         raise InputError(f"--group-by must be one of {', '.join(GROUPINGS)}, not {group_by!r}.")
     if out is not None and Path(out).suffix.lower() != ".docx":
-        raise InputError(f"{out}: the quote set is a Word file; name it *.docx.")
+        raise InputError(_msg("export.quotes_docx", path=out))
     overrides = list(overrides)
     with ctx.db.session() as s:
         quotes, skipped = _load_quotes(s, ctx, flt)

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "i10a"
-down_revision = "0004_transcription"
+down_revision = "i10b"
 branch_labels = None
 depends_on = None
 
