@@ -56,7 +56,7 @@ def test_rejected_surface_is_cleared_project_wide(sqlite_db, tmp_path):
     recognises that decision by the keyed hash the review stored, not by clear text."""
     pytest.importorskip("qualkit.deid")
     from qualkit.deid.pseudonyms import surface_key
-    from qualkit.deid.vault import Vault
+    from qualkit.services import vault as vault_service
 
     b = build_project(sqlite_db)
     seg = b.segments[("B07", 1)]
@@ -66,7 +66,8 @@ def test_rejected_surface_is_cleared_project_wide(sqlite_db, tmp_path):
     surfaces = {(f["label"], f["surface"]) for f in listing if f["segment_id"] == seg}
     if not any(s == "Kirsten" for _, s in surfaces):
         pytest.skip("the recognisers do not flag this surface")
-    vault = Vault.create(sqlite_db.settings.vault_path, "en lang test-passphrase 123")
+    vault_service.create(sqlite_db, "en lang test-passphrase 123")
+    vault = vault_service.open_vault(sqlite_db)
     with sqlite_db.session() as s:
         for label, surface in surfaces:
             s.add(

@@ -380,7 +380,7 @@ def export_quotes(
     ctx.require("export")
     flt = flt or QuoteFilter()
     if group_by not in GROUPINGS:
-        raise InputError(f"--group-by must be one of {', '.join(GROUPINGS)}, not {group_by!r}.")
+        raise InputError(f"--group-by skal være {' eller '.join(GROUPINGS)}, ikke {group_by!r}.")
     if out is not None and Path(out).suffix.lower() != ".docx":
         raise InputError(_msg("export.quotes_docx", path=out))
     overrides = list(overrides)
