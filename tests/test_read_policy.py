@@ -127,10 +127,10 @@ TABLE: dict[str, Call | Cap | NoRead] = {
         for n in "import_codebook import_codebook_file import_codebook_upload list_codebooks".split()
     },
     "coding.apply_code": WRITE,
-    "coding.check_span": HELPER,
-    "coding.find_span": HELPER,
-    "coding.project_code": HELPER,
-    "coding.project_segments": HELPER,
+    "coding_common.check_span": HELPER,
+    "coding_common.find_span": HELPER,
+    "coding_common.project_code": HELPER,
+    "coding_common.project_segments": HELPER,
     "coding.coding_view": Call(lambda f, c: coding.coding_view(c, f.raw)),
     "coding.my_codings": Call(lambda f, c: coding.my_codings(c)),
     "coding.delete_coding": WRITE,
@@ -141,19 +141,19 @@ TABLE: dict[str, Call | Cap | NoRead] = {
     "consensus.compare_code": Call(lambda f, c: consensus.compare_code(c, f.code)),
     "consensus.compare_document": Call(lambda f, c: consensus.compare_document(c, f.raw)),
     "consensus.comparison_opened": Call(lambda f, c: consensus.comparison_opened(c, f.raw)),
-    "consensus.list_consensus": Call(
+    "consensus_reconcile.list_consensus": Call(
         lambda f, c: [consensus.list_consensus(c), _try(lambda: consensus.list_consensus(c, f.raw))]
     ),
-    "consensus.mark_consensus": Call(
+    "consensus_reconcile.mark_consensus": Call(
         lambda f, c: consensus.mark_consensus(c, f.raw_consensus, starred=True)
     ),
     "consensus.take_options": Call(
         lambda f, c: consensus.take_options(c, f.raw, f.raw_segment, f.code)
     ),
-    "consensus.load_consensus": WRITE,
+    "consensus_reconcile.load_consensus": WRITE,
     "consensus.open_comparison": NoRead("the audited choice to compare (tested below)"),
-    "consensus.reconcile": WRITE,
-    "consensus.remove_consensus": WRITE,
+    "consensus_reconcile.reconcile": WRITE,
+    "consensus_reconcile.remove_consensus": WRITE,
     "deid.add_identity": WRITE,
     "deid.create_vault": WRITE,
     "deid.deidentify_demo": WRITE,
