@@ -29,12 +29,17 @@ from qualkit.services import (
     analysis,
     codebooks,
     coding,
+    coding_document,
     consensus,
     deid,
     exchange,
     exports,
     interviews,
+    memos,
+    search,
+    speakers,
     tally,
+    transcript_editor,
 )
 from qualkit.services.permissions import allowed
 from qualkit.store import Database
@@ -122,10 +127,10 @@ TABLE: dict[str, Call | Cap | NoRead] = {
         for n in "import_codebook import_codebook_file import_codebook_upload list_codebooks".split()
     },
     "coding.apply_code": WRITE,
-    "coding.check_span": HELPER,
-    "coding.find_span": HELPER,
-    "coding.project_code": HELPER,
-    "coding.project_segments": HELPER,
+    "coding_common.check_span": HELPER,
+    "coding_common.find_span": HELPER,
+    "coding_common.project_code": HELPER,
+    "coding_common.project_segments": HELPER,
     "coding.coding_view": Call(lambda f, c: coding.coding_view(c, f.raw)),
     "coding.my_codings": Call(lambda f, c: coding.my_codings(c)),
     "coding.delete_coding": WRITE,
@@ -136,19 +141,19 @@ TABLE: dict[str, Call | Cap | NoRead] = {
     "consensus.compare_code": Call(lambda f, c: consensus.compare_code(c, f.code)),
     "consensus.compare_document": Call(lambda f, c: consensus.compare_document(c, f.raw)),
     "consensus.comparison_opened": Call(lambda f, c: consensus.comparison_opened(c, f.raw)),
-    "consensus.list_consensus": Call(
+    "consensus_reconcile.list_consensus": Call(
         lambda f, c: [consensus.list_consensus(c), _try(lambda: consensus.list_consensus(c, f.raw))]
     ),
-    "consensus.mark_consensus": Call(
+    "consensus_reconcile.mark_consensus": Call(
         lambda f, c: consensus.mark_consensus(c, f.raw_consensus, starred=True)
     ),
     "consensus.take_options": Call(
         lambda f, c: consensus.take_options(c, f.raw, f.raw_segment, f.code)
     ),
-    "consensus.load_consensus": WRITE,
+    "consensus_reconcile.load_consensus": WRITE,
     "consensus.open_comparison": NoRead("the audited choice to compare (tested below)"),
-    "consensus.reconcile": WRITE,
-    "consensus.remove_consensus": WRITE,
+    "consensus_reconcile.reconcile": WRITE,
+    "consensus_reconcile.remove_consensus": WRITE,
     "deid.add_identity": WRITE,
     "deid.create_vault": WRITE,
     "deid.deidentify_demo": WRITE,
@@ -172,8 +177,7 @@ TABLE: dict[str, Call | Cap | NoRead] = {
     **{
         f"delivery.{n}": NoRead("delivery log and protocol; no transcript")
         for n in (
-            "delete_event find_citizen get_protocol import_events import_events_report "
-            "import_events_upload insert_events last_entry list_events log_event my_events "
+            "delete_event find_citizen get_protocol last_entry list_events log_event my_events "
             "save_protocol update_event"
         ).split()
     },
@@ -239,6 +243,8 @@ TABLE: dict[str, Call | Cap | NoRead] = {
     },
     "tally.interview_codes": Call(lambda f, c: tally.interview_codes(c)),
     "tally.joint_display": Call(lambda f, c: tally.joint_display(c).to_csv()),
+    "segments.segment_by_number": NoRead("an id, through read_policy.require_interview"),
+    "segments.code_by_key": NO_TEXT,
     "transcript_editor.editor_data": Cap("transcript.edit"),
     "transcript_editor.edited_count": NO_TEXT,
     **{
@@ -246,19 +252,6 @@ TABLE: dict[str, Call | Cap | NoRead] = {
         for n in (
             "add_speaker assign_speaker insert_marker merge_with_next rename_speaker save_text "
             "split_segment"
-        ).split()
-    },
-    "transcription.audio_for_playback": Cap("transcribe"),
-    "transcription.latest_job": Cap("transcribe"),
-    "transcription.audio_file": HELPER,
-    "transcription.is_locked": HELPER,
-    "transcription.model_choices": NO_TEXT,
-    "transcription.wait_for": NO_TEXT,
-    **{
-        f"transcription.{n}": WRITE
-        for n in (
-            "approve_transcript attach_audio delete_audio new_interview request_stop run_job "
-            "start_transcription"
         ).split()
     },
     "uploads.saved_upload": HELPER,
@@ -293,6 +286,116 @@ TABLE: dict[str, Call | Cap | NoRead] = {
         for n in (
             "actor_for authenticate create_user list_users new_password set_active set_password"
         ).split()
+    },
+    # --- modules added by the other privacy, workspace and transcription work ---
+    "analysis.informant_sample": Call(lambda f, c: analysis.informant_sample(c).to_csv()),
+    "analysis.write_sample": HELPER,
+    "attestation.drop_attested": HELPER,
+    "attestation.sha": HELPER,
+    **{
+        f"auth.{n}": NoRead("log-in, tokens and sessions")
+        for n in "idle_hours lockout_minutes log_in log_out resolve revoke_user token_hash".split()
+    },
+    "coding_document.apply_consensus_selection": WRITE,
+    "coding_document.apply_selection": WRITE,
+    "coding_document.change_code": WRITE,
+    "coding_document.code_names": NO_TEXT,
+    "coding_document.document": Call(lambda f, c: coding_document.document(c, f.raw)),
+    **{
+        f"delivery_import.{n}": NoRead("delivery log; no transcript")
+        for n in (
+            "import_events import_events_report import_events_upload import_key insert_events"
+        ).split()
+    },
+    **{
+        f"exchange.{n}": HELPER
+        for n in "attested code_guid memo_notes qda_code title_attested user_guid".split()
+    },
+    "exchange_import.import_qdpx": WRITE,
+    "exchange_sets.case_list": HELPER,
+    "exchange_sets.project_sets": HELPER,
+    **{
+        f"exchange_store.{n}": HELPER
+        for n in "clean_guid code_rows keep_cases keep_sets map_users write_source".split()
+    },
+    **{
+        f"interview_meta.{n}": HELPER
+        for n in "apply_meta meta_from_description parse_kind parse_meta resolve_citizens".split()
+    },
+    "interviews.add_interview": WRITE,
+    "labels.citizen_hash": HELPER,
+    "labels.report_label": HELPER,
+    "memos.create_memo": WRITE,
+    "memos.update_memo": WRITE,
+    "memos.delete_memo": WRITE,
+    "memos.note_text": HELPER,
+    "memos.list_memos": Call(lambda f, c: memos.list_memos(c)),
+    "memos.export_notes": Call(lambda f, c: memos.export_notes(c)),
+    **{
+        f"preferences.{n}": NoRead("the user's own page preferences (ids)")
+        for n in "get last_interview put remember_interview".split()
+    },
+    **{
+        f"retention.{n}": HELPER
+        for n in "audio_on_approval audio_path delete_on_approve mark_audio_deleted unlink".split()
+    },
+    "search.search": Call(lambda f, c: search.search(c, "mødte")),
+    "search.code_passages": Call(lambda f, c: search.code_passages(c, f.code)),
+    "search.code_counts": Call(lambda f, c: search.code_counts(c)),
+    "search.filter_options": Call(lambda f, c: search.filter_options(c)),
+    "search.words_of": HELPER,
+    "speakers.link_from_map": HELPER,
+    "speakers.people": Call(lambda f, c: speakers.people(c, f.raw)),
+    "speakers.role_of_turn": HELPER,
+    "speakers.set_speaker": WRITE,
+    "speakers.turn_roles": HELPER,
+    "tally.protocol_numbers": NO_TEXT,
+    "transcription_audio.approve_transcript": WRITE,
+    "transcription_audio.attach_audio": WRITE,
+    "transcription_audio.audio_for_playback": Cap("transcribe"),
+    "transcription_audio.delete_audio": WRITE,
+    "transcription_audio.model_choices": NO_TEXT,
+    "transcription_audio.new_interview": WRITE,
+    "transcription_common.audio_file": HELPER,
+    "transcription_common.is_locked": HELPER,
+    "transcription_jobs.get_job": Cap("transcribe"),
+    "transcription_jobs.latest_job": Cap("transcribe"),
+    "transcription_jobs.job_info": HELPER,
+    "transcription_jobs.ensure_worker": NO_TEXT,
+    "transcription_jobs.wait_for": NO_TEXT,
+    "transcription_jobs.wait_for_job": NO_TEXT,
+    **{
+        f"transcription_jobs.{n}": WRITE
+        for n in "cancel request_stop retry start_transcription transcribe_all_pending".split()
+    },
+    **{
+        f"transcription_queue.{n}": NoRead("the job queue (ids and counts)")
+        for n in (
+            "data_dir_of enqueue local_worker local_worker_running queue_counts register "
+            "run_inline run_worker start_local_worker worker_name"
+        ).split()
+    },
+    "transcription_queue_pg.pg_app": HELPER,
+    "transcription_queue_pg.pg_defer": HELPER,
+    "transcription_run.run_job": WRITE,
+    "transcription_store.store_result": WRITE,
+    "transcription_voices.current_name": HELPER,
+    "transcription_voices.named_voices": HELPER,
+    "transcription_voices.propose_names": HELPER,
+    "transcription_voices.store_voices": HELPER,
+    "transcription_voices.proposals": Cap("transcribe"),
+    "transcription_voices.voice_count": NO_TEXT,
+    "users.current": NoRead("user accounts; no transcript"),
+    "users.set_role": NoRead("user accounts; no transcript"),
+    **{
+        f"vault.{n}": NoRead("vault primitives on the database; deid.read_vault checks vault.read")
+        for n in (
+            "check count create exists hasher_or_none open_vault read remove_entries seal_entries"
+        ).split()
+    },
+    **{
+        f"withdrawal.{n}": WRITE
+        for n in "backup_days backup_files prune_backups scrub_backup withdraw".split()
     },
 }
 
@@ -359,7 +462,9 @@ def fx(tmp_path_factory):
     sm = small_project(db, "Læsepolitik")
     ev, ev2 = sm.ctx("evaluator"), sm.ctx("evaluator2")
     with db.session() as s:
-        s.get(Interview, sm.interview_id).title = "Interview RÅTITEL"
+        raw_iv = s.get(Interview, sm.interview_id)
+        raw_iv.title = "Interview RÅTITEL"
+    transcript_editor.rename_speaker(ev, sm.interview_id, "B", "Kirsten Vestergaard")
     approved = interviews.create_interview_from_turns(
         ev,
         "Interview GODTITEL",
@@ -387,6 +492,8 @@ def fx(tmp_path_factory):
         s.add(ConsensusCoding(segment_id=ok_seg, code_id=code, memo="GODKONSENSUS"))
         s.flush()
         raw_cc_id = raw_cc.id
+    memos.create_memo(ev, "interview", "Om RÅTITEL", "RÅKONSENSUS", interview_id=sm.interview_id)
+    memos.create_memo(ev, "interview", "Om GODTITEL", "GODKONSENSUS", interview_id=approved)
     keys = [raw_seg, ok_seg, -sm.interview_id, -approved]
     yield Fixture(db, sm, sm.interview_id, approved, code, raw_seg, raw_cc_id, keys)
     db.close()

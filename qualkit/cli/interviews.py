@@ -229,5 +229,28 @@ def interviews_transcribe(
         raise QualkitError("Transskription mislykkedes for " + "; ".join(failed))
 
 
+@interviews_app.command("edit")
+def interviews_edit(
+    interview_id: int,
+    segment: int = typer.Option(..., "--segment", help="Segmentnummer (fra 1, som i show)."),
+    text: str = typer.Option(..., "--text", help="Segmentets nye tekst."),
+    data: Path | None = DataOpt,
+    user: str | None = UserOpt,
+    project: str | None = ProjectOpt,
+) -> None:
+    """Ret et segments tekst (før godkendelse); pseudonymiseringens beslutninger følger med."""
+    from qualkit.services import segments, transcript_editor
+
+    ctx = context(data, user, project)
+    ctx.require("transcript.edit")
+    seg_id = segments.segment_by_number(ctx, interview_id, segment)
+    changed = transcript_editor.save_text(ctx, seg_id, text)
+    print(
+        f"Segment {segment} i interview {interview_id} er ændret."
+        if changed
+        else f"Segment {segment} i interview {interview_id} er uændret."
+    )
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(interviews_app, name="interviews")

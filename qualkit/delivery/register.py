@@ -88,6 +88,7 @@ LENGTHS = _lengths()
 def parse_participants(table: Table) -> list[ParticipantRecord]:
     """Validate every row; raise TableErrors listing all problems, else return records."""
     require_columns(table, ["citizen_id"])
+    _refuse_identifier_columns(table)
     problems: list[Problem] = []
     records: list[ParticipantRecord] = []
     seen: dict[str, int] = {}
@@ -132,6 +133,30 @@ def parse_participants(table: Table) -> list[ParticipantRecord]:
     if problems:
         raise TableErrors(problems)
     return records
+
+
+def _refuse_identifier_columns(table: Table) -> None:
+    """Names, CPR numbers, addresses, phone numbers and e-mail addresses belong in the key
+    vault, never in the register (qualkit.deid.direct: by header and by content)."""
+    from qualkit.deid.direct import identifier_columns
+
+    checked = [
+        c for c in table.columns if c not in DATE_COLUMNS and c not in ("citizen_id", "eligible")
+    ]
+    found = identifier_columns(checked, table.rows)
+    if found:
+        raise TableErrors(
+            [
+                Problem(
+                    table.path,
+                    None,
+                    f.column,
+                    f"kolonnen indeholder direkte identifikatorer ({f.kind}, set på "
+                    f"{f.by}en); de hører hjemme i nøgleboksen, ikke i registret: fjern kolonnen",
+                )
+                for f in found
+            ]
+        )
 
 
 def _attribute_value(v: str) -> Any:

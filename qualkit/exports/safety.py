@@ -133,6 +133,9 @@ def issued_spans(text: str, issued: Iterable[str]) -> list[tuple[int, int]]:
         core = re.sub(r"(?:s|'s|’s)$", "", m.group()) if not m.group().endswith("]") else m.group()
         if core in known:
             out.append((m.start(), m.end()))
+    cut = re.search(r"\[[^\[\]\n]{0,60}$", text)  # a pseudonym cut short ("... ude på [Na")
+    if cut and any(k.startswith(cut.group()) for k in known):
+        out.append((cut.start(), len(text)))
     return out
 
 
@@ -158,6 +161,12 @@ def check(
         for span in detect(p.text):
             if span.label not in BLOCKING or _inside(pseudonyms, span.start, span.end):
                 continue
+            if (
+                span.source == "capitalisation"
+                and _weak(p.text, span)
+                and _sentence_start(p.text, span.start)
+            ):
+                continue  # a capitalised common noun opening a sentence
             surface = p.text[span.start : span.end]
             if _inside(p.reviewed, span.start, span.end) or (
                 cleared is not None and cleared(span.label, surface)
@@ -253,16 +262,29 @@ def file_strings(path: Path) -> Iterator[tuple[str, str]]:
                 yield path.name, cell
 
 
+def _sentence_start(s: str, start: int) -> bool:
+    before = s[:start].rstrip()
+    return not before or before.endswith((".", "!", "?", ":", "\u2013", "\u2014"))
+
+
 def _weak(s: str, span: object) -> bool:
     """One capitalised word proposed only by the capitalisation rule ("Trepartssamtale
     afholdt", "Rehabilitering Nord", "Kodebog: Testkodebog"): in the labels, names and
     headings of a file every other word is capitalised so. Names on the name lists (first
     names, surnames, the roster) are found by the gazetteer and still block; passage texts
     (pass 1) are read with every rule."""
+    if getattr(span, "label", "") != "PERSON" or " " in s[span.start : span.end].strip():  # type: ignore[attr-defined]
+        return False
+    source = getattr(span, "source", "")
+    if source == "capitalisation":
+        return True
+    # A word on the name lists opening a sentence of a longer text ("Include: Core
+    # components ...") in a description; a name alone (a code named "Camilla") still blocks.
     return (
-        getattr(span, "label", "") == "PERSON"
-        and getattr(span, "source", "") == "capitalisation"
-        and " " not in s[span.start : span.end].strip()  # type: ignore[attr-defined]
+        source == "gazetteer"
+        and _sentence_start(s, span.start)  # type: ignore[attr-defined]
+        and len(s.strip()) > span.end - span.start + 1  # type: ignore[attr-defined]
+        and s[: span.start].strip() != ""  # type: ignore[attr-defined]
     )
 
 

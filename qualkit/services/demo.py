@@ -22,10 +22,10 @@ from .context import SYSTEM, Context
 DEMO_PROJECT = "TKI2 demo"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEMO_USERS = [
-    # username, role, display name, site
+    # username, role, display name, site (display names share nothing with the transcripts' people)
     ("admin", "admin", "Projektadministrator", None),
-    ("evaluator", "evaluator", "Evaluator (Lone)", None),
-    ("evaluator2", "evaluator", "Evaluator (Peter)", None),
+    ("evaluator", "evaluator", "Evaluator 1", None),
+    ("evaluator2", "evaluator", "Evaluator 2", None),
     ("staff", "staff", "Jobkonsulent, Rehabilitering Nord", "Rehabilitering Nord"),
     ("staff2", "staff", "Jobkonsulent, Rehabilitering Syd", "Rehabilitering Syd"),
     ("writer", "writer", "Rapportskribent", None),

@@ -156,7 +156,7 @@ def export_codings(
     and the others' only of interviews they chose to compare (read_policy)."""
     ctx.require("export")
     if out is None and kind not in (".xlsx", ".csv"):
-        raise InputError("Choose .xlsx or .csv for the codings table.")
+        raise InputError("Vælg .xlsx eller .csv til kodningstabellen.")
     kind = table_kind(out) if out is not None else kind
     with ctx.db.session() as s:
         rows, passages = _coding_rows(s, ctx)

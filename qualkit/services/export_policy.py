@@ -171,8 +171,10 @@ def check_or_refuse(
     from .attestation import drop_attested  # imported text attested as de-identified
 
     with ctx.db.session() as s:
-        passages = drop_attested(s, passages)
-    report = safety.check(passages, overrides, _cleared(ctx), issued_pseudonyms(ctx))
+        kept = drop_attested(s, passages)
+    report = safety.check(kept, overrides, _cleared(ctx), issued_pseudonyms(ctx))
+    # Attested text is let through as it stands, in the written file too (pass 2).
+    report.allowed.update(p.text for p in passages if p not in kept and p.text.strip())
     if report.blocked:
         _refused(ctx, kind, report)
         raise InputError(report.message())

@@ -8,7 +8,6 @@ is moved into place.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ from qualkit.store.models import (
 
 from . import audit, read_policy
 from .context import Context
+from .export_describe import QuoteFilter, Speakers
 from .export_policy import (
     DEIDENTIFIED_STATUSES,
     ExportResult,
@@ -50,92 +50,7 @@ from .export_policy import (
     project_codes,
     title_passage,
 )
-from .labels import report_label
 from .read_policy import Read
-
-INTERVIEWER_LABELS = {"i", "int", "interviewer", "intervieweren", "interviewer 1", "interviewer 2"}
-ROLE_LABELS = {"citizen": "borger", "interviewer": "interviewer"}
-
-
-@dataclass
-class QuoteFilter:
-    """The writer's choice of quotes; empty lists mean "all"."""
-
-    roles: list[str] = field(default_factory=list)  # borger, interviewer, jobkonsulent, ...
-    arms: list[str] = field(default_factory=list)
-    sites: list[str] = field(default_factory=list)
-    waves: list[int] = field(default_factory=list)
-    codes: list[str] = field(default_factory=list)  # code keys; a code includes its sub-codes
-    starred_only: bool = False
-
-    def describe(self) -> list[str]:
-        """Danish lines for the title page."""
-        out = []
-        for label, values in (
-            ("roller", self.roles),
-            ("arm", self.arms),
-            ("sted", self.sites),
-            ("bølge", [str(w) for w in self.waves]),
-            ("koder", self.codes),
-        ):
-            if values:
-                out.append(f"{label}: {', '.join(values)}")
-        if self.starred_only:
-            out.append("kun stjernemarkerede citater")
-        return out
-
-    def audit(self) -> dict[str, Any]:
-        return {
-            "roles": self.roles,
-            "arms": self.arms,
-            "sites": self.sites,
-            "waves": self.waves,
-            "codes": self.codes,
-            "starred_only": self.starred_only,
-        }
-
-
-def _speaker_role(iv: Interview, speaker: str | None) -> str:
-    """The role of a turn's speaker: from the interview's speaker map, else by the kind."""
-    mapped = (iv.speakers or {}).get(speaker or "")
-    if isinstance(mapped, str) and mapped.strip():
-        return ROLE_LABELS.get(mapped.strip().lower(), mapped.strip().lower())
-    if isinstance(mapped, dict) and mapped.get("role"):
-        return ROLE_LABELS.get(str(mapped["role"]).lower(), str(mapped["role"]).lower())
-    if (speaker or "").strip().lower() in INTERVIEWER_LABELS:
-        return "interviewer"
-    if iv.kind == "citizen":
-        return "borger"
-    return (iv.staff_role or "medarbejder").lower()
-
-
-class _Speakers:
-    """One Descriptor per (interview, speaker), shared by all that speaker's quotes."""
-
-    def __init__(self, s: Session, ctx: Context) -> None:
-        self._cache: dict[tuple[int, str | None], Descriptor] = {}
-        self._s, self._ctx = s, ctx  # labels: services.labels (random, stable, in the vault)
-
-    def get(self, iv: Interview, p: Participant | None, speaker: str | None) -> Descriptor:
-        key = (iv.id, speaker)
-        if key not in self._cache:
-            role = _speaker_role(iv, speaker)
-            if role == "borger":
-                cid = p.citizen_id if p is not None else None
-                self._cache[key] = Descriptor(
-                    report_label(self._s, self._ctx.db, self._ctx.project_id, cid),
-                    True,
-                    cid or f"{iv.id}:{speaker}",
-                    arm=p.arm if p else None,
-                    site=p.site if p else None,
-                    wave=iv.wave,
-                    attributes=dict(p.attributes or {}) if p else {},
-                )
-            else:
-                self._cache[key] = Descriptor(
-                    role[:1].upper() + role[1:], False, f"{iv.id}:{speaker}", wave=iv.wave
-                )
-        return self._cache[key]
 
 
 def _load_quotes(s: Session, ctx: Context, flt: QuoteFilter) -> tuple[list[Quote], dict[str, Any]]:
@@ -153,7 +68,7 @@ def _load_quotes(s: Session, ctx: Context, flt: QuoteFilter) -> tuple[list[Quote
         s.scalars(select(Interview.id).where(read_policy.interviews(ctx, Read.CONSENSUS)))
     )
     skipped = {"withdrawn": 0, "revealing": 0, "not_deidentified": 0}
-    speakers = _Speakers(s, ctx)
+    speakers = Speakers(s, ctx)
     quotes: list[Quote] = []
     roles = {r.lower() for r in flt.roles}
     for cc, seg, iv, p in s.execute(q.order_by(Interview.id, Segment.position, ConsensusCoding.id)):
@@ -380,7 +295,7 @@ def export_quotes(
     ctx.require("export")
     flt = flt or QuoteFilter()
     if group_by not in GROUPINGS:
-        raise InputError(f"--group-by must be one of {', '.join(GROUPINGS)}, not {group_by!r}.")
+        raise InputError(f"--group-by skal være {' eller '.join(GROUPINGS)}, ikke {group_by!r}.")
     if out is not None and Path(out).suffix.lower() != ".docx":
         raise InputError(_msg("export.quotes_docx", path=out))
     overrides = list(overrides)

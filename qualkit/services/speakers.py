@@ -200,10 +200,10 @@ def set_speaker(
 def people(ctx: Context, interview_id: int) -> list[dict[str, Any]]:
     """The interview's linked people and speakers, for the app and `interviews show`."""
     ctx.require("interview.list")
+    from .read_policy import require_interview
+
     with ctx.db.session() as s:
-        iv = s.get(Interview, interview_id)
-        if iv is None or iv.project_id != ctx.project_id:
-            raise NotFound(f"Interview {interview_id} findes ikke i projektet.")
+        iv = require_interview(s, ctx, interview_id)  # speaker labels: as the text
         cids = dict(
             s.execute(
                 select(Participant.id, Participant.citizen_id).where(
