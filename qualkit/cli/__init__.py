@@ -38,6 +38,9 @@ _register_all()
 
 
 def main(argv: list[str] | None = None) -> int:
+    from qualkit import tempdir
+
+    tempdir.clean_stale()  # debris of a killed run goes at the next start
     try:
         app(args=argv, standalone_mode=False)
     except QualkitError as exc:
@@ -57,6 +60,13 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(exc, click.exceptions.Abort):
             print("qualkit: aborted", file=sys.stderr)
             return 1
+        from sqlalchemy.exc import DBAPIError
+
+        if isinstance(exc, DBAPIError):  # a database error is never shown raw
+            from qualkit.store.db import conflict
+
+            print(f"qualkit: {conflict(exc)}", file=sys.stderr)
+            return 3
         raise
     return 0
 

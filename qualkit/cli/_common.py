@@ -17,6 +17,12 @@ DataOpt = typer.Option(
     None, "--data", help="Data folder (else $QUALKIT_DATA, else ./qualkit-data)."
 )
 UserOpt = typer.Option(None, "--user", help="Act as this qualkit user (else $QUALKIT_USER).")
+ForceOpt = typer.Option(
+    False,
+    "--force",
+    help="Write although the output folder holds other files (only qualkit's own files are "
+    "written; nothing else is touched), or replace an existing output file.",
+)
 ProjectOpt = typer.Option(
     None, "--project", help="Project name (default: the folder's only project)."
 )

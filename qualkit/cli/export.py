@@ -10,10 +10,19 @@ from pathlib import Path
 
 import typer
 
+from qualkit.exports.files import overwrite_allowed
 from qualkit.services import exchange, exports
 from qualkit.services.exports import QuoteFilter
 
-from ._common import DataOpt, ProjectOpt, UserOpt, context, open_db, resolve_actor
+from ._common import (
+    DataOpt,
+    ForceOpt,
+    ProjectOpt,
+    UserOpt,
+    context,
+    open_db,
+    resolve_actor,
+)
 
 export_app = typer.Typer(
     help="Exports: quote sets (.docx), REFI-QDA projects, coding tables.", no_args_is_help=True
@@ -62,6 +71,7 @@ def export_quotes(
         help="Descriptor fields in order, e.g. label,køn,alder,arm,diagnosegruppe.",
     ),
     override: list[int] | None = OverrideOpt,
+    force: bool = ForceOpt,
     data: Path | None = DataOpt,
     user: str | None = UserOpt,
     project: str | None = ProjectOpt,
@@ -76,14 +86,15 @@ def export_quotes(
         codes=_split(code),
         starred_only=starred_only,
     )
-    result = exports.export_quotes(
-        ctx,
-        out,
-        flt,
-        group_by=group_by,
-        descriptor_fields=_split(describe) or None,
-        overrides=override or [],
-    )
+    with overwrite_allowed(force):
+        result = exports.export_quotes(
+            ctx,
+            out,
+            flt,
+            group_by=group_by,
+            descriptor_fields=_split(describe) or None,
+            overrides=override or [],
+        )
     _report(result, "the quote set")
 
 
@@ -103,6 +114,7 @@ def export_qdpx(
         False, "--cases", help="Participants' non-identifying attributes as cases/variables."
     ),
     override: list[int] | None = OverrideOpt,
+    force: bool = ForceOpt,
     data: Path | None = DataOpt,
     user: str | None = UserOpt,
     project: str | None = ProjectOpt,
@@ -113,7 +125,8 @@ def export_qdpx(
 
     ctx = context(data, user, project)
     unit = _unit(positions) or DEFAULT_EXPORT_UNIT
-    result = exchange.export_qdpx(ctx, out, override or [], positions=unit, cases=cases)
+    with overwrite_allowed(force):
+        result = exchange.export_qdpx(ctx, out, override or [], positions=unit, cases=cases)
     _report(result, "the REFI-QDA project")
     print(f"Positioner skrevet som {unit.value}.")
 
@@ -134,13 +147,16 @@ def _unit(value: str | None):
 def export_codings(
     out: Path = typer.Option(..., "--out", help="*.xlsx or *.csv"),
     override: list[int] | None = OverrideOpt,
+    force: bool = ForceOpt,
     data: Path | None = DataOpt,
     user: str | None = UserOpt,
     project: str | None = ProjectOpt,
 ) -> None:
     """A row per coding; .xlsx adds the codes x participants matrix and the tallies."""
     ctx = context(data, user, project)
-    _report(exports.export_codings(ctx, out, override or []), "the codings")
+    with overwrite_allowed(force):
+        result = exports.export_codings(ctx, out, override or [])
+    _report(result, "the codings")
 
 
 @import_app.command("qdpx")

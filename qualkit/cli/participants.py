@@ -20,11 +20,20 @@ def participants_import(
     data: Path | None = DataOpt,
     user: str | None = UserOpt,
     project: str | None = ProjectOpt,
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Show what the import would add and change; write nothing."
+    ),
 ) -> None:
-    """Import or update the participant register (CSV or .xlsx), validated in full first."""
+    """Import or update the participant register (CSV or .xlsx), validated in full first.
+
+    Only the columns in the file are changed; an empty cell in a present column clears it."""
     ctx = context(data, user, project)
-    r = participants.import_participants(ctx, path)
-    print(f"{path}: {r['created']} participants added, {r['updated']} updated.")
+    r = participants.import_participants(ctx, path, dry_run=dry_run)
+    print(r.summary_da())
+    for change in r.changed[:50]:
+        print(f"  {change.citizen_id}: {', '.join(change.fields)}")
+    if len(r.changed) > 50:
+        print(f"  ... og {len(r.changed) - 50} flere")
 
 
 @participants_app.command("list")

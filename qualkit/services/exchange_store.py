@@ -137,6 +137,9 @@ def write_source(
     lengths = [len(p.text) for p in layout.pieces]
     coder_rows: list[dict[str, Any]] = []
     consensus_rows: list[dict[str, Any]] = []
+    # The database holds one coding per coder, code and span (one consensus coding per code
+    # and span): a second selection with the same is a duplicate, stored once and reported.
+    seen: set[tuple[Any, ...]] = set()
     for sel, start, end, codings in selections:
         places = place(starts, lengths, start, end)
         if not places:
@@ -154,11 +157,18 @@ def write_source(
                 for i, a, b in places
             ],
         )
+        dupes = 0
         for c in codings:
             code_id = job.code_ids[norm_guid(c.code_guid)]
             ug = norm_guid(c.user_guid or job.creating_user or "")
             coder = job.users.get(ug, job.fallback)
             for idx, a, b in places:
+                layer = "consensus" if ug == job.consensus_guid or coder is None else coder
+                key = (layer, seg_ids[idx], code_id, a, b)
+                if key in seen:
+                    dupes += 1
+                    continue
+                seen.add(key)
                 row = {
                     "segment_id": seg_ids[idx],
                     "code_id": code_id,
@@ -173,8 +183,17 @@ def write_source(
                     )
                     continue
                 coder_rows.append({**row, "coder_id": coder})
-                if job.agreed:
+                if job.agreed and ("consensus", *key[1:]) not in seen:
+                    seen.add(("consensus", *key[1:]))
                     consensus_rows.append({**row, "origin": "imported", "decided_by": coder})
+        if dupes:
+            left.append(
+                Problem(
+                    "selection",
+                    f"{src.name} / {sel.guid}",
+                    "dublet: samme kode på samme tekst af samme koder findes allerede; gemt én gang",
+                )
+            )
     if coder_rows:
         s.execute(insert(Coding), coder_rows)
     if consensus_rows:

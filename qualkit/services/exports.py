@@ -12,7 +12,6 @@ What may leave is decided here, once, for every format:
 from __future__ import annotations
 
 import re
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -394,8 +393,10 @@ def deliver_file(out: str | Path | None, write) -> tuple[Path | None, bytes | No
     """Write atomically to ``out``, or (out=None) to a temporary file returned as bytes."""
     if out is not None:
         return write_atomic(out, write), None
-    with tempfile.TemporaryDirectory(prefix="qualkit-export-") as tmp:
-        path = Path(tmp) / "export"
+    from qualkit import tempdir
+
+    with tempdir.workdir("export") as tmp:
+        path = tmp / "export"
         write(path)
         return None, path.read_bytes()
 

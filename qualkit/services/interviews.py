@@ -152,6 +152,9 @@ def import_text(ctx: Context, path: str | Path, **meta: Any) -> int:
         raise InputError(f"{path}: the file is empty.")
     if b"\x00" in raw[:4096]:
         raise InputError(f"{path}: binary file; expected transcript text (.txt) or .docx.")
+    from qualkit.limits import check_text_bytes
+
+    check_text_bytes(raw, str(path))  # size, and NUL anywhere
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -15,7 +15,6 @@ from sqlalchemy import select
 
 from qualkit.delivery.figures import dose_data, flow_dot, heatmap_data
 from qualkit.delivery.frames import events_from_rows, participants_frame
-from qualkit.delivery.output import danish_frame
 from qualkit.delivery.protocol import Protocol
 from qualkit.delivery.register import ParticipantRecord
 from qualkit.delivery.tally import TallyResult, measure_label, tally
@@ -215,7 +214,9 @@ def joint_display(ctx: Context, result: TallyResult | None = None) -> pd.DataFra
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
     """A table as Danish CSV bytes (`;`, decimal comma, dd-mm-yyyy, BOM) for a download."""
-    return danish_frame(df).to_csv(sep=";", index=False, lineterminator="\n").encode("utf-8-sig")
+    from qualkit.delivery.output import frame_csv_bytes
+
+    return frame_csv_bytes(df)
 
 
 def record_export(ctx: Context, what: str, rows: int) -> None:

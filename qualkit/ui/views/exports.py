@@ -6,7 +6,6 @@ Widgets and service calls only; what may leave is decided in services.exports.
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import streamlit as st
@@ -163,9 +162,12 @@ def _import(ctx) -> None:
     name = st.text_input("Navn på det nye projekt", key="exp_import_name")
     deid = st.checkbox("Kilderne er allerede pseudonymiseret", key="exp_import_deid")
     if upload is not None and st.button("Importér som nyt projekt", key="exp_import"):
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / Path(upload.name).name
+        from qualkit import tempdir  # the one private, cleaned-at-start place for temp files
+
+        with tempdir.workdir("upload") as tmp:
+            path = tmp / Path(upload.name).name
             path.write_bytes(upload.getvalue())
+            tempdir.private_file(path)
             result = exchange.import_qdpx(ctx.db, ctx.actor, path, name or None, deidentified=deid)
         st.success(f"Importeret som projekt {result.project_id}: {result.positions.describe()}.")
         if result.left_out:
