@@ -232,6 +232,7 @@ def build_qda_project(
         at = {seg.id: (offsets[i], seg) for i, seg in enumerate(segs)}
         passages.extend(_passages(iv, segs))
         rows: list[_Row] = []
+        sole: set[tuple[object, ...]] = set()
         layers: list[tuple[str, Any]] = [("consensus", ConsensusCoding)]
         # Blind coding holds in the export too: an evaluator gets the other coders' codings
         # of an interview only once they chose to compare it (services/consensus.py).
@@ -260,6 +261,11 @@ def build_qda_project(
                     continue
                 if layer == "coder" and not others and uid != ctx.actor.user_id:
                     continue
+                key = (seg_id, code_id, a, b, ref, uid)
+                if layer == "coder" and ref:
+                    sole.add(key)
+                elif ref and key in sole:
+                    continue  # a one-coder file taken as agreed: its coder's selection says it
                 off, seg = at[seg_id]
                 if a is not None and b is not None:
                     start, end = off + a, off + b
