@@ -158,7 +158,7 @@ def import_qdpx(
         users, consensus_guid = map_users(s, qda, wanted_users, left)
         fallback = users.get(norm_guid(qda.creating_user or "")) or next(iter(users.values()), None)
         coders = {u for g, u in users.items() if g != consensus_guid}
-        agreed = consensus_guid is None and len(coders) <= 1
+        agreed = (consensus_guid is None or consensus_guid not in wanted_users) and len(coders) <= 1
         book = Codebook(
             project_id=project.id, name=f"{name} (REFI-QDA)"[:200], source=Path(path).name
         )
