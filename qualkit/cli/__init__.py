@@ -8,6 +8,7 @@ becomes one line on stderr and a non-zero exit; tracebacks are for bugs.
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import sys
 
@@ -38,6 +39,7 @@ _register_all()
 
 
 def main(argv: list[str] | None = None) -> int:
+    os.umask(0o077)  # every file qualkit writes is its owner's only (data folder, exports)
     from qualkit import tempdir
 
     tempdir.clean_stale()  # debris of a killed run goes at the next start

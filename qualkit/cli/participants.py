@@ -48,5 +48,25 @@ def participants_list(
         )
 
 
+@participants_app.command("withdraw")
+def participants_withdraw(
+    citizen_id: str,
+    data: Path | None = DataOpt,
+    user: str | None = UserOpt,
+    project: str | None = ProjectOpt,
+) -> None:
+    """Withdrawal of consent: delete the person's audio, text, codings, quotes and vault
+    entries, also from the backups (admin; audited)."""
+    from qualkit.services.withdrawal import withdraw
+
+    ctx = context(data, user, project)
+    r = withdraw(ctx, citizen_id)
+    print(
+        f"{citizen_id} er trukket ud: {r.interviews} interview(s), {r.audio_files} lydfil(er) og "
+        f"{r.vault_entries} nøgle(r) slettet; {r.backups_scrubbed} sikkerhedskopi(er) renset, "
+        f"{r.backups_deleted} udløbet og slettet."
+    )
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(participants_app, name="participants")

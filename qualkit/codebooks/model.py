@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from qualkit.errors import InputError
+from qualkit.messages import msg as _msg
 from qualkit.store.models import FRAMEWORKS
 
 _GUID = re.compile(r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$")
@@ -205,7 +206,7 @@ def load_codebook_text(text: str, where: str = "codebook") -> CodebookDef:
 def load_codebook(path: str | Path) -> CodebookDef:
     p = Path(path)
     if not p.exists():
-        raise InputError(f"{path}: file not found.")
+        raise InputError(_msg("file.not_found", path=path))
     from qualkit.limits import MAX_YAML_BYTES, read_text_file
 
     return load_codebook_text(read_text_file(p, MAX_YAML_BYTES, "kodebog"), str(path))

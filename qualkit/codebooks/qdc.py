@@ -32,6 +32,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from qualkit.errors import InputError
+from qualkit.messages import msg as _msg
 from qualkit.store.models import FRAMEWORKS
 
 from .model import CodebookDef, CodeDef, parse_codebook
@@ -303,7 +304,7 @@ def from_qdc_bytes(raw: bytes, where: str = "codebook.qdc") -> CodebookDef:
 def read_qdc(path: str | Path) -> CodebookDef:
     p = Path(path)
     if not p.exists():
-        raise InputError(f"{path}: file not found.")
+        raise InputError(_msg("file.not_found", path=path))
     from qualkit.limits import MAX_XML_BYTES, check_size
 
     check_size(p, MAX_XML_BYTES, "kodebog (.qdc)")

@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 
 from qualkit.errors import InputError
+from qualkit.messages import msg as _msg
+from qualkit.messages import os_reason
 from qualkit.store.models import EVENT_STATUSES
 from qualkit.tabular import (
     NO,
@@ -38,6 +40,7 @@ from .events import STATUS_ALIASES, future_message, latest_date
 from .register import (
     DATE_COLUMNS,
     KNOWN_COLUMNS,
+    TEXT_COLUMNS,
     ParticipantRecord,
     _attribute_value,
     parse_participants,
@@ -61,7 +64,7 @@ PARTICIPANT_COLUMNS = [
     "site",
     "eligible",
     "exclusion_reason",
-    "end_reason",
+    *TEXT_COLUMNS[3:],
     *DATE_COLUMNS,
 ]
 _SPARE = 8  # columns read beyond the header, to catch rows with too many values
@@ -80,7 +83,7 @@ def read_raw(path: str | Path) -> pd.DataFrame:
     """
     p, name = Path(path), str(path)
     if not p.exists():
-        raise InputError(f"{name}: file not found.")
+        raise InputError(_msg("file.not_found", path=name))
     from qualkit.limits import MAX_TABLE_BYTES, check_size
 
     check_size(p, MAX_TABLE_BYTES, "tabel")
@@ -92,7 +95,7 @@ def read_raw(path: str | Path) -> pd.DataFrame:
     try:
         text = _decode(p.read_bytes(), name)
     except OSError as exc:
-        raise InputError(f"{name}: cannot read ({exc.strerror}).") from None
+        raise InputError(_msg("file.unreadable", path=name, reason=os_reason(exc))) from None
     lines = text.splitlines()
     header_idx = next((i for i, line in enumerate(lines) if line.strip()), None)
     if header_idx is None:
@@ -398,7 +401,7 @@ def read_participants_frame(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
         ],
     )
     data: dict[str, pd.Series] = {"citizen_id": cid}
-    for c in ("arm", "site", "exclusion_reason", "end_reason"):
+    for c in TEXT_COLUMNS:
         data[c] = (
             text[c].where(text[c].ne(""), None) if c in text else pd.Series(None, index=raw.index)
         )

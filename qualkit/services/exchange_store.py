@@ -99,10 +99,17 @@ def write_source(
             "title_sha": sha(title),
             "description_sha": sha(src.description),
         }
+    from .interview_meta import meta_from_description  # kind, wave, date, ... (i14)
+
+    meta = meta_from_description(src.description)
     iv = Interview(
         project_id=job.project_id,
         title=title,
-        kind="citizen",
+        kind=meta.kind.value,
+        wave=meta.wave,
+        interview_date=meta.interview_date,
+        interviewer=meta.interviewer,
+        site=meta.site,
         source="qdpx",
         status="deidentified" if job.deidentified else "transcribed",
         speakers={p.speaker: {} for p in layout.pieces if p.speaker},

@@ -29,11 +29,38 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 
 def _ensure_data_dir(folder: Path) -> None:
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
         raise StoreError(f"Cannot create the data folder {folder}: {exc.strerror or exc}") from None
     if not os.access(folder, os.W_OK):
         raise StoreError(f"The data folder {folder} is not writable.")
+    _make_private(folder)
+
+
+def _make_private(folder: Path) -> None:
+    """The data folder 0700 and the files qualkit keeps in it 0600 (owner only)."""
+    try:
+        if folder.stat().st_uid != os.getuid():
+            return  # not ours to change
+        os.chmod(folder, 0o700)
+        for sub in (folder, folder / "audio", folder / "backups"):
+            if not sub.is_dir():
+                continue
+            os.chmod(sub, 0o700)
+            for p in sub.iterdir():
+                if p.is_file() and not p.is_symlink() and p.stat().st_mode & 0o077:
+                    os.chmod(p, 0o600)
+    except OSError:
+        pass  # a read-only or foreign folder: opening goes on, the checks below speak
+
+
+def _create_private(path: Path) -> None:
+    """Create an empty SQLite file 0600 before SQLite does (its -wal/-shm follow its mode)."""
+    if not path.exists():
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except OSError:
+            pass
 
 
 def _check_sqlite_file(path: Path) -> None:
@@ -71,6 +98,7 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA secure_delete=ON")  # deleted text (withdrawal) is overwritten on disk
     cur.close()
 
 
@@ -129,6 +157,8 @@ class Database:
         tempdir.clean_stale()  # the app's start cleans what a killed run left
         if settings.is_sqlite:
             _check_sqlite_file(settings.sqlite_path)
+            if settings.sqlite_path.parent == settings.data_dir:
+                _create_private(settings.sqlite_path)
         engine = make_engine(settings)
         shown = engine.url.render_as_string(hide_password=True)
         try:

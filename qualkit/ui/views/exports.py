@@ -16,6 +16,7 @@ from qualkit.services.exports import QuoteFilter
 from qualkit.services.permissions import allowed
 from qualkit.ui import state
 from qualkit.ui.format import frame
+from qualkit.ui.plain import plain, plain_message
 
 GROUPS = {"code": "Efter kode og underkode", "framework": "Efter dimension (RE-AIM m.fl.)"}
 DEFAULT_FIELDS = ["label", "køn", "alder", "arm", "diagnosegruppe"]
@@ -136,7 +137,9 @@ def _safety(ctx, flt: QuoteFilter) -> list[int]:
             )
             key = f["segment_id"]
             what = f"Segment {key}" if key >= 0 else f"Titlen på interview {-key}"
-            st.markdown(f"**{what}** ({f['where']}) - {labels}  \n> {f['text']}")
+            st.markdown(
+                f"**{what}** ({plain(f['where'])}) - {plain(labels)}  \n> {plain(f['text'])}"
+            )
             if st.checkbox(f"Tilsidesæt for {what.lower()}", key=f"exp_ovr_{key}"):
                 overrides.append(key)
     return overrides
@@ -149,7 +152,7 @@ def _make(key: str, label: str, build) -> None:
             st.session_state[f"exp_file_{key}"] = build().data
         except QualkitError as exc:
             st.session_state.pop(f"exp_file_{key}", None)
-            st.error(str(exc))
+            st.error(plain_message(exc))
 
 
 def _import(ctx) -> None:

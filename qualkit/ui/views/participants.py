@@ -10,6 +10,7 @@ from qualkit.services.permissions import allowed
 from qualkit.tabular import TableErrors
 from qualkit.ui import state
 from qualkit.ui.format import frame
+from qualkit.ui.plain import plain_message
 
 
 def _problems(exc: TableErrors) -> None:
@@ -55,7 +56,7 @@ def _import_section(ctx) -> None:
             except TableErrors as exc:
                 _problems(exc)
             except QualkitError as exc:
-                st.error(str(exc))
+                st.error(plain_message(exc))
     with right:
         if not allowed(ctx.actor.role, "delivery.import"):
             return
@@ -67,7 +68,7 @@ def _import_section(ctx) -> None:
             except TableErrors as exc:
                 _problems(exc)
             except QualkitError as exc:
-                st.error(str(exc))
+                st.error(plain_message(exc))
 
 
 def render() -> None:
@@ -94,7 +95,9 @@ def render() -> None:
                     "start_date": "Start",
                     "end_date": "Slut",
                     "end_reason": "Sluttede pga.",
-                    "withdrawn_date": "Trukket tilbage",
+                    "dropout_date": "Frafaldet (data bevaret)",
+                    "dropout_reason": "Frafaldsårsag",
+                    "withdrawn_date": "Samtykke trukket tilbage",
                     **{c: c.removeprefix("attr_") for c in attr_cols},
                 },
             ),

@@ -2,7 +2,7 @@
 attested de-identification; the imported selection each coding came from; sets.
 
 Revision ID: i15
-Revises: i11
+Revises: i10a
 Create Date: 2026-12-02
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "i15"
-down_revision = "i11"
+down_revision = "i10a"
 branch_labels = None
 depends_on = None
 
