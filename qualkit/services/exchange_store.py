@@ -391,3 +391,62 @@ def keep_cases(
                 left.append(Problem("case", case.name, f"kilden {g} blev ikke importeret"))
             else:
                 s.get(Interview, iv_id).participant_id = p.id
+
+
+def keep_notes(
+    s: Session,
+    qda: QdaProject,
+    pid: int,
+    codes: dict[str, Code],
+    ivs: dict[str, int],
+    users: dict[str, int],
+) -> int:
+    """Notes -> memos: a note a source refers to becomes that interview's memo, one a code
+    refers to that code's memo, the project's own and any other note a project memo.
+    (Notes on selections were read as the coding's memo already.)"""
+    from qualkit.store.models import Memo
+
+    attached: dict[str, tuple[str, int | None, int | None]] = {}
+    for src in qda.sources:
+        for g in src.note_guids:
+            attached.setdefault(norm_guid(g), ("interview", ivs.get(norm_guid(src.guid)), None))
+    for code, _ in qda.all_codes():
+        row = codes.get(norm_guid(code.guid))
+        for g in code.note_guids:
+            attached.setdefault(norm_guid(g), ("code", None, row.id if row else None))
+    n = 0
+    for g, note in qda.notes.items():
+        kind, iv_id, code_id = attached.get(g, ("project", None, None))
+        if kind == "interview" and iv_id is None or kind == "code" and code_id is None:
+            kind, iv_id, code_id = "project", None, None  # its source or code was left out
+        title = (note.name or "Note").removeprefix("Memo: ")[:300]
+        s.add(
+            Memo(
+                project_id=pid,
+                kind=kind,
+                interview_id=iv_id,
+                code_id=code_id,
+                title=title,
+                body=note.text,
+                author_id=users.get(norm_guid(note.user_guid or "")),
+            )
+        )
+        n += 1
+    return n
+
+
+def attest_strings(
+    s: Session, qda: QdaProject, name: str, codes: Any, users: dict[str, int]
+) -> list[str]:
+    """Hashes of the words an attested file brings besides its sources (project name and
+    description, codes, coders' names, sets, notes), which the exports write again."""
+    from .attestation import code_fingerprint
+
+    words = [name, qda.description]
+    words += [st.name for st in qda.sets] + [st.description for st in qda.sets]
+    words += [n.text for n in qda.notes.values()] + [n.name for n in qda.notes.values()]
+    if users:
+        words += list(s.scalars(select(User.username).where(User.id.in_(list(users.values())))))
+    out = {sha(w) for w in words if w}
+    out |= {code_fingerprint(c.name, c.description, c.include, c.exclude, c.example) for c in codes}
+    return sorted(out)
