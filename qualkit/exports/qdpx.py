@@ -387,9 +387,9 @@ def _read_code(el: ET.Element, project: QdaProject, path: str) -> QdaCode | None
 
 
 def _open(p: Path, where: str) -> tuple[bytes, dict[str, bytes]]:
-    """The project XML and the text sources, each checked against the limits first: sizes,
-    ratios and entry counts from the zip directory, then every member streamed with a hard
-    cap, so a zip bomb is refused before it is expanded (qualkit.limits)."""
+    """project.qde and the text files; sizes, ratios and entry counts are checked from the
+    zip directory first and each member is streamed with a hard cap (qualkit.limits), so a
+    zip bomb is refused before it is expanded."""
     from qualkit.limits import (
         MAX_TEXT_BYTES,
         MAX_XML_BYTES,
@@ -405,17 +405,20 @@ def _open(p: Path, where: str) -> tuple[bytes, dict[str, bytes]]:
         xml = p.read_bytes()
         check_xml(xml, where)
         return xml, texts
-    with open_zip(p, where) as zf:
-        names = zf.namelist()
-        qde = next((n for n in names if n.lower().endswith(".qde")), None)
-        if qde is None:
-            raise InputError(
-                f"{where}: ingen project.qde i filen; ikke et REFI-QDA-projekt (.qdpx)."
-            )
-        xml = read_member(zf, qde, where, MAX_XML_BYTES)
-        for n in names:
-            if n.lower().endswith(".txt"):
-                texts[PurePosixPath(n).name.lower()] = read_member(zf, n, where, MAX_TEXT_BYTES)
+    try:
+        with open_zip(p, where) as zf:
+            names = zf.namelist()
+            qde = next((n for n in names if n.lower().endswith(".qde")), None)
+            if qde is None:
+                raise InputError(
+                    f"{where}: ingen project.qde i filen; ikke et REFI-QDA-projekt (.qdpx)."
+                )
+            xml = read_member(zf, qde, where, MAX_XML_BYTES)
+            for n in names:
+                if n.lower().endswith(".txt"):
+                    texts[PurePosixPath(n).name.lower()] = read_member(zf, n, where, MAX_TEXT_BYTES)
+    except zipfile.BadZipFile as exc:
+        raise InputError(f"{where}: zip-filen er beskadiget ({exc}).") from None
     check_xml(xml, where)
     return xml, texts
 

@@ -49,7 +49,7 @@ from qualkit.store.models import (
 from qualkit.store.models.coding import default_code_guid
 
 from . import audit, read_policy
-from .attestation import sha
+from .attestation import attested_passages, attested_strings, code_fingerprint, sha
 from .consensus import _comparison_opened
 from .context import Context
 from .exports import (
@@ -168,18 +168,22 @@ def title_attested(iv: Interview) -> bool:
 
 
 def _passages(iv: Interview, segs: list[Segment]) -> list[safety.Passage]:
-    """What the safety check reads: attested text that is unchanged counts as reviewed and
-    is not scanned again; anything added or edited in qualkit is."""
-    out = [] if title_attested(iv) else [title_passage(iv)]
+    """What the safety check reads; attested text that is unchanged counts as reviewed
+    (services/attestation.py, in check_or_refuse), anything added or edited is checked."""
+    out = [title_passage(iv)]
     ex = iv.exchange or {}
     description = ex.get("description") or ""
-    if description and (ex.get("attested") or {}).get("description_sha") != sha(description):
-        out.append(safety.Passage(-iv.id, description, interview_label(iv) + " (beskrivelse)"))
-    out.extend(
-        safety.Passage(seg.id, seg.text or "", interview_label(iv))
-        for seg in segs
-        if not attested(seg)
-    )
+    if description:
+        attested_too = (ex.get("attested") or {}).get("description_sha") == sha(description)
+        out.append(
+            safety.Passage(
+                -iv.id,
+                description,
+                interview_label(iv) + " (beskrivelse)",
+                ((0, len(description)),) if attested_too else (),
+            )
+        )
+    out.extend(safety.Passage(seg.id, seg.text or "", interview_label(iv)) for seg in segs)
     return out
 
 
@@ -233,6 +237,7 @@ def build_qda_project(
         at = {seg.id: (offsets[i], seg) for i, seg in enumerate(segs)}
         passages.extend(_passages(iv, segs))
         rows: list[_Row] = []
+        sole: set[tuple[object, ...]] = set()
         layers: list[tuple[str, Any]] = [("consensus", ConsensusCoding)]
         # Blind coding holds in the export too: an evaluator gets the other coders' codings
         # of an interview only once they chose to compare it (services/consensus.py).
@@ -261,6 +266,11 @@ def build_qda_project(
                     continue
                 if layer == "coder" and not others and uid != ctx.actor.user_id:
                     continue
+                key = (seg_id, code_id, a, b, ref, uid)
+                if layer == "coder" and ref:
+                    sole.add(key)
+                elif ref and key in sole:
+                    continue  # a one-coder file taken as agreed: its coder's selection says it
                 off, seg = at[seg_id]
                 if a is not None and b is not None:
                     start, end = off + a, off + b
@@ -280,6 +290,17 @@ def build_qda_project(
     variables, cases_out = case_list(s, ivs, source_guid) if cases else ([], [])
     me = QdaUser(user_guid(ctx.actor.username), ctx.actor.username)
     all_users = [me] + [u for u in users.values() if u.guid != me.guid] + [consensus_user]
+    attested = attested_strings(project.settings)
+    if attested:  # the words an attested file brought besides its sources
+        words = [project.name, project.description or "", *(u.name for u in all_users)]
+        words += [w for st in sets for w in (st.name, st.description)]
+        passages += attested_passages(words, attested)
+        passages += [
+            safety.Passage(0, text, "attesteret import", ((0, len(text)),))
+            for c in codes.values()
+            if code_fingerprint(c.name, c.description, c.include, c.exclude, c.example) in attested
+            for text in (c.name, qda_codes[c.id].description)
+        ]
     return QdaProject(
         project.name,
         all_users,
@@ -317,6 +338,7 @@ def memo_notes(ctx: Context, qda: QdaProject) -> list[safety.Passage]:
                 .where(Codebook.project_id == ctx.project_id)
             ).all()
         )
+        attested = attested_strings(s.get(Project, ctx.project_id).settings)
     sources = {src.guid: src for src in qda.sources}
     codes = {c.guid: c for c, _ in qda.all_codes()}
     out = []
@@ -335,7 +357,8 @@ def memo_notes(ctx: Context, qda: QdaProject) -> list[safety.Passage]:
             qda.note_guids.append(guid)
         key = next((ln.segment_id for ln in m.links if ln.segment_id), None)
         key = key if key is not None else -(m.interview_id or 0)
-        out.append(safety.Passage(key, text, f"Memo {m.id}"))
+        whole = ((0, len(text)),) if sha(m.body) in attested else ()
+        out.append(safety.Passage(key, text, f"Memo {m.id}", whole))
     return out
 
 

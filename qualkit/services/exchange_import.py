@@ -37,8 +37,18 @@ from qualkit.store.models import (
 )
 
 from . import audit
+from .attestation import ATTESTED
 from .context import Actor
-from .exchange_store import SourceJob, code_rows, keep_cases, keep_sets, map_users, write_source
+from .exchange_store import (
+    SourceJob,
+    attest_strings,
+    code_rows,
+    keep_cases,
+    keep_notes,
+    keep_sets,
+    map_users,
+    write_source,
+)
 
 
 @dataclass(frozen=True)
@@ -158,7 +168,7 @@ def import_qdpx(
         users, consensus_guid = map_users(s, qda, wanted_users, left)
         fallback = users.get(norm_guid(qda.creating_user or "")) or next(iter(users.values()), None)
         coders = {u for g, u in users.items() if g != consensus_guid}
-        agreed = consensus_guid is None and len(coders) <= 1
+        agreed = (consensus_guid is None or consensus_guid not in wanted_users) and len(coders) <= 1
         book = Codebook(
             project_id=project.id, name=f"{name} (REFI-QDA)"[:200], source=Path(path).name
         )
@@ -206,12 +216,17 @@ def import_qdpx(
             )
         keep_sets(s, qda, project.id, by_guid, iv_by_guid, left)
         keep_cases(s, qda, project.id, iv_by_guid, left, cases_as_participants)
-        for note in qda.notes.values():
-            left.append(
-                Problem(
-                    "note", note.name or note.guid, "noter uden for markeringer gemmes ikke endnu"
-                )
-            )
+        counts["memos"] = keep_notes(s, qda, project.id, by_guid, iv_by_guid, users)
+        if deidentified:
+            project.settings = {
+                **project.settings,
+                ATTESTED: {
+                    "by": actor.username,
+                    "at": now,
+                    "file": Path(path).name,
+                    "strings": attest_strings(s, qda, name, by_guid.values(), users),
+                },
+            }
         names = (
             dict(s.execute(select(User.id, User.username).where(User.id.in_(coders))).all())
             if coders

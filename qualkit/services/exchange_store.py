@@ -144,6 +144,9 @@ def write_source(
     lengths = [len(p.text) for p in layout.pieces]
     coder_rows: list[dict[str, Any]] = []
     consensus_rows: list[dict[str, Any]] = []
+    # The database holds one coding per coder, code and span (one consensus coding per code
+    # and span): a second selection with the same is a duplicate, stored once and reported.
+    seen: set[tuple[Any, ...]] = set()
     for sel, start, end, codings in selections:
         places = place(starts, lengths, start, end)
         if not places:
@@ -161,11 +164,18 @@ def write_source(
                 for i, a, b in places
             ],
         )
+        dupes = 0
         for c in codings:
             code_id = job.code_ids[norm_guid(c.code_guid)]
             ug = norm_guid(c.user_guid or job.creating_user or "")
             coder = job.users.get(ug, job.fallback)
             for idx, a, b in places:
+                layer = "consensus" if ug == job.consensus_guid or coder is None else coder
+                key = (layer, seg_ids[idx], code_id, a, b)
+                if key in seen:
+                    dupes += 1
+                    continue
+                seen.add(key)
                 row = {
                     "segment_id": seg_ids[idx],
                     "code_id": code_id,
@@ -180,8 +190,17 @@ def write_source(
                     )
                     continue
                 coder_rows.append({**row, "coder_id": coder})
-                if job.agreed:
+                if job.agreed and ("consensus", *key[1:]) not in seen:
+                    seen.add(("consensus", *key[1:]))
                     consensus_rows.append({**row, "origin": "imported", "decided_by": coder})
+        if dupes:
+            left.append(
+                Problem(
+                    "selection",
+                    f"{src.name} / {sel.guid}",
+                    "dublet: samme kode på samme tekst af samme koder findes allerede; gemt én gang",
+                )
+            )
     if coder_rows:
         s.execute(insert(Coding), coder_rows)
     if consensus_rows:
@@ -372,3 +391,62 @@ def keep_cases(
                 left.append(Problem("case", case.name, f"kilden {g} blev ikke importeret"))
             else:
                 s.get(Interview, iv_id).participant_id = p.id
+
+
+def keep_notes(
+    s: Session,
+    qda: QdaProject,
+    pid: int,
+    codes: dict[str, Code],
+    ivs: dict[str, int],
+    users: dict[str, int],
+) -> int:
+    """Notes -> memos: a note a source refers to becomes that interview's memo, one a code
+    refers to that code's memo, the project's own and any other note a project memo.
+    (Notes on selections were read as the coding's memo already.)"""
+    from qualkit.store.models import Memo
+
+    attached: dict[str, tuple[str, int | None, int | None]] = {}
+    for src in qda.sources:
+        for g in src.note_guids:
+            attached.setdefault(norm_guid(g), ("interview", ivs.get(norm_guid(src.guid)), None))
+    for code, _ in qda.all_codes():
+        row = codes.get(norm_guid(code.guid))
+        for g in code.note_guids:
+            attached.setdefault(norm_guid(g), ("code", None, row.id if row else None))
+    n = 0
+    for g, note in qda.notes.items():
+        kind, iv_id, code_id = attached.get(g, ("project", None, None))
+        if kind == "interview" and iv_id is None or kind == "code" and code_id is None:
+            kind, iv_id, code_id = "project", None, None  # its source or code was left out
+        title = (note.name or "Note").removeprefix("Memo: ")[:300]
+        s.add(
+            Memo(
+                project_id=pid,
+                kind=kind,
+                interview_id=iv_id,
+                code_id=code_id,
+                title=title,
+                body=note.text,
+                author_id=users.get(norm_guid(note.user_guid or "")),
+            )
+        )
+        n += 1
+    return n
+
+
+def attest_strings(
+    s: Session, qda: QdaProject, name: str, codes: Any, users: dict[str, int]
+) -> list[str]:
+    """Hashes of the words an attested file brings besides its sources (project name and
+    description, codes, coders' names, sets, notes), which the exports write again."""
+    from .attestation import code_fingerprint
+
+    words = [name, qda.description]
+    words += [st.name for st in qda.sets] + [st.description for st in qda.sets]
+    words += [n.text for n in qda.notes.values()] + [n.name for n in qda.notes.values()]
+    if users:
+        words += list(s.scalars(select(User.username).where(User.id.in_(list(users.values())))))
+    out = {sha(w) for w in words if w}
+    out |= {code_fingerprint(c.name, c.description, c.include, c.exclude, c.example) for c in codes}
+    return sorted(out)

@@ -168,13 +168,11 @@ def check_or_refuse(
     ctx: Context, kind: str, passages: list[safety.Passage], overrides: Iterable[int]
 ) -> safety.SafetyReport:
     """Pass 1 of the safety check (exports.safety) over the passages; refuses, audited."""
-    from .attestation import drop_attested  # imported text attested as de-identified
+    from .attestation import mark_attested  # imported text attested as de-identified
 
     with ctx.db.session() as s:
-        kept = drop_attested(s, passages)
-    report = safety.check(kept, overrides, _cleared(ctx), issued_pseudonyms(ctx))
-    # Attested text is let through as it stands, in the written file too (pass 2).
-    report.allowed.update(p.text for p in passages if p not in kept and p.text.strip())
+        passages = mark_attested(s, passages)
+    report = safety.check(passages, overrides, _cleared(ctx), issued_pseudonyms(ctx))
     if report.blocked:
         _refused(ctx, kind, report)
         raise InputError(report.message())

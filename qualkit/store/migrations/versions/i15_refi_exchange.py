@@ -2,7 +2,7 @@
 attested de-identification; the imported selection each coding came from; sets.
 
 Revision ID: i15
-Revises: 0004_transcription
+Revises: i10a
 Create Date: 2026-12-02
 """
 
@@ -22,10 +22,12 @@ _GUID_NS = uuid.UUID("6f1c5a52-2f0e-4c43-9d8e-7a4b8f3c2e10")
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("code") as b:
-        b.add_column(sa.Column("guid", sa.String(length=40), nullable=True))
-        b.add_column(sa.Column("color", sa.String(length=9), nullable=True))
-        b.add_column(sa.Column("codable", sa.Boolean(), nullable=False, server_default=sa.true()))
+    # Plain ADD COLUMN (no table copy on SQLite): the tables keep their expression indexes.
+    op.add_column("code", sa.Column("guid", sa.String(length=40), nullable=True))
+    op.add_column("code", sa.Column("color", sa.String(length=9), nullable=True))
+    op.add_column(
+        "code", sa.Column("codable", sa.Boolean(), nullable=False, server_default=sa.true())
+    )
     code = sa.table(
         "code",
         sa.column("id", sa.Integer),
@@ -40,15 +42,12 @@ def upgrade() -> None:
             .values(guid=str(uuid.uuid5(_GUID_NS, key)).upper())
         )
     op.create_index("ix_code_guid", "code", ["guid"])
-    with op.batch_alter_table("interview") as b:
-        b.add_column(sa.Column("exchange", sa.JSON(), nullable=True))
-    with op.batch_alter_table("segment") as b:
-        b.add_column(sa.Column("prefix", sa.Text(), nullable=False, server_default=""))
-        b.add_column(sa.Column("trail", sa.Text(), nullable=False, server_default=""))
-        b.add_column(sa.Column("attested_sha", sa.String(length=64), nullable=True))
+    op.add_column("interview", sa.Column("exchange", sa.JSON(), nullable=True))
+    op.add_column("segment", sa.Column("prefix", sa.Text(), nullable=False, server_default=""))
+    op.add_column("segment", sa.Column("trail", sa.Text(), nullable=False, server_default=""))
+    op.add_column("segment", sa.Column("attested_sha", sa.String(length=64), nullable=True))
     for table in ("coding", "consensus_coding"):
-        with op.batch_alter_table(table) as b:
-            b.add_column(sa.Column("ref", sa.String(length=80), nullable=True))
+        op.add_column(table, sa.Column("ref", sa.String(length=80), nullable=True))
     op.create_table(
         "exchange_set",
         sa.Column("id", sa.Integer(), nullable=False),
