@@ -109,6 +109,11 @@ def not_withdrawn():
 
 def _speaker_role(iv: Interview, speaker: str | None) -> str:
     """The role of a turn's speaker: from the interview's speaker map, else by the kind."""
+    from .speakers import speaker_role
+
+    linked = speaker_role(iv, speaker)  # a speaker linked to a person, or a written source
+    if linked is not None:
+        return linked
     mapped = (iv.speakers or {}).get(speaker or "")
     if isinstance(mapped, str) and mapped.strip():
         return ROLE_LABELS.get(mapped.strip().lower(), mapped.strip().lower())
@@ -142,6 +147,9 @@ class _Speakers:
         key = (iv.id, speaker)
         if key not in self._cache:
             role = _speaker_role(iv, speaker)
+            from .speakers import speaker_participant
+
+            p = speaker_participant(iv, speaker, p)
             if role == "borger":
                 cid = p.citizen_id if p is not None else None
                 self._cache[key] = Descriptor(
@@ -280,6 +288,12 @@ def _load_quotes(s: Session, ctx: Context, flt: QuoteFilter) -> tuple[list[Quote
         if wanted is not None and cc.code_id not in wanted:
             continue
         if flt.waves and iv.wave not in flt.waves:
+            continue
+        from .speakers import speaker_participant
+
+        turn_person = speaker_participant(iv, seg.speaker, p)
+        if turn_person is not None and turn_person.withdrawn_date is not None:
+            skipped["withdrawn"] += 1  # a focus-group member who withdrew consent
             continue
         who = speakers.get(iv, p, seg.speaker)
         if roles and _role_key(who) not in roles:

@@ -215,3 +215,24 @@ def people(ctx: Context, interview_id: int) -> list[dict[str, Any]]:
             {"speaker": r.speaker, "role": r.role, "citizen_id": cids.get(r.participant_id)}
             for r in iv.people
         ]
+
+
+def speaker_role(iv: Interview, speaker: str | None) -> str | None:
+    """For the quote exports: the role of a linked speaker ("borger", "interviewer", a staff
+    role), the kind's label for a field note, logbook or document, else None (unknown)."""
+    if iv.kind in WRITTEN_KINDS:
+        return WRITTEN_ROLE[iv.kind]
+    row = next((r for r in iv.people if speaker is not None and r.speaker == speaker), None)
+    if row is None:
+        return None
+    return CITIZEN_ROLE if row.participant_id is not None else row.role
+
+
+def speaker_participant(iv: Interview, speaker: str | None, default: Participant | None):
+    """The participant who spoke a turn (a focus group has several); else ``default``."""
+    row = next((r for r in iv.people if speaker is not None and r.speaker == speaker), None)
+    if row is not None and row.participant_id is not None:
+        return row.participant
+    if iv.kind in (InterviewKind.FOCUS_GROUP.value, InterviewKind.JOINT.value):
+        return None  # an unlinked speaker in a group is nobody's in particular
+    return default
