@@ -169,5 +169,65 @@ def interviews_sample(
     print(df.to_string(index=False))
 
 
+@interviews_app.command("transcribe")
+def interviews_transcribe(
+    interview_id: int | None = typer.Argument(None, metavar="ID"),
+    all_pending: bool = typer.Option(
+        False, "--all-pending", help="Every interview with audio and no transcript yet."
+    ),
+    model: str | None = typer.Option(None, "--model", metavar="NAME|DIR"),
+    speakers: int | None = typer.Option(
+        None, "--speakers", min=1, max=6, help="Number of speakers (default: found)."
+    ),
+    language: str = typer.Option("da", "--language"),
+    overwrite: bool = typer.Option(
+        False, "--overwrite", help="Replace segments edited by hand, and their codings."
+    ),
+    wait: bool = typer.Option(
+        False, "--wait", help="Return when the job(s) are done; non-zero exit if one failed."
+    ),
+    data: Path | None = DataOpt,
+    user: str | None = UserOpt,
+    project: str | None = ProjectOpt,
+) -> None:
+    """Queue transcription of an interview's audio (run by `qualkit worker`)."""
+    from qualkit.errors import InputError, QualkitError
+    from qualkit.services import transcription
+
+    if (interview_id is None) == (not all_pending):
+        raise InputError("Angiv enten et interview-ID eller --all-pending.")
+    ctx = context(data, user, project)
+    lang = None if language in ("", "auto") else language
+    if all_pending:
+        queued = transcription.transcribe_all_pending(ctx, model=model, speakers=speakers)
+        jobs = [(q.interview_id, q.job_id) for q in queued]
+        print(f"{len(jobs)} interview(s) sat i kø til transskription.")
+    else:
+        job_id = transcription.start_transcription(
+            ctx,
+            interview_id,
+            model=model,
+            language=lang,
+            speakers=speakers,
+            overwrite_edited=overwrite,
+        )
+        jobs = [(interview_id, job_id)]
+        print(f"Interview {interview_id}: job {job_id} sat i kø.")
+    if not wait:
+        if ctx.db.settings.is_sqlite and jobs:
+            transcription.start_local_worker(ctx.db, idle_exit=120)
+        return
+    failed = []
+    for iid, job_id in jobs:
+        status = transcription.wait_for(ctx.db, job_id)
+        job = transcription.get_job(ctx, job_id)
+        if status == "done":
+            print(f"Interview {iid}: færdig, {job['segments']} segmenter ({job['model']}).")
+        else:
+            failed.append(f"interview {iid}: {status} ({job['error'] or ''})")
+    if failed:
+        raise QualkitError("Transskription mislykkedes for " + "; ".join(failed))
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(interviews_app, name="interviews")

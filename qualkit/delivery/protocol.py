@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from qualkit.errors import InputError
+from qualkit.messages import msg as _msg
 
 from .flowmodel import DEFAULT_FLOW, FlowModel, parse_flow
 from .register import DATE_COLUMNS
@@ -396,20 +395,18 @@ def parse_bin(spec: str, where: str = "protocol") -> tuple[int, float]:
 
 
 def load_protocol_text(text: str, where: str = "protocol") -> Protocol:
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise _fail(
-            where, f"not valid YAML ({exc.problem if hasattr(exc, 'problem') else exc})"
-        ) from None
-    return parse_protocol(data, where)
+    from qualkit.limits import load_yaml  # size, depth, node and alias limits first
+
+    return parse_protocol(load_yaml(text, where), where)
 
 
 def load_protocol(path: str | Path) -> Protocol:
     p = Path(path)
     if not p.exists():
-        raise InputError(f"{path}: file not found.")
-    return load_protocol_text(p.read_text(encoding="utf-8-sig"), str(path))
+        raise InputError(_msg("file.not_found", path=path))
+    from qualkit.limits import MAX_YAML_BYTES, read_text_file
+
+    return load_protocol_text(read_text_file(p, MAX_YAML_BYTES, "protokol"), str(path))
 
 
 @dataclass(frozen=True)
@@ -475,4 +472,7 @@ def number_sources(data: dict[str, Any]) -> list[NumberSource]:
 
 
 def protocol_number_sources(path: str | Path) -> list[NumberSource]:
-    return number_sources(yaml.safe_load(Path(path).read_text(encoding="utf-8-sig")) or {})
+    from qualkit.limits import MAX_YAML_BYTES, load_yaml, read_text_file
+
+    text = read_text_file(Path(path), MAX_YAML_BYTES, "protokol")
+    return number_sources(load_yaml(text, str(path)) or {})

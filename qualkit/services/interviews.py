@@ -7,14 +7,15 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from qualkit.errors import InputError, NotFound, PermissionDenied, QualkitError
+from qualkit.errors import InputError, NotFound, QualkitError
+from qualkit.messages import msg as _msg
+from qualkit.messages import os_reason
 from qualkit.store.models import Interview, InterviewPerson, Participant, Segment
 from qualkit.transcripts.textformat import Turn, parse_transcript
 
-from . import audit
+from . import audit, read_policy
 from .context import Context
 from .interview_meta import InterviewMeta, apply_meta, parse_meta
-from .permissions import allowed
 
 
 def list_interviews(ctx: Context) -> list[dict[str, Any]]:
@@ -28,7 +29,7 @@ def list_interviews(ctx: Context) -> list[dict[str, Any]]:
         rows = s.execute(
             select(Interview, Participant.citizen_id)
             .outerjoin(Participant, Interview.participant_id == Participant.id)
-            .where(Interview.project_id == ctx.project_id)
+            .where(read_policy.interviews(ctx))  # writers: de-identified interviews only
             .order_by(Interview.interview_date, Interview.id)
         ).all()
         linked: dict[int, list[str]] = {}
@@ -63,7 +64,7 @@ def list_interviews(ctx: Context) -> list[dict[str, Any]]:
 def _interview(s, ctx: Context, interview_id: int) -> Interview:
     iv = s.get(Interview, interview_id)
     if iv is None or iv.project_id != ctx.project_id:
-        raise NotFound(f"No interview {interview_id} in this project.")
+        raise NotFound(_msg("interview.not_found", id=interview_id))
     return iv
 
 
@@ -71,10 +72,7 @@ def get_transcript(ctx: Context, interview_id: int) -> dict[str, Any]:
     """The interview with its segments, as the acting user may see them."""
     ctx.require("transcript.read")
     with ctx.db.session() as s:
-        iv = _interview(s, ctx, interview_id)
-        if iv.status != "approved" and not allowed(ctx.actor.role, "deid.review"):
-            # Report writers see de-identified (approved) transcripts only.
-            raise PermissionDenied(f"Interview {interview_id} is not yet de-identified.")
+        iv = read_policy.require_interview(s, ctx, interview_id)
         return {
             "id": iv.id,
             "title": iv.title,
@@ -244,11 +242,14 @@ def import_text(ctx: Context, path: str | Path, **meta: Any) -> int:
     try:
         raw = p.read_bytes()
     except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror}).") from None
+        raise InputError(_msg("file.unreadable", path=path, reason=os_reason(exc))) from None
     if not raw.strip():
         raise InputError(f"{path}: the file is empty.")
     if b"\x00" in raw[:4096]:
         raise InputError(f"{path}: binary file; expected transcript text (.txt) or .docx.")
+    from qualkit.limits import check_text_bytes
+
+    check_text_bytes(raw, str(path))  # size, and NUL anywhere
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -1,8 +1,17 @@
 """The stored model (docs/DESIGN.md "Core entities"), one module per area."""
 
+from .. import anchoring as _anchoring  # noqa: E402,F401  (re-anchors decisions on edits)
 from .audit import AuditEvent
 from .base import Base, utcnow
-from .coding import FRAMEWORKS, Code, Codebook, CodebookVersion, Coding, ConsensusCoding
+from .coding import (
+    FRAMEWORKS,
+    Code,
+    Codebook,
+    CodebookVersion,
+    Coding,
+    ConsensusCoding,
+    ExchangeSet,
+)
 from .delivery import EVENT_STATUSES, DeliveryEvent, Protocol
 from .interviews import (
     INTERVIEW_STATUSES,
@@ -14,10 +23,17 @@ from .interviews import (
     Segment,
 )
 from .people import ROLES, Participant, Project, User
-from .transcription import JOB_STATUSES, TranscriptionJob
+from .security import AuthSession, LoginThrottle, ReportLabel, VaultEntry, VaultKey
+from .transcription import JOB_STATUSES, QueuedTask, SpeakerVoice, TranscriptionJob
+from .workspace import MEMO_KINDS, Memo, MemoLink, UserPreference
 
 __all__ = [
     "AuditEvent",
+    "AuthSession",
+    "LoginThrottle",
+    "ReportLabel",
+    "VaultEntry",
+    "VaultKey",
     "Base",
     "Code",
     "Codebook",
@@ -27,19 +43,26 @@ __all__ = [
     "DeliveryEvent",
     "EVENT_STATUSES",
     "EntityDecision",
+    "ExchangeSet",
     "FRAMEWORKS",
     "INTERVIEW_STATUSES",
     "Interview",
     "InterviewKind",
     "InterviewPerson",
     "JOB_STATUSES",
+    "MEMO_KINDS",
+    "Memo",
+    "MemoLink",
     "Participant",
     "Project",
     "Protocol",
+    "QueuedTask",
     "ROLES",
     "Segment",
+    "SpeakerVoice",
     "TranscriptionJob",
     "User",
     "WRITTEN_KINDS",
+    "UserPreference",
     "utcnow",
 ]

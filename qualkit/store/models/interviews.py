@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -77,6 +78,9 @@ class Interview(Base):
     duration: Mapped[float | None] = mapped_column(Float, nullable=True)
     # Speaker label -> role / display name ("I" -> interviewer, "B03" -> citizen).
     speakers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # REFI-QDA import: {"guid", "file", "producer", "positions", "lead", "layout", "attested"}.
+    # With "layout" the source's exact text is lead + prefix + text + trail of each segment.
+    exchange: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
@@ -137,6 +141,19 @@ class Segment(Base):
     # True once a person changed the text; re-transcription must ask before replacing it.
     edited: Mapped[bool] = mapped_column(Boolean, default=False)
     deidentified: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Every change of ``text`` counts one version up (qualkit.store.anchoring); the
+    # de-identification proposal run records the version it saw (approval needs them equal).
+    text_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    proposed_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Imported sources: what stood before the text on its line (a speaker prefix) and after it
+    # up to the next segment (line breaks), so the file's text is rebuilt exactly.
+    prefix: Mapped[str] = mapped_column(Text, default="", server_default="")
+    trail: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # SHA-256 of the text an importer attested as de-identified (--deidentified); the export
+    # check treats the text as reviewed while it is unchanged.
+    attested_sha: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Word timestamps from the transcription: [[start, end, word], ...] (None when imported).
+    words: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
 
     interview: Mapped[Interview] = relationship(back_populates="segments")
 
@@ -174,3 +191,7 @@ class EntityDecision(Base):
     scope: Mapped[str] = mapped_column(String(20), default="occurrence")  # occurrence | project
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The segment text version ``start``/``end`` refer to; ``stale`` once an edit removed
+    # the words (approval refuses until a new proposal run re-anchors or drops it).
+    text_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    stale: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

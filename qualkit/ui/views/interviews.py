@@ -16,6 +16,7 @@ from qualkit.services.permissions import allowed
 from qualkit.transcripts.textformat import format_timestamp
 from qualkit.ui import state
 from qualkit.ui.format import frame
+from qualkit.ui.plain import plain, plain_message
 
 AUDIO_TYPES = ["m4a", "mp3", "wav", "ogg", "oga", "opus", "flac", "aac", "wma", "mp4", "webm"]
 LANGUAGES = {
@@ -40,7 +41,9 @@ JOB_DA = {
     "done": "færdig",
     "failed": "fejlede",
     "interrupted": "afbrudt",
+    "cancelled": "annulleret",
 }
+SPEAKER_CHOICES = [None, 1, 2, 3, 4, 5, 6]
 
 
 def render() -> None:
@@ -97,10 +100,10 @@ def _read_only(ctx, interview_id: int) -> None:
     except QualkitError as exc:  # e.g. a writer and a transcript not yet de-identified
         state.show_error(exc)
         return
-    st.subheader(t["title"])
+    st.subheader(plain(t["title"]))
     for seg in t["segments"]:
         stamp = format_timestamp(seg["start"])
-        st.markdown(f"`{stamp}` **{seg['speaker'] or '?'}**: {seg['text']}")
+        st.markdown(f"`{stamp}` **{plain(seg['speaker'] or '?')}**: {plain(seg['text'])}")
 
 
 def _new_interview(ctx) -> None:
@@ -142,7 +145,7 @@ def _new_interview(ctx) -> None:
                     ctx, title, meta, audio_name=upload.name, audio_bytes=upload.getvalue()
                 )
             except QualkitError as exc:
-                st.error(str(exc))
+                st.error(plain_message(exc))
                 return
             st.session_state["open_interview"] = iid
             st.rerun()
@@ -153,7 +156,7 @@ def _new_interview(ctx) -> None:
 
 def _editor(ctx, interview_id: int) -> None:
     data = transcript_editor.editor_data(ctx, interview_id)
-    st.subheader(data["title"])
+    st.subheader(plain(data["title"]))
     approved = data["locked"]
     audio_line = {
         "present": "Lyd: findes",
@@ -186,7 +189,8 @@ def _editor(ctx, interview_id: int) -> None:
         )
         for seg in data["segments"]:
             st.markdown(
-                f"`{format_timestamp(seg['start'])}` **{seg['speaker'] or '?'}**: {seg['text']}"
+                f"`{format_timestamp(seg['start'])}` **{plain(seg['speaker'] or '?')}**: "
+                f"{plain(seg['text'])}"
             )
         return
     _speaker_tools(ctx, data)
@@ -202,23 +206,37 @@ def _progress(ctx, interview_id: int) -> None:
         return
     share = job["progress"] or 0.0
     left = job["seconds_left"]
-    text = f"Transskriberer: {share:.0%} færdig".replace("%", " %")
-    if left is not None:
-        text += f" · ca. {format_timestamp(left)} tilbage"
-    elif job["status"] == "queued" or not job["seconds_done"]:
-        text += " · indlæser model"
+    if job["status"] == "queued":
+        text = "I kø: venter på en ledig worker"
+    else:
+        text = f"Transskriberer: {share:.0%} færdig".replace("%", " %")
+        if left is not None:
+            text += f" · ca. {format_timestamp(left)} tilbage"
+        elif not job["seconds_done"]:
+            text += " · indlæser model"
+        if (job["attempts"] or 0) > 1:
+            text += f" · forsøg {job['attempts']}"
     st.progress(min(1.0, share), text=text)
     st.caption(
-        "Du kan arbejde videre på andre sider imens; resultatet gemmes, når jobbet er færdigt."
+        "Jobbet kører i en worker; du kan arbejde videre på andre sider imens. "
+        "Resultatet gemmes samlet, når jobbet er færdigt."
     )
-    if st.button("Stop transskription", key=f"stop_{job['id']}"):
-        transcription.request_stop(ctx, job["id"])
+    if st.button("Annullér transskription", key=f"stop_{job['id']}"):
+        transcription.cancel(ctx, job["id"])
 
 
 def _transcribe_controls(ctx, data: dict) -> None:
     job = data["job"]
-    if job is not None and job["status"] in ("failed", "interrupted"):
+    if job is not None and job["status"] in ("failed", "interrupted", "cancelled"):
         st.warning(f"Seneste transskription {JOB_DA[job['status']]}: {job['error'] or ''}")
+        if data["audio"] == "present" and st.button("Prøv igen", key=f"retry_{job['id']}"):
+            try:
+                transcription.retry(ctx, job["id"])
+            except transcription.EditedTranscript as exc:
+                st.warning(str(exc))
+                return
+            transcription.ensure_worker(ctx)
+            st.rerun()
     elif job is not None and job["status"] == "done":
         st.caption(f"Transskriberet med {job['model']} ({job['engine']}).")
     with st.expander(
@@ -233,19 +251,28 @@ def _transcribe_controls(ctx, data: dict) -> None:
             st.rerun()
         if data["audio"] != "present":
             return
-        models = transcription.model_choices(ctx)
-        names = [m["name"] for m in models]
-        c1, c2, c3 = st.columns(3)
+        models = {m.name: m for m in transcription.model_choices(ctx)}
+        names = list(models)
+        c1, c2, c3, c4 = st.columns(4)
         model = c1.selectbox(
             "Model",
             names,
             key=f"model_{data['id']}",
-            format_func=lambda n: "Whisper base (offline)" if n == names[0] else n,
+            format_func=lambda n: (
+                f"{'Whisper base (offline)' if n == names[0] else n} · {models[n].describe()}"
+                + ("" if models[n].ready else " · skal hentes")
+            ),
         )
         language = c2.selectbox(
             "Sprog", list(LANGUAGES), format_func=LANGUAGES.get, key=f"lang_{data['id']}"
         )
-        engine = c3.selectbox(
+        speakers = c3.selectbox(
+            "Antal talere",
+            SPEAKER_CHOICES,
+            format_func=lambda n: "Find automatisk" if n is None else str(n),
+            key=f"speakers_{data['id']}",
+        )
+        engine = c4.selectbox(
             "Motor", ["faster-whisper", "openai-whisper"], key=f"engine_{data['id']}"
         )
         overwrite = False
@@ -263,6 +290,7 @@ def _transcribe_controls(ctx, data: dict) -> None:
                     model=None if model == names[0] else model,
                     language=None if language == "auto" else language,
                     engine=engine,
+                    speakers=speakers,
                     overwrite_edited=overwrite,
                 )
             except transcription.EditedTranscript as exc:
@@ -271,6 +299,7 @@ def _transcribe_controls(ctx, data: dict) -> None:
                     "for at transskribere igen."
                 )
                 return
+            transcription.ensure_worker(ctx)
             st.rerun()
 
 
@@ -324,6 +353,13 @@ def _save_speaker(ctx, interview_id: int, number: int, segment_id: int) -> None:
 def _speaker_tools(ctx, data: dict) -> None:
     iid = data["id"]
     speakers = data["speakers"]
+    for p in transcription.proposals(ctx, iid):
+        st.info(
+            f"Forslag: stemmen ligner **{p.name}** fra interviewet '{p.from_title}' "
+            f"(lighed {p.similarity:.2f}".replace(".", ",")
+            + "). Omdøb taleren under Talere, hvis det er forkert.",
+            icon=":material/record_voice_over:",
+        )
     with st.expander("Talere", icon=":material/person:"):
         c1, c2 = st.columns(2)
         with c1.form(f"rename_{iid}", clear_on_submit=True):

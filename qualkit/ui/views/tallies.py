@@ -11,6 +11,7 @@ import streamlit as st
 from qualkit.errors import NotFound
 from qualkit.services import tally
 from qualkit.ui import state
+from qualkit.ui.plain import plain_message
 
 SUMMARY_LABELS = {
     "arm": "Arm",
@@ -132,7 +133,7 @@ def render() -> None:
     try:
         report = tally.report(ctx)
     except NotFound as exc:
-        st.info(str(exc))
+        st.info(plain_message(exc))
         return
     st.caption(f"Protokol: {report.protocol.name}. Kun leverede hændelser tælles; se Kontroller.")
     _summary(report)

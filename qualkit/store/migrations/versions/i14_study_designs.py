@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "i14"
-down_revision = "0004_transcription"
+down_revision = "i15"
 branch_labels = None
 depends_on = None
 
