@@ -251,7 +251,7 @@ B1: Godt.</PlainTextContent>
     path = tmp_path / "meta.qdpx"
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("project.qde", qde)
-    pid = exchange.import_qdpx(sqlite_db, SYSTEM, path)
+    pid = exchange.import_qdpx(sqlite_db, SYSTEM, path).project_id
     with sqlite_db.session() as s:
         ivs = s.scalars(
             select(Interview).where(Interview.project_id == pid).order_by(Interview.id)
