@@ -122,3 +122,32 @@ def test_informant_sample_counts_focus_group_members_by_arm(study):
     sample = analysis.informant_sample(ctx)
     fg = sample[sample.type == "Fokusgruppe"].set_index("arm")["personer"].to_dict()
     assert fg == {"indsats": 1, "kontrol": 1}
+
+
+def test_quote_as_exchange_with_descriptor_first(study, tmp_path):
+    """The reports print the descriptor line first and a quote as question + answer
+    (seed 002 lines 529-544)."""
+    from docx import Document
+
+    from qualkit.services.export_quotes import QuoteFilter
+
+    ctx, fg, note, one = study
+    out = tmp_path / "citater.docx"
+    exports.export_quotes(
+        ctx, out, QuoteFilter(roles=["borger"]), descriptor_first=True, exchange=True
+    )
+    paras = [p.text for p in Document(str(out)).paragraphs]
+    i = paras.index("Interviewer: Hvordan gik det?")
+    assert paras[i - 1].startswith("Borger ")  # the descriptor line before the exchange
+    label = paras[i - 1].split(",")[0].split(" (")[0]
+    assert paras[i + 1] == f"{label}: Fint."
+    # In the focus group the question comes before the first answer only.
+    j = paras.index("Interviewer: Hvad betød teamet for jer?")
+    assert paras[j + 1].endswith(": Jeg fik en fast koordinator.")
+    assert "Interviewer: Og lægen lyttede." not in paras
+    # Without the options: the quote in quotation marks, then its descriptor.
+    plain = tmp_path / "plain.docx"
+    exports.export_quotes(ctx, plain, QuoteFilter(roles=["borger"]))
+    ps = [p.text for p in Document(str(plain)).paragraphs]
+    k = ps.index("\u201dFint.\u201d")
+    assert ps[k + 1].startswith("Borger ") and "Interviewer: Hvordan gik det?" not in ps
