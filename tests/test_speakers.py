@@ -151,3 +151,22 @@ def test_quote_as_exchange_with_descriptor_first(study, tmp_path):
     ps = [p.text for p in Document(str(plain)).paragraphs]
     k = ps.index("\u201dFint.\u201d")
     assert ps[k + 1].startswith("Borger ") and "Interviewer: Hvordan gik det?" not in ps
+
+
+def test_withdrawal_in_a_focus_group_removes_only_that_persons_turns(study):
+    from qualkit.services import withdrawal
+    from qualkit.store.models import Segment
+
+    ctx, fg, note, one = study
+    withdrawal.withdraw(ctx, "B03")  # "Deltager B" in the focus group
+    with ctx.db.session() as s:
+        iv = s.get(Interview, fg)
+        assert iv is not None  # the others' words stay
+        texts = [seg.text for seg in iv.segments]
+        assert "Jeg ventede længe." not in texts
+        assert "Jeg fik en fast koordinator." in texts and "Hvad betød teamet for jer?" in texts
+        assert [r.speaker for r in iv.people if r.participant_id is not None] == ["Deltager A"]
+    withdrawal.withdraw(ctx, "B02")  # alone in a one-to-one interview: it goes whole
+    with ctx.db.session() as s:
+        assert s.get(Interview, one) is None
+        assert s.scalar(select(Segment.id).where(Segment.interview_id == one)) is None
