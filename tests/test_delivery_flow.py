@@ -273,3 +273,31 @@ def test_svg_from_csv_read_back_by_plain_pandas(ishoej_out, tmp_path):
     proto = load_protocol(ishoej_out.parent / "protocol_ishoej.yaml")
     result = tally(reg, ev, proto, attrs)
     assert flow_text(result.flow, result.checks) == flow_text(flow, checks)
+
+
+def test_report_docx_has_pivoted_table_flow_figure_and_inconsistencies(ishoej_out):
+    from docx import Document
+
+    doc = Document(str(ishoej_out / "rapport.docx"))
+    assert len(doc.inline_shapes) == 1  # the flow diagram as a figure
+    (table,) = doc.tables
+    header = [c.text for c in table.rows[0].cells]
+    assert header == ["Mål", "(ingen arm)", "indsats", "kontrol", "I alt"]
+    rows = {r.cells[0].text: [c.text for c in r.cells[1:]] for r in table.rows[1:]}
+    # kontrol holds the 30 and the 11 who were drawn, declined and were replaced.
+    assert rows["Borgere"] == ["81", "30", "41", "152"]
+    assert rows["Nået"][1] == "30 (100,0 %)"
+    assert rows["Modtog: Socialmedicinsk udredning"][1] == "30 (100,0 %)"
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "101 - 43 = 58, men rapporten siger 60" in text and "Figur 1" in text
+
+
+def test_pivot_summary_is_arm_by_measure_with_n_and_share(backpain_checks):
+    from qualkit.delivery.report import pivot_summary
+
+    _, _, summary = backpain_checks
+    summary = summary.astype(str)
+    pivot = pivot_summary(summary, load_protocol(BACKPAIN)).set_index("Mål")
+    assert list(pivot.columns) == ["indsats", "I alt"]
+    assert pivot.loc["Nået", "I alt"] == "69 (52,3 %)"
+    assert pivot.loc["Modtog: Træningsinstruktion", "indsats"] == "1 (0,8 %)"

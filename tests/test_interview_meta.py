@@ -251,7 +251,7 @@ B1: Godt.</PlainTextContent>
     path = tmp_path / "meta.qdpx"
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("project.qde", qde)
-    pid = exchange.import_qdpx(sqlite_db, SYSTEM, path)
+    pid = exchange.import_qdpx(sqlite_db, SYSTEM, path).project_id
     with sqlite_db.session() as s:
         ivs = s.scalars(
             select(Interview).where(Interview.project_id == pid).order_by(Interview.id)
@@ -265,3 +265,25 @@ B1: Godt.</PlainTextContent>
             "Ishøj",
         )
         assert (plain.kind, plain.wave) == ("citizen", None)
+
+
+def test_app_form_offers_the_metadata_and_analysis_shows_informants(app_demo):
+    from .apptest_support import login
+
+    at = login(
+        "evaluator", app_demo.result.passwords["evaluator"], "qualkit/ui/pages/interviews.py"
+    )
+    kind = next(s for s in at.selectbox if s.label == "Type")
+    assert "Fokusgruppe" in kind.options and "Feltnote" in kind.options
+    assert any(n.label == "Bølge" for n in at.number_input)
+    assert any(d.label == "Dato" for d in at.date_input)
+    assert {t.label for t in at.text_input} >= {"Interviewer", "Sted (tomt: borgerens sted)"}
+    citizens = next(m for m in at.multiselect if m.label == "Deltager(e)")
+    assert "B03" in citizens.options
+    table = at.dataframe[0].value
+    assert {"Bølge", "Sted", "Interviewer"} <= set(table.columns)
+    at.switch_page("qualkit/ui/pages/analysis.py").run()
+    assert not at.exception, at.exception
+    assert "Informanter" in [s.value for s in at.subheader]
+    sample = next(d.value for d in at.dataframe if "personer" in d.value.columns)
+    assert sample.iloc[-1]["type"] == "I alt" and sample.iloc[-1]["interviews"] >= 5

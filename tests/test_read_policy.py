@@ -323,8 +323,6 @@ TABLE: dict[str, Call | Cap | NoRead] = {
         for n in "apply_meta meta_from_description parse_kind parse_meta resolve_citizens".split()
     },
     "interviews.add_interview": WRITE,
-    "labels.citizen_hash": HELPER,
-    "labels.report_label": HELPER,
     "memos.create_memo": WRITE,
     "memos.update_memo": WRITE,
     "memos.delete_memo": WRITE,
@@ -385,7 +383,6 @@ TABLE: dict[str, Call | Cap | NoRead] = {
     "transcription_voices.store_voices": HELPER,
     "transcription_voices.proposals": Cap("transcribe"),
     "transcription_voices.voice_count": NO_TEXT,
-    "users.current": NoRead("user accounts; no transcript"),
     "users.set_role": NoRead("user accounts; no transcript"),
     **{
         f"vault.{n}": NoRead("vault primitives on the database; deid.read_vault checks vault.read")

@@ -71,6 +71,12 @@ def export_quotes(
         help="Descriptor fields in order, e.g. label,køn,alder,arm,diagnosegruppe.",
     ),
     override: list[int] | None = OverrideOpt,
+    descriptor_first: bool = typer.Option(
+        False, "--descriptor-first", help="Beskrivelseslinjen før citatet, som rapporterne."
+    ),
+    exchange: bool = typer.Option(
+        False, "--exchange", help="Et svar på interviewerens spørgsmål vises med spørgsmålet."
+    ),
     force: bool = ForceOpt,
     data: Path | None = DataOpt,
     user: str | None = UserOpt,
@@ -94,6 +100,8 @@ def export_quotes(
             group_by=group_by,
             descriptor_fields=_split(describe) or None,
             overrides=override or [],
+            descriptor_first=descriptor_first,
+            exchange=exchange,
         )
     _report(result, "the quote set")
 

@@ -18,7 +18,9 @@ def tally_cmd(
     out: Path = typer.Option(..., "--out", help="Folder for the CSV files."),
     force: bool = ForceOpt,
     figures: bool = typer.Option(
-        False, "--figures", help="Skriv også flowdiagrammet som flow.svg og flow.png i OUT."
+        False,
+        "--figures",
+        help="Skriv også flowdiagrammet (flow.svg, flow.png) og rapport.docx i OUT.",
     ),
 ) -> None:
     """Write per_citizen.csv, summary.csv, flow.csv, checks.csv and reach.csv into OUT.
@@ -27,23 +29,24 @@ def tally_cmd(
     written in one go. Components not in the protocol are reported in checks.csv.
     """
     # Imported here so other commands do not pay for pandas and scipy at start-up.
+    from qualkit.delivery.flowchart import FIGURE_FILES, figure_writers
     from qualkit.delivery.frames import read_events_frame, read_participants_frame
-    from qualkit.delivery.output import FILES, write_report
+    from qualkit.delivery.output import FILES, write_csv
     from qualkit.delivery.protocol import load_protocol
     from qualkit.delivery.tally import tally, validate_for_tally
-    from qualkit.exports.files import check_folder
+    from qualkit.exports.files import check_folder, write_folder
 
-    check_folder(out, [f"{n}.csv" for n in FILES], force=force)  # refuse before any work
+    names = [f"{n}.csv" for n in FILES] + (list(FIGURE_FILES) if figures else [])
+    check_folder(out, names, force=force)  # refuse before any work
     proto = load_protocol(protocol)
     validate_for_tally(proto)
     register, attributes = read_participants_frame(participants)
     log = read_events_frame(events)
     result = tally(register, log, proto, attributes)
-    write_report(result, out, force=force)
+    files = {f"{n}.csv": (lambda path, n=n: write_csv(getattr(result, n), path)) for n in FILES}
     if figures:
-        from qualkit.delivery.flowchart import write_figures
-
-        write_figures(result, out)
+        files.update(figure_writers(result, proto, title=f"Optælling: {proto.name}"))
+    write_folder(out, files, force=force)  # all files or none; only qualkit's own replaced
     n_reached = int(result.per_citizen["reached"].sum())
     print(
         f"{len(result.per_citizen)} citizens, {n_reached} reached, {len(log)} events; "

@@ -256,18 +256,24 @@ def flow_png(flow: pd.DataFrame, checks: pd.DataFrame | None, path: str | Path) 
     return out
 
 
-def write_figures(result, folder: str | Path) -> list[Path]:
-    """flow.svg and flow.png beside the CSVs (each written to a temporary name, then renamed)."""
-    import os
+FIGURE_FILES = ("flow.svg", "flow.png", "rapport.docx")
 
-    out = Path(folder)
-    svg_tmp, png_tmp = out / ".flow.svg.tmp", out / ".flow.png.tmp"
-    try:
-        svg_tmp.write_text(flow_svg(result.flow, result.checks), encoding="utf-8")
-        flow_png(result.flow, result.checks, png_tmp)
-        os.replace(svg_tmp, out / "flow.svg")
-        os.replace(png_tmp, out / "flow.png")
-    finally:
-        svg_tmp.unlink(missing_ok=True)
-        png_tmp.unlink(missing_ok=True)
-    return [out / "flow.svg", out / "flow.png"]
+
+def figure_writers(result, protocol, title: str = "Optælling") -> dict:
+    """Writers (for exports.files.write_folder) of flow.svg, flow.png and rapport.docx."""
+    from .report import report_docx
+
+    def svg(path: Path) -> None:
+        path.write_text(flow_svg(result.flow, result.checks), encoding="utf-8")
+
+    def png(path: Path) -> None:
+        flow_png(result.flow, result.checks, path)
+
+    def docx(path: Path) -> None:
+        tmp = path.with_name(path.name + ".png")
+        flow_png(result.flow, result.checks, tmp)
+        data = tmp.read_bytes()
+        tmp.unlink()
+        path.write_bytes(report_docx(result, protocol, title=title, flow_png=data))
+
+    return dict(zip(FIGURE_FILES, (svg, png, docx), strict=True))

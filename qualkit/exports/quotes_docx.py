@@ -45,6 +45,8 @@ class QuoteDocSpec:
     on: date = field(default_factory=date.today)
     # The seed reports open each theme with a short introduction: leave the writer a place.
     intro_placeholders: bool = True
+    # As the reports print them: the descriptor line before the quote (seed 002 line 529).
+    descriptor_first: bool = False
 
 
 @dataclass
@@ -174,11 +176,22 @@ def build_document(quotes: list[Quote], spec: QuoteDocSpec):
     described: dict[int, str] = {}
 
     def put(q: Quote) -> None:
-        doc.add_paragraph(f"\u201d{q.text.strip()}\u201d", style=quote_style)
         key = id(q.who)
         if key not in described:
             described[key] = describe(q.who, spec.descriptor_fields)
-        doc.add_paragraph(f"{described[key]} ({q.source_ref})", style=desc_style)
+        line = f"{described[key]} ({q.source_ref})"
+        if spec.descriptor_first:
+            doc.add_paragraph(line, style=desc_style)
+        if q.context:
+            # An exchange of several turns: each turn on its own line with its speaker.
+            for speaker, text in q.context:
+                doc.add_paragraph(f"{speaker}: {text.strip()}", style=quote_style)
+            label = described[key].split(",")[0]
+            doc.add_paragraph(f"{label}: {q.text.strip()}", style=quote_style)
+        else:
+            doc.add_paragraph(f"\u201d{q.text.strip()}\u201d", style=quote_style)
+        if not spec.descriptor_first:
+            doc.add_paragraph(line, style=desc_style)
 
     sections = arrange(quotes, spec.group_by)
     if not sections:

@@ -69,6 +69,8 @@ class Quote:
     start: float | None = None
     starred: bool = False
     memo: str = ""
+    # An exchange: the turns before the quoted one (speaker label, text), e.g. the question.
+    context: tuple[tuple[str, str], ...] = ()
 
     @property
     def source_ref(self) -> str:

@@ -71,25 +71,25 @@ def _readable(s, ctx: Context, source: str) -> list:
 
 
 def coded_segments(ctx: Context, source: str = "consensus") -> pd.DataFrame:
-    """One row per (segment, code) with the document's and participant's attributes."""
+    """One row per (segment, code) with the document's and the speaker's attributes.
+
+    Each turn's role, citizen, arm and site come from its speaker (services.speakers): in a
+    focus group each citizen speaks for themselves, and an interviewer's turn never counts as
+    the citizen's; a field note or document is its kind, never a citizen."""
+    from .speakers import CITIZEN_ROLE, role_of_turn, turn_roles
+
     _require(ctx, source)
     table = ConsensusCoding if source == "consensus" else Coding
     with ctx.db.session() as s:
         rows = s.execute(
             select(
                 Interview.id,
-                Interview.title,
-                Interview.kind,
-                Interview.staff_role,
                 table.segment_id,
+                Segment.speaker,
                 Code.key,
                 Code.name,
                 Code.framework,
                 Codebook.name,
-                Participant.citizen_id,
-                Participant.arm,
-                Participant.site,
-                Participant.attributes,
             )
             .join(Segment, table.segment_id == Segment.id)
             .join(Interview, Segment.interview_id == Interview.id)
@@ -98,12 +98,43 @@ def coded_segments(ctx: Context, source: str = "consensus") -> pd.DataFrame:
             .outerjoin(Participant, Interview.participant_id == Participant.id)
             .where(*_readable(s, ctx, source))
         ).all()
-    data = []
-    for iv_id, title, kind, staff_role, sid, key, name, fw, book, cid, arm, site, attrs in rows:
-        attrs = attrs or {}
-        diag = next((attrs[k] for k in DIAGNOSIS_KEYS if attrs.get(k)), None)
-        role = "borger" if kind == "citizen" else (staff_role or kind)
-        data.append([iv_id, title, sid, key, name, fw, book, cid, arm, site, role, diag])
+        ivs = {
+            iv.id: iv
+            for iv in s.scalars(
+                select(Interview).where(Interview.id.in_({r[0] for r in rows}))
+            ).all()
+        }
+        people = {
+            p.id: p
+            for p in s.scalars(select(Participant).where(Participant.project_id == ctx.project_id))
+        }
+        roles = {iid: turn_roles(s, iv) for iid, iv in ivs.items()}
+        data = []
+        for iv_id, sid, speaker, key, name, fw, book in rows:
+            iv = ivs[iv_id]
+            turn = role_of_turn(iv, roles[iv_id], speaker)
+            p = people.get(turn.participant_id) if turn.participant_id else None
+            if turn.role == CITIZEN_ROLE and p is None and iv.participant_id:
+                # A one-to-one interview whose speakers are not linked: the interview's citizen.
+                p = people.get(iv.participant_id) if len(iv.people) <= 1 else None
+            attrs = (p.attributes or {}) if p is not None else {}
+            diag = next((attrs[k] for k in DIAGNOSIS_KEYS if attrs.get(k)), None)
+            data.append(
+                [
+                    iv_id,
+                    iv.title,
+                    sid,
+                    key,
+                    name,
+                    fw,
+                    book,
+                    p.citizen_id if p is not None else None,
+                    p.arm if p is not None else None,
+                    (p.site if p is not None else None) or iv.site,
+                    turn.role,
+                    diag,
+                ]
+            )
     df = pd.DataFrame(data, columns=LONG_COLUMNS)
     return df.drop_duplicates(subset=["segment_id", "code"]).reset_index(drop=True)
 

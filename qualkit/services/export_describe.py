@@ -61,6 +61,11 @@ class QuoteFilter:
 
 def _speaker_role(iv: Interview, speaker: str | None) -> str:
     """The role of a turn's speaker: from the interview's speaker map, else by the kind."""
+    from .speakers import speaker_role
+
+    linked = speaker_role(iv, speaker)  # a speaker linked to a person, or a written source
+    if linked is not None:
+        return linked
     mapped = (iv.speakers or {}).get(speaker or "")
     if isinstance(mapped, str) and mapped.strip():
         return ROLE_LABELS.get(mapped.strip().lower(), mapped.strip().lower())
@@ -84,6 +89,9 @@ class Speakers:
         key = (iv.id, speaker)
         if key not in self._cache:
             role = _speaker_role(iv, speaker)
+            from .speakers import speaker_participant
+
+            p = speaker_participant(iv, speaker, p)
             if role == "borger":
                 cid = p.citizen_id if p is not None else None
                 self._cache[key] = Descriptor(

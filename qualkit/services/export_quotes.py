@@ -87,6 +87,12 @@ def _load_quotes(s: Session, ctx: Context, flt: QuoteFilter) -> tuple[list[Quote
             continue
         if flt.waves and iv.wave not in flt.waves:
             continue
+        from .speakers import speaker_participant
+
+        turn_person = speaker_participant(iv, seg.speaker, p)
+        if turn_person is not None and turn_person.withdrawn_date is not None:
+            skipped["withdrawn"] += 1  # a focus-group member who withdrew consent
+            continue
         who = speakers.get(iv, p, seg.speaker)
         if roles and _role_key(who) not in roles:
             continue
@@ -290,8 +296,14 @@ def export_quotes(
     descriptor_fields: list[str] | None = None,
     overrides: Iterable[int] = (),
     on: date | None = None,
+    descriptor_first: bool = False,
+    exchange: bool = False,
 ) -> ExportResult:
-    """Write the themed quote set; refuses (writing nothing) on unreviewed identifiers."""
+    """Write the themed quote set; refuses (writing nothing) on unreviewed identifiers.
+
+    ``exchange``: a quote whose turn answers an interviewer's question is printed with the
+    question before it (the exchange, seed 002 lines 529-544); ``descriptor_first``: the
+    descriptor line comes before the quote, as the reports print it."""
     ctx.require("export")
     flt = flt or QuoteFilter()
     if group_by not in GROUPINGS:
@@ -302,6 +314,11 @@ def export_quotes(
     with ctx.db.session() as s:
         quotes, skipped = _load_quotes(s, ctx, flt)
         passages = _passages_for_quotes(s, ctx, quotes)
+        if exchange:
+            from .quote_exchange import with_questions
+
+            quotes, more = with_questions(s, ctx, quotes, _reviewed_spans)
+            passages += more
         project = s.get(Project, ctx.project_id)
         used = {q.code_id for q in quotes}
         books = s.scalars(
@@ -319,6 +336,7 @@ def export_quotes(
             group_by=group_by,
             descriptor_fields=descriptor_fields or ["label"],
             on=on or date.today(),
+            descriptor_first=descriptor_first,
         )
     report = check_or_refuse(ctx, "quotes", passages, overrides)
     path, data = deliver_file(

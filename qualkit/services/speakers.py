@@ -215,3 +215,70 @@ def people(ctx: Context, interview_id: int) -> list[dict[str, Any]]:
             {"speaker": r.speaker, "role": r.role, "citizen_id": cids.get(r.participant_id)}
             for r in iv.people
         ]
+
+
+def speaker_role(iv: Interview, speaker: str | None) -> str | None:
+    """For the quote exports: the role of a linked speaker ("borger", "interviewer", a staff
+    role), the kind's label for a field note, logbook or document, else None (unknown)."""
+    if iv.kind in WRITTEN_KINDS:
+        return WRITTEN_ROLE[iv.kind]
+    row = next((r for r in iv.people if speaker is not None and r.speaker == speaker), None)
+    if row is None:
+        return None
+    return CITIZEN_ROLE if row.participant_id is not None else row.role
+
+
+def speaker_participant(iv: Interview, speaker: str | None, default: Participant | None):
+    """The participant who spoke a turn (a focus group has several); else ``default``."""
+    row = next((r for r in iv.people if speaker is not None and r.speaker == speaker), None)
+    if row is not None and row.participant_id is not None:
+        return row.participant
+    if iv.kind in (InterviewKind.FOCUS_GROUP.value, InterviewKind.JOINT.value):
+        return None  # an unlinked speaker in a group is nobody's in particular
+    return default
+
+
+def withdrawal_scope(
+    s: Session, participant: Participant
+) -> tuple[list[Interview], list[Interview]]:
+    """What a participant's consent withdrawal removes: (interviews deleted whole, group
+    interviews kept for the others). In a focus group or joint interview with other linked
+    participants, only the withdrawn person's turns (their speaker labels) are deleted here,
+    with their link; if their turns cannot be told apart (no speaker linked to them), the
+    whole interview goes, because their words may be anywhere in it."""
+    from sqlalchemy import delete as sql_delete
+
+    from qualkit.store.models import Segment
+
+    ids = set(
+        s.scalars(select(Interview.id).where(Interview.participant_id == participant.id))
+    ) | set(
+        s.scalars(
+            select(InterviewPerson.interview_id).where(
+                InterviewPerson.participant_id == participant.id
+            )
+        )
+    )
+    whole: list[Interview] = []
+    partial: list[Interview] = []
+    groups = (InterviewKind.FOCUS_GROUP.value, InterviewKind.JOINT.value)
+    for iid in sorted(ids):
+        iv = s.get(Interview, iid)
+        mine = [r for r in iv.people if r.participant_id == participant.id]
+        others = [r for r in iv.people if r.participant_id not in (None, participant.id)]
+        labels = [r.speaker for r in mine if r.speaker]
+        if iv.kind in groups and others and labels:
+            s.execute(
+                sql_delete(Segment).where(
+                    Segment.interview_id == iv.id, Segment.speaker.in_(labels)
+                )
+            )
+            for r in mine:
+                iv.people.remove(r)
+            if iv.participant_id == participant.id:
+                iv.participant_id = others[0].participant_id
+            partial.append(iv)
+        else:
+            whole.append(iv)
+    s.flush()
+    return whole, partial

@@ -290,3 +290,82 @@ def report(ctx: Context, protocol_name: str | None = None) -> TallyReport:
         joint=joint_display(ctx, result),
         numbers=protocol_numbers(ctx, protocol_name),
     )
+
+
+def theme_display(ctx: Context, result: TallyResult | None = None) -> pd.DataFrame:
+    """Joint display: themes (top-level codes, rows) x fidelity group and wave (columns):
+    interviewed citizens with at least one consensus-coded turn of their own in the theme
+    (seed 003 lines 3747-3830 read the themes against fidelity this way)."""
+    from qualkit.delivery.report import fidelity_groups
+
+    from . import analysis
+
+    ctx.require("tally.read")
+    ctx.require("consensus.read")
+    result = result or compute(ctx)
+    df = analysis.coded_segments(ctx)
+    df = df[df["citizen_id"].notna()]
+    if df.empty:
+        return pd.DataFrame()
+    with ctx.db.session() as s:
+        codes = {c.key: c for c in s.scalars(select(Code))}
+        by_id = {c.id: c for c in codes.values()}
+        waves = dict(
+            s.execute(
+                select(Interview.id, Interview.wave).where(Interview.project_id == ctx.project_id)
+            ).all()
+        )
+
+    def root(key: str) -> str:
+        c = codes.get(key)
+        while c is not None and c.parent_id in by_id:
+            c = by_id[c.parent_id]
+        return c.name if c is not None else key
+
+    groups = fidelity_groups(result.per_citizen)
+    df = df.assign(
+        theme=df["code"].map(root),
+        group=df["citizen_id"].map(groups).fillna("Ikke i registret"),
+        wave=df["interview_id"]
+        .map(waves)
+        .map(lambda w: "uden bølge" if pd.isna(w) else f"bølge {int(w)}"),
+    )
+    table = (
+        df.drop_duplicates(["theme", "group", "wave", "citizen_id"])
+        .groupby(["theme", "group", "wave"])
+        .size()
+        .unstack(["group", "wave"], fill_value=0)
+        .sort_index(axis=1)
+    )
+    table.columns = [f"{g}, {w}" for g, w in table.columns]
+    table.index.name = "Tema"
+    return table
+
+
+def report_bytes(ctx: Context, protocol_name: str | None = None) -> bytes:
+    """The tally report (.docx): pivoted tables, flow figure, informants, themes x fidelity."""
+    import tempfile
+    from pathlib import Path
+
+    from qualkit.delivery.flowchart import flow_png
+    from qualkit.delivery.report import report_docx
+
+    from . import analysis
+
+    ctx.require("tally.read")
+    protocol = get_protocol(ctx, protocol_name)
+    result = compute(ctx, protocol_name)
+    with tempfile.TemporaryDirectory(prefix="qualkit-report-") as tmp:
+        png = flow_png(result.flow, result.checks, Path(tmp) / "flow.png").read_bytes()
+    informants = (
+        analysis.informant_sample(ctx) if allowed(ctx.actor.role, "interview.list") else None
+    )
+    themes = theme_display(ctx, result) if allowed(ctx.actor.role, "consensus.read") else None
+    return report_docx(
+        result,
+        protocol,
+        title=f"Optælling: {protocol.name}",
+        flow_png=png,
+        informants=informants,
+        themes=themes,
+    )

@@ -20,7 +20,7 @@ from sqlalchemy import delete, select
 
 from qualkit.errors import NotFound, StoreError
 from qualkit.store import Database
-from qualkit.store.models import Interview, Participant, ReportLabel
+from qualkit.store.models import Participant, ReportLabel
 
 from . import audit, labels, retention
 from . import vault as vault_store
@@ -143,9 +143,13 @@ def withdraw(ctx: Context, citizen_id: str) -> Withdrawal:
         )
         if p is None:
             raise NotFound(f"Deltager '{citizen_id}' findes ikke i projektet.")
-        interviews = s.scalars(select(Interview).where(Interview.participant_id == p.id)).all()
+        from .speakers import withdrawal_scope  # a focus group keeps the others' turns (i14)
+
+        interviews, groups = withdrawal_scope(s, p)
         ids = [iv.id for iv in interviews]
-        audio = [retention.mark_audio_deleted(s, ctx, iv, "withdrawal") for iv in interviews]
+        audio = [
+            retention.mark_audio_deleted(s, ctx, iv, "withdrawal") for iv in [*interviews, *groups]
+        ]
         for iv in interviews:
             s.delete(iv)  # segments, codings, consensus codings, quotes, decisions cascade
         if p.withdrawn_date is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -22,6 +22,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
+
+if TYPE_CHECKING:
+    from .people import Participant
 
 INTERVIEW_STATUSES = ("new", "transcribing", "transcribed", "deidentified", "approved")
 
@@ -115,6 +118,7 @@ class InterviewPerson(Base):
     role: Mapped[str] = mapped_column(String(80), default="borger")
 
     interview: Mapped[Interview] = relationship(back_populates="people")
+    participant: Mapped[Participant | None] = relationship("Participant")  # noqa: F821
 
 
 class Segment(Base):

@@ -10,6 +10,7 @@ import streamlit as st
 
 from qualkit.errors import NotFound
 from qualkit.services import tally
+from qualkit.services.permissions import allowed
 from qualkit.ui import state
 from qualkit.ui.plain import plain_message
 
@@ -159,6 +160,7 @@ def render() -> None:
         _download(ctx, "Hent fælles visning", report.joint, "joint_display", "faelles_visning.csv")
     else:
         st.caption("Ingen interviewede borgere endnu.")
+    _themes(ctx, report)
     _numbers(report)
 
 
@@ -242,3 +244,25 @@ def _numbers(report) -> None:
             hide_index=True,
             width="stretch",
         )
+
+
+def _themes(ctx, report) -> None:
+    """Themes x fidelity group and wave, and the whole report as .docx."""
+    st.subheader("Temaer efter fidelitet og bølge")
+    themes = tally.theme_display(ctx, report.result)
+    if len(themes):
+        st.caption("Antal interviewede borgere med mindst ét kodet afsnit i temaet.")
+        st.dataframe(themes, width="stretch")
+    else:
+        st.caption("Ingen kodede borgerinterviews endnu.")
+    if allowed(ctx.actor.role, "export"):
+        if st.button("Lav rapport (.docx)", key="tally_make_report"):
+            st.session_state["tally_report_docx"] = tally.report_bytes(ctx)
+        if st.session_state.get("tally_report_docx"):
+            st.download_button(
+                "Hent rapport (.docx)",
+                st.session_state["tally_report_docx"],
+                file_name="optaelling_rapport.docx",
+                key="tally_dl_report",
+                on_click=lambda: tally.record_export(ctx, "report_docx", 1),
+            )
