@@ -98,7 +98,8 @@ def test_staff_site_ownership_and_window_are_enforced(demo):
         ({"status": "maybe"}, "Status"),
     ],
 )
-def test_bad_entries_are_refused(sqlite_db, kwargs, match):
+def test_bad_entries_are_refused(sqlite_demo, kwargs, match):
+    sqlite_db, _ = sqlite_demo  # a copy of the demo template
     from qualkit.services.demo import create_demo
 
     result = create_demo(sqlite_db)

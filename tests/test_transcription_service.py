@@ -62,8 +62,9 @@ def test_background_job_stores_segments_once(demo, stereo_clip, offline_model):
 
 @pytest.mark.slow
 def test_interrupted_job_leaves_interview_unchanged_and_restarts(
-    sqlite_db, mono_clip, offline_model
+    sqlite_demo, mono_clip, offline_model
 ):
+    sqlite_db, _ = sqlite_demo  # a copy of the demo template
     pid = create_demo(sqlite_db).project_id
     ctx = ctx_as(sqlite_db, pid, "evaluator")
     iid = _with_audio(ctx, mono_clip)
@@ -94,7 +95,8 @@ def test_interrupted_job_leaves_interview_unchanged_and_restarts(
 
 
 @pytest.mark.slow
-def test_edited_text_is_not_overwritten_without_confirmation(sqlite_db, mono_clip, offline_model):
+def test_edited_text_is_not_overwritten_without_confirmation(sqlite_demo, mono_clip, offline_model):
+    sqlite_db, _ = sqlite_demo  # a copy of the demo template
     pid = create_demo(sqlite_db).project_id
     ctx = ctx_as(sqlite_db, pid, "evaluator")
     iid = _with_audio(ctx, mono_clip)
@@ -140,7 +142,8 @@ def test_roles_staff_and_writer_cannot_transcribe(demo, mono_clip):
 
 
 @pytest.mark.parametrize("delete_on_approve", [True, False])
-def test_retention_on_approve(sqlite_db, mono_clip, delete_on_approve):
+def test_retention_on_approve(sqlite_demo, mono_clip, delete_on_approve):
+    sqlite_db, _ = sqlite_demo  # a copy of the demo template
     pid = create_demo(sqlite_db).project_id
     admin = ctx_as(sqlite_db, pid, "admin")
     projects.update_settings(admin, delete_audio_on_approve=delete_on_approve)
@@ -213,7 +216,8 @@ def test_editor_split_merge_markers_speakers(demo):
     assert not any(long_seg["text"][:20] in d for d in details)
 
 
-def test_import_txt_and_docx_with_field_labels(sqlite_db, tmp_path):
+def test_import_txt_and_docx_with_field_labels(sqlite_demo, tmp_path):
+    sqlite_db, _ = sqlite_demo  # a copy of the demo template
     from docx import Document
 
     pid = create_demo(sqlite_db).project_id
@@ -242,7 +246,8 @@ def test_import_txt_and_docx_with_field_labels(sqlite_db, tmp_path):
     assert len(interviews.list_interviews(ctx)) == n
 
 
-def test_codings_are_not_lost_to_retranscription_without_confirmation(sqlite_db, mono_clip):
+def test_codings_are_not_lost_to_retranscription_without_confirmation(sqlite_demo, mono_clip):
+    sqlite_db, _ = sqlite_demo  # a copy of the demo template
     from qualkit.store.models import Code, Coding, Segment, User
 
     pid = create_demo(sqlite_db).project_id
