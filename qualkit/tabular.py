@@ -87,7 +87,7 @@ def _is_cp1252(raw: bytes) -> bool:
 
 def _sniff_delimiter(first_line: str) -> str:
     counts = {sep: first_line.count(sep) for sep in (";", ",", "\t")}
-    return max(counts, key=counts.get) if max(counts.values()) > 0 else ","
+    return max(counts, key=lambda sep: counts[sep]) if max(counts.values()) > 0 else ","
 
 
 def read_table(path: str | Path) -> Table:

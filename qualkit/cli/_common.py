@@ -5,13 +5,15 @@ from __future__ import annotations
 import getpass
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from qualkit.errors import InputError
-from qualkit.services import projects, users
-from qualkit.services.context import Actor, Context
-from qualkit.store import Database
+
+if TYPE_CHECKING:  # the store and services load when a command runs, not at start-up
+    from qualkit.services.context import Actor, Context
+    from qualkit.store import Database
 
 DataOpt = typer.Option(
     None, "--data", help="Data folder (else $QUALKIT_DATA, else ./qualkit-data)."
@@ -23,12 +25,16 @@ ProjectOpt = typer.Option(
 
 
 def open_db(data: Path | None) -> Database:
+    from qualkit.store import Database
+
     return Database.open(data)
 
 
 def local_operator() -> Actor:
     """Whoever holds the SQLite data folder on disk can read it all anyway; they act as admin,
     audited under their OS user name. A server database (PostgreSQL) needs --user."""
+    from qualkit.services.context import Actor
+
     try:
         name = getpass.getuser()
     except Exception:
@@ -38,6 +44,8 @@ def local_operator() -> Actor:
 
 def resolve_actor(db: Database, user: str | None) -> Actor:
     """The acting user: --user, else $QUALKIT_USER, else the local operator (SQLite only)."""
+    from qualkit.services import users
+
     username = user or os.environ.get("QUALKIT_USER")
     if username:
         return users.actor_for(db, username)
@@ -47,5 +55,8 @@ def resolve_actor(db: Database, user: str | None) -> Actor:
 
 
 def context(data: Path | None, user: str | None, project: str | None = None) -> Context:
+    from qualkit.services import projects
+    from qualkit.services.context import Context
+
     db = open_db(data)
     return Context(db, resolve_actor(db, user), projects.find_project(db, project))

@@ -6,8 +6,6 @@ from pathlib import Path
 
 import typer
 
-from qualkit.agreement import agreement_rows, read_codings, write_agreement_csv
-
 
 def register(app: typer.Typer) -> None:
     @app.command("agreement")
@@ -18,6 +16,8 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(..., "--out", help="Folder for agreement.csv."),
     ) -> None:
         """Inter-coder agreement per code and overall: observed agreement, Cohen's kappa, Krippendorff's alpha."""
+        from qualkit.agreement import agreement_rows, read_codings, write_agreement_csv
+
         rows = agreement_rows(read_codings(codings))
         target = write_agreement_csv(rows, out)
         overall = rows[-1]

@@ -6,8 +6,6 @@ from pathlib import Path
 
 import typer
 
-from qualkit.codebooks.qdc import load_any, write_any
-
 
 def register(app: typer.Typer) -> None:
     group = typer.Typer(
@@ -20,6 +18,8 @@ def register(app: typer.Typer) -> None:
         target: Path = typer.Argument(..., metavar="OUT", help=".yaml/.yml or .qdc"),
     ) -> None:
         """Convert a codebook; names, hierarchy, descriptions, include/exclude/example are kept."""
+        from qualkit.codebooks.qdc import load_any, write_any
+
         book = load_any(source)
         write_any(book, target)
         n = sum(1 for _ in book.walk())

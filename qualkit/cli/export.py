@@ -7,17 +7,18 @@ export leaves nothing behind; a refusal names each passage and exits non-zero.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-
-from qualkit.services import exchange, exports
-from qualkit.services.exports import QuoteFilter
 
 from ._common import DataOpt, ProjectOpt, UserOpt, context, open_db, resolve_actor
 
 export_app = typer.Typer(
     help="Exports: quote sets (.docx), REFI-QDA projects, coding tables.", no_args_is_help=True
 )
+if TYPE_CHECKING:
+    from qualkit.services import exports
+
 import_app = typer.Typer(help="Imports of projects made elsewhere.", no_args_is_help=True)
 
 OverrideOpt = typer.Option(
@@ -38,8 +39,8 @@ def _report(result: exports.ExportResult, what: str) -> None:
     print(f"Wrote {what} to {result.path} ({counts}).")
     if result.report.overridden:
         keys = sorted({f.key for f in result.report.overridden})
-        what = [f"segment {k}" if k >= 0 else f"title of interview {-k}" for k in keys]
-        print(f"Overridden by you (audited): {', '.join(what)}.")
+        passages = [f"segment {k}" if k >= 0 else f"title of interview {-k}" for k in keys]
+        print(f"Overridden by you (audited): {', '.join(passages)}.")
 
 
 @export_app.command("quotes")
@@ -67,6 +68,9 @@ def export_quotes(
     project: str | None = ProjectOpt,
 ) -> None:
     """Themed quote set as a Word document."""
+    from qualkit.services import exports
+    from qualkit.services.exports import QuoteFilter
+
     ctx = context(data, user, project)
     flt = QuoteFilter(
         roles=_split(role),
@@ -96,6 +100,8 @@ def export_qdpx(
     project: str | None = ProjectOpt,
 ) -> None:
     """REFI-QDA project: users, codebook, de-identified sources, consensus codings, memos."""
+    from qualkit.services import exchange
+
     ctx = context(data, user, project)
     _report(exchange.export_qdpx(ctx, out, override or []), "the REFI-QDA project")
 
@@ -109,6 +115,8 @@ def export_codings(
     project: str | None = ProjectOpt,
 ) -> None:
     """A row per coding; .xlsx adds the codes x participants matrix and the tallies."""
+    from qualkit.services import exports
+
     ctx = context(data, user, project)
     _report(exports.export_codings(ctx, out, override or []), "the codings")
 
@@ -128,6 +136,8 @@ def import_qdpx(
     user: str | None = UserOpt,
 ) -> None:
     """Bring a project coded in NVivo, ATLAS.ti, MAXQDA or QualCoder into a new qualkit project."""
+    from qualkit.services import exchange
+
     db = open_db(data)
     pid = exchange.import_qdpx(
         db, resolve_actor(db, user), path, project, deidentified=deidentified

@@ -7,9 +7,6 @@ from pathlib import Path
 
 import typer
 
-from qualkit.services import interviews
-from qualkit.tabular import format_date_dk
-
 from ._common import DataOpt, ProjectOpt, UserOpt, context
 
 interviews_app = typer.Typer(help="Interviews and transcripts.", no_args_is_help=True)
@@ -20,6 +17,9 @@ def interviews_list(
     data: Path | None = DataOpt, user: str | None = UserOpt, project: str | None = ProjectOpt
 ) -> None:
     """List the project's interviews."""
+    from qualkit.services import interviews
+    from qualkit.tabular import format_date_dk
+
     ctx = context(data, user, project)
     for iv in interviews.list_interviews(ctx):
         print(
@@ -36,6 +36,7 @@ def interviews_show(
     project: str | None = ProjectOpt,
 ) -> None:
     """Print one transcript in the transcript text format."""
+    from qualkit.services import interviews
     from qualkit.transcripts.textformat import Turn, format_transcript
 
     ctx = context(data, user, project)
@@ -54,6 +55,8 @@ def interviews_import(
     project: str | None = ProjectOpt,
 ) -> None:
     """Import a transcript made elsewhere (.txt or .docx in the transcript format)."""
+    from qualkit.services import interviews
+
     ctx = context(data, user, project)
     iid = interviews.import_text(ctx, path, title=title or path.stem, citizen_id=citizen_id)
     print(f"Imported {path} as interview {iid}.")

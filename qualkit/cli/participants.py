@@ -6,9 +6,6 @@ from pathlib import Path
 
 import typer
 
-from qualkit.services import participants
-from qualkit.tabular import format_date_dk
-
 from ._common import DataOpt, ProjectOpt, UserOpt, context
 
 participants_app = typer.Typer(help="The participant register.", no_args_is_help=True)
@@ -22,6 +19,8 @@ def participants_import(
     project: str | None = ProjectOpt,
 ) -> None:
     """Import or update the participant register (CSV or .xlsx), validated in full first."""
+    from qualkit.services import participants
+
     ctx = context(data, user, project)
     r = participants.import_participants(ctx, path)
     print(f"{path}: {r['created']} participants added, {r['updated']} updated.")
@@ -31,6 +30,10 @@ def participants_import(
 def participants_list(
     data: Path | None = DataOpt, user: str | None = UserOpt, project: str | None = ProjectOpt
 ) -> None:
+    """List the participant register."""
+    from qualkit.services import participants
+    from qualkit.tabular import format_date_dk
+
     ctx = context(data, user, project)
     for p in participants.list_participants(ctx):
         print(

@@ -9,8 +9,6 @@ from pathlib import Path
 
 import typer
 
-from qualkit.services.demo import create_demo
-
 from ._common import DataOpt, open_db
 
 APP_FILE = Path(__file__).resolve().parents[1] / "ui" / "entry.py"
@@ -48,6 +46,8 @@ def demo(
     port: int = typer.Option(8501, "--port", help="Port for the app."),
 ) -> None:
     """Create the demo project (idempotent) and start the app."""
+    from qualkit.services.demo import create_demo
+
     db = open_db(data)
     result = create_demo(db)
     where = db.settings.database_url if not db.settings.is_sqlite else str(db.settings.data_dir)

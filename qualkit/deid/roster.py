@@ -98,9 +98,9 @@ class RosterRecogniser:
             if not w[:1].isalpha():
                 continue
             lw = w.lower()
-            key = initials.get(w) or self._match(doc, i, w, lw, parts, choices, lexicon)
-            if key is not None:
-                hits.append((i, key))
+            hit = initials.get(w) or self._match(doc, i, w, lw, parts, choices, lexicon)
+            if hit is not None:
+                hits.append((i, hit))
         spans: list[Span] = []
         k = 0
         while k < len(hits):

@@ -100,7 +100,7 @@ def parse_events(table: Table, known_components: set[str] | None = None) -> list
                 )
             )
             bad = True
-        if bad:
+        if bad or when is None or status is None:
             continue
         records.append(
             EventRecord(

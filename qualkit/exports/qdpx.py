@@ -152,7 +152,7 @@ def map_selection(
 ) -> list[tuple[int, int | None, int | None]]:
     """A selection -> (turn index, start_char, end_char) per turn it touches; the char span is
     None where the selection covers the turn's whole text (a segment-level coding)."""
-    hits = []
+    hits: list[tuple[int, int | None, int | None]] = []
     for i, t in enumerate(turns):
         s, e = max(start, t.start), min(end, t.end)
         if s >= e:
@@ -390,8 +390,8 @@ def _read_source(
             )
         refs = []
         for coding in _children(sel, "Coding"):
-            for ref in _children(coding, "CodeRef"):
-                target = ref.get("targetGUID")
+            for code_ref in _children(coding, "CodeRef"):
+                target = code_ref.get("targetGUID")
                 if target not in known:
                     raise InputError(
                         f"{where}: source {name!r}, selection {sel.get('guid')}: "

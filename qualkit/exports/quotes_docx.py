@@ -204,7 +204,7 @@ def write_quotes_docx(quotes: list[Quote], spec: QuoteDocSpec, path: str | Path)
 
 def quote_counts(quotes: list[Quote]) -> dict[str, int]:
     """Counts for the audit row: quotes, themes, speakers (no text)."""
-    themes = defaultdict(int)
+    themes: defaultdict[int, int] = defaultdict(int)
     for q in quotes:
         themes[q.theme_id] += 1
     return {

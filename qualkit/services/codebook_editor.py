@@ -27,14 +27,14 @@ from qualkit.store.models import (
 )
 
 from . import _retry, audit
-from .context import Context
+from .context import Context, fetch
 
 _KEY = re.compile(r"^[A-Za-z0-9_.\-æøåÆØÅ]+$")
 CODE_FIELDS = ("name", "framework", "description", "include", "exclude", "example")
 
 
 def _book(s: Session, ctx: Context, codebook_id: int) -> Codebook:
-    cb = s.get(Codebook, codebook_id)
+    cb = fetch(s, Codebook, codebook_id)
     if cb is None or cb.project_id != ctx.project_id:
         raise NotFound(f"No codebook {codebook_id} in this project.")
     return cb
@@ -99,7 +99,7 @@ def _ancestors(s: Session, code: Code) -> list[int]:
     out, cur = [], code.parent_id
     while cur is not None and cur not in out:
         out.append(cur)
-        cur = s.get(Code, cur).parent_id
+        cur = fetch(s, Code, cur).parent_id
     return out
 
 
@@ -193,7 +193,7 @@ def edit_code(ctx: Context, code_id: int, **fields: Any) -> None:
         _bump(
             s,
             ctx,
-            s.get(Codebook, code.codebook_id),
+            fetch(s, Codebook, code.codebook_id),
             action,
             summary,
             {"code_id": code.id, "fields": changed},
@@ -226,7 +226,7 @@ def move_code(ctx: Context, code_id: int, new_parent_id: int | None) -> None:
         _bump(
             s,
             ctx,
-            s.get(Codebook, code.codebook_id),
+            fetch(s, Codebook, code.codebook_id),
             "move",
             f"'{code.name}' flyttet",
             {"code_id": code.id, "from_parent": old, "to_parent": new_parent_id},
@@ -269,22 +269,22 @@ def merge_codes(ctx: Context, source_id: int, target_id: int) -> dict[str, int]:
             for c in s.scalars(select(ConsensusCoding).where(ConsensusCoding.code_id == dst.id))
         }
         cmoved = 0
-        for c in s.scalars(select(ConsensusCoding).where(ConsensusCoding.code_id == src.id)).all():
-            k = (c.segment_id, c.start_char, c.end_char)
-            if k in have_c:
+        for cc in s.scalars(select(ConsensusCoding).where(ConsensusCoding.code_id == src.id)).all():
+            ck = (cc.segment_id, cc.start_char, cc.end_char)
+            if ck in have_c:
                 dst_row = s.scalar(
                     select(ConsensusCoding).where(
                         ConsensusCoding.code_id == dst.id,
-                        ConsensusCoding.segment_id == c.segment_id,
+                        ConsensusCoding.segment_id == cc.segment_id,
                     )
                 )
                 if dst_row is not None:
-                    dst_row.starred = dst_row.starred or c.starred
-                    dst_row.revealing = dst_row.revealing or c.revealing
-                s.delete(c)
+                    dst_row.starred = dst_row.starred or cc.starred
+                    dst_row.revealing = dst_row.revealing or cc.revealing
+                s.delete(cc)
             else:
-                c.code_id = dst.id
-                have_c.add(k)
+                cc.code_id = dst.id
+                have_c.add(ck)
                 cmoved += 1
         s.execute(update(Code).where(Code.parent_id == src.id).values(parent_id=dst.id))
         src.retired_at = utcnow()
@@ -299,7 +299,7 @@ def merge_codes(ctx: Context, source_id: int, target_id: int) -> dict[str, int]:
         _bump(
             s,
             ctx,
-            s.get(Codebook, src.codebook_id),
+            fetch(s, Codebook, src.codebook_id),
             "merge",
             f"'{src.name}' slået sammen med '{dst.name}'",
             details,
@@ -322,7 +322,7 @@ def retire_code(ctx: Context, code_id: int) -> None:
         _bump(
             s,
             ctx,
-            s.get(Codebook, code.codebook_id),
+            fetch(s, Codebook, code.codebook_id),
             "retire",
             f"'{code.name}' udgået",
             {"code_id": code.id, "codings_kept": n},

@@ -41,7 +41,7 @@ from qualkit.store.models import (
 )
 
 from . import audit
-from .context import Actor, Context
+from .context import Actor, Context, fetch
 from .exports import (
     DEIDENTIFIED_STATUSES,
     ExportResult,
@@ -64,7 +64,7 @@ def _code_guid(code: Code) -> str:
 
 
 def build_qda_project(s: Session, ctx: Context) -> tuple[QdaProject, list[safety.Passage]]:
-    project = s.get(Project, ctx.project_id)
+    project = fetch(s, Project, ctx.project_id)
     codes = project_codes(s, ctx.project_id)
     qda_codes: dict[int, QdaCode] = {
         c.id: QdaCode(_code_guid(c), c.name, c.description)

@@ -11,7 +11,7 @@ from qualkit.store import Database
 from qualkit.store.models import Project
 
 from . import audit
-from .context import Actor, Context
+from .context import Actor, Context, fetch
 
 DEFAULT_SETTINGS: dict[str, Any] = {
     # DOMAIN.md: audio is deleted right after transcription is approved.
@@ -60,7 +60,7 @@ def find_project(db: Database, name: str | None = None) -> int:
 
 def project_info(ctx: Context) -> dict[str, Any]:
     with ctx.db.session() as s:
-        p = s.get(Project, ctx.project_id)
+        p = fetch(s, Project, ctx.project_id)
         return {
             "id": p.id,
             "name": p.name,
@@ -79,7 +79,7 @@ def update_settings(ctx: Context, **changes: Any) -> None:
     if unknown:
         raise InputError(f"Unknown project setting(s): {', '.join(sorted(unknown))}.")
     with ctx.db.session() as s:
-        p = s.get(Project, ctx.project_id)
+        p = fetch(s, Project, ctx.project_id)
         p.settings = {**DEFAULT_SETTINGS, **(p.settings or {}), **changes}
         audit.record(
             s,

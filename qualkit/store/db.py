@@ -101,7 +101,7 @@ class Database:
     ) -> Database:
         settings = resolve_settings(data_dir, database_url)
         _ensure_data_dir(settings.data_dir)
-        if settings.is_sqlite:
+        if settings.sqlite_path is not None:
             _check_sqlite_file(settings.sqlite_path)
         engine = make_engine(settings)
         shown = engine.url.render_as_string(hide_password=True)

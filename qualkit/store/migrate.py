@@ -30,7 +30,10 @@ def alembic_config(url: str | None = None) -> Config:
 
 
 def head_revision() -> str:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if head is None:
+        raise StoreError("qualkit's schema migrations are missing from the installation.")
+    return head
 
 
 def known_revisions() -> set[str]:

@@ -7,6 +7,7 @@ import io
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from qualkit.errors import InputError
@@ -88,7 +89,14 @@ def to_docx(t: Transcript) -> bytes:
 def render(t: Transcript, fmt: str) -> str | bytes:
     if fmt not in FORMATS:
         raise InputError(f"Unknown format {fmt!r}: use one of {', '.join(FORMATS)}.")
-    return {"json": to_json, "txt": to_txt, "docx": to_docx, "srt": to_srt, "vtt": to_vtt}[fmt](t)
+    writers: dict[str, Callable[[Transcript], str | bytes]] = {
+        "json": to_json,
+        "txt": to_txt,
+        "docx": to_docx,
+        "srt": to_srt,
+        "vtt": to_vtt,
+    }
+    return writers[fmt](t)
 
 
 def format_for(out: str | None, fmt: str | None) -> str:
