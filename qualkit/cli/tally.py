@@ -12,7 +12,11 @@ def tally_cmd(
         ..., "--participants", help="Participant register (CSV/xlsx)."
     ),
     events: Path = typer.Option(..., "--events", help="Delivery log (CSV/xlsx)."),
-    protocol: Path = typer.Option(..., "--protocol", help="Delivery protocol (YAML)."),
+    protocol: Path = typer.Option(
+        ...,
+        "--protocol",
+        help="Delivery protocol (YAML), or the name of a shipped one: tki2, backpain, vestegn, ishoej.",
+    ),
     out: Path = typer.Option(..., "--out", help="Folder for the CSV files."),
 ) -> None:
     """Write per_citizen.csv, summary.csv, flow.csv, checks.csv and reach.csv into OUT.
@@ -25,8 +29,9 @@ def tally_cmd(
     from qualkit.delivery.output import write_report
     from qualkit.delivery.protocol import load_protocol
     from qualkit.delivery.tally import tally, validate_for_tally
+    from qualkit.shipped import resolve_protocol
 
-    proto = load_protocol(protocol)
+    proto = load_protocol(resolve_protocol(protocol))
     validate_for_tally(proto)
     register, attributes = read_participants_frame(participants)
     log = read_events_frame(events)

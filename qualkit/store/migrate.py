@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 from qualkit.errors import StoreError
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+ALEMBIC_INI = Path(__file__).with_name("alembic.ini")  # for the plain `alembic` command
 
 
 def alembic_config(url: str | None = None) -> Config:
