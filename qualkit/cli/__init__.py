@@ -42,6 +42,9 @@ _register_all()
 
 
 def main(argv: list[str] | None = None) -> int:
+    from qualkit import logs
+
+    logs.setup()
     try:
         app(args=argv, standalone_mode=False)
     except QualkitError as exc:

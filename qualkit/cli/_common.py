@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import logging
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,7 +38,8 @@ def local_operator() -> Actor:
 
     try:
         name = getpass.getuser()
-    except Exception:
+    except (KeyError, OSError) as exc:  # no login name and no passwd entry (a bare container)
+        logging.getLogger(__name__).warning("OS user name unknown (%s)", type(exc).__name__)
         name = "unknown"
     return Actor(None, f"local:{name}", "admin")
 

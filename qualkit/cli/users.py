@@ -39,10 +39,8 @@ def users_list(
 
     ctx = context(data, user, project)
     for u in users.list_users(ctx):
-        site = f"  site={u['site']}" if u["site"] else ""
-        print(
-            f"{u['username']:<14} {u['role']:<10} {'active' if u['active'] else 'inactive'}{site}"
-        )
+        site = f"  site={u.site}" if u.site else ""
+        print(f"{u.username:<14} {u.role:<10} {'active' if u.active else 'inactive'}{site}")
 
 
 def register(app: typer.Typer) -> None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from importlib import metadata, resources
 from pathlib import Path
+from typing import Any
 
 from qualkit.config import cache_root
 from qualkit.errors import QualkitError
@@ -353,7 +354,10 @@ def _from_cache(path: Path) -> Lexicon | None:
     if not isinstance(data, dict) or set(data) != names:
         log.warning("word-list cache %s has an unexpected shape; rebuilding it", path)
         return None
-    return Lexicon(**{k: frozenset(v) if isinstance(v, list) else v for k, v in data.items()})
+    values: dict[str, Any] = {
+        k: frozenset(v) if isinstance(v, list) else v for k, v in data.items()
+    }
+    return Lexicon(**values)
 
 
 def _to_cache(path: Path, lexicon: Lexicon) -> None:

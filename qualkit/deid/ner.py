@@ -6,10 +6,13 @@ Never required: without one the other recognisers reach the targets on their own
 from __future__ import annotations
 
 import importlib.util
+import logging
 from functools import lru_cache
 
 from .lexicon import Lexicon
 from .spans import Span
+
+log = logging.getLogger(__name__)
 
 LABELS = {
     "PER": "PERSON",
@@ -28,7 +31,15 @@ def _load(models: tuple[str, ...]):
         if importlib.util.find_spec(name) is not None:
             try:
                 return spacy.load(name, disable=["parser", "lemmatizer", "tagger", "morphologizer"])
-            except Exception:  # a broken install is the same as none
+            except Exception as exc:  # spaCy raises many types for a broken pipeline package
+                # Optional recogniser: the others reach the targets alone; say so, loudly.
+                log.warning(
+                    "trained spaCy pipeline %s is installed but does not load (%s: %s); "
+                    "de-identification runs without it",
+                    name,
+                    type(exc).__name__,
+                    exc,
+                )
                 continue
     return None
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from qualkit.store.models import EVENT_STATUSES
+from qualkit.enums import EVENT_STATUSES
 from qualkit.tabular import (
     Problem,
     Table,

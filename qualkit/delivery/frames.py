@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from qualkit.enums import EVENT_STATUSES
 from qualkit.errors import InputError
-from qualkit.store.models import EVENT_STATUSES
 from qualkit.tabular import (
     NO,
     YES,

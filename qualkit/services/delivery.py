@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import select
 
@@ -15,6 +15,7 @@ from qualkit.store.models import EVENT_STATUSES, DeliveryEvent, Participant, utc
 from qualkit.store.models import Protocol as ProtocolRow
 
 from . import audit, projects
+from ._record import Record
 from .context import Context
 
 
@@ -57,7 +58,63 @@ def get_protocol(ctx: Context, name: str | None = None) -> Protocol:
         return load_protocol_text(row.definition, f"protocol {row.name}")
 
 
-def list_events(ctx: Context) -> list[dict[str, Any]]:
+Day = date  # a field below is called "date"
+
+
+@dataclass(frozen=True)
+class EventRow(Record):
+    """A stored delivery event as the log and the tallies show it."""
+
+    id: int
+    citizen_id: str
+    site: str | None
+    date: Day
+    component: str
+    staff_role: str | None
+    staff_id: str | None
+    minutes: float | None
+    mode: str | None
+    status: str
+    note: str | None
+
+
+@dataclass(frozen=True)
+class ImportCounts(Record):
+    created: int
+    skipped: int  # identical to a stored event or an earlier row of the file
+
+
+@dataclass(frozen=True)
+class CitizenInfo(Record):
+    """What staff see of a citizen they log for: no name, no attributes."""
+
+    citizen_id: str
+    arm: str | None
+    site: str | None
+    start_date: date | None
+    end_date: date | None
+    withdrawn_date: date | None
+
+
+@dataclass(frozen=True)
+class MyEvent(Record):
+    """One of the acting user's own entries, and until when they may change it."""
+
+    id: int
+    citizen_id: str
+    site: str | None
+    date: Day
+    component: str
+    minutes: float | None
+    mode: str | None
+    status: str
+    note: str | None
+    created_at: datetime | None
+    editable_until: datetime | None
+    editable: bool
+
+
+def list_events(ctx: Context) -> list[EventRow]:
     """Staff see the events of their own site only."""
     ctx.require("delivery.read")
     with ctx.db.session() as s:
@@ -70,19 +127,19 @@ def list_events(ctx: Context) -> list[dict[str, Any]]:
             q = q.where(Participant.site == ctx.actor.site)
         rows = s.execute(q.order_by(DeliveryEvent.date, DeliveryEvent.id)).all()
         return [
-            {
-                "id": e.id,
-                "citizen_id": cid,
-                "site": site,
-                "date": e.date,
-                "component": e.component,
-                "staff_role": e.staff_role,
-                "staff_id": e.staff_id,
-                "minutes": e.minutes,
-                "mode": e.mode,
-                "status": e.status,
-                "note": e.note,
-            }
+            EventRow(
+                e.id,
+                cid,
+                site,
+                e.date,
+                e.component,
+                e.staff_role,
+                e.staff_id,
+                e.minutes,
+                e.mode,
+                e.status,
+                e.note,
+            )
             for e, cid, site in rows
         ]
 
@@ -110,7 +167,7 @@ def _event_key(
     )
 
 
-def insert_events(ctx: Context, records: list[EventRecord], source: str) -> dict[str, int]:
+def insert_events(ctx: Context, records: list[EventRecord], source: str) -> ImportCounts:
     """Store validated events; every citizen must be in the register (checked before writing).
 
     Re-import rule: a row identical in every field (citizen, date, component, staff, minutes,
@@ -173,7 +230,7 @@ def insert_events(ctx: Context, records: list[EventRecord], source: str) -> dict
                 for r in new
             ]
         )
-        result = {"created": len(new), "skipped": len(records) - len(new)}
+        result = ImportCounts(len(new), len(records) - len(new))
         audit.record(
             s,
             ctx.actor,
@@ -181,14 +238,12 @@ def insert_events(ctx: Context, records: list[EventRecord], source: str) -> dict
             project_id=ctx.project_id,
             target_type="file",
             target_id=Path(source).name,
-            details={"events": len(new), **result},
+            details={"events": len(new), **result.as_dict()},
         )
     return result
 
 
-def import_events_report(
-    ctx: Context, path: str | Path, source: str | None = None
-) -> dict[str, int]:
+def import_events_report(ctx: Context, path: str | Path, source: str | None = None) -> ImportCounts:
     """Import a log file; returns created and skipped (identical to stored) counts."""
     ctx.require("delivery.import")
     try:
@@ -198,7 +253,7 @@ def import_events_report(
     return insert_events(ctx, read_events(path, known), source or str(path))
 
 
-def import_events_upload(ctx: Context, filename: str, data: bytes) -> dict[str, int]:
+def import_events_upload(ctx: Context, filename: str, data: bytes) -> ImportCounts:
     """An uploaded delivery log (CSV/xlsx); identical events already stored are skipped."""
     ctx.require("delivery.import")
     from .uploads import saved_upload
@@ -209,7 +264,7 @@ def import_events_upload(ctx: Context, filename: str, data: bytes) -> dict[str, 
 
 def import_events(ctx: Context, path: str | Path) -> int:
     """Import a log file; returns the number of new events."""
-    return import_events_report(ctx, path)["created"]
+    return import_events_report(ctx, path).created
 
 
 # --- Staff logging -------------------------------------------------------------------------
@@ -228,19 +283,12 @@ def _participant_for(s, ctx: Context, citizen_id: str) -> Participant:
     return p
 
 
-def find_citizen(ctx: Context, citizen_id: str) -> dict[str, Any]:
+def find_citizen(ctx: Context, citizen_id: str) -> CitizenInfo:
     """A citizen to log for: project ID, arm, site and course dates, nothing else."""
     ctx.require("delivery.log")
     with ctx.db.session() as s:
         p = _participant_for(s, ctx, citizen_id)
-        return {
-            "citizen_id": p.citizen_id,
-            "arm": p.arm,
-            "site": p.site,
-            "start_date": p.start_date,
-            "end_date": p.end_date,
-            "withdrawn_date": p.withdrawn_date,
-        }
+        return CitizenInfo(p.citizen_id, p.arm, p.site, p.start_date, p.end_date, p.withdrawn_date)
 
 
 def _validate_entry(
@@ -385,7 +433,7 @@ def delete_event(ctx: Context, event_id: int) -> None:
         )
 
 
-def my_events(ctx: Context, limit: int = 200) -> list[dict[str, Any]]:
+def my_events(ctx: Context, limit: int = 200) -> list[MyEvent]:
     """The acting user's own entries, newest first, with whether they may still be changed."""
     ctx.require("delivery.log")
     now = utcnow()
@@ -406,29 +454,29 @@ def my_events(ctx: Context, limit: int = 200) -> list[dict[str, Any]]:
         for e, cid, site in s.execute(q).all():
             until = _editable_until(ctx, e.created_at) if ctx.actor.role == "staff" else None
             out.append(
-                {
-                    "id": e.id,
-                    "citizen_id": cid,
-                    "site": site,
-                    "date": e.date,
-                    "component": e.component,
-                    "minutes": e.minutes,
-                    "mode": e.mode,
-                    "status": e.status,
-                    "note": e.note,
-                    "created_at": _aware(e.created_at),
-                    "editable_until": until,
-                    "editable": until is None or now <= until,
-                }
+                MyEvent(
+                    e.id,
+                    cid,
+                    site,
+                    e.date,
+                    e.component,
+                    e.minutes,
+                    e.mode,
+                    e.status,
+                    e.note,
+                    _aware(e.created_at),
+                    until,
+                    until is None or now <= until,
+                )
             )
         return out
 
 
-def last_entry(ctx: Context, citizen_id: str | None = None) -> dict[str, Any] | None:
+def last_entry(ctx: Context, citizen_id: str | None = None) -> MyEvent | None:
     """The actor's last entry (for this citizen if there is one): for "same as last time"."""
     rows = my_events(ctx, limit=200)
     if citizen_id:
-        mine = [r for r in rows if r["citizen_id"] == citizen_id.strip()]
+        mine = [r for r in rows if r.citizen_id == citizen_id.strip()]
         if mine:
             return mine[0]
     return rows[0] if rows else None

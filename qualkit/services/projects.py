@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -11,6 +12,7 @@ from qualkit.store import Database
 from qualkit.store.models import Project
 
 from . import audit
+from ._record import Record
 from .context import Actor, Context, fetch
 
 DEFAULT_SETTINGS: dict[str, Any] = {
@@ -58,19 +60,22 @@ def find_project(db: Database, name: str | None = None) -> int:
         return project.id
 
 
-def project_info(ctx: Context) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ProjectInfo(Record):
+    id: int
+    name: str
+    description: str | None
+    settings: dict[str, Any]  # every known setting, defaults filled in
+
+
+def project_info(ctx: Context) -> ProjectInfo:
     with ctx.db.session() as s:
         p = fetch(s, Project, ctx.project_id)
-        return {
-            "id": p.id,
-            "name": p.name,
-            "description": p.description,
-            "settings": {**DEFAULT_SETTINGS, **(p.settings or {})},
-        }
+        return ProjectInfo(p.id, p.name, p.description, {**DEFAULT_SETTINGS, **(p.settings or {})})
 
 
 def get_setting(ctx: Context, key: str) -> Any:
-    return project_info(ctx)["settings"].get(key)
+    return project_info(ctx).settings.get(key)
 
 
 def update_settings(ctx: Context, **changes: Any) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from qualkit import logs
 from qualkit.config import Settings, resolve_settings
 from qualkit.errors import StoreError
 
@@ -101,6 +102,7 @@ class Database:
     ) -> Database:
         settings = resolve_settings(data_dir, database_url)
         _ensure_data_dir(settings.data_dir)
+        logs.log_to_folder(settings.data_dir)
         if settings.sqlite_path is not None:
             _check_sqlite_file(settings.sqlite_path)
         engine = make_engine(settings)

@@ -9,6 +9,7 @@ pipeline can feed a long recording chunk by chunk.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Iterator
@@ -20,6 +21,8 @@ import numpy as np
 from qualkit.errors import InputError
 
 from .models import ResolvedModel
+
+log = logging.getLogger(__name__)
 
 ENGINES = ("faster-whisper", "openai-whisper")
 TEMPERATURES = (0.0, 0.4, 0.8)
@@ -49,7 +52,8 @@ def _cuda_available() -> bool:
         import ctranslate2
 
         return ctranslate2.get_cuda_device_count() > 0
-    except Exception:
+    except Exception as exc:  # no CUDA runtime at all raises driver-specific errors: use the CPU
+        log.debug("no CUDA device (%s); transcribing on the CPU", type(exc).__name__)
         return False
 
 

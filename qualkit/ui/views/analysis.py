@@ -35,8 +35,7 @@ def render() -> None:
     by = c[1].selectbox("Fordel efter", list(BY), format_func=BY.get, key="an_by")
     info = analysis.summary(ctx, source)
     st.caption(
-        f"{info['segments']} kodede segmenter, {info['codes']} koder, "
-        f"{info['documents']} interviews."
+        f"{info.segments} kodede segmenter, {info.codes} koder, {info.documents} interviews."
     )
     freq = analysis.frequencies(ctx, by, source)
     st.subheader("Kodefrekvenser")

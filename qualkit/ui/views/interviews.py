@@ -29,7 +29,6 @@ LANGUAGES = {
 PAGE_SIZE = 30
 STATUS_DA = {
     "new": "ny",
-    "transcribing": "transskriberes",
     "transcribed": "transskriberet",
     "deidentified": "pseudonymiseret",
     "approved": "godkendt",

@@ -49,8 +49,10 @@ def _import_section(ctx) -> None:
         log = st.file_uploader("Leverancelog", type=["csv", "xlsx"], key="imp_log")
         if st.button("Importér log", disabled=log is None, key="imp_log_go"):
             try:
-                r = delivery.import_events_upload(ctx, log.name, log.getvalue())
-                st.success(f"{r['created']} nye registreringer; {r['skipped']} fandtes allerede.")
+                counts = delivery.import_events_upload(ctx, log.name, log.getvalue())
+                st.success(
+                    f"{counts.created} nye registreringer; {counts.skipped} fandtes allerede."
+                )
             except TableErrors as exc:
                 _problems(exc)
             except QualkitError as exc:
