@@ -6,6 +6,7 @@ too (what spreadsheets and other tools produce), which is where cycles can arise
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,7 +43,7 @@ class CodeDef:
     color: str | None = None
     children: list[CodeDef] = field(default_factory=list)
 
-    def walk(self, parent: CodeDef | None = None):
+    def walk(self, parent: CodeDef | None = None) -> Iterator[tuple[CodeDef, CodeDef | None]]:
         yield self, parent
         for child in self.children:
             yield from child.walk(self)
@@ -57,7 +58,7 @@ class CodebookDef:
     source: str = ""
     description: str = ""
 
-    def walk(self):
+    def walk(self) -> Iterator[tuple[CodeDef, CodeDef | None]]:
         for code in self.codes:
             yield from code.walk(None)
 

@@ -8,9 +8,15 @@ from __future__ import annotations
 import importlib.util
 import logging
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from .lexicon import Lexicon
 from .spans import Span
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from .registry import Token
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +60,7 @@ class NerRecogniser:
     def available(self) -> bool:
         return _load(self.models) is not None
 
-    def find(self, text: str, doc, lexicon: Lexicon) -> list[Span]:
+    def find(self, text: str, doc: Sequence[Token], lexicon: Lexicon) -> list[Span]:
         nlp = _load(self.models)
         if nlp is None:
             return []

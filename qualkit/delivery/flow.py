@@ -8,7 +8,12 @@ checks.csv with the number of people in it.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import pandas as pd
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 ALL = "alle"
 NO_REASON = "(ingen årsag angivet)"
@@ -90,7 +95,11 @@ def flow_table(p: pd.DataFrame) -> pd.DataFrame:
 
 
 def _per_citizen(
-    p: pd.DataFrame, mask: pd.Series, check: str, severity: str, message
+    p: pd.DataFrame,
+    mask: pd.Series,
+    check: str,
+    severity: str,
+    message: str | Callable[..., Any],
 ) -> pd.DataFrame:
     sub = p.loc[mask]
     msgs = message(sub) if callable(message) else message

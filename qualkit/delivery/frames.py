@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,9 @@ from .register import (
     _attribute_value,
     parse_participants,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 EVENT_COLUMNS = [
     "citizen_id",
@@ -150,7 +154,9 @@ def _strip(s: pd.Series) -> pd.Series:
     return pd.Series(pd.Categorical(np.asarray(stripped, dtype=object)[codes]), index=s.index)
 
 
-def _by_unique(values: pd.Series, parse) -> tuple[pd.Series, pd.Series]:
+def _by_unique(
+    values: pd.Series, parse: Callable[[pd.Series], tuple[pd.Series, pd.Series]]
+) -> tuple[pd.Series, pd.Series]:
     """Parse each distinct value once (a log has few distinct dates and minutes)."""
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
     parsed, bad = parse(pd.Series(np.asarray(uniques, dtype=object)).astype(str))
@@ -230,7 +236,7 @@ def events_frame(raw: pd.DataFrame, path: str) -> pd.DataFrame:
     df["row"] = raw["_row"].to_numpy()
     problems: list[tuple[int, str, str]] = []
 
-    def flag(mask: pd.Series, column: str, message) -> None:
+    def flag(mask: pd.Series, column: str, message: str | Callable[..., Any]) -> None:
         if mask.any():
             sub = df.loc[mask]
             msgs = message(sub) if callable(message) else [message] * len(sub)
@@ -319,7 +325,7 @@ def read_participants_frame(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
     rows = raw["_row"]
     problems: list[tuple[int, str, str]] = []
 
-    def flag(mask: pd.Series, column: str, messages) -> None:
+    def flag(mask: pd.Series, column: str, messages: str | Callable[..., Any]) -> None:
         if mask.any():
             msgs = messages(mask) if callable(messages) else [messages] * int(mask.sum())
             problems.extend(zip(rows[mask].tolist(), [column] * int(mask.sum()), msgs, strict=True))

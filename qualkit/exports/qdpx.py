@@ -16,10 +16,14 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 from xml.etree import ElementTree as ET
 
 from qualkit.errors import InputError
 from qualkit.transcripts.textformat import _match_turn, format_timestamp
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 NS = "urn:QDA-XML:project:1.0"
 _Q = f"{{{NS}}}"
@@ -49,7 +53,7 @@ class QdaCode:
     color: str | None = None
     children: list[QdaCode] = field(default_factory=list)
 
-    def walk(self, parent: QdaCode | None = None):
+    def walk(self, parent: QdaCode | None = None) -> Iterator[tuple[QdaCode, QdaCode | None]]:
         yield self, parent
         for c in self.children:
             yield from c.walk(self)

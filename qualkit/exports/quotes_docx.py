@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from docx import Document
+from docx.document import Document as DocumentObject
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_BREAK
 from docx.oxml import OxmlElement
@@ -92,7 +93,7 @@ def arrange(quotes: list[Quote], group_by: str) -> list[Section]:
     return sections
 
 
-def _styles(doc) -> None:
+def _styles(doc: DocumentObject) -> None:
     styles = doc.styles
     quote = styles.add_style(QUOTE_STYLE, WD_STYLE_TYPE.PARAGRAPH)
     quote.base_style = styles["Normal"]
@@ -116,7 +117,7 @@ def _styles(doc) -> None:
     count.font.size = Pt(10)
 
 
-def _toc(doc) -> None:
+def _toc(doc: DocumentObject) -> None:
     """A TOC field over heading levels 1-2; Word fills it when the document opens."""
     doc.add_paragraph("Indholdsfortegnelse", style="Heading 1")
     run = doc.add_paragraph().add_run()
@@ -138,7 +139,7 @@ def _toc(doc) -> None:
     doc.settings.element.append(update)
 
 
-def build_document(quotes: list[Quote], spec: QuoteDocSpec):
+def build_document(quotes: list[Quote], spec: QuoteDocSpec) -> DocumentObject:
     """The python-docx Document for these quotes (already filtered and checked)."""
     doc = Document()
     _styles(doc)

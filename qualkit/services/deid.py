@@ -9,7 +9,7 @@ de-identified text and the database holds no real name.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select
 
@@ -29,6 +29,13 @@ from qualkit.store.models import (
 
 from . import audit
 from .context import Context
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from sqlalchemy.orm import Session
+
+    from .context import Context
 
 ACTIONS = ("accept", "reject", "relabel")
 
@@ -75,14 +82,14 @@ def roster_from_upload(ctx: Context, data: bytes, name: str) -> list[RosterEntry
 
 
 # -- proposals -------------------------------------------------------------------------------
-def _interview(s, ctx: Context, interview_id: int) -> Interview:
+def _interview(s: Session, ctx: Context, interview_id: int) -> Interview:
     iv = s.get(Interview, interview_id)
     if iv is None or iv.project_id != ctx.project_id:
         raise NotFound(f"No interview {interview_id} in this project.")
     return iv
 
 
-def _known(s, ctx: Context) -> dict[str, str]:
+def _known(s: Session, ctx: Context) -> dict[str, str]:
     """Entity hash -> pseudonym for every pseudonym handed out in the project (accepted
     or still proposed), so two transcripts under review never share a number. Surface
     hashes are added too: "Pernille" mentioned in a later interview gets the pseudonym
@@ -109,7 +116,7 @@ def _known(s, ctx: Context) -> dict[str, str]:
     return known
 
 
-def _save_links(s, ctx: Context, pseud: Pseudonymiser) -> None:
+def _save_links(s: Session, ctx: Context, pseud: Pseudonymiser) -> None:
     """Remember (as keyed hashes) which first names belong to which full name's pseudonym."""
     project = s.get(Project, ctx.project_id)
     settings = dict(project.settings or {})
@@ -120,7 +127,7 @@ def _save_links(s, ctx: Context, pseud: Pseudonymiser) -> None:
     project.settings = settings
 
 
-def _project_rules(s, ctx: Context) -> dict[str, tuple[str, str]]:
+def _project_rules(s: Session, ctx: Context) -> dict[str, tuple[str, str]]:
     """Surface hash -> (decision, label) for decisions applied to every occurrence."""
     rows = s.scalars(
         select(EntityDecision)
@@ -211,7 +218,14 @@ def detect_segments(texts: list[str], roster: list[RosterEntry] | None) -> list[
     return out
 
 
-def _speaker_rows(ctx, vault: Vault, s, iv: Interview, roster, pseud: Pseudonymiser) -> int:
+def _speaker_rows(
+    ctx: Context,
+    vault: Vault,
+    s: Session,
+    iv: Interview,
+    roster: list[RosterEntry],
+    pseud: Pseudonymiser,
+) -> int:
     """Speaker labels that are names or initials ("KB", "Mette") become proposals too;
     approval replaces an accepted one by its pseudonym in every segment."""
     s.execute(
@@ -248,7 +262,7 @@ def _speaker_rows(ctx, vault: Vault, s, iv: Interview, roster, pseud: Pseudonymi
 
 
 def _decision_row(
-    ctx,
+    ctx: Context,
     vault: Vault,
     interview_id: int,
     segment_id: int | None,
@@ -374,7 +388,9 @@ def decide(
         return len(targets)
 
 
-def _relabelled_pseudonym(s, ctx, vault: Vault, row: EntityDecision, label: str) -> str:
+def _relabelled_pseudonym(
+    s: Session, ctx: Context, vault: Vault, row: EntityDecision, label: str
+) -> str:
     if label in FIXED:
         return FIXED[label]
     pseud = Pseudonymiser(known=_known(s, ctx), hasher=vault.keyed_hash)
@@ -382,7 +398,7 @@ def _relabelled_pseudonym(s, ctx, vault: Vault, row: EntityDecision, label: str)
     return pseud.pseudonym(key, label)
 
 
-def _open_segment(s, ctx: Context, segment_id: int) -> Segment:
+def _open_segment(s: Session, ctx: Context, segment_id: int) -> Segment:
     """A segment of this project that is still open for review (not yet de-identified)."""
     seg = s.get(Segment, segment_id)
     if seg is None or seg.interview.project_id != ctx.project_id:
@@ -749,7 +765,7 @@ def withdraw_participant(ctx: Context, citizen_id: str) -> dict[str, int]:
 
 # -- demo ------------------------------------------------------------------------------------
 def deidentify_demo(
-    ctx: Context, roster_path, passphrase: str, leave_for_review: str | None = None
+    ctx: Context, roster_path: str | Path, passphrase: str, leave_for_review: str | None = None
 ) -> int:
     """Demo set-up: create the vault, propose and approve all transcripts but one."""
     from qualkit.deid.roster import read_roster

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -16,7 +17,10 @@ from qualkit.store.models import Protocol as ProtocolRow
 
 from . import audit, projects
 from ._record import Record
-from .context import Context
+from .context import Context, fetch
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 def save_protocol(ctx: Context, yaml_text: str, where: str = "protocol") -> int:
@@ -270,7 +274,7 @@ def import_events(ctx: Context, path: str | Path) -> int:
 # --- Staff logging -------------------------------------------------------------------------
 
 
-def _participant_for(s, ctx: Context, citizen_id: str) -> Participant:
+def _participant_for(s: Session, ctx: Context, citizen_id: str) -> Participant:
     """The citizen by project ID; staff only find those of their own site (others look absent)."""
     p = s.scalar(
         select(Participant).where(
@@ -362,13 +366,13 @@ def _editable_until(ctx: Context, created_at: datetime) -> datetime:
     return _aware(created_at) + timedelta(hours=hours)
 
 
-def _editable_event(s, ctx: Context, event_id: int) -> DeliveryEvent:
+def _editable_event(s: Session, ctx: Context, event_id: int) -> DeliveryEvent:
     """The event if the actor may change it: staff only their own, of their site, within the window."""
     ev = s.get(DeliveryEvent, event_id)
     if ev is None or ev.project_id != ctx.project_id:
         raise NotFound(f"Registrering {event_id} findes ikke.")
     if ctx.actor.role == "staff":
-        p = s.get(Participant, ev.participant_id)
+        p = fetch(s, Participant, ev.participant_id)
         if p.site != ctx.actor.site or ev.created_by != ctx.actor.user_id:
             raise PermissionDenied("Du kan kun rette og slette dine egne registreringer.")
         if utcnow() > _editable_until(ctx, ev.created_at):

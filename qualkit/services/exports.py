@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -43,6 +43,9 @@ from qualkit.tabular import format_date_dk
 
 from . import audit
 from .context import Context
+
+if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement
 
 DEIDENTIFIED_STATUSES = ("deidentified", "approved")
 INTERVIEWER_LABELS = {"i", "int", "interviewer", "intervieweren", "interviewer 1", "interviewer 2"}
@@ -98,12 +101,12 @@ class ExportResult:
 # --- reading what may leave --------------------------------------------------------------
 
 
-def _exportable_text():
+def _exportable_text() -> ColumnElement[bool]:
     """SQL condition: the segment's text is de-identified."""
     return or_(Segment.deidentified.is_(True), Interview.status.in_(DEIDENTIFIED_STATUSES))
 
 
-def not_withdrawn():
+def not_withdrawn() -> ColumnElement[bool]:
     return or_(Interview.participant_id.is_(None), Participant.withdrawn_date.is_(None))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
@@ -15,6 +15,9 @@ from qualkit.transcripts.textformat import Turn, parse_transcript
 from . import audit, participants
 from .context import Context
 from .permissions import allowed
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 def list_interviews(ctx: Context) -> list[dict[str, Any]]:
@@ -49,7 +52,7 @@ def list_interviews(ctx: Context) -> list[dict[str, Any]]:
         ]
 
 
-def _interview(s, ctx: Context, interview_id: int) -> Interview:
+def _interview(s: Session, ctx: Context, interview_id: int) -> Interview:
     iv = s.get(Interview, interview_id)
     if iv is None or iv.project_id != ctx.project_id:
         raise NotFound(f"No interview {interview_id} in this project.")

@@ -16,7 +16,7 @@ import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
@@ -33,6 +33,13 @@ from qualkit.store.models import (
 
 from . import audit, participants, projects
 from .context import Actor, Context
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from sqlalchemy.orm import Session
+
+    from qualkit.transcription.pipeline import Transcript
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +72,7 @@ class EditedTranscript(InputError):
     """The interview has segments a person edited; re-transcribing needs confirmation."""
 
 
-def _interview(s, ctx: Context, interview_id: int) -> Interview:
+def _interview(s: Session, ctx: Context, interview_id: int) -> Interview:
     iv = s.get(Interview, interview_id)
     if iv is None or iv.project_id != ctx.project_id:
         raise NotFound(f"No interview {interview_id} in this project.")
@@ -96,7 +103,7 @@ def new_interview(
     citizen_id: str | None = None,
     kind: str = "citizen",
     interviewer: str | None = None,
-    interview_date=None,
+    interview_date: date | None = None,
     language: str = "da",
 ) -> int:
     """An empty interview that audio can be uploaded to."""
@@ -217,7 +224,7 @@ def model_choices(ctx: Context) -> list[dict[str, str]]:
     return list_models()
 
 
-def _delete_audio(s, ctx: Context, iv: Interview, reason: str) -> Path | None:
+def _delete_audio(s: Session, ctx: Context, iv: Interview, reason: str) -> Path | None:
     """Mark the audio gone in this transaction; returns the file to unlink after commit."""
     path = audio_file(ctx.db, iv.audio_path)
     iv.audio_path = None
@@ -284,7 +291,7 @@ def approve_transcript(ctx: Context, interview_id: int) -> dict[str, Any]:
 # --- jobs -------------------------------------------------------------------------------------
 
 
-def _active_job(s, interview_id: int) -> TranscriptionJob | None:
+def _active_job(s: Session, interview_id: int) -> TranscriptionJob | None:
     job = s.scalars(
         select(TranscriptionJob)
         .where(TranscriptionJob.interview_id == interview_id, TranscriptionJob.status.in_(ACTIVE))
@@ -311,7 +318,7 @@ def _is_stale(job: TranscriptionJob) -> bool:
     return beat is None or datetime.now(UTC) - beat > STALE_AFTER
 
 
-def _protected(s, interview_id: int) -> tuple[int, int]:
+def _protected(s: Session, interview_id: int) -> tuple[int, int]:
     """(segments edited by hand or de-identified, codings and consensus codings) that a new
     run would replace."""
     edited = (
@@ -591,7 +598,7 @@ def _store_result(
     interview_id: int,
     project_id: int,
     overwrite: bool,
-    result,
+    result: Transcript,
 ) -> None:
     """Replace the interview's segments with the result, in one transaction."""
     with db.session() as s:

@@ -13,6 +13,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
@@ -65,7 +66,7 @@ def _check_sqlite_file(path: Path) -> None:
         )
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
@@ -87,7 +88,7 @@ def make_engine(settings: Settings) -> Engine:
 class Database:
     """An open, up-to-date project database."""
 
-    def __init__(self, settings: Settings, engine: Engine, backup: str | None = None):
+    def __init__(self, settings: Settings, engine: Engine, backup: str | None = None) -> None:
         self.settings = settings
         self.engine = engine
         self.backup = backup

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
@@ -17,6 +18,9 @@ from qualkit.services.exports import QuoteFilter
 from qualkit.services.permissions import allowed
 from qualkit.ui import state
 from qualkit.ui.format import frame
+
+if TYPE_CHECKING:
+    from qualkit.services.context import Context
 
 GROUPS = {"code": "Efter kode og underkode", "framework": "Efter dimension (RE-AIM m.fl.)"}
 DEFAULT_FIELDS = ["label", "køn", "alder", "arm", "diagnosegruppe"]
@@ -50,7 +54,7 @@ def _filters(opts: dict) -> tuple[QuoteFilter, str, list[str]]:
     return flt, group_by, fields or ["label"]
 
 
-def _quote_list(ctx, quotes: list[dict]) -> None:
+def _quote_list(ctx: Context, quotes: list[dict]) -> None:
     st.caption(
         f"{len(quotes)} citater matcher filtrene (afslørende citater, tilbagetrukne "
         "deltagere og ikke-pseudonymiserede interviews er altid udeladt)."
@@ -90,7 +94,7 @@ def _quote_list(ctx, quotes: list[dict]) -> None:
         st.rerun()
 
 
-def _revealing(ctx) -> None:
+def _revealing(ctx: Context) -> None:
     flagged = exports.list_revealing(ctx)
     if not flagged:
         return
@@ -104,7 +108,7 @@ def _revealing(ctx) -> None:
             st.rerun()
 
 
-def _safety(ctx, flt: QuoteFilter) -> list[int]:
+def _safety(ctx: Context, flt: QuoteFilter) -> list[int]:
     """The findings of the last check, each with an override box; returns the overrides."""
     if st.button("Kontrollér citaterne for personoplysninger", key="exp_check"):
         _, listing = exports.check_quotes(ctx, flt)
@@ -153,7 +157,7 @@ def _make(key: str, label: str, build) -> None:
             st.error(str(exc))
 
 
-def _import(ctx) -> None:
+def _import(ctx: Context) -> None:
     st.subheader("Importér et REFI-QDA-projekt")
     upload = st.file_uploader(
         "Projektfil (.qdpx) fra NVivo, ATLAS.ti, MAXQDA eller QualCoder",

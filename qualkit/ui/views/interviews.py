@@ -8,6 +8,8 @@ audio). Every rule lives in the services; this module only arranges widgets.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import streamlit as st
 
 from qualkit.errors import QualkitError
@@ -16,6 +18,9 @@ from qualkit.services.permissions import allowed
 from qualkit.transcripts.textformat import format_timestamp
 from qualkit.ui import state
 from qualkit.ui.format import frame
+
+if TYPE_CHECKING:
+    from qualkit.services.context import Context
 
 AUDIO_TYPES = ["m4a", "mp3", "wav", "ogg", "oga", "opus", "flac", "aac", "wma", "mp4", "webm"]
 LANGUAGES = {
@@ -88,7 +93,7 @@ def render() -> None:
         _read_only(ctx, chosen)
 
 
-def _read_only(ctx, interview_id: int) -> None:
+def _read_only(ctx: Context, interview_id: int) -> None:
     try:
         t = interviews.get_transcript(ctx, interview_id)
     except QualkitError as exc:  # e.g. a writer and a transcript not yet de-identified
@@ -100,7 +105,7 @@ def _read_only(ctx, interview_id: int) -> None:
         st.markdown(f"`{stamp}` **{seg['speaker'] or '?'}**: {seg['text']}")
 
 
-def _new_interview(ctx) -> None:
+def _new_interview(ctx: Context) -> None:
     with st.expander("Nyt interview fra lydfil", icon=":material/upload_file:"):
         with st.form("new_interview", clear_on_submit=True):
             title = st.text_input("Titel", placeholder="fx B12, 1. interview")
@@ -123,7 +128,7 @@ def _new_interview(ctx) -> None:
 # --- the editor -------------------------------------------------------------------------------
 
 
-def _editor(ctx, interview_id: int) -> None:
+def _editor(ctx: Context, interview_id: int) -> None:
     data = transcript_editor.editor_data(ctx, interview_id)
     st.subheader(data["title"])
     approved = data["locked"]
@@ -167,7 +172,7 @@ def _editor(ctx, interview_id: int) -> None:
 
 
 @st.fragment(run_every=1.0)
-def _progress(ctx, interview_id: int) -> None:
+def _progress(ctx: Context, interview_id: int) -> None:
     job = transcription.latest_job(ctx, interview_id)
     if job is None or job["status"] not in ("queued", "running"):
         st.rerun()
@@ -187,7 +192,7 @@ def _progress(ctx, interview_id: int) -> None:
         transcription.request_stop(ctx, job["id"])
 
 
-def _transcribe_controls(ctx, data: dict) -> None:
+def _transcribe_controls(ctx: Context, data: dict) -> None:
     job = data["job"]
     if job is not None and job["status"] in ("failed", "interrupted"):
         st.warning(f"Seneste transskription {JOB_DA[job['status']]}: {job['error'] or ''}")
@@ -246,7 +251,7 @@ def _transcribe_controls(ctx, data: dict) -> None:
             st.rerun()
 
 
-def _player(ctx, data: dict) -> None:
+def _player(ctx: Context, data: dict) -> None:
     found = transcription.audio_for_playback(ctx, data["id"])
     if found is None:
         return
@@ -263,7 +268,7 @@ def _reset_widgets(interview_id: int) -> None:
             del st.session_state[key]
 
 
-def _run(ctx, fn, *args, reset: int | None = None, toast: str | None = None) -> None:
+def _run(ctx: Context, fn, *args, reset: int | None = None, toast: str | None = None) -> None:
     """Call a service from a widget callback; show its error instead of a traceback."""
     try:
         fn(ctx, *args)
@@ -275,12 +280,12 @@ def _run(ctx, fn, *args, reset: int | None = None, toast: str | None = None) -> 
         _reset_widgets(reset)
 
 
-def _save_text(ctx, interview_id: int, segment_id: int) -> None:
+def _save_text(ctx: Context, interview_id: int, segment_id: int) -> None:
     text = st.session_state[f"txt_{interview_id}_{segment_id}"]
     _run(ctx, transcript_editor.save_text, segment_id, text, toast="Gemt")
 
 
-def _save_speaker(ctx, interview_id: int, number: int, segment_id: int) -> None:
+def _save_speaker(ctx: Context, interview_id: int, number: int, segment_id: int) -> None:
     speaker = st.session_state[f"spk_{interview_id}_{segment_id}"]
     _run(
         ctx,
@@ -293,7 +298,7 @@ def _save_speaker(ctx, interview_id: int, number: int, segment_id: int) -> None:
     )
 
 
-def _speaker_tools(ctx, data: dict) -> None:
+def _speaker_tools(ctx: Context, data: dict) -> None:
     iid = data["id"]
     speakers = data["speakers"]
     with st.expander("Talere", icon=":material/person:"):
@@ -332,7 +337,7 @@ def _speaker_tools(ctx, data: dict) -> None:
                 st.rerun()
 
 
-def _segments(ctx, data: dict) -> None:
+def _segments(ctx: Context, data: dict) -> None:
     iid = data["id"]
     if msg := st.session_state.pop("editor_error", None):
         st.error(msg)
@@ -411,7 +416,7 @@ def _segments(ctx, data: dict) -> None:
                 right.caption("rettet")
 
 
-def _approve(ctx, data: dict, running: bool) -> None:
+def _approve(ctx: Context, data: dict, running: bool) -> None:
     if not allowed(ctx.actor.role, "transcript.approve"):
         return
     deletes = projects.get_setting(ctx, "delete_audio_on_approve")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import streamlit as st
 
 from qualkit.errors import QualkitError
@@ -10,6 +12,9 @@ from qualkit.services.permissions import allowed
 from qualkit.tabular import TableErrors
 from qualkit.ui import state
 from qualkit.ui.format import frame
+
+if TYPE_CHECKING:
+    from qualkit.services.context import Context
 
 
 def _problems(exc: TableErrors) -> None:
@@ -24,7 +29,7 @@ def _problems(exc: TableErrors) -> None:
     )
 
 
-def _import_section(ctx) -> None:
+def _import_section(ctx: Context) -> None:
     st.subheader("Import")
     st.caption(
         "CSV (`;` eller `,`) eller .xlsx. Hele filen kontrolleres før noget gemmes; "

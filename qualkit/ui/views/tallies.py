@@ -5,12 +5,17 @@ The same computation as `qualkit tally` (services.tally), on the project's store
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import altair as alt
 import streamlit as st
 
 from qualkit.errors import NotFound
 from qualkit.services import tally
 from qualkit.ui import state
+
+if TYPE_CHECKING:
+    from qualkit.services.context import Context
 
 SUMMARY_LABELS = {
     "arm": "Arm",
@@ -22,7 +27,7 @@ SUMMARY_LABELS = {
 }
 
 
-def _download(ctx, label: str, df, what: str, filename: str) -> None:
+def _download(ctx: Context, label: str, df, what: str, filename: str) -> None:
     st.download_button(
         label,
         tally.csv_bytes(df),
