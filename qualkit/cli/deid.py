@@ -63,7 +63,7 @@ def register(app: typer.Typer) -> None:
         spans_out: Path | None = typer.Option(
             None, "--spans-out", help="Write one JSON span a line here."
         ),
-    ):
+    ) -> None:
         """De-identify a transcript: names, places, CPR and phone numbers -> pseudonyms."""
         redacted, spans = run_deid(input, roster, out, spans_out)
         if out is None:

@@ -15,6 +15,7 @@ from .spans import Span
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from typing import Any
 
     from .registry import Token
 
@@ -30,7 +31,7 @@ LABELS = {
 
 
 @lru_cache(maxsize=4)
-def _load(models: tuple[str, ...]):
+def _load(models: tuple[str, ...]) -> Any:
     import spacy
 
     for name in models:

@@ -200,7 +200,7 @@ class ProperNounRecogniser:
         return None
 
     @staticmethod
-    def _next_word(doc: Sequence[Token], i: int):
+    def _next_word(doc: Sequence[Token], i: int) -> Token | None:
         j = i + 1
         while j < len(doc) and doc[j].is_space:
             j += 1
@@ -266,7 +266,7 @@ class ProperNounRecogniser:
         return spans
 
     @staticmethod
-    def _label(toks, lex: Lexicon) -> str:
+    def _label(toks: Sequence[Token], lex: Lexicon) -> str:
         lows = [t.text.lower() for t in toks]
         bases = [base_form(w) for w in lows]
         if any(w in ORG_WORDS or b in ORG_WORDS for w, b in zip(lows, bases, strict=True)) or (

@@ -129,7 +129,16 @@ class RosterRecogniser:
             k = j + 1
         return spans
 
-    def _match(self, doc: Sequence[Token], i, w, lw, parts, choices, lex: Lexicon) -> str | None:
+    def _match(
+        self,
+        doc: Sequence[Token],
+        i: int,
+        w: str,
+        lw: str,
+        parts: dict[str, str],
+        choices: list[str],
+        lex: Lexicon,
+    ) -> str | None:
         for cand in (lw, base_form(lw)):
             if cand in parts:
                 if w[:1].islower() and (

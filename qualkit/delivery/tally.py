@@ -20,6 +20,7 @@ Counting rules (also in README "Optællinger"):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -33,6 +34,9 @@ from .frames import lookup
 from .protocol import Protocol, parse_bin
 from .reach import reach_table
 from .register import DATE_COLUMNS
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 SUMMARY_COLUMNS = ["arm", "site", "measure", "subgroup", "category", "n", "denominator", "value"]
 NONE_LABEL = "(ingen)"
@@ -199,7 +203,7 @@ def per_citizen(
     return out[lead + [c for c in out.columns if c not in lead]].reset_index(drop=True)
 
 
-def _groups(pc: pd.DataFrame):
+def _groups(pc: pd.DataFrame) -> Iterator[tuple[str, str, pd.DataFrame]]:
     yield ALL, ALL, pc
     for site, gs in pc.groupby(pc["site"].fillna("(intet sted)"), sort=True):
         yield ALL, str(site), gs
@@ -214,7 +218,16 @@ def summary_table(pc: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:
     rows: list[dict] = []
     comps = [c.id for c in protocol.components]
 
-    def add(arm, site, measure, n, denom=None, subgroup="", category="", value=None):
+    def add(
+        arm: str,
+        site: str,
+        measure: str,
+        n: float,
+        denom: float | None = None,
+        subgroup: str = "",
+        category: str = "",
+        value: str | None = None,
+    ) -> None:
         if value is None:
             value = format_n_pct(int(n), int(denom)) if denom is not None else str(int(n))
         rows.append(

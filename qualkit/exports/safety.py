@@ -16,8 +16,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from qualkit.errors import InputError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
 
 BLOCKING = frozenset({"PERSON", "CPR", "PHONE", "EMAIL"})
 # A bracketed replacement, with an optional genitive: "[Borger 3]", "[Navn 4]s", "[CPR]".
@@ -83,7 +88,7 @@ class SafetyReport:
         )
 
 
-def _detector():
+def _detector() -> Callable[[str], list[Any]]:
     try:
         from qualkit import deid
     except ImportError as exc:  # pragma: no cover - the recognisers ship with qualkit

@@ -45,6 +45,8 @@ from . import audit
 from .context import Context
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from sqlalchemy import ColumnElement
 
 DEIDENTIFIED_STATUSES = ("deidentified", "approved")
@@ -225,7 +227,7 @@ def _reviewed_spans(
     return out
 
 
-def _cleared(ctx: Context):
+def _cleared(ctx: Context) -> Callable[[str, str], bool] | None:
     """``(label, surface) -> bool``: was this surface rejected in review anywhere in the project?
 
     The review stores only a keyed hash of each surface (the key lives in the vault file), so
@@ -389,7 +391,9 @@ def title_passage(iv: Interview) -> safety.Passage:
     return safety.Passage(-iv.id, iv.title or "", f"title of interview {iv.id}")
 
 
-def deliver_file(out: str | Path | None, write) -> tuple[Path | None, bytes | None]:
+def deliver_file(
+    out: str | Path | None, write: Callable[[Path], object]
+) -> tuple[Path | None, bytes | None]:
     """Write atomically to ``out``, or (out=None) to a temporary file returned as bytes."""
     if out is not None:
         return write_atomic(out, write), None
@@ -590,7 +594,7 @@ def _coding_rows(s: Session, ctx: Context) -> tuple[list[CodingRow], list[safety
     codes = project_codes(s, ctx.project_id)
     names = dict(s.execute(select(User.id, User.username)).all())
 
-    def joined(model):
+    def joined(model: Any) -> Any:
         return (
             select(model, Segment, Interview, Participant)
             .join(Segment, model.segment_id == Segment.id)

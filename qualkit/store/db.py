@@ -8,6 +8,7 @@ nothing on disk when it fails.
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -103,7 +104,6 @@ class Database:
     ) -> Database:
         settings = resolve_settings(data_dir, database_url)
         _ensure_data_dir(settings.data_dir)
-        logs.log_to_folder(settings.data_dir)
         if settings.sqlite_path is not None:
             _check_sqlite_file(settings.sqlite_path)
         engine = make_engine(settings)
@@ -122,6 +122,9 @@ class Database:
             except StoreError:
                 engine.dispose()
                 raise
+        logs.log_to_folder(settings.data_dir)  # only once it opened: a refusal changes nothing
+        if backup:
+            logging.getLogger(__name__).info("schema upgraded; previous file kept as %s", backup)
         return cls(settings, engine, backup)
 
     @contextmanager

@@ -14,13 +14,16 @@ import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from qualkit.errors import InputError
 
 from .models import ResolvedModel
+
+if TYPE_CHECKING:
+    from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +70,7 @@ class FasterWhisperEngine:
         compute_type: str | None = None,
         beam_size: int = 5,
         cpu_threads: int = 0,
-    ):
+    ) -> None:
         from faster_whisper import WhisperModel
 
         device = device or ("cuda" if _cuda_available() else "cpu")
@@ -108,7 +111,7 @@ class OpenAIWhisperEngine:
 
     name = "openai-whisper"
 
-    def __init__(self, model: ResolvedModel, device: str | None = None):
+    def __init__(self, model: ResolvedModel, device: str | None = None) -> None:
         try:
             import whisper
         except ImportError:
@@ -145,7 +148,7 @@ _CACHE: dict[tuple, Engine] = {}
 _LOCK = threading.Lock()
 
 
-def load_engine(engine: str, model: ResolvedModel, **options) -> Engine:
+def load_engine(engine: str, model: ResolvedModel, **options: Any) -> Engine:
     """Load (once per process) an engine for a model; later calls reuse it."""
     if engine not in ENGINES:
         raise InputError(f"Unknown engine {engine!r}: use {' or '.join(ENGINES)}.")

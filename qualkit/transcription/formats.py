@@ -9,11 +9,15 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qualkit.errors import InputError
 from qualkit.transcripts.textformat import Turn, format_transcript
 
 from .pipeline import Transcript
+
+if TYPE_CHECKING:
+    from .engines import Piece
 
 FORMATS = ("json", "txt", "docx", "srt", "vtt")
 
@@ -53,7 +57,7 @@ def _stamp(seconds: float, sep: str) -> str:
     return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
 
 
-def _cue_text(s) -> str:
+def _cue_text(s: Piece) -> str:
     return f"{s.speaker}: {s.text}" if s.speaker else s.text
 
 

@@ -10,12 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qualkit.errors import QualkitError
 
 from . import audio, speakers
 from .engines import Piece, load_engine
 from .models import resolve_model
+
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class Interrupted(QualkitError):
@@ -43,7 +47,7 @@ def transcribe_file(
     progress: Progress | None = None,
     should_stop: Callable[[], bool] | None = None,
     chunk_seconds: float = 120.0,
-    **engine_options,
+    **engine_options: Any,
 ) -> Transcript:
     """The whole pipeline for one file; raises InputError for unusable audio or models."""
     info = audio.probe(path)  # validate before loading a model

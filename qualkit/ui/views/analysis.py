@@ -3,11 +3,16 @@ co-occurrence, and a codes x participants matrix (joinable with the tallies on c
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import streamlit as st
 
 from qualkit.services import analysis
 from qualkit.services.permissions import allowed
 from qualkit.ui import state
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 BY = {
     "document": "Dokument",
@@ -20,7 +25,7 @@ BY = {
 SOURCES = {"consensus": "Konsensuskodning", "coders": "Alle koderes kodninger"}
 
 
-def _csv(df) -> bytes:
+def _csv(df: pd.DataFrame) -> bytes:
     return df.to_csv(sep=";", decimal=",", index=False).encode("utf-8-sig")
 
 

@@ -13,6 +13,7 @@ from qualkit.ui import state
 from qualkit.ui.format import frame
 
 if TYPE_CHECKING:
+    from qualkit.deid import RosterEntry
     from qualkit.services.context import Context
 
 ACTIONS = {"accept": "Acceptér", "reject": "Afvis", "relabel": "Skift etiket"}
@@ -144,7 +145,7 @@ def _add_missed(ctx: Context, interview_id: int) -> None:
         st.rerun()
 
 
-def _edit_segment(ctx: Context, interview_id: int, roster) -> None:
+def _edit_segment(ctx: Context, interview_id: int, roster: list[RosterEntry] | None) -> None:
     with st.expander("Ret tekst i et segment (beslutninger genanvendes)"):
         segs = deid.segments_for_review(ctx, interview_id)
         by_id = {g["id"]: g for g in segs}

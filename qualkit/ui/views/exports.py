@@ -20,6 +20,9 @@ from qualkit.ui import state
 from qualkit.ui.format import frame
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
     from qualkit.services.context import Context
 
 GROUPS = {"code": "Efter kode og underkode", "framework": "Efter dimension (RE-AIM m.fl.)"}
@@ -147,7 +150,7 @@ def _safety(ctx: Context, flt: QuoteFilter) -> list[int]:
     return overrides
 
 
-def _make(key: str, label: str, build) -> None:
+def _make(key: str, label: str, build: Callable[[], Any]) -> None:
     """A button that builds a file through a service; the download appears once it is built."""
     if st.button(label, key=f"exp_make_{key}"):
         try:

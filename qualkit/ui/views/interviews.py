@@ -20,6 +20,9 @@ from qualkit.ui import state
 from qualkit.ui.format import frame
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
     from qualkit.services.context import Context
 
 AUDIO_TYPES = ["m4a", "mp3", "wav", "ogg", "oga", "opus", "flac", "aac", "wma", "mp4", "webm"]
@@ -268,7 +271,13 @@ def _reset_widgets(interview_id: int) -> None:
             del st.session_state[key]
 
 
-def _run(ctx: Context, fn, *args, reset: int | None = None, toast: str | None = None) -> None:
+def _run(
+    ctx: Context,
+    fn: Callable[..., object],
+    *args: Any,
+    reset: int | None = None,
+    toast: str | None = None,
+) -> None:
     """Call a service from a widget callback; show its error instead of a traceback."""
     try:
         fn(ctx, *args)
