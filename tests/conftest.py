@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import os
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -19,6 +20,10 @@ from .pg_server import PgServer, create_database
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO_RESULT = pytest.StashKey[DemoResult]()
+# The user's config folder (server secret, CLI tokens) of the tests: never the real one.
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="qualkit-test-config-")
+os.environ.pop("QUALKIT_SECRET_KEY", None)
+os.environ.pop("QUALKIT_TOKEN", None)
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 

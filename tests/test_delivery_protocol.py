@@ -99,7 +99,7 @@ def test_vestegn_encodes_the_fidelity_targets():
         ),
         (lambda t: t + "reached_when: [a, q]\n", "reached_when names unknown component(s) q"),
         (lambda t: t + "  - id: a\n", "id 'a' is used twice"),
-        (lambda t: t + "name: [\n", "not valid YAML"),
+        (lambda t: t + "name: [\n", "ikke gyldig YAML"),
     ],
 )
 def test_bad_protocols_are_refused_with_one_line(change, message):

@@ -11,7 +11,15 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from ._common import DataOpt, ProjectOpt, UserOpt, context, open_db, resolve_actor
+from ._common import (
+    DataOpt,
+    ForceOpt,
+    ProjectOpt,
+    UserOpt,
+    context,
+    open_db,
+    resolve_actor,
+)
 
 export_app = typer.Typer(
     help="Exports: quote sets (.docx), REFI-QDA projects, coding tables.", no_args_is_help=True
@@ -38,7 +46,7 @@ def _report(result: exports.ExportResult, what: str) -> None:
     )
     print(f"Wrote {what} to {result.path} ({counts}).")
     if result.report.overridden:
-        keys = sorted({f.key for f in result.report.overridden})
+        keys = sorted({f.key for f in result.report.overridden if f.key is not None})
         passages = [f"segment {k}" if k >= 0 else f"title of interview {-k}" for k in keys]
         print(f"Overridden by you (audited): {', '.join(passages)}.")
 
@@ -63,6 +71,7 @@ def export_quotes(
         help="Descriptor fields in order, e.g. label,køn,alder,arm,diagnosegruppe.",
     ),
     override: list[int] | None = OverrideOpt,
+    force: bool = ForceOpt,
     data: Path | None = DataOpt,
     user: str | None = UserOpt,
     project: str | None = ProjectOpt,
@@ -80,14 +89,17 @@ def export_quotes(
         codes=_split(code),
         starred_only=starred_only,
     )
-    result = exports.export_quotes(
-        ctx,
-        out,
-        flt,
-        group_by=group_by,
-        descriptor_fields=_split(describe) or None,
-        overrides=override or [],
-    )
+    from qualkit.exports.files import overwrite_allowed
+
+    with overwrite_allowed(force):
+        result = exports.export_quotes(
+            ctx,
+            out,
+            flt,
+            group_by=group_by,
+            descriptor_fields=_split(describe) or None,
+            overrides=override or [],
+        )
     _report(result, "the quote set")
 
 
@@ -95,6 +107,7 @@ def export_quotes(
 def export_qdpx(
     out: Path = typer.Option(..., "--out", help="The REFI-QDA project to write (*.qdpx)."),
     override: list[int] | None = OverrideOpt,
+    force: bool = ForceOpt,
     data: Path | None = DataOpt,
     user: str | None = UserOpt,
     project: str | None = ProjectOpt,
@@ -103,13 +116,18 @@ def export_qdpx(
     from qualkit.services import exchange
 
     ctx = context(data, user, project)
-    _report(exchange.export_qdpx(ctx, out, override or []), "the REFI-QDA project")
+    from qualkit.exports.files import overwrite_allowed
+
+    with overwrite_allowed(force):
+        result = exchange.export_qdpx(ctx, out, override or [])
+    _report(result, "the REFI-QDA project")
 
 
 @export_app.command("codings")
 def export_codings(
     out: Path = typer.Option(..., "--out", help="*.xlsx or *.csv"),
     override: list[int] | None = OverrideOpt,
+    force: bool = ForceOpt,
     data: Path | None = DataOpt,
     user: str | None = UserOpt,
     project: str | None = ProjectOpt,
@@ -118,7 +136,11 @@ def export_codings(
     from qualkit.services import exports
 
     ctx = context(data, user, project)
-    _report(exports.export_codings(ctx, out, override or []), "the codings")
+    from qualkit.exports.files import overwrite_allowed
+
+    with overwrite_allowed(force):
+        result = exports.export_codings(ctx, out, override or [])
+    _report(result, "the codings")
 
 
 @import_app.command("qdpx")

@@ -187,15 +187,15 @@ def parse_codebook(data: Any, where: str = "codebook") -> CodebookDef:
 
 
 def load_codebook_text(text: str, where: str = "codebook") -> CodebookDef:
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise InputError(f"{where}: not valid YAML ({getattr(exc, 'problem', exc)}).") from None
-    return parse_codebook(data, where)
+    from qualkit.limits import load_yaml  # size, depth, node and alias limits first
+
+    return parse_codebook(load_yaml(text, where), where)
 
 
 def load_codebook(path: str | Path) -> CodebookDef:
     p = Path(path)
     if not p.exists():
         raise InputError(f"{path}: file not found.")
-    return load_codebook_text(p.read_text(encoding="utf-8-sig"), str(path))
+    from qualkit.limits import MAX_YAML_BYTES, read_text_file
+
+    return load_codebook_text(read_text_file(p, MAX_YAML_BYTES, "kodebog"), str(path))

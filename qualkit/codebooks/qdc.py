@@ -227,6 +227,9 @@ def from_qdc_bytes(raw: bytes, where: str = "codebook.qdc") -> CodebookDef:
         raw = raw[3:]
     if not raw.strip():
         raise InputError(f"{where}: the file is empty.")
+    from qualkit.limits import check_xml
+
+    check_xml(raw, where)  # size and depth before the recursive reader walks it
     root, meta = _parse_xml(raw, where)
     cb = _find_codebook(root, where)
     codes_el = _children(cb, "Codes")
@@ -299,6 +302,9 @@ def read_qdc(path: str | Path) -> CodebookDef:
     p = Path(path)
     if not p.exists():
         raise InputError(f"{path}: file not found.")
+    from qualkit.limits import MAX_XML_BYTES, check_size
+
+    check_size(p, MAX_XML_BYTES, "kodebog (.qdc)")
     return from_qdc_bytes(p.read_bytes(), str(path))
 
 
@@ -314,10 +320,10 @@ def load_any(path: str | Path) -> CodebookDef:
     raise InputError(f"{path}: unknown codebook format '{suffix}'; use .yaml, .yml or .qdc.")
 
 
-def write_any(book: CodebookDef, path: str | Path) -> Path:
-    """Write .yaml/.yml or .qdc by extension, via a temporary file and a rename."""
-    import os
-    import tempfile
+def write_any(book: CodebookDef, path: str | Path, *, force: bool | None = None) -> Path:
+    """Write .yaml/.yml or .qdc by extension, through the one output mechanism
+    (``qualkit.exports.files.write_atomic``: never replaces a file qualkit did not write)."""
+    from qualkit.exports.files import write_atomic
 
     p = Path(path)
     suffix = p.suffix.lower()
@@ -327,15 +333,9 @@ def write_any(book: CodebookDef, path: str | Path) -> Path:
         text = to_qdc(book)
     else:
         raise InputError(f"{path}: unknown output format '{suffix}'; use .yaml, .yml or .qdc.")
-    folder = p.parent if str(p.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError(f"{path}: the folder {folder} does not exist.")
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}-", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return p
+
+    return write_atomic(p, write, force=force)

@@ -7,8 +7,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from qualkit.errors import InputError
 
 TOP_KEYS = {
@@ -198,17 +196,15 @@ def parse_bin(spec: str, where: str = "protocol") -> tuple[int, float]:
 
 
 def load_protocol_text(text: str, where: str = "protocol") -> Protocol:
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise _fail(
-            where, f"not valid YAML ({exc.problem if hasattr(exc, 'problem') else exc})"
-        ) from None
-    return parse_protocol(data, where)
+    from qualkit.limits import load_yaml  # size, depth, node and alias limits first
+
+    return parse_protocol(load_yaml(text, where), where)
 
 
 def load_protocol(path: str | Path) -> Protocol:
     p = Path(path)
     if not p.exists():
         raise InputError(f"{path}: file not found.")
-    return load_protocol_text(p.read_text(encoding="utf-8-sig"), str(path))
+    from qualkit.limits import MAX_YAML_BYTES, read_text_file
+
+    return load_protocol_text(read_text_file(p, MAX_YAML_BYTES, "protokol"), str(path))

@@ -53,6 +53,18 @@ class ParticipantRecord:
     attributes: dict[str, Any] = field(default_factory=dict)
 
 
+def _lengths() -> dict[str, int]:
+    """Column -> longest text the database holds, from the model (the same on every database)."""
+    from qualkit.store.models import Participant
+
+    cols = Participant.__table__.c
+    lengths = {c: getattr(cols[c].type, "length", None) for c in ("citizen_id", "arm", "site")}
+    return {c: n for c, n in lengths.items() if n}
+
+
+LENGTHS = _lengths()
+
+
 def parse_participants(table: Table) -> list[ParticipantRecord]:
     """Validate every row; raise TableErrors listing all problems, else return records."""
     require_columns(table, ["citizen_id"])
@@ -74,6 +86,13 @@ def parse_participants(table: Table) -> list[ParticipantRecord]:
             )
             continue
         seen[cid] = n
+        too_long = [(c, m) for c, m in LENGTHS.items() if len(row.get(c, "")) > m]
+        for col, most in too_long:
+            problems.append(
+                Problem(table.path, n, col, f"er {len(row[col])} tegn; højst {most} tegn")
+            )
+        if too_long:
+            continue
         rec = ParticipantRecord(citizen_id=cid)
         for col in ("arm", "site", "exclusion_reason", "end_reason"):
             setattr(rec, col, row.get(col) or None)
@@ -96,12 +115,9 @@ def parse_participants(table: Table) -> list[ParticipantRecord]:
 
 
 def _attribute_value(v: str) -> Any:
-    """Keep numbers numeric (age) so reach statistics can use means."""
-    try:
-        f = float(v.replace(",", "."))
-        return int(f) if f.is_integer() and "," not in v and "." not in v else f
-    except ValueError:
-        return v
+    """The text the user wrote, unchanged: ``0101901234`` stays ``0101901234`` (an attribute
+    column is not typed; reach statistics read numbers from the text where all are numbers)."""
+    return v
 
 
 def read_participants(path: str | Path) -> list[ParticipantRecord]:

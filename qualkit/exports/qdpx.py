@@ -309,20 +309,28 @@ def read_qdpx(path: str | Path) -> QdaProject:
     if not p.exists():
         raise InputError(f"{where}: file not found.")
     texts: dict[str, str] = {}
+    from qualkit.limits import MAX_TEXT_BYTES, MAX_XML_BYTES, check_size, open_zip, read_member
+
     if zipfile.is_zipfile(p):
-        with zipfile.ZipFile(p) as zf:
+        # Sizes, ratios and entry counts from the directory first; then each member streamed
+        # with a hard cap: a zip bomb is refused before it is expanded.
+        with open_zip(p, where) as zf:
             names = zf.namelist()
             qde = next((n for n in names if n.lower().endswith(".qde")), None)
             if qde is None:
                 raise InputError(f"{where}: no project.qde inside; not a REFI-QDA project (.qdpx).")
-            xml = zf.read(qde)
+            xml = read_member(zf, qde, where, MAX_XML_BYTES)
             for n in names:
                 if n.lower().endswith(".txt"):
-                    texts[PurePosixPath(n).name.lower()] = zf.read(n).decode(
-                        "utf-8-sig", errors="replace"
-                    )
+                    texts[PurePosixPath(n).name.lower()] = read_member(
+                        zf, n, where, MAX_TEXT_BYTES
+                    ).decode("utf-8-sig", errors="replace")
     else:
+        check_size(p, MAX_XML_BYTES, "REFI-QDA-fil")
         xml = p.read_bytes()
+    from qualkit.limits import check_xml
+
+    check_xml(xml, where)
     try:
         root = ET.fromstring(xml)
     except ET.ParseError as exc:

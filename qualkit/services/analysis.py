@@ -61,6 +61,15 @@ def _require(ctx: Context, source: str) -> None:
     ctx.require("consensus.read" if source == "consensus" else "coding.compare")
 
 
+def _readable(s, ctx: Context, source: str) -> list:
+    """The read policy (services/read_policy.py): which interviews and whose codings."""
+    from .read_policy import Read, codings, interviews
+
+    if source == "consensus":
+        return [interviews(ctx, Read.CONSENSUS)]
+    return [interviews(ctx), codings(s, ctx)]
+
+
 def coded_segments(ctx: Context, source: str = "consensus") -> pd.DataFrame:
     """One row per (segment, code) with the document's and participant's attributes."""
     _require(ctx, source)
@@ -87,7 +96,7 @@ def coded_segments(ctx: Context, source: str = "consensus") -> pd.DataFrame:
             .join(Code, table.code_id == Code.id)
             .join(Codebook, Code.codebook_id == Codebook.id)
             .outerjoin(Participant, Interview.participant_id == Participant.id)
-            .where(Interview.project_id == ctx.project_id)
+            .where(*_readable(s, ctx, source))
         ).all()
     data = []
     for iv_id, title, kind, staff_role, sid, key, name, fw, book, cid, arm, site, attrs in rows:

@@ -40,7 +40,7 @@ from qualkit.store.models import (
     User,
 )
 
-from . import audit
+from . import audit, read_policy
 from .context import Actor, Context, fetch
 from .exports import (
     DEIDENTIFIED_STATUSES,
@@ -83,7 +83,7 @@ def build_qda_project(s: Session, ctx: Context) -> tuple[QdaProject, list[safety
         select(Interview)
         .join(Participant, Interview.participant_id == Participant.id, isouter=True)
         .where(
-            Interview.project_id == ctx.project_id,
+            read_policy.interviews(ctx),  # services/read_policy.py
             not_withdrawn(),
             or_(
                 Interview.status.in_(DEIDENTIFIED_STATUSES),
@@ -159,7 +159,7 @@ def export_qdpx(
     with ctx.db.session() as s:
         qda, passages = build_qda_project(s, ctx)
     report = check_or_refuse(ctx, "qdpx", passages, overrides)
-    path, data = deliver_file(out, lambda p: write_qdpx(qda, p))
+    path, data = deliver_file(ctx, "qdpx", out, lambda p: write_qdpx(qda, p), report)
     counts = {
         "sources": len(qda.sources),
         "codes": len(qda.all_codes()),

@@ -8,13 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
-from qualkit.errors import InputError, NotFound, PermissionDenied
+from qualkit.errors import InputError, NotFound
 from qualkit.store.models import Interview, Participant, Segment
 from qualkit.transcripts.textformat import Turn, parse_transcript
 
-from . import audit, participants
+from . import audit, participants, read_policy
 from .context import Context
-from .permissions import allowed
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -31,7 +30,7 @@ def list_interviews(ctx: Context) -> list[dict[str, Any]]:
         rows = s.execute(
             select(Interview, Participant.citizen_id)
             .outerjoin(Participant, Interview.participant_id == Participant.id)
-            .where(Interview.project_id == ctx.project_id)
+            .where(read_policy.interviews(ctx))  # writers: de-identified interviews only
             .order_by(Interview.interview_date, Interview.id)
         ).all()
         return [
@@ -63,10 +62,7 @@ def get_transcript(ctx: Context, interview_id: int) -> dict[str, Any]:
     """The interview with its segments, as the acting user may see them."""
     ctx.require("transcript.read")
     with ctx.db.session() as s:
-        iv = _interview(s, ctx, interview_id)
-        if iv.status != "approved" and not allowed(ctx.actor.role, "deid.review"):
-            # Report writers see de-identified (approved) transcripts only.
-            raise PermissionDenied(f"Interview {interview_id} is not yet de-identified.")
+        iv = read_policy.require_interview(s, ctx, interview_id)
         return {
             "id": iv.id,
             "title": iv.title,
@@ -155,6 +151,9 @@ def import_text(ctx: Context, path: str | Path, **meta: Any) -> int:
         raise InputError(f"{path}: the file is empty.")
     if b"\x00" in raw[:4096]:
         raise InputError(f"{path}: binary file; expected transcript text (.txt) or .docx.")
+    from qualkit.limits import check_text_bytes
+
+    check_text_bytes(raw, str(path))  # size, and NUL anywhere
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

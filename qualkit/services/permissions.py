@@ -54,6 +54,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "project.settings": frozenset({ADMIN}),
     "participant.withdraw": frozenset({ADMIN}),
     "audit.read": frozenset({ADMIN}),
+    "backup": frozenset({ADMIN}),
 }
 
 

@@ -15,7 +15,6 @@ from sqlalchemy import select
 
 from qualkit.delivery.figures import dose_data, flow_dot, heatmap_data
 from qualkit.delivery.frames import events_from_rows, participants_frame
-from qualkit.delivery.output import danish_frame
 from qualkit.delivery.protocol import Protocol
 from qualkit.delivery.register import ParticipantRecord
 from qualkit.delivery.tally import TallyResult, measure_label, tally
@@ -29,7 +28,7 @@ from qualkit.store.models import (
     Segment,
 )
 
-from . import audit
+from . import audit, read_policy
 from .context import Context
 from .delivery import get_protocol
 from .permissions import allowed
@@ -158,17 +157,17 @@ def interview_codes(ctx: Context) -> dict[str, dict[str, list[str]]]:
             .where(Participant.project_id == ctx.project_id)
         )
         for cid, name in s.execute(
-            base.join(ConsensusCoding, ConsensusCoding.segment_id == Segment.id).join(
-                Code, Code.id == ConsensusCoding.code_id
-            )
+            base.join(ConsensusCoding, ConsensusCoding.segment_id == Segment.id)
+            .join(Code, Code.id == ConsensusCoding.code_id)
+            .where(read_policy.interviews(ctx, read_policy.Read.CONSENSUS))
         ).all():
             if name not in out[cid]["consensus"]:
                 out[cid]["consensus"].append(name)
         if allowed(ctx.actor.role, "coding.compare"):
             for cid, name in s.execute(
-                base.join(Coding, Coding.segment_id == Segment.id).join(
-                    Code, Code.id == Coding.code_id
-                )
+                base.join(Coding, Coding.segment_id == Segment.id)
+                .join(Code, Code.id == Coding.code_id)
+                .where(read_policy.codings(s, ctx))
             ).all():
                 if name not in out[cid]["coders"]:
                     out[cid]["coders"].append(name)
@@ -215,7 +214,9 @@ def joint_display(ctx: Context, result: TallyResult | None = None) -> pd.DataFra
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
     """A table as Danish CSV bytes (`;`, decimal comma, dd-mm-yyyy, BOM) for a download."""
-    return danish_frame(df).to_csv(sep=";", index=False, lineterminator="\n").encode("utf-8-sig")
+    from qualkit.delivery.output import frame_csv_bytes
+
+    return frame_csv_bytes(df)
 
 
 def record_export(ctx: Context, what: str, rows: int) -> None:

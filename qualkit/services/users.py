@@ -21,9 +21,11 @@ __all__ = [
     "authenticate",
     "actor_for",
     "create_user",
+    "current",
     "list_users",
     "new_password",
     "set_active",
+    "set_role",
     "set_password",
 ]
 
@@ -59,6 +61,10 @@ def create_user(
 ) -> int:
     ctx.require("user.manage")
     _validate(username, role, password)
+    if role == "staff" and not (site or "").strip():
+        raise InputError(
+            "En medarbejder (staff) skal have et sted (--site): de ser kun deres eget."
+        )
     with ctx.db.session() as s:
         if s.scalar(select(User).where(User.username == username)) is not None:
             raise InputError(f"A user named {username!r} exists already.")
@@ -92,6 +98,9 @@ def set_password(ctx: Context, username: str, password: str) -> None:
         if user is None:
             raise NotFound(f"No user named {username!r}.")
         user.password_hash = _hasher.hash(password)
+        from .auth import revoke_user
+
+        revoke_user(s, user.id)  # a reset password ends the old log-ins
         audit.record(
             s,
             ctx.actor,
@@ -109,6 +118,10 @@ def set_active(ctx: Context, username: str, active: bool) -> None:
         if user is None:
             raise NotFound(f"No user named {username!r}.")
         user.active = active
+        if not active:
+            from .auth import revoke_user
+
+            revoke_user(s, user.id)
         audit.record(
             s,
             ctx.actor,
@@ -116,6 +129,31 @@ def set_active(ctx: Context, username: str, active: bool) -> None:
             project_id=ctx.project_id,
             target_type="user",
             target_id=user.id,
+        )
+
+
+def set_role(ctx: Context, username: str, role: str, site: str | None = None) -> None:
+    """Change a user's role (and site); acts at the user's next page or command."""
+    ctx.require("user.manage")
+    if role not in ROLES:
+        raise InputError(f"Rollen {role!r} findes ikke; brug en af {', '.join(ROLES)}.")
+    with ctx.db.session() as s:
+        user = s.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise NotFound(f"Ingen bruger ved navn {username!r}.")
+        new_site = site if site is not None else user.site
+        if role == "staff" and not (new_site or "").strip():
+            raise InputError("En medarbejder (staff) skal have et sted.")
+        old = user.role
+        user.role, user.site = role, new_site
+        audit.record(
+            s,
+            ctx.actor,
+            "user.role",
+            project_id=ctx.project_id,
+            target_type="user",
+            target_id=user.id,
+            details={"from": old, "to": role},
         )
 
 
@@ -159,4 +197,16 @@ def actor_for(db: Database, username: str) -> Actor:
         user = s.scalar(select(User).where(User.username == username))
         if user is None or not user.active:
             raise NotFound(f"No active user named {username!r}.")
+        return Actor.from_user(user)
+
+
+def current(db: Database, actor: Actor) -> Actor | None:
+    """The actor re-read from the database (role, site), None once deactivated or gone.
+    An actor that is no stored user (the local operator, the system) is returned as is."""
+    if actor.user_id is None:
+        return actor
+    with db.session() as s:
+        user = s.get(User, actor.user_id)
+        if user is None or not user.active:
+            return None
         return Actor.from_user(user)

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -104,7 +105,19 @@ class Coding(Base):
     """One coder's application of a code to a segment (optionally a character span)."""
 
     __tablename__ = "coding"
-    __table_args__ = (Index("ix_coding_coder_segment", "coder_id", "segment_id"),)
+    __table_args__ = (
+        Index("ix_coding_coder_segment", "coder_id", "segment_id"),
+        # One coder applies a code to a span once (a whole segment: NULL span, counted as -1).
+        Index(
+            "uq_coding_coder_span",
+            "coder_id",
+            "segment_id",
+            "code_id",
+            text("coalesce(start_char, -1)"),
+            text("coalesce(end_char, -1)"),
+            unique=True,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     segment_id: Mapped[int] = mapped_column(
@@ -125,6 +138,17 @@ class ConsensusCoding(Base):
     """The team's agreed coding, from which quotes are exported."""
 
     __tablename__ = "consensus_coding"
+    __table_args__ = (
+        # The database, not a select-then-insert, keeps one consensus coding per code and span.
+        Index(
+            "uq_consensus_coding_span",
+            "segment_id",
+            "code_id",
+            text("coalesce(start_char, -1)"),
+            text("coalesce(end_char, -1)"),
+            unique=True,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     segment_id: Mapped[int] = mapped_column(

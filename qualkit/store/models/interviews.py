@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -86,6 +87,10 @@ class Segment(Base):
     # True once a person changed the text; re-transcription must ask before replacing it.
     edited: Mapped[bool] = mapped_column(Boolean, default=False)
     deidentified: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Every change of ``text`` counts one version up (qualkit.store.anchoring); the
+    # de-identification proposal run records the version it saw (approval needs them equal).
+    text_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    proposed_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     interview: Mapped[Interview] = relationship(back_populates="segments")
 
@@ -121,3 +126,7 @@ class EntityDecision(Base):
     scope: Mapped[str] = mapped_column(String(20), default="occurrence")  # occurrence | project
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The segment text version ``start``/``end`` refer to; ``stale`` once an edit removed
+    # the words (approval refuses until a new proposal run re-anchors or drops it).
+    text_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    stale: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

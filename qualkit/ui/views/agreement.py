@@ -14,6 +14,7 @@ from qualkit.tabular import format_number_dk
 from qualkit.transcripts.textformat import format_timestamp
 from qualkit.ui import state
 from qualkit.ui.format import frame
+from qualkit.ui.plain import plain, plain_message
 
 if TYPE_CHECKING:
     from qualkit.services.context import Context
@@ -92,7 +93,7 @@ def render() -> None:
     st.header("Enighed og konsensus")
     if MSG in st.session_state:
         kind, text = st.session_state.pop(MSG)
-        (st.success if kind == "success" else st.error)(text)
+        (st.success if kind == "success" else st.error)(plain_message(text))
     ivs = interviews.list_interviews(ctx)
     if not ivs:
         st.info("Projektet har endnu ingen interviews.")
@@ -217,16 +218,17 @@ def _render_document(ctx: Context, iv_id: int) -> None:
             cols = st.columns(len(cmp["coders"]))
             for col, coder in zip(cols, cmp["coders"], strict=True):
                 with col.container(border=True):
-                    st.markdown(f"**{coder}**")
+                    st.markdown(f"**{plain(coder)}**")
                     for x in item["by_coder"][coder]:
-                        st.write(
-                            f"{x['key']} – {x['name']}"
-                            + (f"  \n_Memo: {x['memo']}_" if x["memo"] else "")
+                        st.markdown(
+                            f"{plain(x['key'])} – {plain(x['name'])}"
+                            + (f"  \n_Memo: {plain(x['memo'])}_" if x["memo"] else "")
                         )
                     if not item["by_coder"][coder]:
                         st.write("(ingen kode)")
             st.markdown(
-                f"`{format_timestamp(item['start'])}` **{item['speaker'] or '?'}**: {item['text']}"
+                f"`{format_timestamp(item['start'])}` **{plain(item['speaker'] or '?')}**: "
+                f"{plain(item['text'])}"
             )
             st.radio(
                 "Afgørelse",
@@ -269,7 +271,7 @@ def _render_document(ctx: Context, iv_id: int) -> None:
     for c in cmp["consensus"]:
         cols = st.columns([1, 6, 1, 1])
         cols[0].write(("★ " if c["starred"] else "") + str(c["position"]))
-        cols[1].write(f"**{c['key']}** – {c['text'][:200]}")
+        cols[1].markdown(f"**{plain(c['key'])}** – {plain(c['text'][:200])}")
         cols[2].button(
             "Fjern ★" if c["starred"] else "★",
             key=f"star_{c['id']}",

@@ -26,7 +26,9 @@ SOURCES = {"consensus": "Konsensuskodning", "coders": "Alle koderes kodninger"}
 
 
 def _csv(df: pd.DataFrame) -> bytes:
-    return df.to_csv(sep=";", decimal=",", index=False).encode("utf-8-sig")
+    from qualkit.tabular import csv_bytes  # every CSV cell neutralised against formulas
+
+    return csv_bytes([str(c) for c in df.columns], df.itertuples(index=False, name=None))
 
 
 def render() -> None:

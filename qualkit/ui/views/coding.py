@@ -18,6 +18,7 @@ from qualkit.errors import QualkitError
 from qualkit.services import codebooks, coding, interviews
 from qualkit.transcripts.textformat import format_timestamp
 from qualkit.ui import state
+from qualkit.ui.plain import plain, plain_message
 
 MSG = "coding_msg"
 
@@ -120,7 +121,7 @@ def render() -> None:
     )
     if MSG in st.session_state:
         kind, text = st.session_state.pop(MSG)
-        (st.success if kind == "success" else st.error)(text)
+        (st.success if kind == "success" else st.error)(plain_message(text))
     view = coding.coding_view(ctx, iv_id)
     f = st.columns(2)
     speakers = f[0].multiselect(
@@ -215,8 +216,8 @@ def render() -> None:
             continue
         with st.container(border=True):
             st.markdown(
-                f"**{seg['position']} · {seg['speaker'] or '?'}** "
-                f"`{format_timestamp(seg['start'])}`  \n{seg['text']}"
+                f"**{seg['position']} · {plain(seg['speaker'] or '?')}** "
+                f"`{format_timestamp(seg['start'])}`  \n{plain(seg['text'])}"
             )
             for c in seg["codings"]:
                 span = (
@@ -225,7 +226,7 @@ def render() -> None:
                     else ""
                 )
                 cols = st.columns([4, 3, 1, 1])
-                cols[0].write(f"{c['key']} – {c['name']}{span}")
+                cols[0].markdown(plain(f"{c['key']} – {c['name']}{span}"))
                 cols[1].text_input(
                     "Memo", value=c["memo"], key=f"memo_{c['id']}", label_visibility="collapsed"
                 )

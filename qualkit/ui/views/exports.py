@@ -6,7 +6,6 @@ Widgets and service calls only; what may leave is decided in services.exports.
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +17,7 @@ from qualkit.services.exports import QuoteFilter
 from qualkit.services.permissions import allowed
 from qualkit.ui import state
 from qualkit.ui.format import frame
+from qualkit.ui.plain import plain, plain_message
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -144,7 +144,9 @@ def _safety(ctx: Context, flt: QuoteFilter) -> list[int]:
             )
             key = f["segment_id"]
             what = f"Segment {key}" if key >= 0 else f"Titlen på interview {-key}"
-            st.markdown(f"**{what}** ({f['where']}) - {labels}  \n> {f['text']}")
+            st.markdown(
+                f"**{what}** ({plain(f['where'])}) - {plain(labels)}  \n> {plain(f['text'])}"
+            )
             if st.checkbox(f"Tilsidesæt for {what.lower()}", key=f"exp_ovr_{key}"):
                 overrides.append(key)
     return overrides
@@ -157,7 +159,7 @@ def _make(key: str, label: str, build: Callable[[], Any]) -> None:
             st.session_state[f"exp_file_{key}"] = build().data
         except QualkitError as exc:
             st.session_state.pop(f"exp_file_{key}", None)
-            st.error(str(exc))
+            st.error(plain_message(exc))
 
 
 def _import(ctx: Context) -> None:
@@ -170,9 +172,12 @@ def _import(ctx: Context) -> None:
     name = st.text_input("Navn på det nye projekt", key="exp_import_name")
     deid = st.checkbox("Kilderne er allerede pseudonymiseret", key="exp_import_deid")
     if upload is not None and st.button("Importér som nyt projekt", key="exp_import"):
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / Path(upload.name).name
+        from qualkit import tempdir  # the one private, cleaned-at-start place for temp files
+
+        with tempdir.workdir("upload") as tmp:
+            path = tmp / Path(upload.name).name
             path.write_bytes(upload.getvalue())
+            tempdir.private_file(path)
             pid = exchange.import_qdpx(ctx.db, ctx.actor, path, name or None, deidentified=deid)
         st.success(f"Importeret som projekt {pid}.")
 

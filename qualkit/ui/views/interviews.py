@@ -18,6 +18,7 @@ from qualkit.services.permissions import allowed
 from qualkit.transcripts.textformat import format_timestamp
 from qualkit.ui import state
 from qualkit.ui.format import frame
+from qualkit.ui.plain import plain, plain_message
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -102,10 +103,10 @@ def _read_only(ctx: Context, interview_id: int) -> None:
     except QualkitError as exc:  # e.g. a writer and a transcript not yet de-identified
         state.show_error(exc)
         return
-    st.subheader(t["title"])
+    st.subheader(plain(t["title"]))
     for seg in t["segments"]:
         stamp = format_timestamp(seg["start"])
-        st.markdown(f"`{stamp}` **{seg['speaker'] or '?'}**: {seg['text']}")
+        st.markdown(f"`{stamp}` **{plain(seg['speaker'] or '?')}**: {plain(seg['text'])}")
 
 
 def _new_interview(ctx: Context) -> None:
@@ -122,7 +123,7 @@ def _new_interview(ctx: Context) -> None:
             try:
                 transcription.attach_audio(ctx, iid, upload.name, upload.getvalue())
             except QualkitError as exc:
-                st.error(str(exc))
+                st.error(plain_message(exc))
                 st.caption("Interviewet er oprettet uden lyd; upload en anden fil i editoren.")
             st.session_state["open_interview"] = iid
             st.rerun()
@@ -133,7 +134,7 @@ def _new_interview(ctx: Context) -> None:
 
 def _editor(ctx: Context, interview_id: int) -> None:
     data = transcript_editor.editor_data(ctx, interview_id)
-    st.subheader(data["title"])
+    st.subheader(plain(data["title"]))
     approved = data["locked"]
     audio_line = {
         "present": "Lyd: findes",
@@ -166,7 +167,8 @@ def _editor(ctx: Context, interview_id: int) -> None:
         )
         for seg in data["segments"]:
             st.markdown(
-                f"`{format_timestamp(seg['start'])}` **{seg['speaker'] or '?'}**: {seg['text']}"
+                f"`{format_timestamp(seg['start'])}` **{plain(seg['speaker'] or '?')}**: "
+                f"{plain(seg['text'])}"
             )
         return
     _speaker_tools(ctx, data)

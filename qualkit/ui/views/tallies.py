@@ -13,6 +13,7 @@ import streamlit as st
 from qualkit.errors import NotFound
 from qualkit.services import tally
 from qualkit.ui import state
+from qualkit.ui.plain import plain_message
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -140,7 +141,7 @@ def render() -> None:
     try:
         report = tally.report(ctx)
     except NotFound as exc:
-        st.info(str(exc))
+        st.info(plain_message(exc))
         return
     st.caption(f"Protokol: {report.protocol.name}. Kun leverede hændelser tælles; se Kontroller.")
     _summary(report)
