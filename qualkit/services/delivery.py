@@ -140,6 +140,7 @@ def list_events(ctx: Context) -> list[EventRow]:
 # Importing a log (batched, retried, never doubled): services/delivery_import.py.
 from .delivery_import import (  # noqa: E402
     IMPORT_BATCH,
+    ImportCounts,
     _event_key,
     import_events,
     import_events_report,
@@ -150,6 +151,7 @@ from .delivery_import import (  # noqa: E402
 
 __all__ = [
     "IMPORT_BATCH",
+    "ImportCounts",
     "_event_key",
     "import_events",
     "import_events_report",
