@@ -35,6 +35,7 @@ class JobStatus(StrEnum):
     DONE = "done"
     FAILED = "failed"
     INTERRUPTED = "interrupted"
+    CANCELLED = "cancelled"
 
 
 class DecisionState(StrEnum):

@@ -20,6 +20,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 from qualkit.errors import InputError
+from qualkit.messages import msg as _msg
+from qualkit.messages import os_reason
 
 YES = {"ja", "yes", "y", "j", "1", "true", "sand", "x"}
 NO = {"nej", "no", "n", "0", "false", "falsk"}
@@ -133,14 +135,14 @@ def read_table(path: str | Path) -> Table:
     p = Path(path)
     name = str(path)
     if not p.exists():
-        raise InputError(f"{name}: file not found.")
+        raise InputError(_msg("file.not_found", path=name))
     check_size(p, MAX_TABLE_BYTES, "tabel")
     if p.suffix.lower() in (".xlsx", ".xlsm"):
         return _read_xlsx(p, name)
     try:
         text = _decode(p.read_bytes(), name)
     except OSError as exc:
-        raise InputError(f"{name}: cannot read ({exc.strerror}).") from None
+        raise InputError(_msg("file.unreadable", path=name, reason=os_reason(exc))) from None
     lines = text.splitlines()
     if not any(line.strip() for line in lines):
         raise InputError(f"{name}: the file is empty.")

@@ -8,6 +8,8 @@ from pathlib import Path
 import typer
 
 from qualkit.errors import InputError
+from qualkit.messages import msg as _msg
+from qualkit.messages import os_reason
 
 from ._common import ForceOpt
 
@@ -17,7 +19,7 @@ def read_input_text(path: Path) -> str:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror}).") from None
+        raise InputError(_msg("file.unreadable", path=path, reason=os_reason(exc))) from None
     if not raw.strip():
         raise InputError(f"{path}: the file is empty.")
     if b"\x00" in raw[:4096] or raw[:4] in (b"PK\x03\x04", b"%PDF"):

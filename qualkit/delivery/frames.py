@@ -14,13 +14,14 @@ import csv
 import io
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from qualkit.enums import EVENT_STATUSES
 from qualkit.errors import InputError
+from qualkit.messages import msg as _msg
+from qualkit.messages import os_reason
+from qualkit.store.models import EVENT_STATUSES
 from qualkit.tabular import (
     NO,
     YES,
@@ -39,14 +40,12 @@ from .events import STATUS_ALIASES, future_message, latest_date
 from .register import (
     DATE_COLUMNS,
     KNOWN_COLUMNS,
+    TEXT_COLUMNS,
     ParticipantRecord,
     _attribute_value,
     parse_participants,
 )
 from .register import LENGTHS as REGISTER_LENGTHS
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
 
 EVENT_COLUMNS = [
     "citizen_id",
@@ -65,7 +64,7 @@ PARTICIPANT_COLUMNS = [
     "site",
     "eligible",
     "exclusion_reason",
-    "end_reason",
+    *TEXT_COLUMNS[3:],
     *DATE_COLUMNS,
 ]
 _SPARE = 8  # columns read beyond the header, to catch rows with too many values
@@ -84,7 +83,7 @@ def read_raw(path: str | Path) -> pd.DataFrame:
     """
     p, name = Path(path), str(path)
     if not p.exists():
-        raise InputError(f"{name}: file not found.")
+        raise InputError(_msg("file.not_found", path=name))
     from qualkit.limits import MAX_TABLE_BYTES, check_size
 
     check_size(p, MAX_TABLE_BYTES, "tabel")
@@ -96,7 +95,7 @@ def read_raw(path: str | Path) -> pd.DataFrame:
     try:
         text = _decode(p.read_bytes(), name)
     except OSError as exc:
-        raise InputError(f"{name}: cannot read ({exc.strerror}).") from None
+        raise InputError(_msg("file.unreadable", path=name, reason=os_reason(exc))) from None
     lines = text.splitlines()
     header_idx = next((i for i, line in enumerate(lines) if line.strip()), None)
     if header_idx is None:
@@ -178,9 +177,7 @@ def _strip(s: pd.Series) -> pd.Series:
     return pd.Series(pd.Categorical(np.asarray(stripped, dtype=object)[codes]), index=s.index)
 
 
-def _by_unique(
-    values: pd.Series, parse: Callable[[pd.Series], tuple[pd.Series, pd.Series]]
-) -> tuple[pd.Series, pd.Series]:
+def _by_unique(values: pd.Series, parse) -> tuple[pd.Series, pd.Series]:
     """Parse each distinct value once (a log has few distinct dates and minutes)."""
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
     parsed, bad = parse(pd.Series(np.asarray(uniques, dtype=object)).astype(str))
@@ -260,7 +257,7 @@ def events_frame(raw: pd.DataFrame, path: str) -> pd.DataFrame:
     df["row"] = raw["_row"].to_numpy()
     problems: list[tuple[int, str, str]] = []
 
-    def flag(mask: pd.Series, column: str, message: str | Callable[..., Any]) -> None:
+    def flag(mask: pd.Series, column: str, message) -> None:
         if mask.any():
             sub = df.loc[mask]
             msgs = message(sub) if callable(message) else [message] * len(sub)
@@ -369,7 +366,7 @@ def read_participants_frame(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
     rows = raw["_row"]
     problems: list[tuple[int, str, str]] = []
 
-    def flag(mask: pd.Series, column: str, messages: str | Callable[..., Any]) -> None:
+    def flag(mask: pd.Series, column: str, messages) -> None:
         if mask.any():
             msgs = messages(mask) if callable(messages) else [messages] * int(mask.sum())
             problems.extend(zip(rows[mask].tolist(), [column] * int(mask.sum()), msgs, strict=True))
@@ -404,7 +401,7 @@ def read_participants_frame(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
         ],
     )
     data: dict[str, pd.Series] = {"citizen_id": cid}
-    for c in ("arm", "site", "exclusion_reason", "end_reason"):
+    for c in TEXT_COLUMNS:
         data[c] = (
             text[c].where(text[c].ne(""), None) if c in text else pd.Series(None, index=raw.index)
         )

@@ -358,6 +358,8 @@ class CodeRow(Record):
     include: str
     exclude: str
     example: str
+    guid: str | None
+    color: str | None
     retired: bool
     merged_into_id: int | None
     codings: int
@@ -436,6 +438,8 @@ def codebook_tree(ctx: Context, codebook_id: int) -> CodebookTree:
                     c.include,
                     c.exclude,
                     c.example,
+                    c.guid,
+                    c.color,
                     c.retired_at is not None,
                     c.merged_into_id,
                     counts.get(c.id, 0),
@@ -464,6 +468,8 @@ def export_definition(ctx: Context, codebook_id: int, include_retired: bool = Fa
             include=r["include"],
             exclude=r["exclude"],
             example=r["example"],
+            color=r.get("color"),
+            guid=r.get("guid"),
         )
         defs[r["id"]] = d
         parent = defs.get(r["parent_id"]) if r["parent_id"] is not None else None

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from qualkit.agreement import agreement_rows
 from qualkit.errors import InputError, NotFound, PermissionDenied
+from qualkit.messages import msg
 from qualkit.store.models import (
     Code,
     Codebook,
@@ -39,7 +40,7 @@ ORIGINS = ("take_one", "take_both", "new")
 def _interview(s: Session, ctx: Context, interview_id: int) -> Interview:
     iv = s.get(Interview, interview_id)
     if iv is None or iv.project_id != ctx.project_id:
-        raise NotFound(f"No interview {interview_id} in this project.")
+        raise NotFound(msg("interview.not_found", id=interview_id))
     return iv
 
 

@@ -20,6 +20,7 @@ from qualkit.errors import InputError
 from qualkit.exports import safety
 from qualkit.exports.quotes_docx import GROUPINGS, QuoteDocSpec, quote_counts, write_quotes_docx
 from qualkit.exports.records import BUILTIN_FIELDS, Descriptor, Quote
+from qualkit.messages import msg as _msg
 from qualkit.store.models import (
     Code,
     Codebook,
@@ -341,6 +342,10 @@ def check_quotes(
         ).all()
         passages += [title_passage(iv) for iv in titled]
         titles = {-iv.id: iv.title for iv in titled}
+    from .attestation import drop_attested  # imported text attested as de-identified
+
+    with ctx.db.session() as s:
+        passages = drop_attested(s, passages)
     report = safety.check(passages, overrides, _cleared(ctx), issued_pseudonyms(ctx))
     texts = {q.segment_id: (q.text, q.source_ref) for q in quotes}
     texts.update({k: (t, "") for k, t in titles.items()})
@@ -377,7 +382,7 @@ def export_quotes(
     if group_by not in GROUPINGS:
         raise InputError(f"--group-by must be one of {', '.join(GROUPINGS)}, not {group_by!r}.")
     if out is not None and Path(out).suffix.lower() != ".docx":
-        raise InputError(f"{out}: the quote set is a Word file; name it *.docx.")
+        raise InputError(_msg("export.quotes_docx", path=out))
     overrides = list(overrides)
     with ctx.db.session() as s:
         quotes, skipped = _load_quotes(s, ctx, flt)

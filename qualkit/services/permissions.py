@@ -10,6 +10,7 @@ from typing import Protocol
 
 from qualkit.enums import Role
 from qualkit.errors import PermissionDenied
+from qualkit.messages import label, msg
 
 ADMIN, EVALUATOR, STAFF, WRITER = Role.ADMIN, Role.EVALUATOR, Role.STAFF, Role.WRITER
 
@@ -68,5 +69,11 @@ def allowed(role: str, capability: str) -> bool:
 def require(actor: HasRole | None, capability: str) -> None:
     """Raise PermissionDenied unless the actor's role has the capability."""
     if actor is None or not allowed(actor.role, capability):
-        who = f"{actor.username} ({actor.role})" if actor is not None else "an anonymous user"
-        raise PermissionDenied(f"Permission denied: {who} may not {capability.replace('.', ' ')}.")
+        who = (
+            f"{actor.username} ({label('role', actor.role)})"
+            if actor is not None
+            else msg("permission.anonymous")
+        )
+        raise PermissionDenied(
+            msg("permission.denied", who=who, what=label("capability", capability))
+        )

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from qualkit.enums import ROLES, Role
 from qualkit.errors import InputError, NotFound
+from qualkit.messages import msg
 from qualkit.store import Database
 from qualkit.store.models import User
 
@@ -196,7 +197,7 @@ def actor_for(db: Database, username: str) -> Actor:
     with db.session() as s:
         user = s.scalar(select(User).where(User.username == username))
         if user is None or not user.active:
-            raise NotFound(f"No active user named {username!r}.")
+            raise NotFound(msg("user.not_found", name=username))
         return Actor.from_user(user)
 
 

@@ -128,7 +128,11 @@ def guard(capability: str) -> Context:
 
     ctx = context()
     if not allowed(ctx.actor.role, capability):
-        st.error(f"Adgang nægtet: rollen '{ctx.actor.role}' har ikke adgang til denne side.")
+        from qualkit.messages import label
+
+        st.error(
+            f"Adgang nægtet: rollen {label('role', ctx.actor.role)} har ikke adgang til denne side."
+        )
         st.stop()
     return ctx
 
