@@ -1,5 +1,9 @@
 # The two commands of the README: `make demo` and `make test`. Both set up first.
-.PHONY: setup demo test lint bench
+# `make test` is what CI runs (.ci/run): lint, format check, type check, then the whole suite.
+.PHONY: setup demo test test-fast check lint typecheck bench
+
+PY := .venv/bin/python
+CODE := qualkit tests bench app.py
 
 setup:
 	@bash scripts/setup.sh
@@ -7,11 +11,21 @@ setup:
 demo: setup
 	.venv/bin/qualkit demo --data qualkit-data
 
-test: setup
-	.venv/bin/python -m pytest -q
+test: setup check
+	$(PY) -m pytest -q
 
-lint: setup
-	.venv/bin/ruff check qualkit tests bench app.py
+# Quick local loop: no slow, browser or PostgreSQL tests; no set-up step.
+test-fast:
+	$(PY) -m pytest -q -m "not slow and not browser and not postgres"
+
+check: lint typecheck
+
+lint:
+	.venv/bin/ruff check $(CODE)
+	.venv/bin/ruff format --check $(CODE)
+
+typecheck:
+	.venv/bin/mypy
 
 bench: setup
-	@for f in bench/*.py; do echo "== $$f"; .venv/bin/python $$f || exit 1; done
+	@for f in bench/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done

@@ -39,6 +39,13 @@ class Settings:
         return self.data_dir / "vault.enc"
 
 
+def cache_root() -> Path:
+    """Caches rebuilt from installed packages (word lists): ``$QUALKIT_CACHE``, else
+    ``~/.cache/qualkit``. Never personal data; the offline model has its own
+    ``$QUALKIT_MODEL_CACHE``."""
+    return Path(os.environ.get("QUALKIT_CACHE") or Path.home() / ".cache" / "qualkit")
+
+
 def resolve_settings(
     data_dir: str | os.PathLike | None = None, database_url: str | None = None
 ) -> Settings:

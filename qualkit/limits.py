@@ -180,13 +180,13 @@ def check_xml(data: bytes, where: str) -> None:
             f"{where}: XML-filen erklærer entiteter (<!ENTITY>); den afvises (en XML-bombe?). "
             "Intet blev gemt."
         )
-    parser = ET.XMLPullParser(events=("start", "end"))
+    parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start", "end"))
     depth = 0
     try:
         for i in range(0, len(data), 1 << 20):
             parser.feed(data[i : i + (1 << 20)])
-            for kind, _ in parser.read_events():
-                depth += 1 if kind == "start" else -1
+            for item in parser.read_events():
+                depth += 1 if item[0] == "start" else -1
                 if depth > MAX_XML_DEPTH:
                     raise InputError(
                         f"{where}: XML-filen er indlejret over {MAX_XML_DEPTH} niveauer; den "

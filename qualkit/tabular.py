@@ -60,7 +60,7 @@ class Problem:
 class TableErrors(InputError):
     """All problems found in one file; the message lists them."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         shown = "\n".join(f"  {p}" for p in problems[:50])
         more = f"\n  ... and {len(problems) - 50} more" if len(problems) > 50 else ""
@@ -92,7 +92,7 @@ def _is_cp1252(raw: bytes) -> bool:
 
 def _sniff_delimiter(first_line: str) -> str:
     counts = {sep: first_line.count(sep) for sep in (";", ",", "\t")}
-    return max(counts, key=counts.get) if max(counts.values()) > 0 else ","
+    return max(counts, key=lambda sep: counts[sep]) if max(counts.values()) > 0 else ","
 
 
 def check_nul(
@@ -247,7 +247,7 @@ def _read_xlsx(p: Path, name: str) -> Table:
     return Table(name, columns, rows, numbers)
 
 
-def _cell_to_str(value) -> str:
+def _cell_to_str(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):

@@ -103,13 +103,14 @@ class PgServer:
             shutil.rmtree(self.root, ignore_errors=True)
 
 
-def create_database(admin_url: str) -> str:
-    """A fresh, empty database on the server; returns its URL."""
+def create_database(admin_url: str, template: str | None = None) -> str:
+    """A fresh database on the server (empty, or a copy of ``template``); returns its URL."""
     from sqlalchemy import create_engine, text
 
     name = f"qk_{uuid.uuid4().hex[:12]}"
     engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        copy_of = f' TEMPLATE "{template}"' if template else ""
+        conn.execute(text(f'CREATE DATABASE "{name}"{copy_of}'))
     engine.dispose()
     return admin_url.rsplit("/", 1)[0] + "/" + name

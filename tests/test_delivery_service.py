@@ -98,7 +98,8 @@ def test_staff_site_ownership_and_window_are_enforced(demo):
         ({"status": "maybe"}, "Status"),
     ],
 )
-def test_bad_entries_are_refused(sqlite_db, kwargs, match):
+def test_bad_entries_are_refused(sqlite_demo, kwargs, match):
+    sqlite_db, _ = sqlite_demo  # a copy of the demo template
     from qualkit.services.demo import create_demo
 
     result = create_demo(sqlite_db)
@@ -115,17 +116,15 @@ def test_reimport_updates_without_duplicates(demo, tmp_path):
     ev = ctx_as(db, result.project_id, "evaluator")
     n = len(delivery.list_events(ev))
     log = REPO / "demo" / "delivery_log.csv"
-    assert delivery.import_events_report(ev, log) == {"created": 0, "skipped": n}
+    assert delivery.import_events_report(ev, log) == delivery.ImportCounts(created=0, skipped=n)
     extra = tmp_path / "log.csv"
     extra.write_text(
         log.read_text(encoding="utf-8-sig") + "B01;02-04-2025;jk_moede;jobkonsulent;JK1;45;"
         "telefon;;\n",
         encoding="utf-8",
     )
-    assert delivery.import_events_upload(ev, "log.csv", extra.read_bytes()) == {
-        "created": 1,
-        "skipped": n,
-    }
+    counts = delivery.import_events_upload(ev, "log.csv", extra.read_bytes())
+    assert (counts.created, counts.skipped) == (1, n)
     assert len(delivery.list_events(ev)) == n + 1
     # Participants: an updated register changes B01's arm, adds one, duplicates none.
     reg = (REPO / "demo" / "participants.csv").read_text(encoding="utf-8-sig")

@@ -197,7 +197,6 @@ def test_two_thousand_quotes_is_quick(sqlite_db, tmp_path):
 def test_demo_project_exports_have_content(demo_folder, tmp_path):
     """After the coding (issue 5) and de-identification (issue 4) demo steps: every export of
     the demo has content, at least 3 themes and 10 quotes, and passes the safety check."""
-    pytest.importorskip("qualkit.deid")
     from qualkit.services import projects
     from qualkit.store import Database
 
@@ -207,8 +206,7 @@ def test_demo_project_exports_have_content(demo_folder, tmp_path):
     db = Database.open(folder)
     try:
         with db.session() as s:
-            if not s.scalar(select(ConsensusCoding.id).limit(1)):
-                pytest.skip("the demo has no consensus codings yet (issue 5)")
+            assert s.scalar(select(ConsensusCoding.id).limit(1)), "the demo has consensus codings"
         ctx = ctx_as(db, projects.find_project(db), "writer")
         result = exports.export_quotes(ctx, tmp_path / "demo.docx")
         assert result.counts["quotes"] >= 10 and result.counts["themes"] >= 3

@@ -150,9 +150,6 @@ def test_cli_exports(sqlite_db, tmp_path, standin_recognisers, capsys):  # noqa:
 def test_tally_sheets_when_the_tally_feature_is_there(demo_folder, tmp_path, standin_recognisers):  # noqa: F811
     """The demo has a protocol, a register and a delivery log: the workbook carries the
     per-citizen, summary and flow tallies (issue 6) beside the codings."""
-    import pytest
-
-    pytest.importorskip("qualkit.services.tally")
     from qualkit.services import projects
     from qualkit.store import Database
 

@@ -383,7 +383,6 @@ TABLE: dict[str, Call | Cap | NoRead] = {
     "transcription_voices.store_voices": HELPER,
     "transcription_voices.proposals": Cap("transcribe"),
     "transcription_voices.voice_count": NO_TEXT,
-    "users.set_role": NoRead("user accounts; no transcript"),
     **{
         f"vault.{n}": NoRead("vault primitives on the database; deid.read_vault checks vault.read")
         for n in (

@@ -5,8 +5,6 @@ from __future__ import annotations
 import pytest
 
 from qualkit.services import interviews, transcript_editor
-from qualkit.services.demo import create_demo
-from qualkit.store import Database
 
 from .apptest_support import login
 from .conftest import REPO, ctx_as
@@ -15,12 +13,8 @@ PAGE = "qualkit/ui/pages/interviews.py"
 
 
 @pytest.fixture
-def editor_app(tmp_path, monkeypatch):
-    folder = tmp_path / "data"
-    db = Database.open(folder)
-    result = create_demo(db)
-    monkeypatch.setenv("QUALKIT_DATA", str(folder))
-    monkeypatch.delenv("QUALKIT_DATABASE_URL", raising=False)
+def editor_app(app_demo):
+    db, result = app_demo.db, app_demo.result
     at = login("evaluator", result.passwords["evaluator"])
     ctx = ctx_as(db, result.project_id, "evaluator")
     iid = interviews.import_text(
@@ -31,7 +25,6 @@ def editor_app(tmp_path, monkeypatch):
     assert not at.exception, at.exception
     assert at.selectbox(key="chosen_interview").value == iid
     yield at, ctx
-    db.close()
 
 
 def _by_label(widgets, label):

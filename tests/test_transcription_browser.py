@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from sqlalchemy import select
 
-from qualkit.services.demo import create_demo
 from qualkit.store import Database
 from qualkit.store.models import AuditEvent, Interview, Segment
 
@@ -20,11 +21,10 @@ def chromium_exe():
 
 
 @pytest.fixture(scope="module")
-def fresh_app(tmp_path_factory):
+def fresh_app(tmp_path_factory, sqlite_demo_template):
     folder = tmp_path_factory.mktemp("transcribe-app") / "data"
-    db = Database.open(folder)
-    passwords = create_demo(db).passwords
-    db.close()
+    shutil.copytree(sqlite_demo_template.folder, folder)
+    passwords = dict(sqlite_demo_template.result.passwords)
     with serve_app(folder) as url:
         yield url, passwords, folder
 

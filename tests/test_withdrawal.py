@@ -92,11 +92,8 @@ def _backup(db, stamp: str | None = None) -> Path:
     return old
 
 
-def test_withdraw_command_removes_the_person_everywhere(sqlite_db, monkeypatch, capsys):
-    from qualkit.services.demo import create_demo
-
-    db = sqlite_db
-    result = create_demo(db)
+def test_withdraw_command_removes_the_person_everywhere(sqlite_demo, monkeypatch, capsys):
+    db, result = sqlite_demo  # a copy of the demo template
     pid = result.project_id
     iid, texts = _b03(db, pid)
     assert texts

@@ -12,7 +12,10 @@ import os
 import pkgutil
 import sys
 
-import typer
+# Plain help text: Typer's rich formatting costs about half a second at every start-up.
+os.environ.setdefault("TYPER_USE_RICH", "0")
+
+import typer  # noqa: E402
 
 from qualkit.errors import QualkitError
 
@@ -40,8 +43,9 @@ _register_all()
 
 def main(argv: list[str] | None = None) -> int:
     os.umask(0o077)  # every file qualkit writes is its owner's only (data folder, exports)
-    from qualkit import tempdir
+    from qualkit import logs, tempdir
 
+    logs.setup()
     tempdir.clean_stale()  # debris of a killed run goes at the next start
     try:
         app(args=argv, standalone_mode=False)

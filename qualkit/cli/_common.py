@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import getpass
+import logging
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from qualkit.errors import PermissionDenied
-from qualkit.services import projects, users
-from qualkit.services.context import Actor, Context
-from qualkit.store import Database
+
+if TYPE_CHECKING:  # the store and services load when a command runs, not at start-up
+    from qualkit.config import Settings
+    from qualkit.services.context import Actor, Context
+    from qualkit.store import Database
 
 DataOpt = typer.Option(
     None, "--data", help="Data folder (else $QUALKIT_DATA, else ./qualkit-data)."
@@ -29,20 +33,25 @@ ProjectOpt = typer.Option(
 
 
 def open_db(data: Path | None) -> Database:
+    from qualkit.store import Database
+
     return Database.open(data)
 
 
 def local_operator() -> Actor:
     """Whoever holds the SQLite data folder on disk can read it all anyway; they act as admin,
     audited under their OS user name. A server database (PostgreSQL) needs --user."""
+    from qualkit.services.context import Actor
+
     try:
         name = getpass.getuser()
-    except Exception:
+    except (KeyError, OSError) as exc:  # no login name and no passwd entry (a bare container)
+        logging.getLogger(__name__).warning("OS user name unknown (%s)", type(exc).__name__)
         name = "unknown"
     return Actor(None, f"local:{name}", "admin")
 
 
-def database_key(settings) -> str:
+def database_key(settings: Settings) -> str:
     """Which database a saved token belongs to (its URL without password, hashed)."""
     import hashlib
 
@@ -57,7 +66,7 @@ def resolve_actor(db: Database, user: str | None) -> Actor:
     names the user; on a shared database nothing else does (--user alone is refused). The
     local SQLite folder's owner may act without one: as --user/$QUALKIT_USER, else as
     themselves (admin, audited under their OS name)."""
-    from qualkit.services import auth
+    from qualkit.services import auth, users
     from qualkit.userconfig import saved_token
 
     username = user or os.environ.get("QUALKIT_USER")
@@ -89,5 +98,8 @@ def resolve_actor(db: Database, user: str | None) -> Actor:
 
 
 def context(data: Path | None, user: str | None, project: str | None = None) -> Context:
+    from qualkit.services import projects
+    from qualkit.services.context import Context
+
     db = open_db(data)
     return Context(db, resolve_actor(db, user), projects.find_project(db, project))

@@ -6,8 +6,6 @@ from pathlib import Path
 
 import typer
 
-from qualkit.agreement import agreement_rows, read_codings, write_agreement_csv
-
 from ._common import ForceOpt
 
 
@@ -21,6 +19,8 @@ def register(app: typer.Typer) -> None:
         force: bool = ForceOpt,
     ) -> None:
         """Inter-coder agreement per code and overall: observed agreement, Cohen's kappa, Krippendorff's alpha."""
+        from qualkit.agreement import agreement_rows, read_codings, write_agreement_csv
+
         rows = agreement_rows(read_codings(codings))
         target = write_agreement_csv(rows, out, force=force)
         overall = rows[-1]

@@ -8,19 +8,24 @@ after the admin says so (``--i-have-a-backup``) or ``QUALKIT_PG_DUMP_COMMAND`` i
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from qualkit.errors import InputError
 from qualkit.services.permissions import require
-from qualkit.store import Database
 
 from ._common import DataOpt, UserOpt, resolve_actor
+
+if TYPE_CHECKING:  # the store loads when a command runs, not at start-up
+    from qualkit.store import Database
 
 backups_app = typer.Typer(help="Sikkerhedskopier af projektdatabasen.", no_args_is_help=True)
 
 
 def _admin_db(data: Path | None, user: str | None, upgrade: bool = False) -> Database:
+    from qualkit.store import Database
+
     db = Database.open(data, upgrade=upgrade)
     require(resolve_actor(db, user), "backup")
     return db
@@ -56,7 +61,7 @@ def create_cmd(data: Path | None = DataOpt, user: str | None = UserOpt) -> None:
 
     db = _admin_db(data, user, upgrade=True)
     try:
-        if not db.settings.is_sqlite:
+        if db.settings.sqlite_path is None:
             raise InputError("PostgreSQL: tag sikkerhedskopien med pg_dump.")
         b = backups.backup_sqlite(db.settings.sqlite_path, db.settings.data_dir, "manuel")
         print(f"Sikkerhedskopi kontrolleret og gemt: {b.path} ({_size(b.size)}).")
@@ -92,6 +97,8 @@ def upgrade_cmd(
     data: Path | None = DataOpt,
 ) -> None:
     """Opgradér databasens skema (SQLite: med kontrolleret sikkerhedskopi først)."""
+    from qualkit.store import Database
+
     db = Database.open(data, i_have_a_backup=i_have_a_backup)
     where = f" Sikkerhedskopi: {db.backup}." if db.backup else ""
     print(f"Databasen er på nyeste skema.{where}")

@@ -6,8 +6,6 @@ from pathlib import Path
 
 import typer
 
-from qualkit.codebooks.qdc import load_any, write_any
-
 from ._common import ForceOpt
 
 
@@ -23,6 +21,8 @@ def register(app: typer.Typer) -> None:
         force: bool = ForceOpt,
     ) -> None:
         """Convert a codebook; names, hierarchy, descriptions, include/exclude/example are kept."""
+        from qualkit.codebooks.qdc import load_any, write_any
+
         book = load_any(source)
         write_any(book, target, force=force)
         n = sum(1 for _ in book.walk())

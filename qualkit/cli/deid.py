@@ -80,7 +80,7 @@ def register(app: typer.Typer) -> None:
             None, "--spans-out", help="Write one JSON span a line here."
         ),
         force: bool = ForceOpt,
-    ):
+    ) -> None:
         """De-identify a transcript: names, places, CPR and phone numbers -> pseudonyms."""
         redacted, spans = run_deid(input, roster, out, spans_out, force)
         if out is None:

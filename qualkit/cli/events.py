@@ -6,8 +6,6 @@ from pathlib import Path
 
 import typer
 
-from qualkit.services import delivery
-
 from ._common import DataOpt, ProjectOpt, UserOpt, context
 
 events_app = typer.Typer(help="The delivery log.", no_args_is_help=True)
@@ -21,6 +19,8 @@ def events_import(
     project: str | None = ProjectOpt,
 ) -> None:
     """Import delivery events (CSV or .xlsx), validated in full first."""
+    from qualkit.services import delivery
+
     ctx = context(data, user, project)
     n = delivery.import_events(ctx, path)
     print(f"{path}: {n} delivery events added.")

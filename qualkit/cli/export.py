@@ -7,12 +7,12 @@ export leaves nothing behind; a refusal names each passage and exits non-zero.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from qualkit.exports.files import overwrite_allowed
-from qualkit.services import exchange, exports
-from qualkit.services.exports import QuoteFilter
+if TYPE_CHECKING:  # services and exporters load when a command runs, not at start-up
+    from qualkit.services import exports
 
 from ._common import (
     DataOpt,
@@ -83,6 +83,10 @@ def export_quotes(
     project: str | None = ProjectOpt,
 ) -> None:
     """Themed quote set as a Word document."""
+    from qualkit.exports.files import overwrite_allowed
+    from qualkit.services import exports
+    from qualkit.services.exports import QuoteFilter
+
     ctx = context(data, user, project)
     flt = QuoteFilter(
         roles=_split(role),
@@ -129,7 +133,9 @@ def export_qdpx(
 ) -> None:
     """REFI-QDA project: users, codebook, de-identified sources, codings by coder and
     consensus, memos, sets."""
+    from qualkit.exports.files import overwrite_allowed
     from qualkit.exports.positions import DEFAULT_EXPORT_UNIT
+    from qualkit.services import exchange
 
     ctx = context(data, user, project)
     unit = _unit(positions) or DEFAULT_EXPORT_UNIT
@@ -161,6 +167,9 @@ def export_codings(
     project: str | None = ProjectOpt,
 ) -> None:
     """A row per coding; .xlsx adds the codes x participants matrix and the tallies."""
+    from qualkit.exports.files import overwrite_allowed
+    from qualkit.services import exports
+
     ctx = context(data, user, project)
     with overwrite_allowed(force):
         result = exports.export_codings(ctx, out, override or [])

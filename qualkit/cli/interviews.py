@@ -7,9 +7,6 @@ from pathlib import Path
 
 import typer
 
-from qualkit.services import interviews
-from qualkit.tabular import format_date_dk
-
 from ._common import DataOpt, ProjectOpt, UserOpt, context
 
 interviews_app = typer.Typer(help="Interviews and transcripts.", no_args_is_help=True)
@@ -20,6 +17,9 @@ def interviews_list(
     data: Path | None = DataOpt, user: str | None = UserOpt, project: str | None = ProjectOpt
 ) -> None:
     """List the project's interviews."""
+    from qualkit.services import interviews
+    from qualkit.tabular import format_date_dk
+
     ctx = context(data, user, project)
     rows = interviews.list_interviews(ctx)
     if not rows:
@@ -47,6 +47,7 @@ def interviews_show(
     project: str | None = ProjectOpt,
 ) -> None:
     """Print one transcript in the transcript text format."""
+    from qualkit.services import interviews
     from qualkit.transcripts.textformat import Turn, format_transcript
 
     ctx = context(data, user, project)
@@ -102,6 +103,8 @@ def interviews_add(
     project: str | None = ProjectOpt,
 ) -> None:
     """Create an interview (metadata, optional audio) that awaits transcription."""
+    from qualkit.services import interviews
+
     ctx = context(data, user, project)
     meta = _meta(kind, wave, date, interviewer, site, citizen_id, staff_role)
     iid = interviews.add_interview(ctx, title, meta, audio=audio)
@@ -124,6 +127,8 @@ def interviews_import(
     project: str | None = ProjectOpt,
 ) -> None:
     """Import a transcript made elsewhere (.txt or .docx in the transcript format)."""
+    from qualkit.services import interviews
+
     ctx = context(data, user, project)
     meta = _meta(kind, wave, date, interviewer, site, citizen_id, staff_role)
     iid = interviews.import_text(ctx, path, title=title or path.stem, meta=meta)

@@ -6,9 +6,6 @@ from pathlib import Path
 
 import typer
 
-from qualkit.services import participants
-from qualkit.tabular import format_date_dk
-
 from ._common import DataOpt, ProjectOpt, UserOpt, context
 
 participants_app = typer.Typer(help="The participant register.", no_args_is_help=True)
@@ -27,6 +24,8 @@ def participants_import(
     """Import or update the participant register (CSV or .xlsx), validated in full first.
 
     Only the columns in the file are changed; an empty cell in a present column clears it."""
+    from qualkit.services import participants
+
     ctx = context(data, user, project)
     r = participants.import_participants(ctx, path, dry_run=dry_run)
     print(r.summary_da())
@@ -40,6 +39,10 @@ def participants_import(
 def participants_list(
     data: Path | None = DataOpt, user: str | None = UserOpt, project: str | None = ProjectOpt
 ) -> None:
+    """List the participant register."""
+    from qualkit.services import participants
+    from qualkit.tabular import format_date_dk
+
     ctx = context(data, user, project)
     for p in participants.list_participants(ctx):
         print(

@@ -9,8 +9,6 @@ from pathlib import Path
 
 import typer
 
-from qualkit.services.demo import create_demo
-
 from ._common import DataOpt, open_db
 
 # The ASGI entry (st.App): entry.py's app plus the session-cookie routes.
@@ -52,6 +50,8 @@ def demo(
     port: int = typer.Option(8501, "--port", help="Port for the app."),
 ) -> None:
     """Create the demo project (idempotent) and start the app."""
+    from qualkit.services.demo import create_demo
+
     db = open_db(data)
     result = create_demo(db)
     where = (

@@ -14,7 +14,11 @@ def tally_cmd(
         ..., "--participants", help="Participant register (CSV/xlsx)."
     ),
     events: Path = typer.Option(..., "--events", help="Delivery log (CSV/xlsx)."),
-    protocol: Path = typer.Option(..., "--protocol", help="Delivery protocol (YAML)."),
+    protocol: Path = typer.Option(
+        ...,
+        "--protocol",
+        help="Delivery protocol (YAML), or the name of a shipped one: tki2, backpain, vestegn, ishoej.",
+    ),
     out: Path = typer.Option(..., "--out", help="Folder for the CSV files."),
     force: bool = ForceOpt,
     figures: bool = typer.Option(
@@ -35,10 +39,11 @@ def tally_cmd(
     from qualkit.delivery.protocol import load_protocol
     from qualkit.delivery.tally import tally, validate_for_tally
     from qualkit.exports.files import check_folder, write_folder
+    from qualkit.shipped import resolve_protocol
 
     names = [f"{n}.csv" for n in FILES] + (list(FIGURE_FILES) if figures else [])
     check_folder(out, names, force=force)  # refuse before any work
-    proto = load_protocol(protocol)
+    proto = load_protocol(resolve_protocol(protocol))
     validate_for_tally(proto)
     register, attributes = read_participants_frame(participants)
     log = read_events_frame(events)

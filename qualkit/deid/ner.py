@@ -6,10 +6,20 @@ Never required: without one the other recognisers reach the targets on their own
 from __future__ import annotations
 
 import importlib.util
+import logging
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from .lexicon import Lexicon
 from .spans import Span
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
+
+    from .registry import Token
+
+log = logging.getLogger(__name__)
 
 LABELS = {
     "PER": "PERSON",
@@ -21,14 +31,22 @@ LABELS = {
 
 
 @lru_cache(maxsize=4)
-def _load(models: tuple[str, ...]):
+def _load(models: tuple[str, ...]) -> Any:
     import spacy
 
     for name in models:
         if importlib.util.find_spec(name) is not None:
             try:
                 return spacy.load(name, disable=["parser", "lemmatizer", "tagger", "morphologizer"])
-            except Exception:  # a broken install is the same as none
+            except Exception as exc:  # spaCy raises many types for a broken pipeline package
+                # Optional recogniser: the others reach the targets alone; say so, loudly.
+                log.warning(
+                    "trained spaCy pipeline %s is installed but does not load (%s: %s); "
+                    "de-identification runs without it",
+                    name,
+                    type(exc).__name__,
+                    exc,
+                )
                 continue
     return None
 
@@ -43,7 +61,7 @@ class NerRecogniser:
     def available(self) -> bool:
         return _load(self.models) is not None
 
-    def find(self, text: str, doc, lexicon: Lexicon) -> list[Span]:
+    def find(self, text: str, doc: Sequence[Token], lexicon: Lexicon) -> list[Span]:
         nlp = _load(self.models)
         if nlp is None:
             return []

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import TYPE_CHECKING
 
 from .lexicon import Lexicon
 from .spans import Span
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from .registry import Token
 
 _MONTHS = (
     "januar|februar|marts|april|maj|juni|juli|august|september|oktober|november|december|"
@@ -61,7 +67,7 @@ class PatternRecogniser:
     def __init__(self, kinds: list[str] | None = None) -> None:
         self.kinds = set(kinds or ["cpr", "phone", "email", "url", "address", "postcode", "date"])
 
-    def find(self, text: str, doc, lexicon: Lexicon) -> list[Span]:
+    def find(self, text: str, doc: Sequence[Token], lexicon: Lexicon) -> list[Span]:
         out: list[Span] = []
 
         def add(m: re.Match, label: str, group: int = 0) -> None:

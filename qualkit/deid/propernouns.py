@@ -8,6 +8,8 @@ that is not also an ordinary word ("Per uge", "Bo"), is a candidate.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from spacy.lang.da.stop_words import STOP_WORDS
 
 from .lexicon import (
@@ -23,6 +25,11 @@ from .lexicon import (
     Lexicon,
 )
 from .spans import Span
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from .registry import Token
 
 # Abbreviations and initials that end in a full stop without ending the sentence.
 ABBREVIATIONS = frozenset(
@@ -68,7 +75,7 @@ def base_form(lower: str) -> str:
     return lower[:-1] if lower.endswith("s") and len(lower) > 3 else lower
 
 
-def sentence_initial(doc, i: int) -> bool:
+def sentence_initial(doc: Sequence[Token], i: int) -> bool:
     j = i - 1
     while j >= 0:
         t = doc[j]
@@ -101,7 +108,7 @@ class ProperNounRecogniser:
 
     def _candidate(
         self,
-        doc,
+        doc: Sequence[Token],
         i: int,
         lex: Lexicon,
         lower_seen: frozenset[str] = frozenset(),
@@ -193,13 +200,13 @@ class ProperNounRecogniser:
         return None
 
     @staticmethod
-    def _next_word(doc, i: int):
+    def _next_word(doc: Sequence[Token], i: int) -> Token | None:
         j = i + 1
         while j < len(doc) and doc[j].is_space:
             j += 1
         return doc[j] if j < len(doc) else None
 
-    def find(self, text: str, doc, lexicon: Lexicon) -> list[Span]:
+    def find(self, text: str, doc: Sequence[Token], lexicon: Lexicon) -> list[Span]:
         n = len(doc)
         lower_seen = frozenset(t.text for t in doc if t.text[:1].islower())
         marks: list[str | None] = [self._candidate(doc, i, lexicon, lower_seen) for i in range(n)]
@@ -259,7 +266,7 @@ class ProperNounRecogniser:
         return spans
 
     @staticmethod
-    def _label(toks, lex: Lexicon) -> str:
+    def _label(toks: Sequence[Token], lex: Lexicon) -> str:
         lows = [t.text.lower() for t in toks]
         bases = [base_form(w) for w in lows]
         if any(w in ORG_WORDS or b in ORG_WORDS for w, b in zip(lows, bases, strict=True)) or (

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process
 
@@ -18,6 +19,11 @@ from qualkit.errors import InputError
 from .lexicon import NAME_WORDS, NOT_NAMES, UNIT_WORDS, Lexicon
 from .propernouns import base_form, sentence_initial
 from .spans import RosterEntry, Span
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from .registry import Token
 
 
 def read_roster(path: str | Path) -> list[RosterEntry]:
@@ -74,7 +80,9 @@ class RosterRecogniser:
         self.fuzzy_score = fuzzy_score
         self.min_fuzzy_len = min_fuzzy_len
 
-    def find(self, text: str, doc, lexicon: Lexicon, roster: list[RosterEntry]) -> list[Span]:
+    def find(
+        self, text: str, doc: Sequence[Token], lexicon: Lexicon, roster: list[RosterEntry]
+    ) -> list[Span]:
         if not roster:
             return []
         parts: dict[str, str] = {}  # lower-case name part -> entry key
@@ -98,9 +106,9 @@ class RosterRecogniser:
             if not w[:1].isalpha():
                 continue
             lw = w.lower()
-            key = initials.get(w) or self._match(doc, i, w, lw, parts, choices, lexicon)
-            if key is not None:
-                hits.append((i, key))
+            hit = initials.get(w) or self._match(doc, i, w, lw, parts, choices, lexicon)
+            if hit is not None:
+                hits.append((i, hit))
         spans: list[Span] = []
         k = 0
         while k < len(hits):
@@ -121,7 +129,16 @@ class RosterRecogniser:
             k = j + 1
         return spans
 
-    def _match(self, doc, i, w, lw, parts, choices, lex: Lexicon) -> str | None:
+    def _match(
+        self,
+        doc: Sequence[Token],
+        i: int,
+        w: str,
+        lw: str,
+        parts: dict[str, str],
+        choices: list[str],
+        lex: Lexicon,
+    ) -> str | None:
         for cand in (lw, base_form(lw)):
             if cand in parts:
                 if w[:1].islower() and (

@@ -10,6 +10,7 @@ evaluator decides.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,9 @@ import pandas as pd
 from .flow import CHECK_COLUMNS
 from .frames import lookup
 from .protocol import Protocol
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 CONTROL_ARMS = {"kontrol", "control", "kontrolgruppe", "control group", "sædvanlig indsats"}
 # The fields that make two log rows the same event (re-imports and double entries).
@@ -29,7 +33,13 @@ class EventCheckResult:
     usable: pd.Series  # events the tally counts
 
 
-def _rows(ev: pd.DataFrame, mask: pd.Series, check: str, severity: str, message) -> pd.DataFrame:
+def _rows(
+    ev: pd.DataFrame,
+    mask: pd.Series,
+    check: str,
+    severity: str,
+    message: str | Callable[..., Any],
+) -> pd.DataFrame:
     sub = ev.loc[mask]
     msgs = message(sub) if callable(message) else message
     return pd.DataFrame(

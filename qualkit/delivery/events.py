@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from qualkit.store.models import EVENT_STATUSES
+from qualkit.enums import EVENT_STATUSES
 from qualkit.tabular import (
     Problem,
     Table,
@@ -41,8 +41,9 @@ def _lengths() -> dict[str, int]:
 
     cols = DeliveryEvent.__table__.c
     names = ("component", "staff_role", "staff_id", "mode")
-    out = {"citizen_id": Participant.__table__.c["citizen_id"].type.length}
-    return {**out, **{c: cols[c].type.length for c in names if cols[c].type.length}}
+    out = {"citizen_id": getattr(Participant.__table__.c["citizen_id"].type, "length", None)}
+    lengths = {c: getattr(cols[c].type, "length", None) for c in names}
+    return {**out, **{c: n for c, n in lengths.items() if n}}
 
 
 LENGTHS = _lengths()
@@ -138,7 +139,7 @@ def parse_events(table: Table, known_components: set[str] | None = None) -> list
                 )
             )
             bad = True
-        if bad:
+        if bad or when is None or status is None:
             continue
         records.append(
             EventRecord(

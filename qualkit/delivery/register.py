@@ -79,7 +79,8 @@ def _lengths() -> dict[str, int]:
     from qualkit.store.models import Participant
 
     cols = Participant.__table__.c
-    return {c: cols[c].type.length for c in ("citizen_id", "arm", "site") if cols[c].type.length}
+    lengths = {c: getattr(cols[c].type, "length", None) for c in ("citizen_id", "arm", "site")}
+    return {c: n for c, n in lengths.items() if n}
 
 
 LENGTHS = _lengths()

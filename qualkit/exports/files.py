@@ -125,7 +125,7 @@ def _move(src: Path, dst: Path) -> None:
             raise
 
 
-def _render(work: Path, name: str, write: Callable[[Path], None]) -> Path:
+def _render(work: Path, name: str, write: Callable[[Path], object]) -> Path:
     staged = work / name
     write(staged)
     if not staged.is_file():
@@ -140,7 +140,7 @@ def _check_name(name: str) -> None:
 
 
 def write_atomic(
-    path: str | Path, write: Callable[[Path], None], *, force: bool | None = None
+    path: str | Path, write: Callable[[Path], object], *, force: bool | None = None
 ) -> Path:
     """Call ``write(tmp_path)`` and move the result onto ``path`` in one rename.
 

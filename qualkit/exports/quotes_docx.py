@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from docx import Document
+from docx.document import Document as DocumentObject
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_BREAK
 from docx.oxml import OxmlElement
@@ -94,7 +95,7 @@ def arrange(quotes: list[Quote], group_by: str) -> list[Section]:
     return sections
 
 
-def _styles(doc) -> None:
+def _styles(doc: DocumentObject) -> None:
     styles = doc.styles
     quote = styles.add_style(QUOTE_STYLE, WD_STYLE_TYPE.PARAGRAPH)
     quote.base_style = styles["Normal"]
@@ -118,7 +119,7 @@ def _styles(doc) -> None:
     count.font.size = Pt(10)
 
 
-def _toc(doc) -> None:
+def _toc(doc: DocumentObject) -> None:
     """A TOC field over heading levels 1-2; Word fills it when the document opens."""
     doc.add_paragraph("Indholdsfortegnelse", style="Heading 1")
     run = doc.add_paragraph().add_run()
@@ -140,7 +141,7 @@ def _toc(doc) -> None:
     doc.settings.element.append(update)
 
 
-def build_document(quotes: list[Quote], spec: QuoteDocSpec):
+def build_document(quotes: list[Quote], spec: QuoteDocSpec) -> DocumentObject:
     """The python-docx Document for these quotes (already filtered and checked)."""
     doc = Document()
     _styles(doc)
@@ -217,7 +218,7 @@ def write_quotes_docx(quotes: list[Quote], spec: QuoteDocSpec, path: str | Path)
 
 def quote_counts(quotes: list[Quote]) -> dict[str, int]:
     """Counts for the audit row: quotes, themes, speakers (no text)."""
-    themes = defaultdict(int)
+    themes: defaultdict[int, int] = defaultdict(int)
     for q in quotes:
         themes[q.theme_id] += 1
     return {

@@ -9,6 +9,7 @@ counts once per code.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from qualkit.store.models import (
     Segment,
 )
 
+from ._record import Record
 from .context import Context
 
 SOURCES = ("consensus", "coders")
@@ -185,13 +187,22 @@ def code_participant_matrix(ctx: Context, source: str = "consensus") -> pd.DataF
     return m.reset_index()
 
 
-def summary(ctx: Context, source: str = "consensus") -> dict[str, Any]:
+@dataclass(frozen=True)
+class CodingSummary(Record):
+    segments: int
+    codes: int
+    documents: int
+
+
+def summary(ctx: Context, source: str = "consensus") -> CodingSummary:
     df = coded_segments(ctx, source)
-    return {
-        "segments": int(df["segment_id"].nunique()) if not df.empty else 0,
-        "codes": int(df["code"].nunique()) if not df.empty else 0,
-        "documents": int(df["interview_id"].nunique()) if not df.empty else 0,
-    }
+    if df.empty:
+        return CodingSummary(0, 0, 0)
+    return CodingSummary(
+        int(df["segment_id"].nunique()),
+        int(df["code"].nunique()),
+        int(df["interview_id"].nunique()),
+    )
 
 
 SAMPLE_COLUMNS = ["type", "rolle", "arm", "sted", "bølge", "personer", "interviews"]

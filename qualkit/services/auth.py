@@ -172,7 +172,8 @@ def resolve(db: Database, token: str | None, kind: SessionKind | None = None) ->
         row = s.scalar(select(AuthSession).where(AuthSession.token_hash == token_hash(token)))
         if row is None or row.revoked_at is not None or (kind is not None and row.kind != kind):
             return None
-        if _aware(row.expires_at) <= now:
+        expires = _aware(row.expires_at)
+        if expires is None or expires <= now:
             return None
         user = s.get(User, row.user_id)
         if user is None or not user.active:
@@ -205,4 +206,4 @@ def revoke_user(s: Session, user_id: int) -> int:
         .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
         .values(revoked_at=_now())
     )
-    return int(result.rowcount or 0)
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]  # an UPDATE: CursorResult

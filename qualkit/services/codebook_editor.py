@@ -9,6 +9,8 @@ its codings for the record but stops new use.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -27,14 +29,15 @@ from qualkit.store.models import (
 )
 
 from . import _retry, audit
-from .context import Context
+from ._record import Record
+from .context import Context, fetch
 
 _KEY = re.compile(r"^[A-Za-z0-9_.\-æøåÆØÅ]+$")
 CODE_FIELDS = ("name", "framework", "description", "include", "exclude", "example")
 
 
 def _book(s: Session, ctx: Context, codebook_id: int) -> Codebook:
-    cb = s.get(Codebook, codebook_id)
+    cb = fetch(s, Codebook, codebook_id)
     if cb is None or cb.project_id != ctx.project_id:
         raise NotFound(f"No codebook {codebook_id} in this project.")
     return cb
@@ -99,7 +102,7 @@ def _ancestors(s: Session, code: Code) -> list[int]:
     out, cur = [], code.parent_id
     while cur is not None and cur not in out:
         out.append(cur)
-        cur = s.get(Code, cur).parent_id
+        cur = fetch(s, Code, cur).parent_id
     return out
 
 
@@ -193,7 +196,7 @@ def edit_code(ctx: Context, code_id: int, **fields: Any) -> None:
         _bump(
             s,
             ctx,
-            s.get(Codebook, code.codebook_id),
+            fetch(s, Codebook, code.codebook_id),
             action,
             summary,
             {"code_id": code.id, "fields": changed},
@@ -226,7 +229,7 @@ def move_code(ctx: Context, code_id: int, new_parent_id: int | None) -> None:
         _bump(
             s,
             ctx,
-            s.get(Codebook, code.codebook_id),
+            fetch(s, Codebook, code.codebook_id),
             "move",
             f"'{code.name}' flyttet",
             {"code_id": code.id, "from_parent": old, "to_parent": new_parent_id},
@@ -235,12 +238,12 @@ def move_code(ctx: Context, code_id: int, new_parent_id: int | None) -> None:
     _retry.write(ctx.db, work)
 
 
-def merge_codes(ctx: Context, source_id: int, target_id: int) -> dict[str, int]:
+def merge_codes(ctx: Context, source_id: int, target_id: int) -> MergeResult:
     """Merge source into target: codings and consensus codings move along (no duplicates),
     children move under the target, the source is retired and points at the target."""
     ctx.require("codebook.edit")
 
-    def work(s: Session) -> dict[str, int]:
+    def work(s: Session) -> MergeResult:
         src, dst = _code(s, ctx, source_id), _code(s, ctx, target_id)
         if src.id == dst.id:
             raise InputError("A code cannot be merged into itself.")
@@ -269,22 +272,22 @@ def merge_codes(ctx: Context, source_id: int, target_id: int) -> dict[str, int]:
             for c in s.scalars(select(ConsensusCoding).where(ConsensusCoding.code_id == dst.id))
         }
         cmoved = 0
-        for c in s.scalars(select(ConsensusCoding).where(ConsensusCoding.code_id == src.id)).all():
-            k = (c.segment_id, c.start_char, c.end_char)
-            if k in have_c:
+        for cc in s.scalars(select(ConsensusCoding).where(ConsensusCoding.code_id == src.id)).all():
+            ck = (cc.segment_id, cc.start_char, cc.end_char)
+            if ck in have_c:
                 dst_row = s.scalar(
                     select(ConsensusCoding).where(
                         ConsensusCoding.code_id == dst.id,
-                        ConsensusCoding.segment_id == c.segment_id,
+                        ConsensusCoding.segment_id == cc.segment_id,
                     )
                 )
                 if dst_row is not None:
-                    dst_row.starred = dst_row.starred or c.starred
-                    dst_row.revealing = dst_row.revealing or c.revealing
-                s.delete(c)
+                    dst_row.starred = dst_row.starred or cc.starred
+                    dst_row.revealing = dst_row.revealing or cc.revealing
+                s.delete(cc)
             else:
-                c.code_id = dst.id
-                have_c.add(k)
+                cc.code_id = dst.id
+                have_c.add(ck)
                 cmoved += 1
         s.execute(update(Code).where(Code.parent_id == src.id).values(parent_id=dst.id))
         src.retired_at = utcnow()
@@ -299,12 +302,12 @@ def merge_codes(ctx: Context, source_id: int, target_id: int) -> dict[str, int]:
         _bump(
             s,
             ctx,
-            s.get(Codebook, src.codebook_id),
+            fetch(s, Codebook, src.codebook_id),
             "merge",
             f"'{src.name}' slået sammen med '{dst.name}'",
             details,
         )
-        return details
+        return MergeResult(**details)
 
     return _retry.write(ctx.db, work)
 
@@ -322,7 +325,7 @@ def retire_code(ctx: Context, code_id: int) -> None:
         _bump(
             s,
             ctx,
-            s.get(Codebook, code.codebook_id),
+            fetch(s, Codebook, code.codebook_id),
             "retire",
             f"'{code.name}' udgået",
             {"code_id": code.id, "codings_kept": n},
@@ -331,7 +334,57 @@ def retire_code(ctx: Context, code_id: int) -> None:
     _retry.write(ctx.db, work)
 
 
-def list_versions(ctx: Context, codebook_id: int) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class VersionInfo(Record):
+    version: int
+    action: str
+    summary: str
+    username: str
+    at: datetime
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CodeRow(Record):
+    """One code of a codebook in tree order, with how often it is applied."""
+
+    id: int
+    key: str
+    name: str
+    framework: str | None
+    depth: int
+    parent_id: int | None
+    description: str
+    include: str
+    exclude: str
+    example: str
+    guid: str | None
+    color: str | None
+    retired: bool
+    merged_into_id: int | None
+    codings: int
+
+
+@dataclass(frozen=True)
+class CodebookTree(Record):
+    id: int
+    name: str
+    version: int
+    language: str
+    source: str
+    codes: tuple[CodeRow, ...]
+
+
+@dataclass(frozen=True)
+class MergeResult(Record):
+    source: int
+    target: int
+    codings_moved: int
+    duplicates_dropped: int
+    consensus_moved: int
+
+
+def list_versions(ctx: Context, codebook_id: int) -> list[VersionInfo]:
     ctx.require("codebook.read")
     with ctx.db.session() as s:
         _book(s, ctx, codebook_id)
@@ -341,19 +394,12 @@ def list_versions(ctx: Context, codebook_id: int) -> list[dict[str, Any]]:
             .order_by(CodebookVersion.version.desc())
         ).all()
         return [
-            {
-                "version": r.version,
-                "action": r.action,
-                "summary": r.summary,
-                "username": r.username,
-                "at": r.at,
-                "details": r.details,
-            }
+            VersionInfo(r.version, r.action, r.summary, r.username, r.at, r.details or {})
             for r in rows
         ]
 
 
-def codebook_tree(ctx: Context, codebook_id: int) -> dict[str, Any]:
+def codebook_tree(ctx: Context, codebook_id: int) -> CodebookTree:
     """The codebook as rows in tree order (depth-first), with usage counts."""
     ctx.require("codebook.read")
     with ctx.db.session() as s:
@@ -372,43 +418,37 @@ def codebook_tree(ctx: Context, codebook_id: int) -> dict[str, Any]:
             if codes
             else {}
         )
-        info = {
-            "id": cb.id,
-            "name": cb.name,
-            "version": cb.version,
-            "language": cb.language,
-            "source": cb.source,
-        }
+        info = (cb.id, cb.name, cb.version, cb.language, cb.source)
     children: dict[int | None, list[Code]] = {}
     for c in codes:
         children.setdefault(c.parent_id, []).append(c)
-    rows: list[dict[str, Any]] = []
+    rows: list[CodeRow] = []
 
     def walk(parent: int | None, depth: int) -> None:
         for c in children.get(parent, []):
             rows.append(
-                {
-                    "id": c.id,
-                    "key": c.key,
-                    "name": c.name,
-                    "framework": c.framework,
-                    "depth": depth,
-                    "parent_id": c.parent_id,
-                    "description": c.description,
-                    "include": c.include,
-                    "exclude": c.exclude,
-                    "example": c.example,
-                    "guid": c.guid,
-                    "color": c.color,
-                    "retired": c.retired_at is not None,
-                    "merged_into_id": c.merged_into_id,
-                    "codings": counts.get(c.id, 0),
-                }
+                CodeRow(
+                    c.id,
+                    c.key,
+                    c.name,
+                    c.framework,
+                    depth,
+                    c.parent_id,
+                    c.description,
+                    c.include,
+                    c.exclude,
+                    c.example,
+                    c.guid,
+                    c.color,
+                    c.retired_at is not None,
+                    c.merged_into_id,
+                    counts.get(c.id, 0),
+                )
             )
             walk(c.id, depth + 1)
 
     walk(None, 0)
-    return {**info, "codes": rows}
+    return CodebookTree(*info, codes=tuple(rows))
 
 
 def export_definition(ctx: Context, codebook_id: int, include_retired: bool = False) -> CodebookDef:

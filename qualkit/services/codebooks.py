@@ -5,8 +5,8 @@ Editing (add, rename, move, merge, retire) lives in services.codebook_editor.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import select
 
@@ -17,6 +17,7 @@ from qualkit.errors import InputError
 from qualkit.store.models import Code, Codebook
 
 from . import audit
+from ._record import Record
 from .context import Context
 
 
@@ -93,7 +94,25 @@ def import_codebook_upload(ctx: Context, filename: str, data: bytes) -> int:
     return import_codebook(ctx, book)
 
 
-def list_codebooks(ctx: Context) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class CodeInfo(Record):
+    id: int
+    key: str
+    name: str
+    framework: str | None
+    parent_id: int | None
+    retired: bool
+
+
+@dataclass(frozen=True)
+class CodebookInfo(Record):
+    id: int
+    name: str
+    version: int
+    codes: tuple[CodeInfo, ...]
+
+
+def list_codebooks(ctx: Context) -> list[CodebookInfo]:
     ctx.require("codebook.read")
     with ctx.db.session() as s:
         out = []
@@ -104,21 +123,16 @@ def list_codebooks(ctx: Context) -> list[dict[str, Any]]:
                 select(Code).where(Code.codebook_id == cb.id).order_by(Code.position)
             ).all()
             out.append(
-                {
-                    "id": cb.id,
-                    "name": cb.name,
-                    "version": cb.version,
-                    "codes": [
-                        {
-                            "id": c.id,
-                            "key": c.key,
-                            "name": c.name,
-                            "framework": c.framework,
-                            "parent_id": c.parent_id,
-                            "retired": c.retired_at is not None,
-                        }
+                CodebookInfo(
+                    cb.id,
+                    cb.name,
+                    cb.version,
+                    tuple(
+                        CodeInfo(
+                            c.id, c.key, c.name, c.framework, c.parent_id, c.retired_at is not None
+                        )
                         for c in codes
-                    ],
-                }
+                    ),
+                )
             )
         return out

@@ -173,7 +173,7 @@ def apply_code(
                 )
             )
         }
-        out: list[int] = []
+        out: list[Coding] = []
         added = 0
         for sid in sorted(segs):
             row = existing.get((sid, start, end))
@@ -220,7 +220,7 @@ def remove_code(ctx: Context, segment_ids: Iterable[int], code_id: int) -> int:
                 Coding.code_id == code.id,
                 Coding.segment_id.in_(list(segs)),
             )
-        ).rowcount
+        ).rowcount  # type: ignore[attr-defined]  # a DELETE returns a CursorResult
         audit.record(
             s,
             ctx.actor,

@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
 
+from qualkit.errors import NotFound
 from qualkit.store import Database
 from qualkit.store.models import User
 
 from .permissions import require
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+T = TypeVar("T")
+
+
+def fetch(s: Session, model: type[T], key: object) -> T:
+    """``Session.get`` for a row that must exist; a missing one is NotFound, not None."""
+    row = s.get(model, key)
+    if row is None:
+        raise NotFound(f"{model.__name__} {key} findes ikke.")
+    return row
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from qualkit.deid.spans import LABELS
 from qualkit.errors import InputError
 from qualkit.store.models import Interview, Participant
 
@@ -44,6 +45,7 @@ from .deid_review import (
 
 __all__ = [
     "ACTIONS",
+    "LABELS",
     "ApprovalResult",
     "Proposal",
     "accept_pending",

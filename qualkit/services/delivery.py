@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,7 +14,8 @@ from qualkit.store.models import EVENT_STATUSES, DeliveryEvent, Participant, utc
 from qualkit.store.models import Protocol as ProtocolRow
 
 from . import _retry, audit, projects
-from .context import Context
+from ._record import Record
+from .context import Context, fetch
 
 
 def save_protocol(ctx: Context, yaml_text: str, where: str = "protocol") -> int:
@@ -56,7 +57,57 @@ def get_protocol(ctx: Context, name: str | None = None) -> Protocol:
         return load_protocol_text(row.definition, f"protocol {row.name}")
 
 
-def list_events(ctx: Context) -> list[dict[str, Any]]:
+Day = date  # a field below is called "date"
+
+
+@dataclass(frozen=True)
+class EventRow(Record):
+    """A stored delivery event as the log and the tallies show it."""
+
+    id: int
+    citizen_id: str
+    site: str | None
+    date: Day
+    component: str
+    staff_role: str | None
+    staff_id: str | None
+    minutes: float | None
+    mode: str | None
+    status: str
+    note: str | None
+
+
+@dataclass(frozen=True)
+class CitizenInfo(Record):
+    """What staff see of a citizen they log for: no name, no attributes."""
+
+    citizen_id: str
+    arm: str | None
+    site: str | None
+    start_date: date | None
+    end_date: date | None
+    withdrawn_date: date | None
+
+
+@dataclass(frozen=True)
+class MyEvent(Record):
+    """One of the acting user's own entries, and until when they may change it."""
+
+    id: int
+    citizen_id: str
+    site: str | None
+    date: Day
+    component: str
+    minutes: float | None
+    mode: str | None
+    status: str
+    note: str | None
+    created_at: datetime | None
+    editable_until: datetime | None
+    editable: bool
+
+
+def list_events(ctx: Context) -> list[EventRow]:
     """Staff see the events of their own site only."""
     ctx.require("delivery.read")
     with ctx.db.session() as s:
@@ -69,19 +120,19 @@ def list_events(ctx: Context) -> list[dict[str, Any]]:
             q = q.where(Participant.site == ctx.actor.site)
         rows = s.execute(q.order_by(DeliveryEvent.date, DeliveryEvent.id)).all()
         return [
-            {
-                "id": e.id,
-                "citizen_id": cid,
-                "site": site,
-                "date": e.date,
-                "component": e.component,
-                "staff_role": e.staff_role,
-                "staff_id": e.staff_id,
-                "minutes": e.minutes,
-                "mode": e.mode,
-                "status": e.status,
-                "note": e.note,
-            }
+            EventRow(
+                e.id,
+                cid,
+                site,
+                e.date,
+                e.component,
+                e.staff_role,
+                e.staff_id,
+                e.minutes,
+                e.mode,
+                e.status,
+                e.note,
+            )
             for e, cid, site in rows
         ]
 
@@ -89,6 +140,7 @@ def list_events(ctx: Context) -> list[dict[str, Any]]:
 # Importing a log (batched, retried, never doubled): services/delivery_import.py.
 from .delivery_import import (  # noqa: E402
     IMPORT_BATCH,
+    ImportCounts,
     _event_key,
     import_events,
     import_events_report,
@@ -99,6 +151,7 @@ from .delivery_import import (  # noqa: E402
 
 __all__ = [
     "IMPORT_BATCH",
+    "ImportCounts",
     "_event_key",
     "import_events",
     "import_events_report",
@@ -111,7 +164,7 @@ __all__ = [
 # --- Staff logging -------------------------------------------------------------------------
 
 
-def _participant_for(s, ctx: Context, citizen_id: str) -> Participant:
+def _participant_for(s: Session, ctx: Context, citizen_id: str) -> Participant:
     """The citizen by project ID; staff only find those of their own site (others look absent)."""
     p = s.scalar(
         select(Participant).where(
@@ -124,19 +177,12 @@ def _participant_for(s, ctx: Context, citizen_id: str) -> Participant:
     return p
 
 
-def find_citizen(ctx: Context, citizen_id: str) -> dict[str, Any]:
+def find_citizen(ctx: Context, citizen_id: str) -> CitizenInfo:
     """A citizen to log for: project ID, arm, site and course dates, nothing else."""
     ctx.require("delivery.log")
     with ctx.db.session() as s:
         p = _participant_for(s, ctx, citizen_id)
-        return {
-            "citizen_id": p.citizen_id,
-            "arm": p.arm,
-            "site": p.site,
-            "start_date": p.start_date,
-            "end_date": p.end_date,
-            "withdrawn_date": p.withdrawn_date,
-        }
+        return CitizenInfo(p.citizen_id, p.arm, p.site, p.start_date, p.end_date, p.withdrawn_date)
 
 
 def _validate_entry(
@@ -213,13 +259,13 @@ def _editable_until(ctx: Context, created_at: datetime) -> datetime:
     return _aware(created_at) + timedelta(hours=hours)
 
 
-def _editable_event(s, ctx: Context, event_id: int) -> DeliveryEvent:
+def _editable_event(s: Session, ctx: Context, event_id: int) -> DeliveryEvent:
     """The event if the actor may change it: staff only their own, of their site, within the window."""
     ev = s.get(DeliveryEvent, event_id)
     if ev is None or ev.project_id != ctx.project_id:
         raise NotFound(f"Registrering {event_id} findes ikke.")
     if ctx.actor.role == "staff":
-        p = s.get(Participant, ev.participant_id)
+        p = fetch(s, Participant, ev.participant_id)
         if p.site != ctx.actor.site or ev.created_by != ctx.actor.user_id:
             raise PermissionDenied("Du kan kun rette og slette dine egne registreringer.")
         if utcnow() > _editable_until(ctx, ev.created_at):
@@ -290,7 +336,7 @@ def delete_event(ctx: Context, event_id: int) -> None:
     _retry.write(ctx.db, work)
 
 
-def my_events(ctx: Context, limit: int = 200) -> list[dict[str, Any]]:
+def my_events(ctx: Context, limit: int = 200) -> list[MyEvent]:
     """The acting user's own entries, newest first, with whether they may still be changed."""
     ctx.require("delivery.log")
     now = utcnow()
@@ -311,29 +357,29 @@ def my_events(ctx: Context, limit: int = 200) -> list[dict[str, Any]]:
         for e, cid, site in s.execute(q).all():
             until = _editable_until(ctx, e.created_at) if ctx.actor.role == "staff" else None
             out.append(
-                {
-                    "id": e.id,
-                    "citizen_id": cid,
-                    "site": site,
-                    "date": e.date,
-                    "component": e.component,
-                    "minutes": e.minutes,
-                    "mode": e.mode,
-                    "status": e.status,
-                    "note": e.note,
-                    "created_at": _aware(e.created_at),
-                    "editable_until": until,
-                    "editable": until is None or now <= until,
-                }
+                MyEvent(
+                    e.id,
+                    cid,
+                    site,
+                    e.date,
+                    e.component,
+                    e.minutes,
+                    e.mode,
+                    e.status,
+                    e.note,
+                    _aware(e.created_at),
+                    until,
+                    until is None or now <= until,
+                )
             )
         return out
 
 
-def last_entry(ctx: Context, citizen_id: str | None = None) -> dict[str, Any] | None:
+def last_entry(ctx: Context, citizen_id: str | None = None) -> MyEvent | None:
     """The actor's last entry (for this citizen if there is one): for "same as last time"."""
     rows = my_events(ctx, limit=200)
     if citizen_id:
-        mine = [r for r in rows if r["citizen_id"] == citizen_id.strip()]
+        mine = [r for r in rows if r.citizen_id == citizen_id.strip()]
         if mine:
             return mine[0]
     return rows[0] if rows else None

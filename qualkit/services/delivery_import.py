@@ -7,6 +7,7 @@ double an event, and a long import holds SQLite's write lock one batch at a time
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,14 @@ from qualkit.errors import InputError, NotFound
 from qualkit.store.models import DeliveryEvent, Participant
 
 from . import _retry, audit
+from ._record import Record
 from .context import Context
+
+
+@dataclass(frozen=True)
+class ImportCounts(Record):
+    created: int
+    skipped: int  # identical to a stored event or an earlier row of the file
 
 
 def _event_key(
@@ -76,7 +84,7 @@ def import_key(
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
-def insert_events(ctx: Context, records: list[EventRecord], source: str) -> dict[str, int]:
+def insert_events(ctx: Context, records: list[EventRecord], source: str) -> ImportCounts:
     """Store validated events; every citizen must be in the register (checked before writing).
 
     Events identical to stored ones are skipped. The new ones are written in batches of
@@ -189,12 +197,10 @@ def insert_events(ctx: Context, records: list[EventRecord], source: str) -> dict
             return len(rows)
 
         created += _retry.write(ctx.db, work)
-    return {"created": created, "skipped": len(records) - created}
+    return ImportCounts(created, len(records) - created)
 
 
-def import_events_report(
-    ctx: Context, path: str | Path, source: str | None = None
-) -> dict[str, int]:
+def import_events_report(ctx: Context, path: str | Path, source: str | None = None) -> ImportCounts:
     """Import a log file; returns created and skipped (identical to stored) counts."""
     ctx.require("delivery.import")
     try:
@@ -206,7 +212,7 @@ def import_events_report(
     return insert_events(ctx, read_events(path, known), source or str(path))
 
 
-def import_events_upload(ctx: Context, filename: str, data: bytes) -> dict[str, int]:
+def import_events_upload(ctx: Context, filename: str, data: bytes) -> ImportCounts:
     """An uploaded delivery log (CSV/xlsx); identical events already stored are skipped."""
     ctx.require("delivery.import")
     from .uploads import saved_upload
@@ -217,4 +223,4 @@ def import_events_upload(ctx: Context, filename: str, data: bytes) -> dict[str, 
 
 def import_events(ctx: Context, path: str | Path) -> int:
     """Import a log file; returns the number of new events."""
-    return import_events_report(ctx, path)["created"]
+    return import_events_report(ctx, path).created

@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 from sqlalchemy import select
 
+from qualkit import shipped
 from qualkit.store import Database
 from qualkit.store.models import Project
 from qualkit.tabular import parse_date
@@ -20,7 +21,6 @@ from . import codebooks, coding_demo, deid, delivery, interviews, participants, 
 from .context import SYSTEM, Context
 
 DEMO_PROJECT = "TKI2 demo"
-REPO_ROOT = Path(__file__).resolve().parents[2]
 DEMO_USERS = [
     # username, role, display name, site (display names share nothing with the transcripts' people)
     ("admin", "admin", "Projektadministrator", None),
@@ -42,7 +42,9 @@ class DemoResult:
     vault_passphrase: str | None = None
 
 
-def demo_paths(root: Path = REPO_ROOT) -> dict[str, Path]:
+def demo_paths(root: Path | None = None) -> dict[str, Path]:
+    """The demo's input files in ``root`` (default: the data shipped in the package)."""
+    root = root or shipped.data_root()
     return {
         "participants": root / "demo" / "participants.csv",
         "events": root / "demo" / "delivery_log.csv",
@@ -52,7 +54,7 @@ def demo_paths(root: Path = REPO_ROOT) -> dict[str, Path]:
     }
 
 
-def create_demo(db: Database, root: Path = REPO_ROOT) -> DemoResult:
+def create_demo(db: Database, root: Path | None = None) -> DemoResult:
     with db.session() as s:
         existing = s.scalar(select(Project.id).where(Project.name == DEMO_PROJECT))
     if existing is not None:

@@ -197,7 +197,7 @@ def _refused(ctx: Context, kind: str, report: safety.SafetyReport) -> None:
 
 
 def audit_overrides(s: Session, ctx: Context, kind: str, report: safety.SafetyReport) -> None:
-    for key in sorted({f.key for f in report.overridden}):
+    for key in sorted({f.key for f in report.overridden if f.key is not None}):
         labels = sorted({f.label for f in report.overridden if f.key == key})
         audit.record(
             s,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
@@ -16,6 +16,9 @@ from qualkit.transcripts.textformat import Turn, parse_transcript
 from . import audit, read_policy
 from .context import Context
 from .interview_meta import InterviewMeta, apply_meta, parse_meta
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 def list_interviews(ctx: Context) -> list[dict[str, Any]]:
@@ -61,7 +64,7 @@ def list_interviews(ctx: Context) -> list[dict[str, Any]]:
         ]
 
 
-def _interview(s, ctx: Context, interview_id: int) -> Interview:
+def _interview(s: Session, ctx: Context, interview_id: int) -> Interview:
     iv = s.get(Interview, interview_id)
     if iv is None or iv.project_id != ctx.project_id:
         raise NotFound(_msg("interview.not_found", id=interview_id))

@@ -6,10 +6,21 @@ reads ``allowed`` to decide what to show. A hidden button is never the check.
 
 from __future__ import annotations
 
+from typing import Protocol
+
+from qualkit.enums import Role
 from qualkit.errors import PermissionDenied
 from qualkit.messages import label, msg
 
-ADMIN, EVALUATOR, STAFF, WRITER = "admin", "evaluator", "staff", "writer"
+ADMIN, EVALUATOR, STAFF, WRITER = Role.ADMIN, Role.EVALUATOR, Role.STAFF, Role.WRITER
+
+
+class HasRole(Protocol):
+    @property
+    def username(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+
 
 CAPABILITIES: dict[str, frozenset[str]] = {
     # interviews and transcripts
@@ -55,7 +66,7 @@ def allowed(role: str, capability: str) -> bool:
         raise KeyError(f"unknown capability {capability!r}") from None
 
 
-def require(actor, capability: str) -> None:
+def require(actor: HasRole | None, capability: str) -> None:
     """Raise PermissionDenied unless the actor's role has the capability."""
     if actor is None or not allowed(actor.role, capability):
         who = (

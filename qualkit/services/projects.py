@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -11,7 +12,8 @@ from qualkit.store import Database
 from qualkit.store.models import Project
 
 from . import audit
-from .context import Actor, Context
+from ._record import Record
+from .context import Actor, Context, fetch
 
 DEFAULT_SETTINGS: dict[str, Any] = {
     # DOMAIN.md: audio is deleted right after transcription is approved.
@@ -58,19 +60,22 @@ def find_project(db: Database, name: str | None = None) -> int:
         return project.id
 
 
-def project_info(ctx: Context) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ProjectInfo(Record):
+    id: int
+    name: str
+    description: str | None
+    settings: dict[str, Any]  # every known setting, defaults filled in
+
+
+def project_info(ctx: Context) -> ProjectInfo:
     with ctx.db.session() as s:
-        p = s.get(Project, ctx.project_id)
-        return {
-            "id": p.id,
-            "name": p.name,
-            "description": p.description,
-            "settings": {**DEFAULT_SETTINGS, **(p.settings or {})},
-        }
+        p = fetch(s, Project, ctx.project_id)
+        return ProjectInfo(p.id, p.name, p.description, {**DEFAULT_SETTINGS, **(p.settings or {})})
 
 
 def get_setting(ctx: Context, key: str) -> Any:
-    return project_info(ctx)["settings"].get(key)
+    return project_info(ctx).settings.get(key)
 
 
 def update_settings(ctx: Context, **changes: Any) -> None:
@@ -79,7 +84,7 @@ def update_settings(ctx: Context, **changes: Any) -> None:
     if unknown:
         raise InputError(f"Unknown project setting(s): {', '.join(sorted(unknown))}.")
     with ctx.db.session() as s:
-        p = s.get(Project, ctx.project_id)
+        p = fetch(s, Project, ctx.project_id)
         p.settings = {**DEFAULT_SETTINGS, **(p.settings or {}), **changes}
         audit.record(
             s,

@@ -7,7 +7,7 @@ an audit row with positions and sizes only, never the text itself.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
@@ -18,10 +18,13 @@ from . import audit
 from .context import Context
 from .transcription import _interview, audio_file, is_locked, latest_job
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
 MARKERS = ("[uforståeligt]", "[pause]")
 
 
-def _segment(s, ctx: Context, segment_id: int) -> tuple[Segment, Interview]:
+def _segment(s: Session, ctx: Context, segment_id: int) -> tuple[Segment, Interview]:
     seg = s.get(Segment, segment_id)
     if seg is None:
         raise NotFound(f"No segment {segment_id}.")
@@ -33,7 +36,7 @@ def _segment(s, ctx: Context, segment_id: int) -> tuple[Segment, Interview]:
     return seg, iv
 
 
-def _audit(s, ctx: Context, action: str, iv: Interview, **details: Any) -> None:
+def _audit(s: Session, ctx: Context, action: str, iv: Interview, **details: Any) -> None:
     audit.record(
         s,
         ctx.actor,
@@ -45,7 +48,7 @@ def _audit(s, ctx: Context, action: str, iv: Interview, **details: Any) -> None:
     )
 
 
-def _renumber(s, iv: Interview, ordered: list[Segment]) -> None:
+def _renumber(s: Session, iv: Interview, ordered: list[Segment]) -> None:
     """Give segments positions 0..n-1 without tripping the (interview, position) unique key."""
     for i, seg in enumerate(ordered):
         seg.position = -(i + 1)

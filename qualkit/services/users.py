@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
+from qualkit.enums import ROLES, Role
 from qualkit.errors import InputError, NotFound
 from qualkit.messages import msg
 from qualkit.store import Database
-from qualkit.store.models import ROLES, User
+from qualkit.store.models import User
 
 __all__ = [
     "ROLES",
+    "Role",
+    "UserInfo",
     "authenticate",
     "actor_for",
     "create_user",
@@ -27,6 +31,7 @@ __all__ = [
 ]
 
 from . import audit
+from ._record import Record
 from .context import Actor, Context
 
 _hasher = PasswordHasher()
@@ -153,17 +158,20 @@ def set_role(ctx: Context, username: str, role: str, site: str | None = None) ->
         )
 
 
-def list_users(ctx: Context) -> list[dict]:
+@dataclass(frozen=True)
+class UserInfo(Record):
+    username: str
+    display_name: str | None
+    role: Role
+    site: str | None
+    active: bool
+
+
+def list_users(ctx: Context) -> list[UserInfo]:
     ctx.require("user.manage")
     with ctx.db.session() as s:
         return [
-            {
-                "username": u.username,
-                "display_name": u.display_name,
-                "role": u.role,
-                "site": u.site,
-                "active": u.active,
-            }
+            UserInfo(u.username, u.display_name, Role(u.role), u.site, u.active)
             for u in s.scalars(select(User).order_by(User.role, User.username))
         ]
 

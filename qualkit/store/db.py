@@ -8,17 +8,20 @@ nothing on disk when it fails.
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from qualkit import logs
 from qualkit.config import Settings, resolve_settings
 from qualkit.errors import DatabaseConflict, StoreError
 
@@ -91,7 +94,7 @@ def _check_sqlite_file(path: Path) -> None:
         )
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # qualkit, not the sqlite3 module, begins transactions (see _sqlite_begin).
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
@@ -128,7 +131,7 @@ def make_engine(settings: Settings) -> Engine:
 class Database:
     """An open, up-to-date project database."""
 
-    def __init__(self, settings: Settings, engine: Engine, backup: str | None = None):
+    def __init__(self, settings: Settings, engine: Engine, backup: str | None = None) -> None:
         self.settings = settings
         self.engine = engine
         self.backup = backup
@@ -155,7 +158,7 @@ class Database:
         from qualkit import tempdir
 
         tempdir.clean_stale()  # the app's start cleans what a killed run left
-        if settings.is_sqlite:
+        if settings.sqlite_path is not None:
             _check_sqlite_file(settings.sqlite_path)
             if settings.sqlite_path.parent == settings.data_dir:
                 _create_private(settings.sqlite_path)
@@ -180,6 +183,9 @@ class Database:
             except StoreError:
                 engine.dispose()
                 raise
+        logs.log_to_folder(settings.data_dir)  # only once it opened: a refusal changes nothing
+        if backup:
+            logging.getLogger(__name__).info("schema upgraded; previous file kept as %s", backup)
         return cls(settings, engine, backup)
 
     @contextmanager

@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection, Engine
 from qualkit.errors import StoreError
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+ALEMBIC_INI = Path(__file__).with_name("alembic.ini")  # for the plain `alembic` command
 
 
 def alembic_config(url: str | None = None) -> Config:
@@ -35,7 +36,10 @@ def alembic_config(url: str | None = None) -> Config:
 
 
 def head_revision() -> str:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if head is None:
+        raise StoreError("qualkit's schema migrations are missing from the installation.")
+    return head
 
 
 def known_revisions() -> set[str]:

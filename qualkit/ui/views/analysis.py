@@ -3,11 +3,16 @@ co-occurrence, and a codes x participants matrix (joinable with the tallies on c
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import streamlit as st
 
 from qualkit.services import analysis
 from qualkit.services.permissions import allowed
 from qualkit.ui import state
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 BY = {
     "document": "Dokument",
@@ -20,7 +25,7 @@ BY = {
 SOURCES = {"consensus": "Konsensuskodning", "coders": "Alle koderes kodninger"}
 
 
-def _csv(df) -> bytes:
+def _csv(df: pd.DataFrame) -> bytes:
     from qualkit.tabular import csv_bytes  # every CSV cell neutralised against formulas
 
     return csv_bytes([str(c) for c in df.columns], df.itertuples(index=False, name=None))
@@ -38,8 +43,7 @@ def render() -> None:
     _informants(ctx)
     info = analysis.summary(ctx, source)
     st.caption(
-        f"{info['segments']} kodede segmenter, {info['codes']} koder, "
-        f"{info['documents']} interviews."
+        f"{info.segments} kodede segmenter, {info.codes} koder, {info.documents} interviews."
     )
     freq = analysis.frequencies(ctx, by, source)
     st.subheader("Kodefrekvenser")

@@ -3,6 +3,8 @@ versions; download as YAML or REFI-QDA .qdc; import a codebook file."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import streamlit as st
 
 from qualkit.errors import QualkitError
@@ -11,6 +13,10 @@ from qualkit.services.permissions import allowed
 from qualkit.ui import state
 from qualkit.ui.format import frame
 from qualkit.ui.plain import plain, plain_message
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
 
 MSG = "codebook_msg"
 FRAMEWORK_LABELS = {
@@ -26,7 +32,7 @@ FRAMEWORK_LABELS = {
 }
 
 
-def _run(action, *args, ok: str, **kwargs) -> None:
+def _run(action: Callable[..., object], *args: Any, ok: str, **kwargs: Any) -> None:
     try:
         action(state.context(), *args, **kwargs)
         st.session_state[MSG] = ("success", ok)
@@ -34,7 +40,7 @@ def _run(action, *args, ok: str, **kwargs) -> None:
         st.session_state[MSG] = ("error", str(exc))
 
 
-def _get(key: str):
+def _get(key: str) -> Any:
     return st.session_state.get(key)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import streamlit as st
 
 from qualkit.errors import QualkitError
@@ -9,6 +11,10 @@ from qualkit.services import deid, interviews
 from qualkit.services.permissions import allowed
 from qualkit.ui import state
 from qualkit.ui.format import frame
+
+if TYPE_CHECKING:
+    from qualkit.deid import RosterEntry
+    from qualkit.services.context import Context
 
 ACTIONS = {"accept": "Acceptér", "reject": "Afvis", "relabel": "Skift etiket"}
 DECISIONS = {"proposed": "foreslået", "accepted": "accepteret", "rejected": "afvist"}
@@ -96,7 +102,7 @@ def _span_table(spans: list[dict]) -> None:
     )
 
 
-def _decide(ctx, spans: list[dict]) -> None:
+def _decide(ctx: Context, spans: list[dict]) -> None:
     st.subheader("Beslut")
     by_id = {s["id"]: s for s in spans}
     sid = st.selectbox(
@@ -120,7 +126,7 @@ def _decide(ctx, spans: list[dict]) -> None:
         st.rerun()
 
 
-def _add_missed(ctx, interview_id: int) -> None:
+def _add_missed(ctx: Context, interview_id: int) -> None:
     st.subheader("Tilføj overset navn eller oplysning")
     segs = deid.segments_for_review(ctx, interview_id)
     by_id = {g["id"]: g for g in segs}
@@ -139,7 +145,7 @@ def _add_missed(ctx, interview_id: int) -> None:
         st.rerun()
 
 
-def _edit_segment(ctx, interview_id: int, roster) -> None:
+def _edit_segment(ctx: Context, interview_id: int, roster: list[RosterEntry] | None) -> None:
     with st.expander("Ret tekst i et segment (beslutninger genanvendes)"):
         segs = deid.segments_for_review(ctx, interview_id)
         by_id = {g["id"]: g for g in segs}
@@ -157,7 +163,7 @@ def _edit_segment(ctx, interview_id: int, roster) -> None:
             st.rerun()
 
 
-def _create_vault(ctx) -> None:
+def _create_vault(ctx: Context) -> None:
     p1 = st.text_input("Adgangsfrase til nøgleboksen", type="password", key="vault_new1")
     p2 = st.text_input("Gentag adgangsfrasen", type="password", key="vault_new2")
     if st.button("Opret nøgleboks", key="vault_create"):
@@ -171,7 +177,7 @@ def _create_vault(ctx) -> None:
             state.show_error(exc)
 
 
-def _read_vault(ctx) -> None:
+def _read_vault(ctx: Context) -> None:
     with st.expander("Nøgleboks (kun administrator)"):
         phrase = st.text_input("Adgangsfrase", type="password", key="vault_phrase")
         if st.button("Vis nøgler", key="vault_read") and phrase:
@@ -203,7 +209,7 @@ def _read_vault(ctx) -> None:
                 )
 
 
-def _withdraw(ctx) -> None:
+def _withdraw(ctx: Context) -> None:
     with st.expander("Tilbagetræk deltager"):
         cid = st.text_input("Borger-ID", key="withdraw_id")
         sure = st.checkbox(

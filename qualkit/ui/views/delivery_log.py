@@ -8,6 +8,7 @@ deleted within the project's window. The services check site, ownership and wind
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
@@ -16,6 +17,9 @@ from qualkit.services import delivery, projects
 from qualkit.ui import state
 from qualkit.ui.format import frame
 from qualkit.ui.plain import plain_message
+
+if TYPE_CHECKING:
+    from qualkit.services.context import Context
 
 MODES = ["fremmøde", "telefon", "video", "hjemmebesøg", "virksomhed", "andet"]
 STATUS_LABELS = {"delivered": "leveret", "no_show": "udeblevet", "cancelled": "aflyst"}
@@ -32,7 +36,7 @@ LOG_COLUMNS = {
 }
 
 
-def _same_as_last(ctx, components: list[str]) -> None:
+def _same_as_last(ctx: Context, components: list[str]) -> None:
     """Callback: fill the form with the user's last entry (for this citizen if any)."""
     last = delivery.last_entry(ctx, st.session_state.get("dl_citizen") or None)
     if last is None:
@@ -45,7 +49,7 @@ def _same_as_last(ctx, components: list[str]) -> None:
     st.session_state["dl_status"] = last["status"]
 
 
-def _entry_form(ctx, components: dict[str, str]) -> None:
+def _entry_form(ctx: Context, components: dict[str, str]) -> None:
     st.subheader("Ny registrering")
     cid = st.text_input("Projekt-ID", key="dl_citizen", placeholder="fx B07").strip()
     citizen = None
@@ -102,7 +106,7 @@ def _entry_form(ctx, components: dict[str, str]) -> None:
             _done(f"Registreret: {components[comp]} for {cid} den {when.strftime('%d-%m-%Y')}.")
 
 
-def _own_entries(ctx, components: dict[str, str]) -> None:
+def _own_entries(ctx: Context, components: dict[str, str]) -> None:
     st.subheader("Mine registreringer")
     mine = delivery.my_events(ctx)
     hours = projects.get_setting(ctx, "staff_edit_window_hours")

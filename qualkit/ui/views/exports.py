@@ -7,6 +7,7 @@ Widgets and service calls only; what may leave is decided in services.exports.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
@@ -17,6 +18,12 @@ from qualkit.services.permissions import allowed
 from qualkit.ui import state
 from qualkit.ui.format import frame
 from qualkit.ui.plain import plain, plain_message
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    from qualkit.services.context import Context
 
 GROUPS = {"code": "Efter kode og underkode", "framework": "Efter dimension (RE-AIM m.fl.)"}
 DEFAULT_FIELDS = ["label", "køn", "alder", "arm", "diagnosegruppe"]
@@ -50,7 +57,7 @@ def _filters(opts: dict) -> tuple[QuoteFilter, str, list[str]]:
     return flt, group_by, fields or ["label"]
 
 
-def _quote_list(ctx, quotes: list[dict]) -> None:
+def _quote_list(ctx: Context, quotes: list[dict]) -> None:
     st.caption(
         f"{len(quotes)} citater matcher filtrene (afslørende citater, tilbagetrukne "
         "deltagere og ikke-pseudonymiserede interviews er altid udeladt)."
@@ -90,7 +97,7 @@ def _quote_list(ctx, quotes: list[dict]) -> None:
         st.rerun()
 
 
-def _revealing(ctx) -> None:
+def _revealing(ctx: Context) -> None:
     flagged = exports.list_revealing(ctx)
     if not flagged:
         return
@@ -104,7 +111,7 @@ def _revealing(ctx) -> None:
             st.rerun()
 
 
-def _safety(ctx, flt: QuoteFilter) -> list[int]:
+def _safety(ctx: Context, flt: QuoteFilter) -> list[int]:
     """The findings of the last check, each with an override box; returns the overrides."""
     if st.button("Kontrollér citaterne for personoplysninger", key="exp_check"):
         _, listing = exports.check_quotes(ctx, flt)
@@ -145,7 +152,7 @@ def _safety(ctx, flt: QuoteFilter) -> list[int]:
     return overrides
 
 
-def _make(key: str, label: str, build) -> None:
+def _make(key: str, label: str, build: Callable[[], Any]) -> None:
     """A button that builds a file through a service; the download appears once it is built."""
     if st.button(label, key=f"exp_make_{key}"):
         try:
@@ -155,7 +162,7 @@ def _make(key: str, label: str, build) -> None:
             st.error(plain_message(exc))
 
 
-def _import(ctx) -> None:
+def _import(ctx: Context) -> None:
     st.subheader("Importér et REFI-QDA-projekt")
     upload = st.file_uploader(
         "Projektfil (.qdpx) fra NVivo, ATLAS.ti, MAXQDA eller QualCoder",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import streamlit as st
 
 from qualkit.errors import QualkitError
@@ -11,6 +13,9 @@ from qualkit.tabular import TableErrors
 from qualkit.ui import state
 from qualkit.ui.format import frame
 from qualkit.ui.plain import plain_message
+
+if TYPE_CHECKING:
+    from qualkit.services.context import Context
 
 
 def _problems(exc: TableErrors) -> None:
@@ -25,7 +30,7 @@ def _problems(exc: TableErrors) -> None:
     )
 
 
-def _import_section(ctx) -> None:
+def _import_section(ctx: Context) -> None:
     st.subheader("Import")
     st.caption(
         "CSV (`;` eller `,`) eller .xlsx. Hele filen kontrolleres før noget gemmes; "
@@ -63,8 +68,10 @@ def _import_section(ctx) -> None:
         log = st.file_uploader("Leverancelog", type=["csv", "xlsx"], key="imp_log")
         if st.button("Importér log", disabled=log is None, key="imp_log_go"):
             try:
-                r = delivery.import_events_upload(ctx, log.name, log.getvalue())
-                st.success(f"{r['created']} nye registreringer; {r['skipped']} fandtes allerede.")
+                counts = delivery.import_events_upload(ctx, log.name, log.getvalue())
+                st.success(
+                    f"{counts.created} nye registreringer; {counts.skipped} fandtes allerede."
+                )
             except TableErrors as exc:
                 _problems(exc)
             except QualkitError as exc:

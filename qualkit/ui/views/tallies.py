@@ -5,6 +5,8 @@ The same computation as `qualkit tally` (services.tally), on the project's store
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import altair as alt
 import streamlit as st
 
@@ -13,6 +15,12 @@ from qualkit.services import tally
 from qualkit.services.permissions import allowed
 from qualkit.ui import state
 from qualkit.ui.plain import plain_message
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from qualkit.services.context import Context
+    from qualkit.services.tally import TallyReport
 
 SUMMARY_LABELS = {
     "arm": "Arm",
@@ -24,7 +32,7 @@ SUMMARY_LABELS = {
 }
 
 
-def _download(ctx, label: str, df, what: str, filename: str) -> None:
+def _download(ctx: Context, label: str, df: pd.DataFrame, what: str, filename: str) -> None:
     st.download_button(
         label,
         tally.csv_bytes(df),
@@ -36,7 +44,7 @@ def _download(ctx, label: str, df, what: str, filename: str) -> None:
     )
 
 
-def _flow(report) -> None:
+def _flow(report: TallyReport) -> None:
     st.subheader("Studieforløb")
     st.graphviz_chart(report.flow_dot)
     gaps = report.result.checks
@@ -45,7 +53,7 @@ def _flow(report) -> None:
         st.warning(msg)
 
 
-def _summary(report) -> None:
+def _summary(report: TallyReport) -> None:
     st.subheader("Rækkevidde, fidelitet og dosis")
     s = report.result.summary
     left, right = st.columns(2)
@@ -64,7 +72,7 @@ def _summary(report) -> None:
     st.dataframe(shown.rename(columns=SUMMARY_LABELS), hide_index=True, width="stretch", height=320)
 
 
-def _figures(report) -> None:
+def _figures(report: TallyReport) -> None:
     st.subheader("Fidelitet pr. borger")
     if len(report.heatmap):
         heat = (
@@ -204,7 +212,7 @@ PREFIX_LABELS = {
 }
 
 
-def _danish(frame):
+def _danish(frame: pd.DataFrame) -> pd.DataFrame:
     """Danish headers for display: known columns by name, per-component columns by prefix."""
 
     def label(col: str) -> str:
