@@ -71,9 +71,7 @@ class VoiceEncoder:
 
         # One thread: on a shared CPU more threads fight the transcription (10x slower).
         torch.set_num_threads(1)
-        self._filters = librosa.filters.mel(sr=SAMPLE_RATE, n_fft=400, n_mels=40).astype(
-            np.float32
-        )
+        self._filters = librosa.filters.mel(sr=SAMPLE_RATE, n_fft=400, n_mels=40).astype(np.float32)
         self._window = np.hanning(401)[:-1].astype(np.float32)  # periodic Hann, as librosa
         state = torch.load(path, map_location="cpu", weights_only=True)["model_state"]
         self._torch = torch
