@@ -34,3 +34,13 @@ class NotFound(QualkitError):
     """A named object (interview, user, project) does not exist."""
 
     exit_code = 5
+
+
+class DatabaseConflict(StoreError):
+    """The database refused a transaction (busy, a concurrent writer, a lost connection, a
+    value it would not store). Never shown raw: ``store/db.py`` translates every database
+    error into this, ``services/_retry.py`` re-runs a transaction when ``transient``."""
+
+    def __init__(self, message: str, transient: bool = False):
+        super().__init__(message)
+        self.transient = transient

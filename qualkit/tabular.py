@@ -11,12 +11,17 @@ from __future__ import annotations
 
 import csv
 import io
+import math
+import numbers
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
 from qualkit.errors import InputError
+from qualkit.messages import msg as _msg
+from qualkit.messages import os_reason
 
 YES = {"ja", "yes", "y", "j", "1", "true", "sand", "x"}
 NO = {"nej", "no", "n", "0", "false", "falsk"}
@@ -90,28 +95,68 @@ def _sniff_delimiter(first_line: str) -> str:
     return max(counts, key=counts.get) if max(counts.values()) > 0 else ","
 
 
+def check_nul(
+    text: str, name: str, sep: str | None = None, columns: list[str] | None = None
+) -> None:
+    """Refuse a NUL byte anywhere in a table, naming the row (and column where it can)."""
+    at = text.find("\x00")
+    if at < 0:
+        return
+    line_no = text.count("\n", 0, at) + 1
+    where = f"{name}, række {line_no}"
+    if sep and columns:
+        start = text.rfind("\n", 0, at) + 1
+        col = text.count(sep, start, at)
+        if col < len(columns):
+            where += f", kolonne '{columns[col]}'"
+    raise InputError(
+        f"{where}: indeholder et NUL-tegn (binære data); gem filen igen som CSV eller .xlsx. "
+        "Intet blev gemt."
+    )
+
+
+def cell_problem(value: str, sep: str) -> str | None:
+    """Why one cell is refused: NUL, over 128 KiB, or a quote that swallowed whole rows."""
+    from qualkit.limits import cell_problem as basic
+
+    why = basic(value)
+    if why is None and "\n" in value and any(sep in line for line in value.split("\n")[1:]):
+        why = (
+            'cellen løber over flere linjer med hele rækker i: et anførselstegn (") lukkes for '
+            "sent eller aldrig, så rækkerne efter ville gå tabt. Ret citationstegnene"
+        )
+    return why
+
+
 def read_table(path: str | Path) -> Table:
     """Read a CSV or .xlsx file into a Table; raises InputError naming the file."""
+    from qualkit.limits import MAX_TABLE_BYTES, check_size
+
     p = Path(path)
     name = str(path)
     if not p.exists():
-        raise InputError(f"{name}: file not found.")
+        raise InputError(_msg("file.not_found", path=name))
+    check_size(p, MAX_TABLE_BYTES, "tabel")
     if p.suffix.lower() in (".xlsx", ".xlsm"):
         return _read_xlsx(p, name)
     try:
         text = _decode(p.read_bytes(), name)
     except OSError as exc:
-        raise InputError(f"{name}: cannot read ({exc.strerror}).") from None
+        raise InputError(_msg("file.unreadable", path=name, reason=os_reason(exc))) from None
     lines = text.splitlines()
     if not any(line.strip() for line in lines):
         raise InputError(f"{name}: the file is empty.")
     header_line = next(line for line in lines if line.strip())
-    reader = csv.reader(io.StringIO(text), delimiter=_sniff_delimiter(header_line))
-    all_rows = list(reader)
-    header_idx = next(i for i, r in enumerate(all_rows) if any(c.strip() for c in r))
+    sep = _sniff_delimiter(header_line)
+    check_nul(text, name, sep, [c.strip().lower() for c in header_line.split(sep)])
+    all_rows = _csv_records(text, sep, name)
+    header_idx = next((i for i, r in enumerate(all_rows) if any(c.strip() for c in r)), None)
+    if header_idx is None:
+        raise InputError(f"{name}: filen har ingen kolonnenavne (kun tomme celler).")
     columns = [c.strip().lower() for c in all_rows[header_idx]]
     _check_header(columns, name)
     rows, numbers = [], []
+    problems: list[Problem] = []
     for i, r in enumerate(all_rows[header_idx + 1 :], start=header_idx + 2):
         if not any(c.strip() for c in r):
             continue
@@ -123,14 +168,51 @@ def read_table(path: str | Path) -> Table:
                     )
                 ]
             )
+        for j, cell in enumerate(r[: len(columns)]):
+            why = cell_problem(cell, sep)
+            if why:
+                problems.append(Problem(name, i, columns[j], why))
         rows.append({col: (r[j].strip() if j < len(r) else "") for j, col in enumerate(columns)})
         numbers.append(i)
+    if problems:
+        raise TableErrors(problems)
     return Table(name, columns, rows, numbers)
 
 
+def _csv_records(text: str, sep: str, name: str) -> list[list[str]]:
+    """Every CSV record; an unterminated quote is an error naming the row it opens in."""
+    from qualkit.limits import MAX_TABLE_BYTES
+
+    if csv.field_size_limit() < MAX_TABLE_BYTES:
+        csv.field_size_limit(MAX_TABLE_BYTES)  # cells are checked against MAX_CELL_CHARS below
+    reader = csv.reader(io.StringIO(text), delimiter=sep, strict=True)
+    records: list[list[str]] = []
+    while True:
+        try:
+            records.append(next(reader))
+        except StopIteration:
+            return records
+        except csv.Error as exc:
+            n = len(records) + 1
+            if "end of data" in str(exc) or "EOF" in str(exc):
+                why = (
+                    'et anførselstegn (") åbnes her men lukkes aldrig, så resten af filen ville '
+                    "blive læst som én celle. Ret citationstegnene"
+                )
+            else:
+                why = f"ugyldig CSV ({exc})"
+            raise InputError(f"{name}, række {n}: {why}. Intet blev gemt.") from None
+
+
 def _read_xlsx(p: Path, name: str) -> Table:
+    import zipfile
+
     from openpyxl import load_workbook
 
+    from qualkit.limits import open_zip
+
+    if zipfile.is_zipfile(p):
+        open_zip(p, name).close()  # sizes and ratios checked before openpyxl unpacks anything
     try:
         wb = load_workbook(p, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a bad file
@@ -149,13 +231,19 @@ def _read_xlsx(p: Path, name: str) -> Table:
         columns.pop()
     _check_header(columns, name)
     rows, numbers = [], []
+    problems: list[Problem] = []
     for i, r in enumerate(values[header_idx + 1 :], start=header_idx + 2):
         if r is None or all(c in (None, "") for c in r):
             continue
-        rows.append(
-            {col: _cell_to_str(r[j] if j < len(r) else None) for j, col in enumerate(columns)}
-        )
+        row = {col: _cell_to_str(r[j] if j < len(r) else None) for j, col in enumerate(columns)}
+        for col, cell in row.items():
+            why = cell_problem(cell, "\x00")
+            if why:
+                problems.append(Problem(name, i, col, why))
+        rows.append(row)
         numbers.append(i)
+    if problems:
+        raise TableErrors(problems)
     return Table(name, columns, rows, numbers)
 
 
@@ -223,9 +311,12 @@ def parse_number(value: str) -> float | None:
     if "," in v and "." in v:
         raise ValueError(f"'{value}' mixes ',' and '.'; write 45,5 or 45.5")
     try:
-        return float(v.replace(",", "."))
+        number = float(v.replace(",", "."))
     except ValueError:
         raise ValueError(f"'{value}' is not a number") from None
+    if not math.isfinite(number):
+        raise ValueError(f"'{value}' er ikke et endeligt tal (nan og uendelig afvises)")
+    return number
 
 
 def format_date_dk(d: date | None) -> str:
@@ -250,3 +341,63 @@ def format_n_pct(n: int, total: int, decimals: int = 1) -> str:
     if total == 0:
         return f"{n} (-)"
     return f"{n} ({format_percent_dk(n / total, decimals)})"
+
+
+# --- writing CSV: one function for every CSV qualkit writes --------------------------------
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?( ?%)?$")
+
+
+def neutralise(value: object) -> str:
+    """A cell as text a spreadsheet will not run: user text that starts with ``= + - @``, tab
+    or carriage return gets a leading apostrophe (the usual CSV-injection rule); numbers
+    (``-3``, ``-0,5``, ``+45``, ``52,3 %``) stay numbers."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "ja" if value else "nej"
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        v = float(value)
+        return str(v).replace(".", ",") if math.isfinite(v) else ""
+    text = str(value)
+    if text.startswith(FORMULA_START) and not _NUMBER.match(text.strip()) and text != "-":
+        return "'" + text
+    return text
+
+
+def csv_text(
+    header: list[str], rows: Iterable[Iterable[object]], lineterminator: str = "\n"
+) -> str:
+    """The Danish CSV (`;`) of ``rows`` under ``header``, every cell through :func:`neutralise`."""
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=";", lineterminator=lineterminator)
+    w.writerow([neutralise(h) for h in header])
+    for r in rows:
+        w.writerow([neutralise(c) for c in r])
+    return buf.getvalue()
+
+
+def csv_bytes(
+    header: list[str], rows: Iterable[Iterable[object]], lineterminator: str = "\n"
+) -> bytes:
+    """:func:`csv_text` as UTF-8 with BOM (so Excel opens æøå right), for downloads."""
+    return csv_text(header, rows, lineterminator).encode("utf-8-sig")
+
+
+def write_csv_rows(
+    path: str | Path,
+    header: list[str],
+    rows: Iterable[Iterable[object]],
+    lineterminator: str = "\n",
+) -> Path:
+    """Write a Danish CSV file (UTF-8 with BOM, `;`) with every cell neutralised."""
+    p = Path(path)
+    with open(p, "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh, delimiter=";", lineterminator=lineterminator)
+        w.writerow([neutralise(h) for h in header])
+        for r in rows:
+            w.writerow([neutralise(c) for c in r])
+    return p

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -15,6 +16,10 @@ from qualkit.store import Database
 from .pg_server import PgServer, create_database
 
 REPO = Path(__file__).resolve().parent.parent
+# The user's config folder (server secret, CLI tokens) of the tests: never the real one.
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="qualkit-test-config-")
+os.environ.pop("QUALKIT_SECRET_KEY", None)
+os.environ.pop("QUALKIT_TOKEN", None)
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 

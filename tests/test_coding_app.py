@@ -43,6 +43,7 @@ def test_apply_code_to_selected_segments(app_db):
     # B12 has no demo codings: the page starts empty for this coder.
     iv_id = next(r["id"] for r in interviews.list_interviews(ev2) if "B12" in r["title"])
     at.selectbox(key="coding_iv").set_value(iv_id).run()
+    at.radio(key="coding_layout").set_value("Tabel").run()  # the table view for bulk coding
     view = coding.coding_view(ev2, iv_id)
     before = sum(len(s["codings"]) for s in view["segments"])
     targets = [view["segments"][3]["id"], view["segments"][5]["id"]]

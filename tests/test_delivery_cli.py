@@ -41,7 +41,7 @@ def read(path: Path) -> pd.DataFrame:
 def test_contract_files_and_columns(tmp_path):
     out = tmp_path / "report"
     assert tally(DEMO_P, DEMO_E, TKI2, out) == 0
-    assert {f.name for f in out.iterdir()} == FILES
+    assert {f.name for f in out.iterdir()} == FILES | {".qualkit-output.json"}
     raw = (out / "per_citizen.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf") and b";" in raw.splitlines()[0]
     pc = read(out / "per_citizen.csv")

@@ -134,7 +134,8 @@ def test_reimport_updates_without_duplicates(demo, tmp_path):
         + "B99;indsats;Rehabilitering Nord;;ja;;;;;;;;;;\n"
     )
     r = participants.import_upload(ev, "register.csv", reg.encode("utf-8"))
-    assert r == {"created": 1, "updated": 30}
+    assert (r["created"], r["updated"]) == (1, 1)  # only B01 changed; the rest untouched
+    assert r.changed[0].fields == ("arm",) and r.untouched == 29
     people = {p["citizen_id"]: p for p in participants.list_participants(ev)}
     assert len(people) == 31 and people["B01"]["arm"] == "kontrol"
     # A bad upload names the user's file and row, and writes nothing.

@@ -160,7 +160,7 @@ def test_interview_titles_are_checked_too(sqlite_db, tmp_path, standin_recognise
     for export, name in ((exchange.export_qdpx, "p.qdpx"), (exports.export_codings, "c.csv")):
         with pytest.raises(InputError) as err:
             export(ctx, tmp_path / "out" / name)
-        assert f"title of interview {iid}" in str(err.value)
+        assert f"titlen på interview {iid}" in str(err.value)
     assert not list((tmp_path / "out").iterdir())
     # The quote set does not carry titles; the app's check lists the title with key -id.
     exports.export_quotes(ctx, tmp_path / "out" / "q.docx")

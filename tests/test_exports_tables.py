@@ -31,7 +31,10 @@ def test_codings_xlsx_and_csv(db, tmp_path, standin_recognisers):  # noqa: F811
                 end_char=6,
             )
         )
+    # A writer exports the consensus only; the coder exports their own codings beside it.
     result = exports.export_codings(b.ctx("writer"), tmp_path / "kodninger.xlsx")
+    assert result.counts == {"codings": 0, "consensus": len(CODINGS), "tally_sheets": 0}
+    result = exports.export_codings(b.ctx("evaluator"), tmp_path / "kodninger.xlsx")
     assert result.counts == {"codings": 2, "consensus": len(CODINGS), "tally_sheets": 0}
     wb = openpyxl.load_workbook(tmp_path / "kodninger.xlsx")
     assert wb.sheetnames[:2] == ["Kodninger", "Koder x deltagere"]
@@ -49,7 +52,7 @@ def test_codings_xlsx_and_csv(db, tmp_path, standin_recognisers):  # noqa: F811
     assert cell["Mestring og energi"] == {"B03": 1, "B07": 0, "B12": 1}
     assert cell["Trepartssamtalen"]["B07"] == 1
 
-    exports.export_codings(b.ctx("writer"), tmp_path / "kodninger.csv")
+    exports.export_codings(b.ctx("evaluator"), tmp_path / "kodninger.csv")
     raw = (tmp_path / "kodninger.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Danish Excel opens it right
     with open(tmp_path / "kodninger.csv", encoding="utf-8-sig", newline="") as fh:

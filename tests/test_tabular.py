@@ -28,7 +28,7 @@ def test_semicolon_bom_and_case_insensitive_columns(tmp_path):
     [rec] = read_participants(f)
     assert rec.citizen_id == "B1" and rec.arm == "indsats"
     assert rec.start_date == date(2019, 4, 1) and rec.eligible is True
-    assert rec.attributes == {"alder": 45}
+    assert rec.attributes == {"alder": "45"}  # the text the user wrote (issue 11.5)
 
 
 def test_comma_separated_and_iso_dates(tmp_path):

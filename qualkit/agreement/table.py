@@ -9,9 +9,6 @@ elsewhere accepts a decimal comma or point (tabular.parse_number).
 
 from __future__ import annotations
 
-import csv
-import os
-import tempfile
 from pathlib import Path
 
 from qualkit.errors import InputError
@@ -68,22 +65,15 @@ def agreement_table(rows: list[AgreementRow]) -> list[list[str]]:
     ]
 
 
-def write_agreement_csv(rows: list[AgreementRow], out_dir: str | Path) -> Path:
-    """Write DIR/agreement.csv via a temporary file and a rename (never half-written)."""
-    folder = Path(out_dir)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"{out_dir}: cannot create the output folder ({exc.strerror}).") from None
-    target = folder / "agreement.csv"
-    fd, tmp = tempfile.mkstemp(prefix=".agreement-", suffix=".csv", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
-            writer = csv.writer(fh, delimiter=";", lineterminator="\r\n")
-            writer.writerow(AGREEMENT_COLUMNS)
-            writer.writerows(agreement_table(rows))
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+def write_agreement_csv(
+    rows: list[AgreementRow], out_dir: str | Path, *, force: bool | None = None
+) -> Path:
+    """Write DIR/agreement.csv through the one output mechanism (new folder or only
+    qualkit's own files replaced; never half-written; text cells neutralised)."""
+    from qualkit.exports.files import write_folder
+    from qualkit.tabular import write_csv_rows
+
+    def write(path: Path) -> None:
+        write_csv_rows(path, list(AGREEMENT_COLUMNS), agreement_table(rows), lineterminator="\r\n")
+
+    return write_folder(out_dir, {"agreement.csv": write}, force=force)[0]

@@ -8,6 +8,7 @@ becomes one line on stderr and a non-zero exit; tracebacks are for bugs.
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import sys
 
@@ -38,6 +39,10 @@ _register_all()
 
 
 def main(argv: list[str] | None = None) -> int:
+    os.umask(0o077)  # every file qualkit writes is its owner's only (data folder, exports)
+    from qualkit import tempdir
+
+    tempdir.clean_stale()  # debris of a killed run goes at the next start
     try:
         app(args=argv, standalone_mode=False)
     except QualkitError as exc:
@@ -57,6 +62,13 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(exc, click.exceptions.Abort):
             print("qualkit: aborted", file=sys.stderr)
             return 1
+        from sqlalchemy.exc import DBAPIError
+
+        if isinstance(exc, DBAPIError):  # a database error is never shown raw
+            from qualkit.store.db import conflict
+
+            print(f"qualkit: {conflict(exc)}", file=sys.stderr)
+            return 3
         raise
     return 0
 

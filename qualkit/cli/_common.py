@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from qualkit.errors import InputError
+from qualkit.errors import PermissionDenied
 from qualkit.services import projects, users
 from qualkit.services.context import Actor, Context
 from qualkit.store import Database
@@ -17,6 +17,12 @@ DataOpt = typer.Option(
     None, "--data", help="Data folder (else $QUALKIT_DATA, else ./qualkit-data)."
 )
 UserOpt = typer.Option(None, "--user", help="Act as this qualkit user (else $QUALKIT_USER).")
+ForceOpt = typer.Option(
+    False,
+    "--force",
+    help="Write although the output folder holds other files (only qualkit's own files are "
+    "written; nothing else is touched), or replace an existing output file.",
+)
 ProjectOpt = typer.Option(
     None, "--project", help="Project name (default: the folder's only project)."
 )
@@ -36,14 +42,50 @@ def local_operator() -> Actor:
     return Actor(None, f"local:{name}", "admin")
 
 
+def database_key(settings) -> str:
+    """Which database a saved token belongs to (its URL without password, hashed)."""
+    import hashlib
+
+    from sqlalchemy.engine import make_url
+
+    shown = make_url(settings.database_url).render_as_string(hide_password=True)
+    return hashlib.sha256(shown.encode("utf-8")).hexdigest()[:32]
+
+
 def resolve_actor(db: Database, user: str | None) -> Actor:
-    """The acting user: --user, else $QUALKIT_USER, else the local operator (SQLite only)."""
+    """The acting user. A session token ($QUALKIT_TOKEN, else the one `qualkit login` saved)
+    names the user; on a shared database nothing else does (--user alone is refused). The
+    local SQLite folder's owner may act without one: as --user/$QUALKIT_USER, else as
+    themselves (admin, audited under their OS name)."""
+    from qualkit.services import auth
+    from qualkit.userconfig import saved_token
+
     username = user or os.environ.get("QUALKIT_USER")
-    if username:
-        return users.actor_for(db, username)
+    token = os.environ.get("QUALKIT_TOKEN") or saved_token(database_key(db.settings))
+    if token:
+        actor = auth.resolve(db, token, auth.SessionKind.CLI)
+        if actor is None:
+            raise PermissionDenied(
+                "Din log-ind er udløbet eller tilbagekaldt; log ind igen med 'qualkit login'."
+            )
+        if username and username != actor.username:
+            raise PermissionDenied(
+                f"Du er logget ind som {actor.username}, ikke {username}; "
+                f"skift med 'qualkit login --user {username}'."
+            )
+        return actor
     if db.settings.is_sqlite:
+        if username:
+            return users.actor_for(db, username)
         return local_operator()
-    raise InputError("A server database needs --user NAME (or $QUALKIT_USER) to act as.")
+    if username:
+        raise PermissionDenied(
+            "På en delt database er --user ikke nok: log ind med "
+            f"'qualkit login --user {username}' (adgangskoden spørges om), eller sæt QUALKIT_TOKEN."
+        )
+    raise PermissionDenied(
+        "På en delt database skal du logge ind først: 'qualkit login --user NAVN'."
+    )
 
 
 def context(data: Path | None, user: str | None, project: str | None = None) -> Context:

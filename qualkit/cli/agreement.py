@@ -8,6 +8,8 @@ import typer
 
 from qualkit.agreement import agreement_rows, read_codings, write_agreement_csv
 
+from ._common import ForceOpt
+
 
 def register(app: typer.Typer) -> None:
     @app.command("agreement")
@@ -16,10 +18,11 @@ def register(app: typer.Typer) -> None:
             ..., "--codings", help="CSV/xlsx: document_id, segment_id, coder, code."
         ),
         out: Path = typer.Option(..., "--out", help="Folder for agreement.csv."),
+        force: bool = ForceOpt,
     ) -> None:
         """Inter-coder agreement per code and overall: observed agreement, Cohen's kappa, Krippendorff's alpha."""
         rows = agreement_rows(read_codings(codings))
-        target = write_agreement_csv(rows, out)
+        target = write_agreement_csv(rows, out, force=force)
         overall = rows[-1]
         typer.echo(
             f"{target}: {len(rows) - 1} code(s), {overall.units} unit(s), {overall.coders} coder(s)."

@@ -8,6 +8,8 @@ import typer
 
 from qualkit.codebooks.qdc import load_any, write_any
 
+from ._common import ForceOpt
+
 
 def register(app: typer.Typer) -> None:
     group = typer.Typer(
@@ -18,10 +20,11 @@ def register(app: typer.Typer) -> None:
     def convert(
         source: Path = typer.Argument(..., metavar="IN", help=".yaml/.yml or .qdc"),
         target: Path = typer.Argument(..., metavar="OUT", help=".yaml/.yml or .qdc"),
+        force: bool = ForceOpt,
     ) -> None:
         """Convert a codebook; names, hierarchy, descriptions, include/exclude/example are kept."""
         book = load_any(source)
-        write_any(book, target)
+        write_any(book, target, force=force)
         n = sum(1 for _ in book.walk())
         typer.echo(f"{target}: codebook '{book.name}', {n} code(s).")
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import typer
 
 from qualkit.errors import InputError
+from qualkit.messages import msg as _msg
+from qualkit.messages import os_reason
+
+from ._common import ForceOpt
 
 
 def read_input_text(path: Path) -> str:
@@ -16,11 +19,14 @@ def read_input_text(path: Path) -> str:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror}).") from None
+        raise InputError(_msg("file.unreadable", path=path, reason=os_reason(exc))) from None
     if not raw.strip():
         raise InputError(f"{path}: the file is empty.")
     if b"\x00" in raw[:4096] or raw[:4] in (b"PK\x03\x04", b"%PDF"):
         raise InputError(f"{path}: binary file; expected plain transcript text.")
+    from qualkit.limits import check_text_bytes
+
+    check_text_bytes(raw, str(path))
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -28,14 +34,18 @@ def read_input_text(path: Path) -> str:
 
 
 def _write_atomic(path: Path, text: str) -> None:
+    from qualkit.exports.files import write_atomic
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def run_deid(
-    input_path: Path, roster_path: Path | None, out: Path | None, spans_out: Path | None
+    input_path: Path,
+    roster_path: Path | None,
+    out: Path | None,
+    spans_out: Path | None,
+    force: bool = False,
 ) -> tuple[str, list]:
     from qualkit.deid import Pseudonymiser, detect, redact
     from qualkit.deid.roster import read_roster
@@ -45,10 +55,16 @@ def run_deid(
     spans = Pseudonymiser(roster).assign(detect(text, roster))
     redacted = redact(text, spans)
     lines = "".join(json.dumps(s.as_dict(), ensure_ascii=False) + "\n" for s in spans)
-    if spans_out:
-        _write_atomic(spans_out, lines)
-    if out:
-        _write_atomic(out, redacted)
+    from qualkit.exports.files import check_file, overwrite_allowed
+
+    with overwrite_allowed(force):
+        for target in (spans_out, out):
+            if target:
+                check_file(target)  # both refused before either is written
+        if spans_out:
+            _write_atomic(spans_out, lines)
+        if out:
+            _write_atomic(out, redacted)
     return redacted, spans
 
 
@@ -63,9 +79,10 @@ def register(app: typer.Typer) -> None:
         spans_out: Path | None = typer.Option(
             None, "--spans-out", help="Write one JSON span a line here."
         ),
+        force: bool = ForceOpt,
     ):
         """De-identify a transcript: names, places, CPR and phone numbers -> pseudonyms."""
-        redacted, spans = run_deid(input, roster, out, spans_out)
+        redacted, spans = run_deid(input, roster, out, spans_out, force)
         if out is None:
             typer.echo(redacted, nl=False)
         else:

@@ -13,7 +13,8 @@ from qualkit.services.demo import create_demo
 
 from ._common import DataOpt, open_db
 
-APP_FILE = Path(__file__).resolve().parents[1] / "ui" / "entry.py"
+# The ASGI entry (st.App): entry.py's app plus the session-cookie routes.
+APP_FILE = Path(__file__).resolve().parents[1] / "ui" / "server.py"
 
 
 def serve_app(data_dir: Path, port: int = 8501, address: str = "localhost") -> int:
@@ -53,7 +54,11 @@ def demo(
     """Create the demo project (idempotent) and start the app."""
     db = open_db(data)
     result = create_demo(db)
-    where = db.settings.database_url if not db.settings.is_sqlite else str(db.settings.data_dir)
+    where = (
+        db.engine.url.render_as_string(hide_password=True)  # never a URL's password
+        if not db.settings.is_sqlite
+        else str(db.settings.data_dir)
+    )
     if result.created:
         c = result.counts
         print(

@@ -14,6 +14,8 @@ import typer
 
 from qualkit.errors import InputError
 
+from ._common import ForceOpt
+
 LanguageOpt = typer.Option(
     "da", "--language", help="Spoken language (ISO code); 'auto' detects it."
 )
@@ -40,6 +42,7 @@ def transcribe(
     fmt: str | None = typer.Option(
         None, "--format", help="json|txt|docx|srt|vtt (default: from --out's extension, else json)"
     ),
+    force: bool = ForceOpt,
     speakers: int | None = typer.Option(
         None,
         "--speakers",
@@ -60,6 +63,10 @@ def transcribe(
         raise InputError("--format docx needs --out FILE.docx (it is a binary file).")
     if out is not None and not out.parent.exists():
         raise InputError(f"{out}: the folder {out.parent} does not exist.")
+    if out is not None:
+        from qualkit.exports.files import check_file
+
+        check_file(out, force=force)  # refuse before the slow part
     lang = None if language in ("", "auto") else language
 
     def progress(done: float, total: float) -> None:
@@ -82,7 +89,7 @@ def transcribe(
         sys.stdout.write(data if isinstance(data, str) else data.decode("utf-8", "replace"))
         sys.stdout.flush()
     else:
-        formats.write_atomic(out, data)
+        formats.write_atomic(out, data, force=force)
         print(f"qualkit: wrote {out} ({chosen}).", file=sys.stderr)
 
 

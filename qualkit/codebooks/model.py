@@ -6,6 +6,7 @@ too (what spreadsheets and other tools produce), which is where cycles can arise
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,8 +14,10 @@ from typing import Any
 import yaml
 
 from qualkit.errors import InputError
+from qualkit.messages import msg as _msg
 from qualkit.store.models import FRAMEWORKS
 
+_GUID = re.compile(r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$")
 CODE_KEYS = {
     "id",
     "name",
@@ -26,6 +29,7 @@ CODE_KEYS = {
     "children",
     "parent",
     "color",
+    "guid",
 }
 TOP_KEYS = {"codebook", "language", "version", "source", "codes", "description"}
 
@@ -40,6 +44,8 @@ class CodeDef:
     exclude: str = ""
     example: str = ""
     color: str | None = None
+    # REFI-QDA identity: kept through .qdc, YAML and every export, so tools match codes.
+    guid: str | None = None
     children: list[CodeDef] = field(default_factory=list)
 
     def walk(self, parent: CodeDef | None = None):
@@ -77,6 +83,8 @@ class CodebookDef:
             }
             if c.color:
                 d["color"] = c.color
+            if c.guid:
+                d["guid"] = c.guid
             d["children"] = [code(ch) for ch in c.children]
             return d
 
@@ -112,6 +120,9 @@ def _code(raw: Any, where: str) -> CodeDef:
         raise InputError(
             f"{where}, code '{cid}': framework '{framework}' is not one of {'|'.join(FRAMEWORKS)}."
         )
+    guid = str(raw.get("guid") or "").strip().strip("{}") or None
+    if guid is not None and not _GUID.match(guid):
+        raise InputError(f"{where}, code '{cid}': guid '{guid}' is not a GUID.")
     children = raw.get("children") or []
     if not isinstance(children, list):
         raise InputError(f"{where}, code '{cid}': 'children' must be a list.")
@@ -124,6 +135,7 @@ def _code(raw: Any, where: str) -> CodeDef:
         exclude=str(raw.get("exclude") or "").strip(),
         example=str(raw.get("example") or "").strip(),
         color=raw.get("color"),
+        guid=guid,
         children=[_code(ch, f"{where} > {cid}") for ch in children],
     )
 
@@ -186,15 +198,15 @@ def parse_codebook(data: Any, where: str = "codebook") -> CodebookDef:
 
 
 def load_codebook_text(text: str, where: str = "codebook") -> CodebookDef:
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise InputError(f"{where}: not valid YAML ({getattr(exc, 'problem', exc)}).") from None
-    return parse_codebook(data, where)
+    from qualkit.limits import load_yaml  # size, depth, node and alias limits first
+
+    return parse_codebook(load_yaml(text, where), where)
 
 
 def load_codebook(path: str | Path) -> CodebookDef:
     p = Path(path)
     if not p.exists():
-        raise InputError(f"{path}: file not found.")
-    return load_codebook_text(p.read_text(encoding="utf-8-sig"), str(path))
+        raise InputError(_msg("file.not_found", path=path))
+    from qualkit.limits import MAX_YAML_BYTES, read_text_file
+
+    return load_codebook_text(read_text_file(p, MAX_YAML_BYTES, "kodebog"), str(path))

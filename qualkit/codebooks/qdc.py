@@ -10,7 +10,9 @@ a qualkit code without loss, the writer puts it where other tools show it too:
   which ATLAS.ti shows as code groups and NVivo/MAXQDA as sets;
 - the codebook's own name, language, version, source and description in a
   processing instruction ``<?qualkit-codebook {json}?>`` that other tools ignore;
-- GUIDs derived from the code id (UUID5), so a re-export keeps the same GUIDs.
+- each code's own GUID (kept from the file it came from, through YAML as ``guid``, and
+  stored with the code); a code without one gets a GUID derived from its id (UUID5), the
+  one the project export (.qdpx) uses too.
 
 The reader takes any REFI-QDA codebook as NVivo, ATLAS.ti, MAXQDA and QualCoder
 write them: a BOM, pretty-printed or not, braces around GUIDs, categories with
@@ -30,6 +32,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from qualkit.errors import InputError
+from qualkit.messages import msg as _msg
 from qualkit.store.models import FRAMEWORKS
 
 from .model import CodebookDef, CodeDef, parse_codebook
@@ -81,7 +84,7 @@ def description_text(code: CodeDef) -> str:
 
 
 def _code_element(code: CodeDef) -> ET.Element:
-    attrs = {"guid": code_guid(code.id), "name": code.name, "isCodable": "true"}
+    attrs = {"guid": code.guid or code_guid(code.id), "name": code.name, "isCodable": "true"}
     if code.color and _COLOR.match(str(code.color)):
         attrs["color"] = str(code.color)
     el = ET.Element(f"{{{NS}}}Code", attrs)
@@ -100,7 +103,7 @@ def to_qdc(book: CodebookDef) -> str:
         codes.append(_code_element(code))
     by_framework: dict[str, list[str]] = {}
     for code, _ in book.walk():
-        by_framework.setdefault(code.framework, []).append(code.id)
+        by_framework.setdefault(code.framework, []).append(code.guid or code_guid(code.id))
     if by_framework:
         sets = ET.SubElement(root, f"{{{NS}}}Sets")
         for fw in FRAMEWORKS:
@@ -112,8 +115,8 @@ def to_qdc(book: CodebookDef) -> str:
                 {"guid": code_guid(f"set:{book.name}:{fw}"), "name": f"framework:{fw}"},
             )
             ET.SubElement(s, f"{{{NS}}}Description").text = f"qualkit framework tag '{fw}'"
-            for cid in by_framework[fw]:
-                ET.SubElement(s, f"{{{NS}}}MemberCode", {"guid": code_guid(cid)})
+            for guid in by_framework[fw]:
+                ET.SubElement(s, f"{{{NS}}}MemberCode", {"guid": guid})
     ET.indent(root, space="  ")
     meta = {
         "codebook": book.name,
@@ -222,6 +225,9 @@ def from_qdc_bytes(raw: bytes, where: str = "codebook.qdc") -> CodebookDef:
         raw = raw[3:]
     if not raw.strip():
         raise InputError(f"{where}: the file is empty.")
+    from qualkit.limits import check_xml
+
+    check_xml(raw, where)  # size and depth before the recursive reader walks it
     root, meta = _parse_xml(raw, where)
     cb = _find_codebook(root, where)
     codes_el = _children(cb, "Codes")
@@ -264,8 +270,12 @@ def from_qdc_bytes(raw: bytes, where: str = "codebook.qdc") -> CodebookDef:
         if framework not in FRAMEWORKS:
             framework = "theme"
         color = el.get("color")
+        cid = unique(cid)
+        # A GUID derived from the id (what qualkit writes) need not be stored; any other is kept.
+        own = guid.strip().strip("{}")
+        kept = None if not own or own.upper() == code_guid(cid) else own
         code = CodeDef(
-            id=unique(cid),
+            id=cid,
             name=name,
             framework=framework,
             description=description,
@@ -273,6 +283,7 @@ def from_qdc_bytes(raw: bytes, where: str = "codebook.qdc") -> CodebookDef:
             exclude=extra.get("exclude", ""),
             example=extra.get("example", ""),
             color=color if color and _COLOR.match(color) else None,
+            guid=kept,
         )
         code.children = [walk(c, code, f"{path} > {name}") for c in _children(el, "Code")]
         return code
@@ -293,7 +304,10 @@ def from_qdc_bytes(raw: bytes, where: str = "codebook.qdc") -> CodebookDef:
 def read_qdc(path: str | Path) -> CodebookDef:
     p = Path(path)
     if not p.exists():
-        raise InputError(f"{path}: file not found.")
+        raise InputError(_msg("file.not_found", path=path))
+    from qualkit.limits import MAX_XML_BYTES, check_size
+
+    check_size(p, MAX_XML_BYTES, "kodebog (.qdc)")
     return from_qdc_bytes(p.read_bytes(), str(path))
 
 
@@ -309,10 +323,10 @@ def load_any(path: str | Path) -> CodebookDef:
     raise InputError(f"{path}: unknown codebook format '{suffix}'; use .yaml, .yml or .qdc.")
 
 
-def write_any(book: CodebookDef, path: str | Path) -> Path:
-    """Write .yaml/.yml or .qdc by extension, via a temporary file and a rename."""
-    import os
-    import tempfile
+def write_any(book: CodebookDef, path: str | Path, *, force: bool | None = None) -> Path:
+    """Write .yaml/.yml or .qdc by extension, through the one output mechanism
+    (``qualkit.exports.files.write_atomic``: never replaces a file qualkit did not write)."""
+    from qualkit.exports.files import write_atomic
 
     p = Path(path)
     suffix = p.suffix.lower()
@@ -322,15 +336,9 @@ def write_any(book: CodebookDef, path: str | Path) -> Path:
         text = to_qdc(book)
     else:
         raise InputError(f"{path}: unknown output format '{suffix}'; use .yaml, .yml or .qdc.")
-    folder = p.parent if str(p.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError(f"{path}: the folder {folder} does not exist.")
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}-", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return p
+
+    return write_atomic(p, write, force=force)

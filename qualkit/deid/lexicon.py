@@ -46,6 +46,7 @@ Statsminister Borgmester Sygeplejerske Læge Overlæge Jobkonsulent Ok OK Okay J
 Hmm Mm Mhm Jamen Altså Godt Tak Hej Farvel Mandag Tirsdag Onsdag Torsdag Fredag Lørdag Søndag
 Januar Februar Marts Juni Juli September Oktober November December Kr Kr. Nr Nr. Ca Ca.
 Jul Julen Juleaften Påske Påsken Pinse Pinsen Nytår Nytåret Nytårsaften Fastelavn Sankthans
+Nord Syd Øst Vest Midt
 """.split()
 )
 

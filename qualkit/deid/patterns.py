@@ -19,7 +19,8 @@ _STREET_SUFFIX = (
 )
 _CAP = r"[A-ZÆØÅ][\wæøåÆØÅéü.'-]*"
 
-CPR_RE = re.compile(r"(?<![\d-])(\d{2})(\d{2})(\d{2})[- ]?(\d{4})(?![\d-])")
+# DDMMYY-XXXX, also "01 01 90 1234", "01.01.90-1234" and with an en or em dash.
+CPR_RE = re.compile(r"(?<![\d\-–—])(\d{2})([ .]?)(\d{2})\2(\d{2}) ?[-–— ]? ?(\d{4})(?![\d\-–—])")
 PHONE_RE = re.compile(r"(?<![\d+])(?:(?:\+|00)45[ .-]?)?[2-9](?:[ .-]?\d){7}(?![\d])")
 EMAIL_RE = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 URL_RE = re.compile(r"\b(?:https?://|www\.)[^\s<>\"']+[^\s<>\"'.,;:!?)]", re.I)
@@ -35,6 +36,7 @@ DATE_RE = re.compile(
     rf"(?<!\d)(?:(\d{{1,2}})[-./](\d{{1,2}})[-./](\d{{2}}|\d{{4}})|(\d{{1,2}})\.?\s+(?:{_MONTHS})\.?\s+(\d{{4}}))(?!\d)",
     re.I,
 )
+_ISO_DATE = re.compile(r"(19|20)\d\d-[01]\d-[0-3]\d")
 BIRTH_CONTEXT = re.compile(r"(født|fødselsdag|fødselsdato|f\.)\s*(den\s+)?$", re.I)
 
 
@@ -84,13 +86,16 @@ class PatternRecogniser:
                 add(m, "URL")
         if "cpr" in self.kinds:
             for m in CPR_RE.finditer(text):
-                if _valid_cpr(m.group(1), m.group(2), m.group(3)):
+                if _valid_cpr(m.group(1), m.group(3), m.group(4)):
                     add(m, "CPR")
         if "phone" in self.kinds:
             for m in PHONE_RE.finditer(text):
                 digits = re.sub(r"\D", "", m.group(0))
-                if len(digits) in (8, 10) and not (
-                    len(digits) == 8 and _looks_like_years(m.group(0))
+                digits = digits[4:] if digits.startswith("0045") else digits
+                if (
+                    len(digits) in (8, 10)
+                    and not (len(digits) == 8 and _looks_like_years(m.group(0)))
+                    and not _ISO_DATE.fullmatch(m.group(0))
                 ):
                     add(m, "PHONE")
         if "address" in self.kinds:

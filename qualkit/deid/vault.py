@@ -1,14 +1,19 @@
-"""The key vault: real names, CPR numbers and raw transcripts, encrypted at rest.
+"""The key vault's cryptography: real names, CPR numbers and raw transcripts, sealed.
 
-Hybrid encryption so that an evaluator can ADD entries without being able to READ them:
-an X25519 key pair whose private key is encrypted with a key derived from the admin's
-passphrase (scrypt + AES-GCM); each entry is sealed to the public key (ephemeral X25519 +
-HKDF + AES-GCM). Only the passphrase opens the entries.
+Plain Python (no database): ``services/vault.py`` keeps the key material and the entries in
+the project database, so every machine of a team shares one vault and an approval commits
+together with its sealed entries.
 
-Each entry carries a clear ``tag``: a keyed hash (HMAC) of what it belongs to (an
-interview, a participant), so entries can be removed on withdrawal without the
-passphrase. The HMAC key lives in the vault file, never in the database, so the
-database's hashes of names are useless without the file.
+- **Entries** are sealed to an X25519 public key (ephemeral X25519 + HKDF-SHA256 +
+  AES-256-GCM), so an evaluator can ADD entries without being able to READ them. Each
+  entry is authenticated and bound by its associated data to its id, tag, kind and
+  project: a damaged or moved entry fails alone; the others stay readable.
+- **The private key** is wrapped under a key derived from the admin's passphrase with
+  Argon2id (RFC 9106's second recommended set: 64 MiB, t=3, p=4; parameters stored).
+- **The keyed-hash key** (HMAC-SHA256 of names and tags, so evaluators keep pseudonyms
+  consistent without the passphrase) is random and stored only wrapped under a key
+  derived from the *server secret* (``qualkit.userconfig.server_secret``), which lives
+  outside the data folder, the database and its backups.
 """
 
 from __future__ import annotations
@@ -19,9 +24,11 @@ import hmac
 import json
 import os
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
@@ -31,158 +38,210 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from qualkit.errors import InputError, QualkitError
 
-FORMAT = "qualkit-vault/1"
-SCRYPT_N = 2**15
+FORMAT = "qualkit-vault/2"
+LEGACY_FORMAT = "qualkit-vault/1"
+ARGON2 = {"name": "argon2id", "time_cost": 3, "memory_cost": 65536, "parallelism": 4}
+# Bounds a stored KDF parameter set must lie within (a tampered row must not exhaust memory).
+_MAX_MEMORY_KIB, _MAX_TIME, _MAX_LANES = 1 << 20, 16, 16
+WRONG = "Nøgleboksen kan ikke åbnes: forkert adgangsfrase, eller nøgleboksen er beskadiget."
+WRONG_SECRET = (
+    "Den hemmelige servernøgle passer ikke til denne database (QUALKIT_SECRET_KEY eller "
+    "{path}); brug den samme nøgle som den, databasen blev sat op med."
+)
 
 
 class VaultError(QualkitError):
-    """The vault is missing, damaged, or the passphrase is wrong."""
+    """The vault is missing, damaged, or the passphrase or server secret is wrong."""
 
 
-def _b64(b: bytes) -> str:
+def b64(b: bytes) -> str:
     return base64.b64encode(b).decode("ascii")
 
 
-def _unb64(s: str) -> bytes:
-    return base64.b64decode(s.encode("ascii"))
+def unb64(s: str) -> bytes:
+    return base64.b64decode(s.encode("ascii"), validate=True)
 
 
-def _kek(passphrase: str, salt: bytes, n: int) -> bytes:
-    return Scrypt(salt=salt, length=32, n=n, r=8, p=1).derive(passphrase.encode("utf-8"))
+def derive_kek(passphrase: str, kdf: dict[str, Any]) -> bytes:
+    """The key-encryption key from the passphrase under stored KDF parameters (bounded)."""
+    try:
+        salt = unb64(str(kdf["salt"]))
+        if kdf.get("name") == "argon2id":
+            t, m, p = int(kdf["time_cost"]), int(kdf["memory_cost"]), int(kdf["parallelism"])
+            if not (1 <= t <= _MAX_TIME and 8 * p <= m <= _MAX_MEMORY_KIB and 1 <= p <= _MAX_LANES):
+                raise ValueError("parameters out of bounds")
+            return hash_secret_raw(passphrase.encode("utf-8"), salt, t, m, p, 32, Type.ID)
+        if kdf.get("name") == "scrypt":  # vaults of qualkit-vault/1, re-wrapped on unlock
+            n, r, p = int(kdf["n"]), int(kdf.get("r", 8)), int(kdf.get("p", 1))
+            if not (2**10 <= n <= 2**20 and n & (n - 1) == 0 and 1 <= r <= 16 and 1 <= p <= 4):
+                raise ValueError("parameters out of bounds")
+            return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(passphrase.encode("utf-8"))
+    except (KeyError, TypeError, ValueError, MemoryError):
+        raise VaultError(WRONG) from None
+    raise VaultError(WRONG)
 
 
-def _seal_key(public: X25519PublicKey, eph: X25519PrivateKey) -> bytes:
-    shared = eph.exchange(public)
+def _entry_key(shared: bytes) -> bytes:
     return HKDF(
         algorithm=hashes.SHA256(), length=32, salt=None, info=b"qualkit-vault-entry"
     ).derive(shared)
 
 
-class Vault:
-    """One vault file. ``add``/``remove``/``keyed_hash`` need no passphrase; ``read`` does."""
+def _secret_key(secret: bytes, salt: bytes) -> bytes:
+    return HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=salt, info=b"qualkit-vault-hash-key"
+    ).derive(secret)
 
-    def __init__(self, path: Path, data: dict[str, Any]) -> None:
-        self.path = path
-        self._data = data
 
-    # -- creation and opening -------------------------------------------------------------
+def entry_ad(uid: str, tag: str | None, kind: str, project_id: int | None) -> bytes:
+    """Associated data that binds a sealed entry to its row: id, tag, kind, project."""
+    return json.dumps(
+        ["qualkit-vault-entry/2", uid, tag or "", kind, project_id], separators=(",", ":")
+    ).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class Sealed:
+    eph: str
+    nonce: str
+    ct: str
+
+
+def seal(public_key: bytes, entry: dict[str, Any], ad: bytes | None) -> Sealed:
+    """Encrypt one entry to the vault's public key (no passphrase needed)."""
+    eph = X25519PrivateKey.generate()
+    shared = eph.exchange(X25519PublicKey.from_public_bytes(public_key))
+    nonce = os.urandom(12)
+    ct = AESGCM(_entry_key(shared)).encrypt(
+        nonce, json.dumps(entry, ensure_ascii=False).encode("utf-8"), ad
+    )
+    eph_pub = eph.public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    )
+    return Sealed(b64(eph_pub), b64(nonce), b64(ct))
+
+
+def unseal(private: X25519PrivateKey, sealed: Sealed, ad: bytes | None) -> dict[str, Any]:
+    """Decrypt one entry; raises VaultError if it is damaged or does not belong to its row."""
+    try:
+        shared = private.exchange(X25519PublicKey.from_public_bytes(unb64(sealed.eph)))
+        plain = AESGCM(_entry_key(shared)).decrypt(unb64(sealed.nonce), unb64(sealed.ct), ad)
+        value = json.loads(plain)
+    except (InvalidTag, ValueError, TypeError):
+        raise VaultError("En post i nøgleboksen er beskadiget.") from None
+    if not isinstance(value, dict):
+        raise VaultError("En post i nøgleboksen er beskadiget.")
+    return value
+
+
+def keyed_hash(key: bytes, value: str) -> str:
+    """HMAC-SHA256 of a normalised value: stable per vault, useless without its key."""
+    return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+@dataclass
+class KeyMaterial:
+    """What the database keeps of a vault: public key, wrapped private and hash keys."""
+
+    kdf: dict[str, Any]
+    public_key: str
+    private_nonce: str
+    private_ct: str
+    hash_salt: str
+    hash_nonce: str
+    hash_ct: str
+    format: str = FORMAT
+
+    @property
+    def private_ad(self) -> bytes:
+        return b"private-key" if self.format == LEGACY_FORMAT else b"qualkit-vault/2 private-key"
+
     @classmethod
-    def create(cls, path: str | Path, passphrase: str) -> Vault:
-        path = Path(path)
-        if path.exists():
-            raise InputError(f"{path}: a vault already exists here.")
+    def create(cls, passphrase: str, secret: bytes, hash_key: bytes | None = None) -> KeyMaterial:
         if len(passphrase) < 8:
-            raise InputError("The vault passphrase must have at least 8 characters.")
+            raise InputError("Adgangsfrasen til nøgleboksen skal have mindst 8 tegn.")
         private = X25519PrivateKey.generate()
-        salt, nonce = os.urandom(16), os.urandom(12)
-        raw_private = private.private_bytes(
+        public = private.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        )
+        km = cls({}, b64(public), "", "", "", "", "")
+        km.wrap_private(private, passphrase)
+        km.wrap_hash_key(hash_key or secrets.token_bytes(32), secret)
+        return km
+
+    def wrap_private(self, private: X25519PrivateKey, passphrase: str) -> None:
+        self.kdf = {**ARGON2, "salt": b64(os.urandom(16))}
+        raw = private.private_bytes(
             serialization.Encoding.Raw,
             serialization.PrivateFormat.Raw,
             serialization.NoEncryption(),
         )
-        enc = AESGCM(_kek(passphrase, salt, SCRYPT_N)).encrypt(nonce, raw_private, b"private-key")
-        public = private.public_key().public_bytes(
-            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        nonce = os.urandom(12)
+        self.format = FORMAT
+        ct = AESGCM(derive_kek(passphrase, self.kdf)).encrypt(nonce, raw, self.private_ad)
+        self.private_nonce, self.private_ct = b64(nonce), b64(ct)
+
+    def wrap_hash_key(self, hash_key: bytes, secret: bytes) -> None:
+        salt, nonce = os.urandom(16), os.urandom(12)
+        ct = AESGCM(_secret_key(secret, salt)).encrypt(nonce, hash_key, b"qualkit-hash-key")
+        self.hash_salt, self.hash_nonce, self.hash_ct = b64(salt), b64(nonce), b64(ct)
+
+    def hash_key(self, secret: bytes, secret_path: Path | str = "secret.key") -> bytes:
+        try:
+            return AESGCM(_secret_key(secret, unb64(self.hash_salt))).decrypt(
+                unb64(self.hash_nonce), unb64(self.hash_ct), b"qualkit-hash-key"
+            )
+        except (InvalidTag, ValueError):
+            raise VaultError(WRONG_SECRET.format(path=secret_path)) from None
+
+    def private(self, passphrase: str) -> X25519PrivateKey:
+        key = derive_kek(passphrase, self.kdf)
+        try:
+            raw = AESGCM(key).decrypt(
+                unb64(self.private_nonce), unb64(self.private_ct), self.private_ad
+            )
+            return X25519PrivateKey.from_private_bytes(raw)
+        except (InvalidTag, ValueError):
+            raise VaultError(WRONG) from None
+
+    @property
+    def outdated(self) -> bool:
+        """Wrapped under older KDF parameters than today's (re-wrapped at the next unlock)."""
+        current = {k: v for k, v in self.kdf.items() if k != "salt"}
+        return self.format != FORMAT or current != ARGON2
+
+
+@dataclass(frozen=True)
+class LegacyVault:
+    """A ``vault.enc`` file of qualkit-vault/1, to be moved into the database."""
+
+    keys: KeyMaterial
+    hash_key: bytes
+    entries: list[tuple[str | None, Sealed]]
+
+
+def read_legacy_file(path: Path, secret: bytes) -> LegacyVault:
+    """Parse an old vault file: its keys (hash key re-wrapped under the server secret)."""
+    try:
+        data = json.loads(path.read_text("utf-8"))
+        if data.get("format") != LEGACY_FORMAT:
+            raise ValueError(data.get("format"))
+        hash_key = unb64(data["hash_key"])
+        km = KeyMaterial(
+            kdf=dict(data["kdf"]),
+            public_key=str(data["public_key"]),
+            private_nonce=str(data["private_key"]["nonce"]),
+            private_ct=str(data["private_key"]["ct"]),
+            hash_salt="",
+            hash_nonce="",
+            hash_ct="",
+            format=LEGACY_FORMAT,
         )
-        data = {
-            "format": FORMAT,
-            "kdf": {"name": "scrypt", "salt": _b64(salt), "n": SCRYPT_N, "r": 8, "p": 1},
-            "public_key": _b64(public),
-            "private_key": {"nonce": _b64(nonce), "ct": _b64(enc)},
-            "hash_key": _b64(secrets.token_bytes(32)),
-            "entries": [],
-        }
-        vault = cls(path, data)
-        vault._save()
-        return vault
-
-    @classmethod
-    def open(cls, path: str | Path) -> Vault:
-        path = Path(path)
-        if not path.exists():
-            raise VaultError(f"{path}: no key vault yet; an admin must create it first.")
-        try:
-            data = json.loads(path.read_text("utf-8"))
-        except (OSError, ValueError) as exc:
-            raise VaultError(f"{path}: the key vault cannot be read ({exc}).") from None
-        if data.get("format") != FORMAT:
-            raise VaultError(f"{path}: not a qualkit key vault (format {data.get('format')!r}).")
-        return cls(path, data)
-
-    @staticmethod
-    def exists(path: str | Path) -> bool:
-        return Path(path).exists()
-
-    def _save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        tmp.write_text(json.dumps(self._data), encoding="utf-8")
-        os.replace(tmp, self.path)
-
-    # -- without the passphrase -----------------------------------------------------------
-    def keyed_hash(self, value: str) -> str:
-        """HMAC-SHA256 of a normalised value: stable per vault, useless without its key."""
-        return hmac.new(
-            _unb64(self._data["hash_key"]), value.encode("utf-8"), hashlib.sha256
-        ).hexdigest()
-
-    def add(self, entry: dict[str, Any], tag: str | None = None) -> None:
-        self.add_many([entry], tag)
-
-    def add_many(self, entries: list[dict[str, Any]], tag: str | None = None) -> None:
-        public = X25519PublicKey.from_public_bytes(_unb64(self._data["public_key"]))
-        for entry in entries:
-            eph = X25519PrivateKey.generate()
-            nonce = os.urandom(12)
-            ct = AESGCM(_seal_key(public, eph)).encrypt(
-                nonce, json.dumps(entry, ensure_ascii=False).encode("utf-8"), None
-            )
-            eph_pub = eph.public_key().public_bytes(
-                serialization.Encoding.Raw, serialization.PublicFormat.Raw
-            )
-            self._data["entries"].append(
-                {"tag": tag, "eph": _b64(eph_pub), "nonce": _b64(nonce), "ct": _b64(ct)}
-            )
-        self._save()
-
-    def remove(self, tag: str) -> int:
-        """Drop every entry with this tag; returns how many."""
-        before = len(self._data["entries"])
-        self._data["entries"] = [e for e in self._data["entries"] if e.get("tag") != tag]
-        removed = before - len(self._data["entries"])
-        if removed:
-            self._save()
-        return removed
-
-    def count(self, tag: str | None = None) -> int:
-        return sum(1 for e in self._data["entries"] if tag is None or e.get("tag") == tag)
-
-    # -- with the passphrase --------------------------------------------------------------
-    def _private(self, passphrase: str) -> X25519PrivateKey:
-        kdf = self._data["kdf"]
-        key = _kek(passphrase, _unb64(kdf["salt"]), int(kdf["n"]))
-        pk = self._data["private_key"]
-        try:
-            raw = AESGCM(key).decrypt(_unb64(pk["nonce"]), _unb64(pk["ct"]), b"private-key")
-        except InvalidTag:
-            raise VaultError("Wrong vault passphrase.") from None
-        return X25519PrivateKey.from_private_bytes(raw)
-
-    def check(self, passphrase: str) -> None:
-        self._private(passphrase)
-
-    def read(self, passphrase: str, tag: str | None = None) -> list[dict[str, Any]]:
-        private = self._private(passphrase)
-        out = []
-        for e in self._data["entries"]:
-            if tag is not None and e.get("tag") != tag:
-                continue
-            key = HKDF(
-                algorithm=hashes.SHA256(), length=32, salt=None, info=b"qualkit-vault-entry"
-            ).derive(private.exchange(X25519PublicKey.from_public_bytes(_unb64(e["eph"]))))
-            try:
-                plain = AESGCM(key).decrypt(_unb64(e["nonce"]), _unb64(e["ct"]), None)
-            except InvalidTag:
-                raise VaultError(f"{self.path}: a vault entry is damaged.") from None
-            out.append(json.loads(plain))
-        return out
+        km.wrap_hash_key(hash_key, secret)
+        entries = [
+            (e.get("tag"), Sealed(str(e["eph"]), str(e["nonce"]), str(e["ct"])))
+            for e in data.get("entries", [])
+        ]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        raise VaultError(f"{path}: den gamle nøgleboks kan ikke læses; intet er ændret.") from None
+    return LegacyVault(km, hash_key, entries)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from qualkit.store.models import EVENT_STATUSES
@@ -30,6 +30,35 @@ STATUS_ALIASES = {
     "canceled": "cancelled",
     "aflyst": "cancelled",
 }
+
+
+FUTURE_DAYS = 366  # a delivery dated later than a year from today is a typo (2099), refused
+
+
+def _lengths() -> dict[str, int]:
+    """Column -> longest text the database holds, from the model (the same on every database)."""
+    from qualkit.store.models import DeliveryEvent, Participant
+
+    cols = DeliveryEvent.__table__.c
+    names = ("component", "staff_role", "staff_id", "mode")
+    out = {"citizen_id": Participant.__table__.c["citizen_id"].type.length}
+    return {**out, **{c: cols[c].type.length for c in names if cols[c].type.length}}
+
+
+LENGTHS = _lengths()
+
+
+def latest_date() -> date:
+    """The last date a delivery may carry: today plus :data:`FUTURE_DAYS`."""
+    return date.today() + timedelta(days=FUTURE_DAYS)
+
+
+def future_message(value: date | str) -> str:
+    shown = value.strftime("%d-%m-%Y") if isinstance(value, date) else value
+    return (
+        f"datoen {shown} ligger mere end et år ude i fremtiden (efter "
+        f"{latest_date().strftime('%d-%m-%Y')}); ret datoen"
+    )
 
 
 @dataclass
@@ -77,6 +106,9 @@ def parse_events(table: Table, known_components: set[str] | None = None) -> list
             if when is None:
                 problems.append(Problem(table.path, n, "date", "empty"))
                 bad = True
+            elif when > latest_date():
+                problems.append(Problem(table.path, n, "date", future_message(when)))
+                bad = True
         except ValueError as exc:
             problems.append(Problem(table.path, n, "date", str(exc)))
             bad = True
@@ -89,6 +121,12 @@ def parse_events(table: Table, known_components: set[str] | None = None) -> list
         except ValueError as exc:
             problems.append(Problem(table.path, n, "minutes", str(exc)))
             bad = True
+        for col, most in LENGTHS.items():
+            if len(row.get(col, "")) > most:
+                problems.append(
+                    Problem(table.path, n, col, f"er {len(row[col])} tegn; højst {most} tegn")
+                )
+                bad = True
         status = STATUS_ALIASES.get(row.get("status", "").strip().lower())
         if status is None:
             problems.append(

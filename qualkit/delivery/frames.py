@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from qualkit.errors import InputError
+from qualkit.messages import msg as _msg
+from qualkit.messages import os_reason
 from qualkit.store.models import EVENT_STATUSES
 from qualkit.tabular import (
     NO,
@@ -27,17 +30,22 @@ from qualkit.tabular import (
     _check_header,
     _decode,
     _sniff_delimiter,
+    cell_problem,
+    check_nul,
     read_table,
 )
 
-from .events import STATUS_ALIASES
+from .events import LENGTHS as EVENT_LENGTHS
+from .events import STATUS_ALIASES, future_message, latest_date
 from .register import (
     DATE_COLUMNS,
     KNOWN_COLUMNS,
+    TEXT_COLUMNS,
     ParticipantRecord,
     _attribute_value,
     parse_participants,
 )
+from .register import LENGTHS as REGISTER_LENGTHS
 
 EVENT_COLUMNS = [
     "citizen_id",
@@ -56,7 +64,7 @@ PARTICIPANT_COLUMNS = [
     "site",
     "eligible",
     "exclusion_reason",
-    "end_reason",
+    *TEXT_COLUMNS[3:],
     *DATE_COLUMNS,
 ]
 _SPARE = 8  # columns read beyond the header, to catch rows with too many values
@@ -75,7 +83,10 @@ def read_raw(path: str | Path) -> pd.DataFrame:
     """
     p, name = Path(path), str(path)
     if not p.exists():
-        raise InputError(f"{name}: file not found.")
+        raise InputError(_msg("file.not_found", path=name))
+    from qualkit.limits import MAX_TABLE_BYTES, check_size
+
+    check_size(p, MAX_TABLE_BYTES, "tabel")
     if p.suffix.lower() in (".xlsx", ".xlsm"):
         t = read_table(p)
         df = pd.DataFrame.from_records(t.rows, columns=t.columns).astype("category")
@@ -84,7 +95,7 @@ def read_raw(path: str | Path) -> pd.DataFrame:
     try:
         text = _decode(p.read_bytes(), name)
     except OSError as exc:
-        raise InputError(f"{name}: cannot read ({exc.strerror}).") from None
+        raise InputError(_msg("file.unreadable", path=name, reason=os_reason(exc))) from None
     lines = text.splitlines()
     header_idx = next((i for i, line in enumerate(lines) if line.strip()), None)
     if header_idx is None:
@@ -92,6 +103,7 @@ def read_raw(path: str | Path) -> pd.DataFrame:
     sep = _sniff_delimiter(lines[header_idx])
     columns = [c.strip().lower() for c in next(csv.reader([lines[header_idx]], delimiter=sep))]
     _check_header(columns, name)
+    check_nul(text, name, sep, columns)
     body = "\n".join(lines[header_idx + 1 :])
     if not body.strip():
         df = pd.DataFrame({c: pd.Series([], dtype="category") for c in columns})
@@ -113,6 +125,12 @@ def read_raw(path: str | Path) -> pd.DataFrame:
     except pd.errors.ParserError as exc:
         # "Expected 17 fields in line 12, saw 30": line numbers count from the row after the header.
         msg = str(exc).split("\n")[-1].strip() or str(exc)
+        if m := re.search(r"EOF inside string starting at row (\d+)", msg):
+            raise InputError(
+                f'{name}, række {int(m[1]) + header_idx + 2}: et anførselstegn (") åbnes her '
+                "men lukkes aldrig, så resten af filen ville blive læst som én celle. Ret "
+                "citationstegnene. Intet blev gemt."
+            ) from None
         raise InputError(
             f"{name}: a row has far more values than the header has columns ({msg}; "
             f"lines counted from the row after the header)."
@@ -134,6 +152,15 @@ def read_raw(path: str | Path) -> pd.DataFrame:
     df.columns = [*columns, "_row"]
     for c in columns:
         df[c] = _strip(df[c])
+    bad_cells = []
+    for c in columns:  # few distinct values per column: checking each once is cheap
+        for value in df[c].cat.categories.astype(str):
+            why = cell_problem(value, sep)
+            if why:
+                first = int(df.loc[df[c].astype(object) == value, "_row"].iloc[0])
+                bad_cells.append(Problem(name, first, c, why))
+    if bad_cells:
+        raise TableErrors(sorted(bad_cells, key=lambda p: (p.row or 0, p.column or ""))[:50])
     empty = np.logical_and.reduce([df[c].eq("").to_numpy() for c in columns])
     if empty.any():
         df = df[~empty]
@@ -252,6 +279,26 @@ def events_frame(raw: pd.DataFrame, path: str) -> pd.DataFrame:
         lambda sub: [f"'{v}' is not a number (write 45 or 45,5)" for v in sub["minutes"]],
     )
     flag(minutes < 0, "minutes", lambda sub: [f"{v} is negative" for v in sub["minutes"]])
+    flag(
+        minutes.notna() & ~np.isfinite(minutes.to_numpy(dtype=float)),
+        "minutes",
+        lambda sub: [
+            f"'{v}' er ikke et endeligt tal (nan og uendelig afvises)" for v in sub["minutes"]
+        ],
+    )
+    flag(
+        dates > pd.Timestamp(latest_date()),
+        "date",
+        lambda sub: [future_message(str(v)) for v in sub["date"]],
+    )
+    for col, most in EVENT_LENGTHS.items():
+        flag(
+            df[col].astype(str).str.len() > most,
+            col,
+            lambda sub, col=col, most=most: [
+                f"er {len(str(v))} tegn; højst {most} tegn" for v in sub[col]
+            ],
+        )
     status, _ = _by_unique(
         df["status"], lambda u: (u.str.lower().map(STATUS_ALIASES), pd.Series(False, index=u.index))
     )
@@ -332,6 +379,16 @@ def read_participants_frame(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
         if c != "_row"
     }
     cid = text["citizen_id"]
+    for col, most in REGISTER_LENGTHS.items():
+        if col in text:
+            long = text[col].str.len() > most
+            flag(
+                long,
+                col,
+                lambda m, col=col, most=most: [
+                    f"er {len(v)} tegn; højst {most} tegn" for v in text[col][m]
+                ],
+            )
     empty = cid.eq("")
     flag(empty, "citizen_id", "empty; every row needs a project ID")
     first = rows.groupby(cid).transform("first")
@@ -344,7 +401,7 @@ def read_participants_frame(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
         ],
     )
     data: dict[str, pd.Series] = {"citizen_id": cid}
-    for c in ("arm", "site", "exclusion_reason", "end_reason"):
+    for c in TEXT_COLUMNS:
         data[c] = (
             text[c].where(text[c].ne(""), None) if c in text else pd.Series(None, index=raw.index)
         )

@@ -1,19 +1,19 @@
 """Writing the tally the Danish Excel way, all files or none.
 
 `;` separators, decimal comma, dd-mm-yyyy, ja/nej, UTF-8 with BOM (so Excel
-opens æøå right). The report folder is written beside the target and renamed
-into place, so a failure leaves either the old folder or the new one, never
-half of one.
+opens æøå right). The folder is written through the one output mechanism
+(`qualkit.exports.files.write_folder`): rendered in qualkit's private temporary
+folder, moved into place, and never touching a file qualkit did not write.
 """
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from qualkit.tabular import csv_bytes, write_csv_rows
 
 from .tally import TallyResult
 
@@ -42,35 +42,23 @@ def danish_frame(df: pd.DataFrame, decimals: int = 3) -> pd.DataFrame:
 
 
 def write_csv(df: pd.DataFrame, path: Path) -> None:
-    danish_frame(df).to_csv(path, sep=";", index=False, encoding="utf-8-sig", lineterminator="\n")
+    """One tally table as a Danish CSV; text cells are neutralised against formulas."""
+    frame = danish_frame(df)
+    write_csv_rows(path, list(frame.columns), frame.itertuples(index=False, name=None))
 
 
-def write_report(result: TallyResult, out: str | Path) -> list[Path]:
-    """Write the five CSVs into ``out`` atomically; returns the file paths."""
-    target = Path(out)
-    if target.exists() and not target.is_dir():
-        from qualkit.errors import InputError
+def frame_csv_bytes(df: pd.DataFrame) -> bytes:
+    """A tally table as Danish CSV bytes (for a download), through the same neutralising writer."""
+    frame = danish_frame(df)
+    return csv_bytes(list(frame.columns), frame.itertuples(index=False, name=None))
 
-        raise InputError(f"{out}: exists and is not a folder.")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
-        for name in FILES:
-            write_csv(getattr(result, name), tmp / f"{name}.csv")
-        if target.exists():
-            # Keep files in the folder that are not ours (a user's notes) and replace ours.
-            for f in target.iterdir():
-                if f.is_file() and f.stem not in FILES and not (tmp / f.name).exists():
-                    shutil.copy2(f, tmp / f.name)
-            old = target.with_name(f".{target.name}.old")
-            if old.exists():
-                shutil.rmtree(old)
-            target.rename(old)
-            tmp.rename(target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return [target / f"{name}.csv" for name in FILES]
+
+def write_report(result: TallyResult, out: str | Path, *, force: bool | None = None) -> list[Path]:
+    """Write the five CSVs into the folder ``out`` (see :func:`qualkit.exports.files.write_folder`:
+    a new folder, or only qualkit's own files replaced; nothing else there is touched)."""
+    from qualkit.exports.files import write_folder
+
+    def writer(name: str):
+        return lambda path: write_csv(getattr(result, name), path)
+
+    return write_folder(out, {f"{name}.csv": writer(name) for name in FILES}, force=force)

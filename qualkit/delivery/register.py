@@ -24,6 +24,19 @@ DATE_COLUMNS = (
     "start_date",
     "end_date",
     "withdrawn_date",
+    "dropout_date",
+    "offered_date",
+    "declined_date",
+)
+# Free-text register columns (dropout_reason: why a person left the intervention; their data
+# stay, unlike withdrawn_date, which is consent withdrawn and the data removed).
+TEXT_COLUMNS = (
+    "arm",
+    "site",
+    "exclusion_reason",
+    "end_reason",
+    "dropout_reason",
+    "declined_reason",
 )
 KNOWN_COLUMNS = (
     "citizen_id",
@@ -32,6 +45,8 @@ KNOWN_COLUMNS = (
     "eligible",
     "exclusion_reason",
     "end_reason",
+    "dropout_reason",
+    "declined_reason",
     *DATE_COLUMNS,
 )
 
@@ -50,7 +65,24 @@ class ParticipantRecord:
     start_date: date | None = None
     end_date: date | None = None
     withdrawn_date: date | None = None
+    dropout_date: date | None = None
+    dropout_reason: str | None = None
+    # Offered the intervention; declined it (before or after allocation), with the reason.
+    offered_date: date | None = None
+    declined_date: date | None = None
+    declined_reason: str | None = None
     attributes: dict[str, Any] = field(default_factory=dict)
+
+
+def _lengths() -> dict[str, int]:
+    """Column -> longest text the database holds, from the model (the same on every database)."""
+    from qualkit.store.models import Participant
+
+    cols = Participant.__table__.c
+    return {c: cols[c].type.length for c in ("citizen_id", "arm", "site") if cols[c].type.length}
+
+
+LENGTHS = _lengths()
 
 
 def parse_participants(table: Table) -> list[ParticipantRecord]:
@@ -74,8 +106,15 @@ def parse_participants(table: Table) -> list[ParticipantRecord]:
             )
             continue
         seen[cid] = n
+        too_long = [(c, m) for c, m in LENGTHS.items() if len(row.get(c, "")) > m]
+        for col, most in too_long:
+            problems.append(
+                Problem(table.path, n, col, f"er {len(row[col])} tegn; højst {most} tegn")
+            )
+        if too_long:
+            continue
         rec = ParticipantRecord(citizen_id=cid)
-        for col in ("arm", "site", "exclusion_reason", "end_reason"):
+        for col in TEXT_COLUMNS:
             setattr(rec, col, row.get(col) or None)
         try:
             rec.eligible = parse_bool(row.get("eligible", ""))
@@ -96,12 +135,9 @@ def parse_participants(table: Table) -> list[ParticipantRecord]:
 
 
 def _attribute_value(v: str) -> Any:
-    """Keep numbers numeric (age) so reach statistics can use means."""
-    try:
-        f = float(v.replace(",", "."))
-        return int(f) if f.is_integer() and "," not in v and "." not in v else f
-    except ValueError:
-        return v
+    """The text the user wrote, unchanged: ``0101901234`` stays ``0101901234`` (an attribute
+    column is not typed; reach statistics read numbers from the text where all are numbers)."""
+    return v
 
 
 def read_participants(path: str | Path) -> list[ParticipantRecord]:

@@ -7,13 +7,13 @@ the Danish way (`;`, dd-mm-yyyy), as docs/DESIGN.md's interchange formats promis
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from qualkit.errors import InputError
+from qualkit.tabular import write_csv_rows
 from qualkit.transcripts.textformat import format_timestamp
 
 COLUMNS = {
@@ -73,11 +73,10 @@ def matrix_frame(rows: list[CodingRow]) -> pd.DataFrame:
 
 
 def write_csv(rows: list[CodingRow], path: Path) -> None:
-    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
-        w = csv.writer(fh, delimiter=";")
-        w.writerow(COLUMNS.values())
-        for r in rows:
-            w.writerow(r.as_dict().values())
+    """The coding rows the Danish way; every text cell neutralised against formulas."""
+    write_csv_rows(
+        path, list(COLUMNS.values()), (r.as_dict().values() for r in rows), lineterminator="\r\n"
+    )
 
 
 def _sheet_name(name: str, used: set[str]) -> str:
@@ -94,7 +93,9 @@ def write_xlsx(
     rows: list[CodingRow], path: Path, tallies: dict[str, pd.DataFrame] | None = None
 ) -> None:
     used: set[str] = set()
-    with pd.ExcelWriter(path, engine="xlsxwriter") as xw:
+    # Text is always a string cell: never a formula or a link, whatever a code is named.
+    options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    with pd.ExcelWriter(path, engine="xlsxwriter", engine_kwargs={"options": options}) as xw:
         codings_frame(rows).to_excel(xw, sheet_name=_sheet_name("Kodninger", used), index=False)
         matrix_frame(rows).to_excel(
             xw, sheet_name=_sheet_name("Koder x deltagere", used), index=False

@@ -1,10 +1,16 @@
-"""Retrying a whole write transaction when a concurrent writer got there first.
+"""The one retry policy for every write: re-run the whole transaction on a transient conflict.
 
-Several evaluators code at once against one server. SQLite (WAL) lets one writer
-in at a time and can refuse a transaction whose read snapshot went stale
-("database is locked"/busy); PostgreSQL can refuse on a unique version number
-another session just took. Either way the right answer is to run the whole
-transaction again on fresh data, so no write is lost and none is doubled.
+Several evaluators code at once, staff log deliveries while an admin imports a log.
+SQLite (WAL) lets one writer in at a time; PostgreSQL refuses a duplicate another
+session just inserted, or a serialization conflict. Either way the right answer is
+to run the whole transaction again on fresh data: the unique constraints
+(``uq_consensus_coding_span``, ``uq_coding_coder_span``, ``uq_delivery_event_import_key``,
+...) make the second writer fail instead of doubling a row, and its re-run finds
+the first writer's row. So no write is lost and none is doubled.
+
+``store/db.py`` turns every database error into a Danish ``DatabaseConflict`` (never a
+raw ``OperationalError``); this module decides when to try again. After the last
+attempt the user sees that one line, and nothing was written.
 """
 
 from __future__ import annotations
@@ -14,33 +20,25 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from qualkit.errors import DatabaseConflict
 from qualkit.store import Database
 
 T = TypeVar("T")
-ATTEMPTS = 8
-
-
-def _transient(exc: Exception) -> bool:
-    text = str(getattr(exc, "orig", exc)).lower()
-    if isinstance(exc, OperationalError):
-        return any(w in text for w in ("locked", "busy", "deadlock", "could not serialize"))
-    if isinstance(exc, IntegrityError):
-        # Only the races we expect: a version number or a duplicate another session just wrote.
-        return "uq_codebook_version" in text or "codebook_version" in text
-    return False
+ATTEMPTS = 10
+BASE_DELAY = 0.02  # seconds; doubled each attempt, with jitter, capped
+MAX_DELAY = 1.0
 
 
 def write(db: Database, work: Callable[[Session], T]) -> T:
-    """Run ``work(session)`` in one transaction; re-run it on a transient conflict."""
+    """Run ``work(session)`` in one write transaction; re-run it on a transient conflict."""
     for attempt in range(ATTEMPTS):
         try:
-            with db.session() as s:
+            with db.session(write=True) as s:
                 return work(s)
-        except (OperationalError, IntegrityError) as exc:
-            if attempt == ATTEMPTS - 1 or not _transient(exc):
+        except DatabaseConflict as exc:
+            if attempt == ATTEMPTS - 1 or not exc.transient:
                 raise
-            time.sleep(0.02 * (2**attempt) * (0.5 + random.random()))
+            time.sleep(min(MAX_DELAY, BASE_DELAY * (2**attempt)) * (0.5 + random.random()))
     raise AssertionError("unreachable")

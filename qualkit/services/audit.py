@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from qualkit.store.models import AuditEvent
@@ -39,7 +39,9 @@ def record(
 def list_events(ctx: Context, limit: int = 500, action: str | None = None) -> list[dict[str, Any]]:
     ctx.require("audit.read")
     with ctx.db.session() as s:
-        q = select(AuditEvent).where(AuditEvent.project_id == ctx.project_id)
+        q = select(AuditEvent).where(  # the project's rows and those of no project (log-ins)
+            or_(AuditEvent.project_id == ctx.project_id, AuditEvent.project_id.is_(None))
+        )
         if action:
             q = q.where(AuditEvent.action == action)
         rows = s.scalars(q.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)).all()

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from qualkit.errors import InputError, NotFound
 from qualkit.store.models import Code, Codebook, Coding, Interview, Segment, User
 
-from . import _retry, audit
+from . import _retry, audit, read_policy
 from .context import Context
 
 # ------------------------------------------------------------------ helpers shared with consensus
@@ -86,9 +86,7 @@ def coding_view(ctx: Context, interview_id: int) -> dict[str, Any]:
     """A transcript for coding: segments and the acting coder's own codings on them."""
     ctx.require("coding.write")
     with ctx.db.session() as s:
-        iv = s.get(Interview, interview_id)
-        if iv is None or iv.project_id != ctx.project_id:
-            raise NotFound(f"No interview {interview_id} in this project.")
+        iv = read_policy.require_interview(s, ctx, interview_id)
         segs = s.execute(
             select(
                 Segment.id,

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from qualkit.agreement import agreement_rows
 from qualkit.errors import InputError, NotFound, PermissionDenied
+from qualkit.messages import msg
 from qualkit.store.models import (
-    AuditEvent,
     Code,
     Codebook,
     Coding,
@@ -29,9 +29,10 @@ from qualkit.store.models import (
     User,
 )
 
-from . import _retry, audit
+from . import _retry, audit, read_policy
 from .coding import check_span, find_span, project_code, project_segments
 from .context import Context
+from .read_policy import Read
 
 ORIGINS = ("take_one", "take_both", "new")
 
@@ -39,7 +40,7 @@ ORIGINS = ("take_one", "take_both", "new")
 def _interview(s: Session, ctx: Context, interview_id: int) -> Interview:
     iv = s.get(Interview, interview_id)
     if iv is None or iv.project_id != ctx.project_id:
-        raise NotFound(f"No interview {interview_id} in this project.")
+        raise NotFound(msg("interview.not_found", id=interview_id))
     return iv
 
 
@@ -76,22 +77,7 @@ def comparison_opened(ctx: Context, interview_id: int) -> bool:
 
 
 def _comparison_opened(s: Session, ctx: Context, interview_id: int) -> bool:
-    if ctx.actor.role != "evaluator":  # an administrator reconciling codes nothing of their own
-        return True
-    return (
-        s.scalar(
-            select(AuditEvent.id)
-            .where(
-                AuditEvent.project_id == ctx.project_id,
-                AuditEvent.user_id == ctx.actor.user_id,
-                AuditEvent.action == "coding.compare",
-                AuditEvent.target_type == "interview",
-                AuditEvent.target_id == str(interview_id),
-            )
-            .limit(1)
-        )
-        is not None
-    )
+    return read_policy.others_visible(s, ctx, interview_id)
 
 
 def _require_opened(s: Session, ctx: Context, interview_id: int) -> None:
@@ -273,11 +259,15 @@ def compare_code(ctx: Context, code_id: int) -> list[dict[str, Any]]:
     ctx.require("coding.compare")
     with ctx.db.session() as s:
         code = project_code(s, ctx, code_id, usable=False)
-        ivs = s.execute(
-            select(Interview.id, Interview.title)
-            .where(Interview.project_id == ctx.project_id)
-            .order_by(Interview.id)
-        ).all()
+        ivs = [
+            (iv_id, title)
+            for iv_id, title in s.execute(
+                select(Interview.id, Interview.title)
+                .where(read_policy.interviews(ctx))
+                .order_by(Interview.id)
+            ).all()
+            if read_policy.others_visible(s, ctx, iv_id)
+        ]
         rows = s.execute(
             select(Segment.interview_id, Coding.segment_id, User.username, Code.key)
             .join(Segment, Coding.segment_id == Segment.id)
@@ -488,6 +478,8 @@ def mark_consensus(
 
     def work(s: Session) -> None:
         row = _consensus_row(s, ctx, consensus_id)
+        seg = s.get(Segment, row.segment_id)
+        read_policy.require_interview(s, ctx, seg.interview_id, Read.CONSENSUS)
         changes = {}
         if starred is not None:
             row.starred = changes["starred"] = bool(starred)
@@ -526,9 +518,10 @@ def list_consensus(ctx: Context, interview_id: int | None = None) -> list[dict[s
             .join(Interview, Segment.interview_id == Interview.id)
             .join(Code, ConsensusCoding.code_id == Code.id)
             .join(Codebook, Code.codebook_id == Codebook.id)
-            .where(Interview.project_id == ctx.project_id)
+            .where(read_policy.interviews(ctx, Read.CONSENSUS))
         )
         if interview_id is not None:
+            read_policy.require_interview(s, ctx, interview_id, Read.CONSENSUS)
             q = q.where(Interview.id == interview_id)
         rows = s.execute(q.order_by(Interview.id, Segment.position, ConsensusCoding.id)).all()
     return [

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from qualkit.delivery.events import EventRecord, read_events
 from qualkit.delivery.protocol import Protocol, load_protocol_text
 from qualkit.errors import InputError, NotFound, PermissionDenied
 from qualkit.store.models import EVENT_STATUSES, DeliveryEvent, Participant, utcnow
 from qualkit.store.models import Protocol as ProtocolRow
 
-from . import audit, projects
+from . import _retry, audit, projects
 from .context import Context
 
 
@@ -87,129 +86,26 @@ def list_events(ctx: Context) -> list[dict[str, Any]]:
         ]
 
 
-def _event_key(
-    citizen_id: str,
-    when: date,
-    component: str,
-    staff_id: str | None,
-    minutes: float | None,
-    mode: str | None,
-    status: str,
-    note: str | None,
-) -> tuple:
-    """What makes two log rows the same event (checks.DUPLICATE_KEY, for re-imports)."""
-    return (
-        citizen_id,
-        when,
-        component,
-        staff_id or None,
-        None if minutes is None else round(float(minutes), 2),
-        mode or None,
-        status,
-        (note or "").strip(),
-    )
+# Importing a log (batched, retried, never doubled): services/delivery_import.py.
+from .delivery_import import (  # noqa: E402
+    IMPORT_BATCH,
+    _event_key,
+    import_events,
+    import_events_report,
+    import_events_upload,
+    import_key,
+    insert_events,
+)
 
-
-def insert_events(ctx: Context, records: list[EventRecord], source: str) -> dict[str, int]:
-    """Store validated events; every citizen must be in the register (checked before writing).
-
-    Re-import rule: a row identical in every field (citizen, date, component, staff, minutes,
-    mode, status, note) to a stored event, or to an earlier row of the same file, is the same
-    event and is skipped, so importing a log twice (or an updated log) adds only new rows.
-    """
-    ctx.require("delivery.import")
-    with ctx.db.session() as s:
-        ids = dict(
-            s.execute(
-                select(Participant.citizen_id, Participant.id).where(
-                    Participant.project_id == ctx.project_id
-                )
-            ).all()
-        )
-        unknown = sorted({r.citizen_id for r in records if r.citizen_id not in ids})
-        if unknown:
-            raise InputError(
-                f"{source}: {len(unknown)} citizen(s) not in the participant register: "
-                f"{', '.join(unknown[:20])}. Nothing was written."
-            )
-        stored = s.execute(
-            select(
-                Participant.citizen_id,
-                DeliveryEvent.date,
-                DeliveryEvent.component,
-                DeliveryEvent.staff_id,
-                DeliveryEvent.minutes,
-                DeliveryEvent.mode,
-                DeliveryEvent.status,
-                DeliveryEvent.note,
-            )
-            .join(Participant, DeliveryEvent.participant_id == Participant.id)
-            .where(DeliveryEvent.project_id == ctx.project_id)
-        ).all()
-        seen = {_event_key(*row) for row in stored}
-        new: list[EventRecord] = []
-        for r in records:
-            key = _event_key(
-                r.citizen_id, r.date, r.component, r.staff_id, r.minutes, r.mode, r.status, r.note
-            )
-            if key not in seen:
-                seen.add(key)
-                new.append(r)
-        s.add_all(
-            [
-                DeliveryEvent(
-                    project_id=ctx.project_id,
-                    participant_id=ids[r.citizen_id],
-                    date=r.date,
-                    component=r.component,
-                    staff_role=r.staff_role,
-                    staff_id=r.staff_id,
-                    minutes=r.minutes,
-                    mode=r.mode,
-                    status=r.status,
-                    note=r.note,
-                    created_by=ctx.actor.user_id,
-                )
-                for r in new
-            ]
-        )
-        result = {"created": len(new), "skipped": len(records) - len(new)}
-        audit.record(
-            s,
-            ctx.actor,
-            "delivery.import",
-            project_id=ctx.project_id,
-            target_type="file",
-            target_id=Path(source).name,
-            details={"events": len(new), **result},
-        )
-    return result
-
-
-def import_events_report(
-    ctx: Context, path: str | Path, source: str | None = None
-) -> dict[str, int]:
-    """Import a log file; returns created and skipped (identical to stored) counts."""
-    ctx.require("delivery.import")
-    try:
-        known = get_protocol(ctx).component_ids
-    except NotFound:
-        known = None
-    return insert_events(ctx, read_events(path, known), source or str(path))
-
-
-def import_events_upload(ctx: Context, filename: str, data: bytes) -> dict[str, int]:
-    """An uploaded delivery log (CSV/xlsx); identical events already stored are skipped."""
-    ctx.require("delivery.import")
-    from .uploads import saved_upload
-
-    with saved_upload(filename, data) as path:
-        return import_events_report(ctx, path, path.name)
-
-
-def import_events(ctx: Context, path: str | Path) -> int:
-    """Import a log file; returns the number of new events."""
-    return import_events_report(ctx, path)["created"]
+__all__ = [
+    "IMPORT_BATCH",
+    "_event_key",
+    "import_events",
+    "import_events_report",
+    "import_events_upload",
+    "import_key",
+    "insert_events",
+]
 
 
 # --- Staff logging -------------------------------------------------------------------------
@@ -276,7 +172,8 @@ def log_event(
     """One delivery registered by the acting user (staff: citizens of their own site only)."""
     ctx.require("delivery.log")
     _validate_entry(ctx, component, when, minutes, status)
-    with ctx.db.session() as s:
+
+    def work(s: Session) -> int:
         p = _participant_for(s, ctx, citizen_id)
         ev = DeliveryEvent(
             project_id=ctx.project_id,
@@ -303,6 +200,8 @@ def log_event(
             details={"component": component, "status": status},
         )
         return ev.id
+
+    return _retry.write(ctx.db, work)
 
 
 def _aware(t: datetime) -> datetime:

@@ -7,6 +7,7 @@ reads ``allowed`` to decide what to show. A hidden button is never the check.
 from __future__ import annotations
 
 from qualkit.errors import PermissionDenied
+from qualkit.messages import label, msg
 
 ADMIN, EVALUATOR, STAFF, WRITER = "admin", "evaluator", "staff", "writer"
 
@@ -43,6 +44,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "project.settings": frozenset({ADMIN}),
     "participant.withdraw": frozenset({ADMIN}),
     "audit.read": frozenset({ADMIN}),
+    "backup": frozenset({ADMIN}),
 }
 
 
@@ -56,5 +58,11 @@ def allowed(role: str, capability: str) -> bool:
 def require(actor, capability: str) -> None:
     """Raise PermissionDenied unless the actor's role has the capability."""
     if actor is None or not allowed(actor.role, capability):
-        who = f"{actor.username} ({actor.role})" if actor is not None else "an anonymous user"
-        raise PermissionDenied(f"Permission denied: {who} may not {capability.replace('.', ' ')}.")
+        who = (
+            f"{actor.username} ({label('role', actor.role)})"
+            if actor is not None
+            else msg("permission.anonymous")
+        )
+        raise PermissionDenied(
+            msg("permission.denied", who=who, what=label("capability", capability))
+        )

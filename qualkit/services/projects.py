@@ -18,6 +18,8 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "delete_audio_on_approve": True,
     # Staff may edit or delete their own delivery entries for this many hours.
     "staff_edit_window_hours": 72,
+    # SQLite backups older than this are deleted at the next withdrawal (services.withdrawal).
+    "backup_retention_days": 30,
 }
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from qualkit.errors import InputError, NotFound
+from qualkit.messages import msg
 from qualkit.store import Database
 from qualkit.store.models import Coding, ConsensusCoding, Interview, Segment, TranscriptionJob
 
@@ -28,7 +29,7 @@ class EditedTranscript(InputError):
 def _interview(s, ctx: Context, interview_id: int) -> Interview:
     iv = s.get(Interview, interview_id)
     if iv is None or iv.project_id != ctx.project_id:
-        raise NotFound(f"No interview {interview_id} in this project.")
+        raise NotFound(msg("interview.not_found", id=interview_id))
     return iv
 
 

@@ -6,11 +6,11 @@ error message names the file the user chose (not a temp path), and is removed af
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from qualkit import tempdir
 from qualkit.errors import InputError
 
 ALLOWED = (".csv", ".txt", ".xlsx", ".xlsm")
@@ -21,7 +21,8 @@ def saved_upload(filename: str, data: bytes) -> Iterator[Path]:
     name = Path(filename or "upload.csv").name
     if Path(name).suffix.lower() not in ALLOWED:
         raise InputError(f"{name}: use a .csv or .xlsx file.")
-    with tempfile.TemporaryDirectory(prefix="qualkit-upload-") as tmp:
-        path = Path(tmp) / name
+    with tempdir.workdir("upload") as tmp:
+        path = tmp / name
         path.write_bytes(data)
+        tempdir.private_file(path)
         yield path

@@ -9,6 +9,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
 from qualkit.errors import InputError, NotFound
+from qualkit.messages import msg
 from qualkit.store import Database
 from qualkit.store.models import ROLES, User
 
@@ -17,9 +18,11 @@ __all__ = [
     "authenticate",
     "actor_for",
     "create_user",
+    "current",
     "list_users",
     "new_password",
     "set_active",
+    "set_role",
     "set_password",
 ]
 
@@ -54,6 +57,10 @@ def create_user(
 ) -> int:
     ctx.require("user.manage")
     _validate(username, role, password)
+    if role == "staff" and not (site or "").strip():
+        raise InputError(
+            "En medarbejder (staff) skal have et sted (--site): de ser kun deres eget."
+        )
     with ctx.db.session() as s:
         if s.scalar(select(User).where(User.username == username)) is not None:
             raise InputError(f"A user named {username!r} exists already.")
@@ -87,6 +94,9 @@ def set_password(ctx: Context, username: str, password: str) -> None:
         if user is None:
             raise NotFound(f"No user named {username!r}.")
         user.password_hash = _hasher.hash(password)
+        from .auth import revoke_user
+
+        revoke_user(s, user.id)  # a reset password ends the old log-ins
         audit.record(
             s,
             ctx.actor,
@@ -104,6 +114,10 @@ def set_active(ctx: Context, username: str, active: bool) -> None:
         if user is None:
             raise NotFound(f"No user named {username!r}.")
         user.active = active
+        if not active:
+            from .auth import revoke_user
+
+            revoke_user(s, user.id)
         audit.record(
             s,
             ctx.actor,
@@ -111,6 +125,31 @@ def set_active(ctx: Context, username: str, active: bool) -> None:
             project_id=ctx.project_id,
             target_type="user",
             target_id=user.id,
+        )
+
+
+def set_role(ctx: Context, username: str, role: str, site: str | None = None) -> None:
+    """Change a user's role (and site); acts at the user's next page or command."""
+    ctx.require("user.manage")
+    if role not in ROLES:
+        raise InputError(f"Rollen {role!r} findes ikke; brug en af {', '.join(ROLES)}.")
+    with ctx.db.session() as s:
+        user = s.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise NotFound(f"Ingen bruger ved navn {username!r}.")
+        new_site = site if site is not None else user.site
+        if role == "staff" and not (new_site or "").strip():
+            raise InputError("En medarbejder (staff) skal have et sted.")
+        old = user.role
+        user.role, user.site = role, new_site
+        audit.record(
+            s,
+            ctx.actor,
+            "user.role",
+            project_id=ctx.project_id,
+            target_type="user",
+            target_id=user.id,
+            details={"from": old, "to": role},
         )
 
 
@@ -150,5 +189,17 @@ def actor_for(db: Database, username: str) -> Actor:
     with db.session() as s:
         user = s.scalar(select(User).where(User.username == username))
         if user is None or not user.active:
-            raise NotFound(f"No active user named {username!r}.")
+            raise NotFound(msg("user.not_found", name=username))
+        return Actor.from_user(user)
+
+
+def current(db: Database, actor: Actor) -> Actor | None:
+    """The actor re-read from the database (role, site), None once deactivated or gone.
+    An actor that is no stored user (the local operator, the system) is returned as is."""
+    if actor.user_id is None:
+        return actor
+    with db.session() as s:
+        user = s.get(User, actor.user_id)
+        if user is None or not user.active:
+            return None
         return Actor.from_user(user)

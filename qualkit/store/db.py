@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from qualkit.config import Settings, resolve_settings
-from qualkit.errors import StoreError
+from qualkit.errors import DatabaseConflict, StoreError
 
 from . import migrate
 
@@ -29,11 +29,38 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 
 def _ensure_data_dir(folder: Path) -> None:
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
         raise StoreError(f"Cannot create the data folder {folder}: {exc.strerror or exc}") from None
     if not os.access(folder, os.W_OK):
         raise StoreError(f"The data folder {folder} is not writable.")
+    _make_private(folder)
+
+
+def _make_private(folder: Path) -> None:
+    """The data folder 0700 and the files qualkit keeps in it 0600 (owner only)."""
+    try:
+        if folder.stat().st_uid != os.getuid():
+            return  # not ours to change
+        os.chmod(folder, 0o700)
+        for sub in (folder, folder / "audio", folder / "backups"):
+            if not sub.is_dir():
+                continue
+            os.chmod(sub, 0o700)
+            for p in sub.iterdir():
+                if p.is_file() and not p.is_symlink() and p.stat().st_mode & 0o077:
+                    os.chmod(p, 0o600)
+    except OSError:
+        pass  # a read-only or foreign folder: opening goes on, the checks below speak
+
+
+def _create_private(path: Path) -> None:
+    """Create an empty SQLite file 0600 before SQLite does (its -wal/-shm follow its mode)."""
+    if not path.exists():
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except OSError:
+            pass
 
 
 def _check_sqlite_file(path: Path) -> None:
@@ -65,17 +92,32 @@ def _check_sqlite_file(path: Path) -> None:
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    # qualkit, not the sqlite3 module, begins transactions (see _sqlite_begin).
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA secure_delete=ON")  # deleted text (withdrawal) is overwritten on disk
     cur.close()
+
+
+WRITE_OPTION = "qualkit_write"
+
+
+def _sqlite_begin(conn) -> None:
+    """A write transaction takes SQLite's write lock at its start (BEGIN IMMEDIATE), so it
+    waits its turn (busy_timeout) instead of failing later on a stale snapshot; reads
+    begin deferred and never wait for a writer (WAL)."""
+    immediate = conn.get_execution_options().get(WRITE_OPTION)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def make_engine(settings: Settings) -> Engine:
     if settings.is_sqlite:
         engine = create_engine(settings.database_url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     url = settings.database_url
     if url.startswith("postgresql://") or url.startswith("postgres://"):
@@ -91,6 +133,14 @@ class Database:
         self.engine = engine
         self.backup = backup
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._write_sessions = sessionmaker(
+            engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False
+        )
+        from . import guards
+
+        # Lengths and NUL bytes checked alike on SQLite and PostgreSQL before any insert.
+        event.listen(self._sessions, "before_flush", guards.before_flush)
+        event.listen(self._write_sessions, "before_flush", guards.before_flush)
 
     @classmethod
     def open(
@@ -98,11 +148,17 @@ class Database:
         data_dir: str | os.PathLike | None = None,
         database_url: str | None = None,
         upgrade: bool = True,
+        i_have_a_backup: bool = False,
     ) -> Database:
         settings = resolve_settings(data_dir, database_url)
         _ensure_data_dir(settings.data_dir)
+        from qualkit import tempdir
+
+        tempdir.clean_stale()  # the app's start cleans what a killed run left
         if settings.is_sqlite:
             _check_sqlite_file(settings.sqlite_path)
+            if settings.sqlite_path.parent == settings.data_dir:
+                _create_private(settings.sqlite_path)
         engine = make_engine(settings)
         shown = engine.url.render_as_string(hide_password=True)
         try:
@@ -115,19 +171,30 @@ class Database:
         backup = None
         if upgrade:
             try:
-                backup = migrate.upgrade(engine, settings.sqlite_path)
+                backup = migrate.upgrade(
+                    engine,
+                    settings.sqlite_path,
+                    data_dir=settings.data_dir,
+                    i_have_a_backup=i_have_a_backup,
+                )
             except StoreError:
                 engine.dispose()
                 raise
         return cls(settings, engine, backup)
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A transaction: committed on success, rolled back on any error."""
-        session = self._sessions()
+    def session(self, write: bool = False) -> Iterator[Session]:
+        """A transaction: committed on success, rolled back on any error.
+
+        ``write=True`` (``services/_retry.write``) takes SQLite's write lock at the start.
+        A database error never leaves here raw: it becomes one Danish DatabaseConflict."""
+        session = (self._write_sessions if write else self._sessions)()
         try:
             yield session
             session.commit()
+        except DBAPIError as exc:
+            session.rollback()
+            raise conflict(exc) from exc
         except BaseException:
             session.rollback()
             raise
@@ -136,3 +203,33 @@ class Database:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def conflict(exc: DBAPIError) -> DatabaseConflict:
+    """A database error as one Danish line; ``transient`` if re-running may succeed."""
+    from sqlalchemy.exc import DataError, IntegrityError
+
+    text_ = str(getattr(exc, "orig", exc)).lower()
+    busy = ("locked", "busy", "deadlock", "could not serialize", "serialization")
+    if isinstance(exc, OperationalError) and any(w in text_ for w in busy):
+        return DatabaseConflict(
+            "Databasen er optaget af en anden, der skriver lige nu; prøv igen om lidt. "
+            "Intet blev gemt.",
+            transient=True,
+        )
+    if isinstance(exc, IntegrityError):
+        if "unique" in text_ or "duplicate key" in text_ or "foreign key" in text_:
+            return DatabaseConflict(
+                "En anden ændrede de samme data samtidig; intet blev gemt. Prøv igen.",
+                transient=True,
+            )
+        return DatabaseConflict("Databasen afviste ændringen (et påkrævet felt); intet blev gemt.")
+    if isinstance(exc, DataError):
+        return DatabaseConflict(
+            "Databasen afviste en værdi (for lang tekst eller et ugyldigt tegn); intet blev gemt."
+        )
+    if isinstance(exc, OperationalError) or getattr(exc, "connection_invalidated", False):
+        return DatabaseConflict(
+            "Forbindelsen til databasen blev afbrudt; intet blev gemt. Prøv igen.", transient=True
+        )
+    return DatabaseConflict("Databasen afviste ændringen; intet blev gemt.")

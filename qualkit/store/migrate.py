@@ -1,13 +1,18 @@
 """Schema versions: upgrade on open, refuse databases from a newer qualkit.
 
 Alembic owns the schema from the first table on. Opening a project upgrades
-it; an SQLite file is copied aside first so a failed upgrade never loses data.
+it. Before an SQLite schema is changed, an online, verified backup is made in
+``<data>/backups`` (``store/backups.py``: SQLite's backup API, so what sits in
+the WAL is included). A PostgreSQL schema is upgraded only when the admin has
+backed it up with ``pg_dump``: either ``QUALKIT_PG_DUMP_COMMAND`` is set (qualkit
+runs it first and stops if it fails) or the admin says so with ``qualkit upgrade
+--i-have-a-backup``; otherwise the upgrade is refused and nothing is changed.
 """
 
 from __future__ import annotations
 
-import shutil
-from datetime import datetime
+import os
+import subprocess
 from pathlib import Path
 
 from alembic import command
@@ -42,7 +47,13 @@ def current_revision(conn: Connection) -> str | None:
     return MigrationContext.configure(conn).get_current_revision()
 
 
-def upgrade(engine: Engine, sqlite_path: Path | None = None) -> str | None:
+def upgrade(
+    engine: Engine,
+    sqlite_path: Path | None = None,
+    *,
+    data_dir: Path | None = None,
+    i_have_a_backup: bool = False,
+) -> str | None:
     """Bring the schema to head. Returns the backup path made, if any."""
     with engine.connect() as conn:
         current = current_revision(conn)
@@ -63,12 +74,46 @@ def upgrade(engine: Engine, sqlite_path: Path | None = None) -> str | None:
         )
     backup = None
     if sqlite_path is not None and current is not None and sqlite_path.exists():
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        backup = sqlite_path.with_name(f"{sqlite_path.name}.{current}.{stamp}.bak")
+        from . import backups
+
         engine.dispose()
-        shutil.copy2(sqlite_path, backup)
+        backup = backups.backup_sqlite(sqlite_path, data_dir or sqlite_path.parent, current).path
+    elif sqlite_path is None and current is not None:
+        _postgres_backup_first(engine, current, head, i_have_a_backup)
     cfg = alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
     return str(backup) if backup else None
+
+
+DUMP_ENV = "QUALKIT_PG_DUMP_COMMAND"
+
+
+def _postgres_backup_first(engine: Engine, current: str, head: str, i_have_a_backup: bool) -> None:
+    """Refuse a PostgreSQL schema upgrade unless a pg_dump was made (configured or attested)."""
+    if i_have_a_backup:
+        return
+    shown = engine.url.render_as_string(hide_password=True)
+    dump = os.environ.get(DUMP_ENV, "").strip()
+    if not dump:
+        raise StoreError(
+            f"Databasen på {shown} skal opgraderes (skema {current} -> {head}). Tag først en "
+            f"sikkerhedskopi med pg_dump (fx pg_dump -Fc -f qualkit-før-opgradering.dump "
+            f"DATABASE), og kør så `qualkit upgrade --i-have-a-backup`, eller sæt {DUMP_ENV} til "
+            "en kommando, som qualkit kører før hver opgradering. Intet blev ændret."
+        )
+    url = engine.url.render_as_string(hide_password=False).replace(
+        "postgresql+psycopg:", "postgresql:"
+    )
+    env = {**os.environ, "QUALKIT_DATABASE_URL": url}
+    try:
+        done = subprocess.run(dump, shell=True, env=env, capture_output=True, text=True)
+    except OSError as exc:
+        raise StoreError(f"{DUMP_ENV} kunne ikke køres ({exc}); intet blev ændret.") from None
+    if done.returncode != 0:
+        reason = (done.stderr or done.stdout).strip().splitlines()
+        raise StoreError(
+            f"{DUMP_ENV} fejlede (kode {done.returncode}"
+            f"{': ' + reason[-1] if reason else ''}); opgraderingen blev ikke kørt, intet blev ændret."
+        )

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from qualkit.errors import InputError
@@ -102,17 +100,10 @@ def format_for(out: str | None, fmt: str | None) -> str:
     return ext if ext in FORMATS else "json"
 
 
-def write_atomic(path: str | Path, data: str | bytes) -> None:
-    """Write via a temp file in the same folder + rename: never a half-written output."""
-    p = Path(path)
-    if p.parent and not p.parent.exists():
-        raise InputError(f"{p}: the folder {p.parent} does not exist.")
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", dir=p.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
-        os.replace(tmp, p)
-    except OSError as exc:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise InputError(f"{p}: cannot write ({exc.strerror or exc}).") from None
+def write_atomic(path: str | Path, data: str | bytes, *, force: bool | None = None) -> None:
+    """Write through the one output mechanism (``qualkit.exports.files.write_atomic``):
+    never a half-written output, never a file qualkit did not write replaced."""
+    from qualkit.exports.files import write_atomic as write_output
+
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    write_output(path, lambda tmp: tmp.write_bytes(payload), force=force)

@@ -13,6 +13,10 @@ def docx_text(path: str | Path) -> str:
     from docx import Document
     from docx.opc.exceptions import PackageNotFoundError
 
+    from qualkit.limits import open_zip
+
+    if zipfile.is_zipfile(path):
+        open_zip(Path(path), str(path)).close()  # sizes and ratios before python-docx unpacks
     try:
         doc = Document(str(path))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError):

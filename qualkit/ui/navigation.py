@@ -30,6 +30,8 @@ PAGES: list[PageSpec] = [
     PageSpec("interviews", "Interviews", ":material/record_voice_over:", "interview.list"),
     PageSpec("deid", "Pseudonymisering", ":material/visibility_off:", "deid.review"),
     PageSpec("coding", "Kodning", ":material/label:", "coding.write"),
+    PageSpec("search", "Søg", ":material/search:", "transcript.read"),
+    PageSpec("memos", "Memoer", ":material/sticky_note_2:", "consensus.read"),
     PageSpec("codebook", "Kodebog", ":material/account_tree:", "codebook.read"),
     PageSpec("agreement", "Enighed og konsensus", ":material/compare_arrows:", "coding.compare"),
     PageSpec("analysis", "Analyse", ":material/insights:", "consensus.read"),

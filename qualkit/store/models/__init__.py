@@ -1,15 +1,39 @@
 """The stored model (docs/DESIGN.md "Core entities"), one module per area."""
 
+from .. import anchoring as _anchoring  # noqa: E402,F401  (re-anchors decisions on edits)
 from .audit import AuditEvent
 from .base import Base, utcnow
-from .coding import FRAMEWORKS, Code, Codebook, CodebookVersion, Coding, ConsensusCoding
+from .coding import (
+    FRAMEWORKS,
+    Code,
+    Codebook,
+    CodebookVersion,
+    Coding,
+    ConsensusCoding,
+    ExchangeSet,
+)
 from .delivery import EVENT_STATUSES, DeliveryEvent, Protocol
-from .interviews import INTERVIEW_STATUSES, EntityDecision, Interview, Segment
+from .interviews import (
+    INTERVIEW_STATUSES,
+    WRITTEN_KINDS,
+    EntityDecision,
+    Interview,
+    InterviewKind,
+    InterviewPerson,
+    Segment,
+)
 from .people import ROLES, Participant, Project, User
+from .security import AuthSession, LoginThrottle, ReportLabel, VaultEntry, VaultKey
 from .transcription import JOB_STATUSES, QueuedTask, SpeakerVoice, TranscriptionJob
+from .workspace import MEMO_KINDS, Memo, MemoLink, UserPreference
 
 __all__ = [
     "AuditEvent",
+    "AuthSession",
+    "LoginThrottle",
+    "ReportLabel",
+    "VaultEntry",
+    "VaultKey",
     "Base",
     "Code",
     "Codebook",
@@ -19,10 +43,16 @@ __all__ = [
     "DeliveryEvent",
     "EVENT_STATUSES",
     "EntityDecision",
+    "ExchangeSet",
     "FRAMEWORKS",
     "INTERVIEW_STATUSES",
     "Interview",
+    "InterviewKind",
+    "InterviewPerson",
     "JOB_STATUSES",
+    "MEMO_KINDS",
+    "Memo",
+    "MemoLink",
     "Participant",
     "Project",
     "Protocol",
@@ -32,5 +62,7 @@ __all__ = [
     "SpeakerVoice",
     "TranscriptionJob",
     "User",
+    "WRITTEN_KINDS",
+    "UserPreference",
     "utcnow",
 ]

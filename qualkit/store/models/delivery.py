@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Date, DateTime, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, utcnow
@@ -28,6 +28,9 @@ class Protocol(Base):
 
 class DeliveryEvent(Base):
     __tablename__ = "delivery_event"
+    __table_args__ = (
+        Index("uq_delivery_event_import_key", "project_id", "import_key", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(
@@ -46,3 +49,6 @@ class DeliveryEvent(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Imported rows: SHA-256 of what makes two log rows one event (services.delivery.import_key),
+    # unique per project so concurrent imports cannot double an event; empty when logged by hand.
+    import_key: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -12,6 +12,7 @@ from qualkit.tabular import format_number_dk
 from qualkit.transcripts.textformat import format_timestamp
 from qualkit.ui import state
 from qualkit.ui.format import frame
+from qualkit.ui.plain import plain, plain_message
 
 MSG = "agree_msg"
 DECISIONS = {
@@ -32,7 +33,16 @@ def _reveal(iv_id: int) -> None:
         st.session_state[MSG] = ("error", str(exc))
 
 
-def _reconcile(iv_id: int, item: dict) -> None:
+def words_cut(text: str, n: int) -> str:
+    """At most about n characters, never cut inside a word."""
+    if len(text) <= n:
+        return text
+    cut = text[:n]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > n // 2 else cut).rstrip(" ,.;:") + " …"
+
+
+def _reconcile(iv_id: int, item: dict, next_item: int | None = None) -> None:
     ctx = state.context()
     decision = st.session_state.get("agree_decision")
     try:
@@ -63,6 +73,10 @@ def _reconcile(iv_id: int, item: dict) -> None:
                 ctx, decision, coding_ids=chosen, memo=st.session_state.get("agree_memo") or ""
             )
         st.session_state[MSG] = ("success", f"Konsensus gemt ({len(ids)} kodning(er)).")
+        if next_item is not None:  # the next open disagreement opens, with a fresh form
+            st.session_state["agree_item"] = next_item
+            for k in ("agree_memo", "agree_fragment", "agree_new_code"):
+                st.session_state.pop(k, None)
     except QualkitError as exc:
         st.session_state[MSG] = ("error", str(exc))
 
@@ -87,7 +101,7 @@ def render() -> None:
     st.header("Enighed og konsensus")
     if MSG in st.session_state:
         kind, text = st.session_state.pop(MSG)
-        (st.success if kind == "success" else st.error)(text)
+        (st.success if kind == "success" else st.error)(plain_message(text))
     ivs = interviews.list_interviews(ctx)
     if not ivs:
         st.info("Projektet har endnu ingen interviews.")
@@ -185,86 +199,106 @@ def _render_document(ctx, iv_id: int) -> None:
         )
         st.subheader("Uenigheder side om side")
         dis = cmp["disagreements"]
+        solved = sum(1 for d in dis if d["resolved"])
+        st.progress(
+            solved / len(dis) if dis else 1.0, text=f"{solved} af {len(dis)} uenigheder løst"
+        )
         table = pd.DataFrame(
             {
-                "Nr": [d["position"] for d in dis],
+                "Nr": [d["position"] + 1 for d in dis],
                 "Taler": [d["speaker"] or "" for d in dis],
-                "Tekst": [d["text"] for d in dis],
+                "Tekst": [words_cut(d["text"], 140) for d in dis],
                 "Kode": [d["key"] for d in dis],
                 **{
                     c: [", ".join(x["key"] for x in d["by_coder"][c]) or "–" for d in dis]
                     for c in cmp["coders"]
                 },
-                "Afgjort": ["ja" if d["resolved"] else "" for d in dis],
+                "Løst": ["ja" if d["resolved"] else "" for d in dis],
             }
         )
-        st.dataframe(table, hide_index=True, width="stretch", height=300)
-        open_items = {i: d for i, d in enumerate(dis)}
-        if open_items:
+        with st.expander("Alle uenigheder (sorteret efter tur)", expanded=False):
+            st.dataframe(table, hide_index=True, width="stretch", height=260)
+        if dis:
             labels = {
-                i: f"{d['position']} · {d['key']}{' (afgjort)' if d['resolved'] else ''}"
-                for i, d in open_items.items()
+                i: f"Tur {d['position'] + 1} · {d['key']}{' (løst)' if d['resolved'] else ''}"
+                for i, d in enumerate(dis)
             }
+            if st.session_state.get("agree_item") not in labels:
+                first_open = next((i for i, d in enumerate(dis) if not d["resolved"]), 0)
+                st.session_state["agree_item"] = first_open
             pick = st.selectbox(
                 "Afgør uenighed", list(labels), format_func=labels.get, key="agree_item"
             )
-            item = open_items[pick]
-            cols = st.columns(len(cmp["coders"]))
-            for col, coder in zip(cols, cmp["coders"], strict=True):
-                with col.container(border=True):
-                    st.markdown(f"**{coder}**")
-                    for x in item["by_coder"][coder]:
-                        st.write(
-                            f"{x['key']} – {x['name']}"
-                            + (f"  \n_Memo: {x['memo']}_" if x["memo"] else "")
-                        )
-                    if not item["by_coder"][coder]:
-                        st.write("(ingen kode)")
-            st.markdown(
-                f"`{format_timestamp(item['start'])}` **{item['speaker'] or '?'}**: {item['text']}"
-            )
-            st.radio(
-                "Afgørelse",
-                list(DECISIONS),
-                format_func=DECISIONS.get,
-                key="agree_decision",
-                horizontal=True,
-            )
-            decision = st.session_state.get("agree_decision")
-            if decision == "take_one":
-                st.selectbox("Koder", item["applied_by"], key="agree_coder")
-            elif decision == "new":
-                books = codebooks.list_codebooks(ctx)
-                codes = {
-                    c["id"]: f"{c['key']} – {c['name']}"
-                    for b in books
-                    for c in b["codes"]
-                    if not c["retired"]
-                }
-                st.selectbox(
-                    "Kode",
-                    list(codes),
-                    format_func=codes.get,
-                    index=None,
-                    placeholder=f"(samme kode: {item['key']})",
-                    key="agree_new_code",
+            item = dis[pick]
+            later = [i for i in range(pick + 1, len(dis)) if not dis[i]["resolved"]]
+            earlier = [i for i in range(pick) if not dis[i]["resolved"]]
+            next_item = (later or earlier or [None])[0]
+            left, right = st.columns([3, 2], gap="medium")
+            with left:
+                st.markdown(
+                    f"`{format_timestamp(item['start'])}` **Tur {item['position'] + 1} · "
+                    f"{plain(item['speaker'] or '?')}**: {plain(item['text'])}"
                 )
-                st.text_input("Tekststykke (valgfrit)", key="agree_fragment")
-            st.text_input("Memo (valgfrit)", key="agree_memo")
-            st.button(
-                "Gem konsensus",
-                key="agree_save",
-                type="primary",
-                on_click=_reconcile,
-                args=(iv_id, item),
-            )
+                cols = st.columns(len(cmp["coders"]))
+                for col, coder in zip(cols, cmp["coders"], strict=True):
+                    with col.container(border=True):
+                        st.markdown(f"**{coder}**")
+                        for x in item["by_coder"][coder]:
+                            span = (
+                                f"  \n«{plain(words_cut(item['text'][x['start_char'] : x['end_char']], 120))}»"
+                                if x["start_char"] is not None
+                                else ""
+                            )
+                            st.markdown(
+                                f"{plain(x['key'])} – {plain(x['name'])}{span}"
+                                + (f"  \n_Memo: {plain(x['memo'])}_" if x["memo"] else "")
+                            )
+                        if not item["by_coder"][coder]:
+                            st.write("(ingen kode)")
+            with right:
+                st.radio(
+                    "Afgørelse",
+                    list(DECISIONS),
+                    format_func=DECISIONS.get,
+                    key="agree_decision",
+                )
+                decision = st.session_state.get("agree_decision")
+                if decision == "take_one":
+                    st.selectbox("Koder", item["applied_by"], key="agree_coder")
+                elif decision == "new":
+                    books = codebooks.list_codebooks(ctx)
+                    codes = {
+                        c["id"]: f"{c['key']} – {c['name']}"
+                        for b in books
+                        for c in b["codes"]
+                        if not c["retired"]
+                    }
+                    st.selectbox(
+                        "Kode",
+                        list(codes),
+                        format_func=codes.get,
+                        index=None,
+                        placeholder=f"(samme kode: {item['key']})",
+                        key="agree_new_code",
+                    )
+                    st.text_input("Tekststykke (valgfrit)", key="agree_fragment")
+                st.text_input("Memo (valgfrit)", key="agree_memo")
+                st.button(
+                    "Gem konsensus og gå til næste",
+                    key="agree_save",
+                    type="primary",
+                    on_click=_reconcile,
+                    args=(iv_id, item, next_item),
+                )
     st.subheader("Konsensuskodning")
     if not cmp["consensus"]:
         st.caption("Ingen konsensuskodninger endnu.")
-    for c in cmp["consensus"]:
+    for c in sorted(
+        cmp["consensus"], key=lambda c: (c["position"] or 0, c["start_char"] or 0, c["key"])
+    ):
         cols = st.columns([1, 6, 1, 1])
-        cols[0].write(("★ " if c["starred"] else "") + str(c["position"]))
-        cols[1].write(f"**{c['key']}** – {c['text'][:200]}")
+        cols[0].write(("★ " if c["starred"] else "") + f"Tur {(c['position'] or 0) + 1}")
+        cols[1].markdown(f"**{plain(c['key'])}** – {plain(words_cut(c['text'], 220))}")
         cols[2].button(
             "Fjern ★" if c["starred"] else "★",
             key=f"star_{c['id']}",

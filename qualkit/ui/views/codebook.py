@@ -10,6 +10,7 @@ from qualkit.services import codebook_editor, codebooks
 from qualkit.services.permissions import allowed
 from qualkit.ui import state
 from qualkit.ui.format import frame
+from qualkit.ui.plain import plain, plain_message
 
 MSG = "codebook_msg"
 FRAMEWORK_LABELS = {
@@ -102,7 +103,7 @@ def render() -> None:
     can_edit = allowed(ctx.actor.role, "codebook.edit")
     if MSG in st.session_state:
         kind, text = st.session_state.pop(MSG)
-        (st.success if kind == "success" else st.error)(text)
+        (st.success if kind == "success" else st.error)(plain_message(text))
     books = codebooks.list_codebooks(ctx)
     if can_edit:
         with st.expander(
@@ -165,9 +166,10 @@ def render() -> None:
     if code_id is not None:
         r = next(x for x in tree["codes"] if x["id"] == code_id)
         st.markdown(
-            f"**{r['name']}** (`{r['key']}`, {FRAMEWORK_LABELS.get(r['framework'], r['framework'])})"
-            f"  \n{r['description']}  \n**Brug når:** {r['include']}  \n"
-            f"**Brug ikke når:** {r['exclude']}  \n**Eksempel:** _{r['example']}_"
+            f"**{plain(r['name'])}** ({plain(r['key'])}, "
+            f"{plain(FRAMEWORK_LABELS.get(r['framework'], r['framework']))})"
+            f"  \n{plain(r['description'])}  \n**Brug når:** {plain(r['include'])}  \n"
+            f"**Brug ikke når:** {plain(r['exclude'])}  \n**Eksempel:** _{plain(r['example'])}_"
         )
     if can_edit:
         tabs = st.tabs(["Tilføj", "Omdøb", "Flyt", "Slå sammen", "Udfas"])

@@ -1,10 +1,11 @@
-"""Kodning: a transcript as segments; select one or several, apply or remove codes.
+"""Kodning: the transcript as a document to code in, and a table view for bulk work.
 
-Each evaluator sees only their own codings here (blind coding); comparing is a
-separate, explicit step on the page "Enighed og konsensus". Actions run as
-button callbacks before the page is drawn, so the table always shows the
-stored state. Keyboard: Tab moves between the widgets, the selectboxes filter
-as you type, arrow keys move in the table, Space/Enter presses a button.
+Document view (ui/components/transcript_doc): select text with the mouse (within or across
+turns), pick a code (search, Enter; 1-9 for recent codes), click a highlight to see its codes,
+coder and memo and change or remove it. The same view shows the coder's own codings (blind),
+two coders in two stripe colours (after the explicit choice to compare) or the consensus.
+Table view: select rows or numbers, apply or remove a code on several segments at once.
+Actions run as callbacks before the page is drawn, so the page always shows the stored state.
 """
 
 from __future__ import annotations
@@ -15,9 +16,13 @@ import pandas as pd
 import streamlit as st
 
 from qualkit.errors import QualkitError
-from qualkit.services import codebooks, coding, interviews
+from qualkit.services import codebooks, coding, consensus, interviews, preferences
+from qualkit.services import coding_document as cdoc
+from qualkit.services.context import Context
 from qualkit.transcripts.textformat import format_timestamp
 from qualkit.ui import state
+from qualkit.ui.components import transcript_doc
+from qualkit.ui.plain import plain, plain_message
 
 MSG = "coding_msg"
 
@@ -87,40 +92,16 @@ def _reset_selection() -> None:
     st.session_state["coding_segments"] = []
 
 
-def render() -> None:
-    ctx = state.guard("coding.write")
-    st.header("Kodning")
-    ivs = interviews.list_interviews(ctx)
-    books = codebooks.list_codebooks(ctx)
-    if not ivs or not books:
-        st.info(
-            "Projektet mangler interviews eller en kodebog."
-            if ivs or books
-            else "Projektet har ingen interviews og ingen kodebog endnu."
-        )
-        return
-    titles = {r["id"]: r["title"] for r in ivs}
+def _table_view(ctx: Context, books: list[dict], iv_id: int) -> None:
     codes = {
         c["id"]: f"{c['key']} – {c['name']} ({b['name']})"
         for b in books
         for c in b["codes"]
         if not c["retired"]
     }
-    top = st.columns([3, 2])
-    iv_id = top[0].selectbox(
-        "Interview",
-        list(titles),
-        format_func=titles.get,
-        key="coding_iv",
-        on_change=_reset_selection,
-    )
-    top[1].caption(
-        "Du ser kun dine egne kodninger. Sammenlign med de andre koderes på siden "
-        "'Enighed og konsensus'."
-    )
     if MSG in st.session_state:
         kind, text = st.session_state.pop(MSG)
-        (st.success if kind == "success" else st.error)(text)
+        (st.success if kind == "success" else st.error)(plain_message(text))
     view = coding.coding_view(ctx, iv_id)
     f = st.columns(2)
     speakers = f[0].multiselect(
@@ -147,7 +128,7 @@ def render() -> None:
     st.session_state["_coding_table_key"] = table_key
     table = pd.DataFrame(
         {
-            "Nr": [x["position"] for x in segs],
+            "Nr": [x["position"] + 1 for x in segs],
             "Tid": [format_timestamp(x["start"]) for x in segs],
             "Taler": [x["speaker"] or "" for x in segs],
             "Tekst": [x["text"] for x in segs],
@@ -178,7 +159,7 @@ def render() -> None:
     )
     by_id = {x["id"]: x for x in view["segments"]}
     labels = {
-        x["id"]: f"{x['position']} · {x['speaker'] or '?'}: {x['text'][:60]}"
+        x["id"]: f"{x['position'] + 1} · {x['speaker'] or '?'}: {x['text'][:60]}"
         for x in view["segments"]
     }
     st.multiselect(
@@ -215,7 +196,7 @@ def render() -> None:
             continue
         with st.container(border=True):
             st.markdown(
-                f"**{seg['position']} · {seg['speaker'] or '?'}** "
+                f"**{seg['position'] + 1} · {seg['speaker'] or '?'}** "
                 f"`{format_timestamp(seg['start'])}`  \n{seg['text']}"
             )
             for c in seg["codings"]:
@@ -225,7 +206,7 @@ def render() -> None:
                     else ""
                 )
                 cols = st.columns([4, 3, 1, 1])
-                cols[0].write(f"{c['key']} – {c['name']}{span}")
+                cols[0].markdown(plain(f"{c['key']} – {c['name']}{span}"))
                 cols[1].text_input(
                     "Memo", value=c["memo"], key=f"memo_{c['id']}", label_visibility="collapsed"
                 )
@@ -235,3 +216,180 @@ def render() -> None:
                 cols[3].button("Fjern", key=f"del_{c['id']}", on_click=_delete_one, args=(c["id"],))
     if len(chosen) > 10:
         st.caption(f"... og {len(chosen) - 10} segmenter mere.")
+
+
+# ------------------------------------------------------------------ the document view
+
+DOC_KEY = "coding_doc"
+MODES = {
+    cdoc.DocMode.OWN: "Mine kodninger (blind)",
+    cdoc.DocMode.COMPARE: "Sammenlign to kodere",
+    cdoc.DocMode.CONSENSUS: "Konsensus",
+}
+
+
+def _remember(code_id: int) -> None:
+    recent = [c for c in st.session_state.get("coding_recent", []) if c != code_id]
+    st.session_state["coding_recent"] = [code_id, *recent][:9]
+
+
+def _on_action() -> None:
+    """The component reported an action (apply, remove, memo, change): run it in the service."""
+    action = transcript_doc.last_action(DOC_KEY)
+    if not action:
+        return
+    ctx = state.context()
+    mode = cdoc.DocMode(st.session_state.get("coding_mode", cdoc.DocMode.OWN))
+    try:
+        kind = action.get("type")
+        iv_id = int(action["iv"])
+        if kind == "apply":
+            parts = [
+                cdoc.SelectionPart(int(p["segment"]), int(p["start"]), int(p["end"]))
+                for p in action.get("parts") or []
+            ]
+            code_id = int(action["code"])
+            memo = str(action.get("memo") or "")
+            if mode is cdoc.DocMode.CONSENSUS:
+                ids = cdoc.apply_consensus_selection(ctx, iv_id, parts, code_id, memo=memo)
+            else:
+                ids = cdoc.apply_selection(ctx, iv_id, parts, code_id, memo=memo)
+            _remember(code_id)
+            preferences.remember_interview(ctx, iv_id)
+            st.session_state[MSG] = ("success", f"Kodet: {len(ids)} tekststykke(r).")
+        elif kind == "remove":
+            if mode is cdoc.DocMode.CONSENSUS:
+                consensus.remove_consensus(ctx, int(action["coding"]))
+            else:
+                coding.delete_coding(ctx, int(action["coding"]))
+            st.session_state[MSG] = ("success", "Kodningen er fjernet.")
+        elif kind == "memo" and mode is cdoc.DocMode.OWN:
+            coding.set_memo(ctx, int(action["coding"]), str(action.get("memo") or ""))
+            st.session_state[MSG] = ("success", "Memo gemt.")
+        elif kind == "change" and mode is cdoc.DocMode.OWN:
+            cdoc.change_code(ctx, int(action["coding"]), int(action["code"]))
+            _remember(int(action["code"]))
+            st.session_state[MSG] = ("success", "Koden er skiftet.")
+        else:
+            st.session_state[MSG] = ("error", "Handlingen findes ikke i denne visning.")
+    except (QualkitError, KeyError, ValueError, TypeError) as exc:
+        text = str(exc) if isinstance(exc, QualkitError) else "Handlingen kunne ikke læses."
+        st.session_state[MSG] = ("error", text)
+
+
+def _open_comparison(iv_id: int) -> None:
+    try:
+        consensus.open_comparison(state.context(), iv_id)
+    except QualkitError as exc:
+        st.session_state[MSG] = ("error", str(exc))
+
+
+def _iv_changed() -> None:
+    _reset_selection()
+    iv = st.session_state.get("coding_iv")
+    if iv is not None:
+        preferences.remember_interview(state.context(), int(iv))
+
+
+def _document_view(ctx: Context, books: list[dict], iv_id: int) -> None:
+    mode = cdoc.DocMode(
+        st.radio(
+            "Kodninger",
+            list(MODES),
+            format_func=MODES.get,
+            horizontal=True,
+            key="coding_mode",
+            label_visibility="collapsed",
+        )
+    )
+    coders: list[str] = []
+    if mode is cdoc.DocMode.COMPARE:
+        if not consensus.comparison_opened(ctx, iv_id):
+            st.info(
+                "Kodningen er blind. Når du vælger at sammenligne, ser du de andre koderes "
+                "kodninger i dette interview (valget logges)."
+            )
+            st.button(
+                "Sammenlign med de andre kodere",
+                key="coding_reveal",
+                on_click=_open_comparison,
+                args=(iv_id,),
+            )
+            return
+        everyone = consensus.compare_document(ctx, iv_id)["coders"]
+        if len(everyone) > 2:
+            coders = st.multiselect(
+                "To kodere", everyone, default=everyone[:2], max_selections=2, key="coding_pair"
+            )
+    doc = cdoc.document(ctx, iv_id, mode, coders=coders)
+    names = cdoc.code_names(ctx)
+    usable = [c["id"] for b in books for c in b["codes"] if not c["retired"]]
+    focus = st.session_state.pop("coding_focus", None)
+    if focus and int(focus.get("iv", -1)) != iv_id:
+        focus = None
+    readonly = mode is cdoc.DocMode.COMPARE or (
+        mode is cdoc.DocMode.CONSENSUS and not _may(ctx, "consensus.write")
+    )
+    if mode is cdoc.DocMode.OWN:
+        st.caption(
+            "Markér tekst med musen (også hen over flere ture) og vælg en kode; klik på et "
+            "nummer for at kode hele turen; klik på en markering for at se, skifte eller fjerne "
+            "koden. Du ser kun dine egne kodninger."
+        )
+    elif mode is cdoc.DocMode.COMPARE:
+        st.caption(
+            f"Blå streg under teksten: {doc.coders[0] if doc.coders else '–'}; orange streg "
+            f"over: {doc.coders[1] if len(doc.coders) > 1 else '–'}. Klik på en markering for "
+            "at se koderen og memoet."
+        )
+    else:
+        st.caption("Konsensuskodninger. Markér tekst for at tilføje en konsensuskodning.")
+    data = transcript_doc.document_data(
+        doc,
+        names,
+        usable=usable,
+        recent=st.session_state.get("coding_recent", []),
+        focus=focus,
+        readonly=readonly,
+        version=len(doc.codings),
+    )
+    transcript_doc.render_document(data, key=DOC_KEY, on_action=_on_action)
+
+
+def _may(ctx: Context, capability: str) -> bool:
+    from qualkit.services.permissions import allowed
+
+    return allowed(ctx.actor.role, capability)
+
+
+def render() -> None:
+    ctx = state.guard("coding.write")
+    st.header("Kodning")
+    ivs = interviews.list_interviews(ctx)
+    books = codebooks.list_codebooks(ctx)
+    if not ivs or not books:
+        st.info(
+            "Projektet mangler interviews eller en kodebog."
+            if ivs or books
+            else "Projektet har ingen interviews og ingen kodebog endnu."
+        )
+        return
+    titles = {r["id"]: r["title"] for r in ivs}
+    focus = st.session_state.get("coding_focus")
+    if focus and int(focus.get("iv", -1)) in titles:
+        st.session_state["coding_iv"] = int(focus["iv"])
+    elif st.session_state.get("coding_iv") not in titles:
+        last = preferences.last_interview(ctx, list(titles))
+        st.session_state["coding_iv"] = last if last is not None else next(iter(titles))
+    top = st.columns([3, 2])
+    iv_id = top[0].selectbox(
+        "Interview", list(titles), format_func=titles.get, key="coding_iv", on_change=_iv_changed
+    )
+    layout = top[1].radio("Visning", ["Dokument", "Tabel"], horizontal=True, key="coding_layout")
+    if MSG in st.session_state and layout == "Dokument":
+        kind, text = st.session_state.pop(MSG)
+        (st.toast if kind == "success" else st.error)(plain_message(text))
+    if layout == "Tabel":
+        _table_view(ctx, books, iv_id)
+    else:
+        _document_view(ctx, books, iv_id)

@@ -60,7 +60,7 @@ def render() -> None:
             st.rerun()
         if c2.button("Godkend interview", type="primary", key="deid_approve"):
             res = deid.approve(ctx, chosen)
-            st.success(f"Godkendt: {res['replaced']} steder erstattet med pseudonymer.")
+            st.success(f"Godkendt: {res.replaced} steder erstattet med pseudonymer.")
     except QualkitError as exc:
         state.show_error(exc)
 

@@ -15,6 +15,7 @@ from qualkit.errors import NotFound, QualkitError
 from qualkit.services import delivery, projects
 from qualkit.ui import state
 from qualkit.ui.format import frame
+from qualkit.ui.plain import plain_message
 
 MODES = ["fremmøde", "telefon", "video", "hjemmebesøg", "virksomhed", "andet"]
 STATUS_LABELS = {"delivered": "leveret", "no_show": "udeblevet", "cancelled": "aflyst"}
@@ -56,7 +57,7 @@ def _entry_form(ctx, components: dict[str, str]) -> None:
                 f"{citizen['site'] or 'intet sted'}"
             )
         except NotFound as exc:
-            st.warning(str(exc))
+            st.warning(plain_message(exc))
     st.button(
         "Som sidst",
         on_click=_same_as_last,
@@ -95,7 +96,7 @@ def _entry_form(ctx, components: dict[str, str]) -> None:
                 ctx, cid, comp, when, minutes=minutes, mode=mode, status=status, note=note
             )
         except QualkitError as exc:
-            st.error(str(exc))
+            st.error(plain_message(exc))
         else:
             st.session_state["dl_clear_note"] = True
             _done(f"Registreret: {components[comp]} for {cid} den {when.strftime('%d-%m-%Y')}.")
@@ -178,7 +179,7 @@ def _own_entries(ctx, components: dict[str, str]) -> None:
         elif remove:
             delivery.delete_event(ctx, eid)
     except QualkitError as exc:
-        st.error(str(exc))
+        st.error(plain_message(exc))
     else:
         if save or remove:
             _done("Registreringen er rettet." if save else "Registreringen er slettet.")

@@ -6,7 +6,6 @@ Widgets and service calls only; what may leave is decided in services.exports.
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import streamlit as st
@@ -17,6 +16,7 @@ from qualkit.services.exports import QuoteFilter
 from qualkit.services.permissions import allowed
 from qualkit.ui import state
 from qualkit.ui.format import frame
+from qualkit.ui.plain import plain, plain_message
 
 GROUPS = {"code": "Efter kode og underkode", "framework": "Efter dimension (RE-AIM m.fl.)"}
 DEFAULT_FIELDS = ["label", "køn", "alder", "arm", "diagnosegruppe"]
@@ -137,7 +137,9 @@ def _safety(ctx, flt: QuoteFilter) -> list[int]:
             )
             key = f["segment_id"]
             what = f"Segment {key}" if key >= 0 else f"Titlen på interview {-key}"
-            st.markdown(f"**{what}** ({f['where']}) - {labels}  \n> {f['text']}")
+            st.markdown(
+                f"**{what}** ({plain(f['where'])}) - {plain(labels)}  \n> {plain(f['text'])}"
+            )
             if st.checkbox(f"Tilsidesæt for {what.lower()}", key=f"exp_ovr_{key}"):
                 overrides.append(key)
     return overrides
@@ -150,7 +152,7 @@ def _make(key: str, label: str, build) -> None:
             st.session_state[f"exp_file_{key}"] = build().data
         except QualkitError as exc:
             st.session_state.pop(f"exp_file_{key}", None)
-            st.error(str(exc))
+            st.error(plain_message(exc))
 
 
 def _import(ctx) -> None:
@@ -163,11 +165,17 @@ def _import(ctx) -> None:
     name = st.text_input("Navn på det nye projekt", key="exp_import_name")
     deid = st.checkbox("Kilderne er allerede pseudonymiseret", key="exp_import_deid")
     if upload is not None and st.button("Importér som nyt projekt", key="exp_import"):
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / Path(upload.name).name
+        from qualkit import tempdir  # the one private, cleaned-at-start place for temp files
+
+        with tempdir.workdir("upload") as tmp:
+            path = tmp / Path(upload.name).name
             path.write_bytes(upload.getvalue())
-            pid = exchange.import_qdpx(ctx.db, ctx.actor, path, name or None, deidentified=deid)
-        st.success(f"Importeret som projekt {pid}.")
+            tempdir.private_file(path)
+            result = exchange.import_qdpx(ctx.db, ctx.actor, path, name or None, deidentified=deid)
+        st.success(f"Importeret som projekt {result.project_id}: {result.positions.describe()}.")
+        if result.left_out:
+            st.warning(f"Ikke importeret ({len(result.left_out)}):")
+            st.text("\n".join(f"{p.kind} {p.where}: {p.reason}" for p in result.left_out))
 
 
 def render() -> None:

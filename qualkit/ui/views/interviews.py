@@ -16,6 +16,7 @@ from qualkit.services.permissions import allowed
 from qualkit.transcripts.textformat import format_timestamp
 from qualkit.ui import state
 from qualkit.ui.format import frame
+from qualkit.ui.plain import plain, plain_message
 
 AUDIO_TYPES = ["m4a", "mp3", "wav", "ogg", "oga", "opus", "flac", "aac", "wma", "mp4", "webm"]
 LANGUAGES = {
@@ -65,8 +66,10 @@ def render() -> None:
                 "title": "Titel",
                 "citizen_id": "Borger",
                 "kind": "Type",
+                "wave": "Bølge",
                 "date": "Dato",
                 "interviewer": "Interviewer",
+                "site": "Sted",
                 "status": "Status",
                 "segments": "Segmenter",
                 "audio": "Lyd",
@@ -97,28 +100,53 @@ def _read_only(ctx, interview_id: int) -> None:
     except QualkitError as exc:  # e.g. a writer and a transcript not yet de-identified
         state.show_error(exc)
         return
-    st.subheader(t["title"])
+    st.subheader(plain(t["title"]))
     for seg in t["segments"]:
         stamp = format_timestamp(seg["start"])
-        st.markdown(f"`{stamp}` **{seg['speaker'] or '?'}**: {seg['text']}")
+        st.markdown(f"`{stamp}` **{plain(seg['speaker'] or '?')}**: {plain(seg['text'])}")
 
 
 def _new_interview(ctx) -> None:
+    from qualkit.services import participants
+    from qualkit.services.interview_meta import KIND_LABELS, parse_meta
+
     with st.expander("Nyt interview fra lydfil", icon=":material/upload_file:"):
         with st.form("new_interview", clear_on_submit=True):
             title = st.text_input("Titel", placeholder="fx B12, 1. interview")
+            c = st.columns(3)
+            kind = c[0].selectbox(
+                "Type", list(KIND_LABELS), format_func=KIND_LABELS.get, key="new_iv_kind"
+            )
+            wave = c[1].number_input("Bølge", min_value=0, step=1, value=0, key="new_iv_wave")
+            when = c[2].date_input("Dato", value=None, format="DD-MM-YYYY", key="new_iv_date")
+            c = st.columns(2)
+            interviewer = c[0].text_input("Interviewer", key="new_iv_interviewer")
+            site = c[1].text_input("Sted (tomt: borgerens sted)", key="new_iv_site")
+            ids = [p["citizen_id"] for p in participants.list_participants(ctx)]
+            citizens = st.multiselect(
+                "Deltager(e)", ids, key="new_iv_citizens", placeholder="Vælg borger(e)"
+            )
             upload = st.file_uploader("Lydfil (m4a, mp3, wav, ...)", type=AUDIO_TYPES)
             submitted = st.form_submit_button("Opret interview")
         if submitted:
             if upload is None or not title.strip():
                 st.error("Angiv en titel og vælg en lydfil.")
                 return
-            iid = transcription.new_interview(ctx, title)
             try:
-                transcription.attach_audio(ctx, iid, upload.name, upload.getvalue())
+                meta = parse_meta(
+                    kind=kind,
+                    wave=int(wave) or None,
+                    interview_date=when,
+                    interviewer=interviewer,
+                    site=site,
+                    citizens=citizens,
+                )
+                iid = interviews.add_interview(
+                    ctx, title, meta, audio_name=upload.name, audio_bytes=upload.getvalue()
+                )
             except QualkitError as exc:
-                st.error(str(exc))
-                st.caption("Interviewet er oprettet uden lyd; upload en anden fil i editoren.")
+                st.error(plain_message(exc))
+                return
             st.session_state["open_interview"] = iid
             st.rerun()
 
@@ -128,7 +156,7 @@ def _new_interview(ctx) -> None:
 
 def _editor(ctx, interview_id: int) -> None:
     data = transcript_editor.editor_data(ctx, interview_id)
-    st.subheader(data["title"])
+    st.subheader(plain(data["title"]))
     approved = data["locked"]
     audio_line = {
         "present": "Lyd: findes",
@@ -161,7 +189,8 @@ def _editor(ctx, interview_id: int) -> None:
         )
         for seg in data["segments"]:
             st.markdown(
-                f"`{format_timestamp(seg['start'])}` **{seg['speaker'] or '?'}**: {seg['text']}"
+                f"`{format_timestamp(seg['start'])}` **{plain(seg['speaker'] or '?')}**: "
+                f"{plain(seg['text'])}"
             )
         return
     _speaker_tools(ctx, data)

@@ -10,6 +10,7 @@ from qualkit.services.permissions import allowed
 from qualkit.tabular import TableErrors
 from qualkit.ui import state
 from qualkit.ui.format import frame
+from qualkit.ui.plain import plain_message
 
 
 def _problems(exc: TableErrors) -> None:
@@ -28,21 +29,34 @@ def _import_section(ctx) -> None:
     st.subheader("Import")
     st.caption(
         "CSV (`;` eller `,`) eller .xlsx. Hele filen kontrolleres før noget gemmes; "
-        "en genimport opdaterer borgere efter projekt-ID, og hændelser der allerede "
+        "en genimport opdaterer borgere efter projekt-ID (kun de kolonner filen har; en tom "
+        "celle i en kolonne rydder feltet), og hændelser der allerede "
         "findes (samme borger, dato, komponent, medarbejder, minutter, form, status og "
         "note) springes over."
     )
     left, right = st.columns(2)
     with left:
         reg = st.file_uploader("Deltagerregister", type=["csv", "xlsx"], key="imp_register")
-        if st.button("Importér register", disabled=reg is None, key="imp_register_go"):
+        preview = st.button(
+            "Vis ændringer (gem intet)", disabled=reg is None, key="imp_register_dry"
+        )
+        go = st.button("Importér register", disabled=reg is None, key="imp_register_go")
+        if preview or go:
             try:
-                r = participants.import_upload(ctx, reg.name, reg.getvalue())
-                st.success(f"{r['created']} nye og {r['updated']} opdaterede borgere.")
+                r = participants.import_upload(ctx, reg.name, reg.getvalue(), dry_run=preview)
+                (st.info if preview else st.success)(r.summary_da())
+                if r.changed:
+                    st.dataframe(
+                        [
+                            {"borger": c.citizen_id, "felter": ", ".join(c.fields)}
+                            for c in r.changed
+                        ],
+                        hide_index=True,
+                    )
             except TableErrors as exc:
                 _problems(exc)
             except QualkitError as exc:
-                st.error(str(exc))
+                st.error(plain_message(exc))
     with right:
         if not allowed(ctx.actor.role, "delivery.import"):
             return
@@ -54,7 +68,7 @@ def _import_section(ctx) -> None:
             except TableErrors as exc:
                 _problems(exc)
             except QualkitError as exc:
-                st.error(str(exc))
+                st.error(plain_message(exc))
 
 
 def render() -> None:
@@ -81,7 +95,9 @@ def render() -> None:
                     "start_date": "Start",
                     "end_date": "Slut",
                     "end_reason": "Sluttede pga.",
-                    "withdrawn_date": "Trukket tilbage",
+                    "dropout_date": "Frafaldet (data bevaret)",
+                    "dropout_reason": "Frafaldsårsag",
+                    "withdrawn_date": "Samtykke trukket tilbage",
                     **{c: c.removeprefix("attr_") for c in attr_cols},
                 },
             ),

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "i16"
-down_revision = "0004_transcription"
+down_revision = "i13"
 branch_labels = None
 depends_on = None
 

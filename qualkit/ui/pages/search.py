@@ -1,0 +1,3 @@
+from qualkit.ui.shell import run_page
+
+run_page("search")

@@ -1,0 +1,137 @@
+"""Danish throughout: every page for every role (AppTest) and the CLI's error paths, failing on
+English sentences outside code identifiers (a word-list heuristic), and raw keys shown with
+their Danish labels."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from qualkit.messages import LABELS, MESSAGES, label
+from qualkit.services.users import actor_for
+from qualkit.store import Database
+from qualkit.ui.navigation import PAGES, pages_for
+
+PAGES_DIR = Path(__file__).resolve().parent.parent / "qualkit" / "ui" / "pages"
+ROLES = ("admin", "evaluator", "staff", "writer")
+ENGLISH = re.compile(
+    r"\b(the|is|not|found|must|invalid|cannot|can't|please|unknown|should|already|missing|"
+    r"does|doesn't|permission|denied|nothing|choose|only|outside|error|failed|no such|this|"
+    r"no|of|with|are|has|may|yet|first|will|you|your|there|which|could)\b",
+    re.IGNORECASE,
+)
+IDENTIFIER = re.compile(r"`[^`]*`|\S*[._/:=]\S*|\[[^\]]*\]")
+
+
+def english_in(text: str) -> list[str]:
+    """English function words in a text, code identifiers (dotted, paths, `code`) left out."""
+    return ENGLISH.findall(IDENTIFIER.sub(" ", text or ""))
+
+
+def test_heuristic_catches_english_and_spares_danish_and_identifiers():
+    assert english_in("Permission denied: writer may not coding write.")
+    assert english_in("No interview 9 in this project.")
+    assert english_in("The file is invalid")
+    assert not english_in("Adgang nægtet: rapportskriver må ikke kode (`coding.write`).")
+    assert not english_in("Koden impl.jk_moeder er udgået; se docs/DESIGN.md.")
+
+
+def test_catalog_and_labels_are_danish():
+    bad = {k: v for k, v in MESSAGES.items() if english_in(v)}
+    assert not bad, bad
+    for kind, table in LABELS.items():
+        bad = {k: v for k, v in table.items() if english_in(v)}
+        assert not bad, (kind, bad)
+    assert label("delivery_status", "delivered") == "leveret"
+    assert label("component", "jk_moede").startswith("Opfølgende møde")
+    assert label("kind", "citizen") == "borger"
+    assert label("action", "deid.approve") == "pseudonymisering godkendt"
+    assert label("entity", "PERSON") == "Person"
+
+
+def _visible(at: AppTest) -> list[str]:
+    texts: list[str] = []
+    for kind in (
+        "title", "header", "subheader", "markdown", "caption", "info", "warning", "error",
+        "success", "exception", "text",
+    ):  # fmt: skip
+        texts += [str(e.value) for e in getattr(at, kind)]
+    for kind in ("button", "checkbox", "toggle", "text_input", "text_area", "number_input"):
+        texts += [str(e.label) for e in getattr(at, kind)]
+    for kind in ("selectbox", "multiselect", "radio"):
+        for e in getattr(at, kind):
+            texts.append(str(e.label))
+            try:
+                texts += [str(o) for o in e.options]
+            except Exception:  # noqa: BLE001 - an element without options
+                pass
+    for tab in at.tabs:
+        texts.append(str(tab.label))
+    for e in at.expander:
+        texts.append(str(e.label))
+    return texts
+
+
+@pytest.fixture(scope="module")
+def demo(demo_folder):
+    folder, _ = demo_folder
+    db = Database.open(folder)
+    yield folder, db
+    db.close()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_for_every_role_is_danish(demo, monkeypatch, role):
+    folder, db = demo
+    monkeypatch.setenv("QUALKIT_DATA", str(folder))
+    monkeypatch.delenv("QUALKIT_DATABASE_URL", raising=False)
+    user = {"admin": "admin", "evaluator": "evaluator", "staff": "staff", "writer": "writer"}[role]
+    actor = actor_for(db, user)
+    allowed_keys = {p.key for p in pages_for(role)}
+    problems: list[str] = []
+    for spec in PAGES:
+        at = AppTest.from_file(str(PAGES_DIR / f"{spec.key}.py"), default_timeout=90)
+        at.session_state["actor"] = actor
+        at.run()
+        assert not at.exception, (spec.key, role, at.exception)
+        if spec.key not in allowed_keys:
+            assert any("Adgang nægtet" in e.value for e in at.error), (spec.key, role)
+        texts = _visible(at)
+        assert spec.key not in allowed_keys or len(texts) >= 2, (spec.key, role, texts)
+        for text in texts:
+            words = english_in(text)
+            if words:
+                problems.append(f"{spec.key} ({role}): {words} in {text[:160]!r}")
+    assert not problems, "\n".join(problems[:30])
+
+
+CLI_ERRORS = [
+    ["interviews", "show", "999", "--data", "{data}"],
+    ["interviews", "show", "1", "--data", "{data}", "--user", "staff"],
+    ["interviews", "list", "--data", "{data}", "--user", "nobody"],
+    ["interviews", "import", "/findes/ikke.txt", "--data", "{data}"],
+    ["participants", "import", "/findes/ikke.csv", "--data", "{data}"],
+    ["export", "quotes", "--data", "{data}", "--out", "{tmp}/citater.txt"],
+    ["codebook", "convert", "/findes/ikke.yaml", "{tmp}/x.qdc"],
+    ["agreement", "--codings", "/findes/ikke.csv", "--out", "{tmp}/ag"],
+    ["tally", "--participants", "/findes/ikke.csv", "--events", "/x.csv", "--protocol",
+     "/findes/ikke.yaml", "--out", "{tmp}/t"],
+    ["deid", "/findes/ikke.txt"],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("argv", CLI_ERRORS, ids=lambda a: " ".join(a))
+def test_cli_error_paths_are_danish(demo, capsys, tmp_path, argv):
+    from qualkit.cli import main
+
+    folder, _ = demo
+    code = main([a.format(data=folder, tmp=tmp_path) for a in argv])
+    err = capsys.readouterr().err
+    if code == 2 and "No such command" in err:
+        pytest.fail(f"unknown command in the test: {argv}: {err}")
+    assert code != 0, err
+    line = err.strip().splitlines()[-1]
+    assert not english_in(line), line
