@@ -168,7 +168,9 @@ def resolve(db: Database, token: str | None, kind: SessionKind | None = None) ->
     if not token:
         return None
     now = _now()
-    with db.session() as s:
+    # A write transaction from the start (it updates the idle timer): a read-then-write
+    # transaction on SQLite fails if a worker commits in between.
+    with db.session(write=True) as s:
         row = s.scalar(select(AuthSession).where(AuthSession.token_hash == token_hash(token)))
         if row is None or row.revoked_at is not None or (kind is not None and row.kind != kind):
             return None

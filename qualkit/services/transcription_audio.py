@@ -56,7 +56,7 @@ def new_interview(
     ctx.require("transcribe")
     if not title.strip():
         raise InputError("An interview needs a title.")
-    with ctx.db.session() as s:
+    with ctx.db.session(write=True) as s:
         participant_id = participants.participant_id(s, ctx, citizen_id)
         iv = Interview(
             project_id=ctx.project_id,
@@ -107,7 +107,7 @@ def attach_audio(ctx: Context, interview_id: int, filename: str, data: bytes) ->
         except InputError as exc:
             raise InputError(str(exc).replace(str(tmp), filename)) from None
         old = None
-        with ctx.db.session() as s:
+        with ctx.db.session(write=True) as s:
             iv = _interview(s, ctx, interview_id)
             if is_locked(iv):
                 raise InputError(f"{iv.title}: the transcript is approved; no new audio.")
@@ -196,7 +196,7 @@ def _unlink(path: Path | None) -> None:
 
 def delete_audio(ctx: Context, interview_id: int) -> None:
     ctx.require("transcribe")
-    with ctx.db.session() as s:
+    with ctx.db.session(write=True) as s:
         iv = _interview(s, ctx, interview_id)
         if not iv.audio_path:
             return
@@ -211,7 +211,7 @@ def approve_transcript(ctx: Context, interview_id: int) -> dict[str, Any]:
     ctx.require("transcript.approve")
     delete = bool(projects.get_setting(ctx, "delete_audio_on_approve"))
     path = None
-    with ctx.db.session() as s:
+    with ctx.db.session(write=True) as s:
         iv = _interview(s, ctx, interview_id)
         n = s.scalar(select(func.count(Segment.id)).where(Segment.interview_id == iv.id))
         if not n:

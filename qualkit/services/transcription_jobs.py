@@ -74,7 +74,7 @@ def start_transcription(
         raise InputError(f"Ukendt motor {engine!r}: brug {' eller '.join(ENGINES)}.")
     if speakers is not None and not 1 <= speakers <= 6:
         raise InputError(f"--speakers {speakers}: angiv et antal talere mellem 1 og 6.")
-    with ctx.db.session() as s:
+    with ctx.db.session(write=True) as s:
         iv = _interview(s, ctx, interview_id)
         if is_locked(iv):
             raise InputError(
@@ -178,7 +178,7 @@ def request_stop(ctx: Context, job_id: int) -> None:
     """Cancel a job: a queued one never starts, a running one stops at its next segment;
     the interview keeps what it had."""
     ctx.require("transcribe")
-    with ctx.db.session() as s:
+    with ctx.db.session(write=True) as s:
         job = s.get(TranscriptionJob, job_id)
         if job is None or job.project_id != ctx.project_id:
             raise NotFound(f"No transcription job {job_id} in this project.")
@@ -205,7 +205,7 @@ cancel = request_stop
 def retry(ctx: Context, job_id: int) -> int:
     """Queue a failed, cancelled or interrupted job again with the same settings."""
     ctx.require("transcribe")
-    with ctx.db.session() as s:
+    with ctx.db.session(write=True) as s:
         job = s.get(TranscriptionJob, job_id)
         if job is None or job.project_id != ctx.project_id:
             raise NotFound(f"No transcription job {job_id} in this project.")

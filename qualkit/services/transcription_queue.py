@@ -138,7 +138,13 @@ def _requeue_stale(db: Database) -> None:
     """Tasks whose worker stopped beating go back to the queue (or give up)."""
     cutoff = datetime.now(UTC) - timedelta(seconds=STALE_SECONDS)
     gave_up: list[tuple[str, int]] = []
-    with db.session() as s:
+    with db.session() as s:  # a read; the write below only when a task is stale
+        beats = s.execute(
+            select(QueuedTask.heartbeat_at).where(QueuedTask.status == "running")
+        ).scalars()
+        if all(b is not None and _aware(b) > cutoff for b in beats):
+            return
+    with db.session(write=True) as s:
         for t in s.scalars(select(QueuedTask).where(QueuedTask.status == "running")):
             beat = _aware(t.heartbeat_at)
             if beat is not None and beat > cutoff:
@@ -204,7 +210,7 @@ def _run_claimed(db: Database, task_id: int, task: str, ref_id: int) -> None:
         status, error = "failed", type(exc).__name__
     finally:
         done.set()
-    with db.session() as s:
+    with db.session(write=True) as s:
         t = s.get(QueuedTask, task_id)
         t.status, t.error, t.finished_at = status, error, utcnow()
 

@@ -30,7 +30,7 @@ HEARTBEAT_EVERY = 5.0
 
 def _update(db: Database, job_id: int, **values: Any) -> bool:
     """Write fields on the job row; returns whether a stop was requested."""
-    with db.session() as s:
+    with db.session(write=True) as s:
         job = s.get(TranscriptionJob, job_id)
         for k, v in values.items():
             setattr(job, k, v)
@@ -47,7 +47,7 @@ def _actor(db: Database, username: str) -> Actor:
 
 
 def _give_up(db: Database, job_id: int, error: str) -> None:
-    with db.session() as s:
+    with db.session(write=True) as s:
         job = s.get(TranscriptionJob, job_id)
         if job is not None and job.status not in DONE:
             job.status, job.error, job.finished_at = "failed", error, utcnow()
@@ -64,7 +64,7 @@ def run_job(db: Database, job_id: int) -> None:
 
     from .transcription_store import store_result
 
-    with db.session() as s:
+    with db.session(write=True) as s:
         job = s.get(TranscriptionJob, job_id)
         if job is None or job.status in DONE:
             return
@@ -100,7 +100,7 @@ def run_job(db: Database, job_id: int) -> None:
 
     def progress(done: float, total: float) -> None:
         now = time.monotonic()
-        if now - last[0] < 0.5 and done < total:
+        if now - last[0] < 2.0 and done < total:
             return
         last[0] = now
         if _update(
@@ -133,7 +133,7 @@ def run_job(db: Database, job_id: int) -> None:
 
 
 def _finish(db: Database, actor: Actor, job_id: int, status: str, error: str) -> None:
-    with db.session() as s:
+    with db.session(write=True) as s:
         job = s.get(TranscriptionJob, job_id)
         job.status, job.error, job.finished_at = status, error, utcnow()
         audit.record(

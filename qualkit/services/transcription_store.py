@@ -13,7 +13,7 @@ from .transcription_common import EditedTranscript, _protected
 
 def store_result(db: Database, actor: Actor, job_id: int, overwrite: bool, result) -> None:
     """Replace the interview's segments with the result, in one transaction."""
-    with db.session() as s:
+    with db.session(write=True) as s:
         job = s.get(TranscriptionJob, job_id)
         if job.stop_requested:
             from qualkit.transcription.pipeline import Interrupted

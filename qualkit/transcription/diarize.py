@@ -251,9 +251,11 @@ class Diarization:
     def speaker_at(self, t: float) -> int | None:
         if not len(self.times):
             return None
-        near = np.abs(self.times - t) <= WINDOW / 2
-        if near.any():
-            return int(np.bincount(self.labels[near]).argmax())
+        d = np.abs(self.times - t)
+        near = d < WINDOW / 2
+        if near.any():  # the windows around t vote, the nearest the most
+            weights = 1.0 - d[near] / (WINDOW / 2)
+            return int(np.bincount(self.labels[near], weights=weights).argmax())
         return int(self.labels[int(np.argmin(np.abs(self.times - t)))])
 
 

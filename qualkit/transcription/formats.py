@@ -20,8 +20,8 @@ FORMATS = ("json", "txt", "docx", "srt", "vtt")
 
 
 def to_dict(t: Transcript) -> dict:
-    """docs/DESIGN.md's shape (seconds as floats, speaker null where unknown), each segment
-    with its words' times added: ``"words": [{"start", "end", "word"}]``."""
+    """Exactly docs/DESIGN.md's shape: seconds as floats, speaker null where unknown. (Word
+    times are stored with the segments of a stored interview, not in this file format.)"""
     return {
         "audio": t.audio,
         "language": t.language,
@@ -29,16 +29,7 @@ def to_dict(t: Transcript) -> dict:
         "engine": t.engine,
         "model": t.model,
         "segments": [
-            {
-                "start": float(s.start),
-                "end": float(s.end),
-                "speaker": s.speaker,
-                "text": s.text,
-                "words": [
-                    {"start": float(w.start), "end": float(w.end), "word": w.text.strip()}
-                    for w in s.words
-                ],
-            }
+            {"start": float(s.start), "end": float(s.end), "speaker": s.speaker, "text": s.text}
             for s in t.segments
         ],
     }

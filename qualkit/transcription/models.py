@@ -330,7 +330,11 @@ def _fetch(name: str, folder: Path) -> None:
     from faster_whisper.utils import download_model
 
     try:
-        download_model(name, output_dir=str(folder))
+        import warnings
+
+        with warnings.catch_warnings():  # huggingface_hub's deprecation notes, not the user's
+            warnings.simplefilter("ignore")
+            download_model(name, output_dir=str(folder))
         if is_ct2_folder(folder) or "/" not in name:
             return
         # A Transformers checkpoint: convert it (needs the transformers package).

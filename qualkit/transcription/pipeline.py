@@ -119,8 +119,9 @@ def transcribe_file(
         result.speaker_method = "pyannote"
     elif use_voices and collector.vectors:
         found = diarize.diarize(collector, speakers)
-        names = {k: diarize.LABEL.format(k + 1) for k in found.voices}
-        result.segments = diarize.assign(result.segments, found, names)
-        result.voices = {names[k]: v for k, v in found.voices.items()}
-        result.speaker_method = "voices"
+        if len(found.voices) > 1:  # one voice: no speaker labels, as for any mono clip
+            names = {k: diarize.LABEL.format(k + 1) for k in found.voices}
+            result.segments = diarize.assign(result.segments, found, names)
+            result.voices = {names[k]: v for k, v in found.voices.items()}
+            result.speaker_method = "voices"
     return result
