@@ -193,6 +193,7 @@ def mark_consensus(
     def work(s: Session) -> None:
         row = _consensus_row(s, ctx, consensus_id)
         seg = s.get(Segment, row.segment_id)
+        assert seg is not None  # a consensus row's segment exists (foreign key)
         read_policy.require_interview(s, ctx, seg.interview_id, Read.CONSENSUS)
         changes = {}
         if starred is not None:
