@@ -1,7 +1,7 @@
 """memos (interview, code, project) with links; user preferences
 
 Revision ID: i13
-Revises: 0004_transcription
+Revises: i10a
 Create Date: 2026-12-02
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "i13"
-down_revision = "0004_transcription"
+down_revision = "i10a"
 branch_labels = None
 depends_on = None
 
