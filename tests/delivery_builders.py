@@ -19,6 +19,13 @@ PARTICIPANT_HEADER = [
     "end_date",
     "end_reason",
     "withdrawn_date",
+    "dropout_date",
+    "dropout_reason",
+    "offered_date",
+    "declined_date",
+    "declined_reason",
+    "spoergeskema_mistet",
+    "kvalitativ",
     "køn",
     "alder",
 ]
@@ -69,6 +76,13 @@ def backpain(folder: Path) -> tuple[Path, Path]:
         + [(0, 0, 1)] * 2
     )
     assert len(plan) == 69
+    # INVENTED: why the other 63 took no part. The report gives reasons only as a figure in
+    # percent (seed 002 line 946, with N=69 where 63 is meant) and in words (lines 988-1012).
+    reasons = (
+        [BACKPAIN_DECLINE_REASONS[0]] * 30
+        + [BACKPAIN_DECLINE_REASONS[1]] * 20
+        + [BACKPAIN_DECLINE_REASONS[2]] * 13
+    )
     for i in range(132):
         cid = f"R{i + 1:03d}"
         start = day0 + timedelta(days=i)
@@ -86,6 +100,8 @@ def backpain(folder: Path) -> tuple[Path, Path]:
             }
         )
         if i >= len(plan):
+            people[-1]["declined_date"] = dk(start + timedelta(days=2))
+            people[-1]["declined_reason"] = reasons[i - len(plan)]
             continue
         conv, train, visits = plan[i]
         for k in range(conv):
@@ -128,6 +144,13 @@ def backpain(folder: Path) -> tuple[Path, Path]:
         write_csv(folder / "participants.csv", PARTICIPANT_HEADER, people),
         write_csv(folder / "events.csv", EVENT_HEADER, events),
     )
+
+
+BACKPAIN_DECLINE_REASONS = (  # INVENTED split of the 63; the wording follows lines 988-1012
+    "har selv erfaring med ryggen",
+    "fysioterapeut på egen arbejdsplads",
+    "ingen årsag registreret",
+)
 
 
 ISHOEJ_EXCLUSIONS = {"anden indsats": 7, "sag lukket": 27, "for syg": 10, "takket nej": 11}
@@ -203,3 +226,164 @@ def ishoej(folder: Path) -> tuple[Path, Path]:
         write_csv(folder / "participants.csv", PARTICIPANT_HEADER, people),
         write_csv(folder / "events.csv", EVENT_HEADER, events),
     )
+
+
+# --- the full Ishøj flow chart (seed 003 lines 1030-1149) --------------------------------------
+# Published numbers (seed 003): 152 on the list (line 1111); excluded 7 + 27 + 10 (lines
+# 1141-1147); 11 declined (line 1149), who were drawn to the control group and declined (line
+# 1052) and replaced by the next on the list (line 715); 30 + 30 included (line 1068); per arm
+# in the employment analysis 28 / 26 and not yet at 18 months 2 / 4 (lines 1115-1130);
+# questionnaire analysis 27 / 24 and lost to follow-up 1 / 2 (lines 1120-1135; 3 in all at
+# line 1082); 10 / 10 in the qualitative study (lines 1125, 1137).
+ISHOEJ_CHART_EXCLUDED = {
+    "i gang med anden indsats": 7,
+    "afsluttet forløb i Jobcentret": 27,
+    "for syg til at deltage": 10,
+}
+ISHOEJ_CHART_DECLINED = 11
+ISHOEJ_CHART_ARMS = {
+    # arm: (allocated, not yet at 18 months, lost in the questionnaire analysis, qualitative)
+    "indsats": (30, 2, 1, 10),
+    "kontrol": (30, 4, 2, 10),
+}
+# INVENTED (the chart does not give them): eligible people on the gross list never drawn
+# (152 - 44 - 11 - 60), every date, the analysis day, who is lost or interviewed.
+INVENTED_NOT_DRAWN = 37
+INVENTED_FIRST_ALLOCATION = date(2016, 11, 1)  # inclusion Nov 2016 - Jan 2018 (line 717)
+INVENTED_AS_OF = date(2019, 6, 1)  # the day of analysis ("grundet tidspres", line 1074)
+INVENTED_COURSE_DAYS = 180  # every course runs the 6 months at most (line 1750)
+
+
+def ishoej_full(folder: Path) -> tuple[Path, Path]:
+    """A register that yields the whole published chart; see the named numbers above."""
+    people: list[dict] = []
+    events: list[dict] = []
+    day0 = INVENTED_FIRST_ALLOCATION - timedelta(days=30)
+    k = 0
+
+    def person(**fields) -> dict:
+        nonlocal k
+        k += 1
+        row = {"citizen_id": f"I{k:03d}", "site": "Ishøj Jobcenter", **fields}
+        row.setdefault("screened_date", dk(day0 + timedelta(days=k % 20)))
+        people.append(row)
+        return row
+
+    for reason, n in ISHOEJ_CHART_EXCLUDED.items():
+        for _ in range(n):
+            person(eligible="nej", exclusion_reason=reason)
+    for j in range(ISHOEJ_CHART_DECLINED):
+        d = INVENTED_FIRST_ALLOCATION + timedelta(days=7 * j)
+        person(
+            eligible="ja",
+            arm="kontrol",
+            randomised_date=dk(d),
+            declined_date=dk(d + timedelta(days=3)),
+            declined_reason="ønskede ikke at deltage",
+        )
+    # The last allocated of each arm are the ones not yet at 18 months on the analysis day.
+    late = INVENTED_AS_OF - timedelta(days=400)
+    for arm, (n, not_yet, lost, qual) in ISHOEJ_CHART_ARMS.items():
+        for j in range(n):
+            is_late = j >= n - not_yet
+            alloc = (
+                late + timedelta(days=j)
+                if is_late
+                else INVENTED_FIRST_ALLOCATION + timedelta(days=7 * j)
+            )
+            start = alloc + timedelta(days=10)
+            row = person(
+                eligible="ja",
+                arm=arm,
+                randomised_date=dk(alloc),
+                consent_date=dk(alloc + timedelta(days=5)),
+                start_date=dk(start),
+                end_date=dk(start + timedelta(days=INVENTED_COURSE_DAYS)),
+                spoergeskema_mistet="ja" if j < lost else "nej",
+                kvalitativ="ja" if lost <= j < lost + qual else "nej",
+            )
+            if arm == "indsats":
+                for comp, day in (
+                    ("socialmedicinsk_udredning", 14),
+                    ("socialfaglig_udredning", 20),
+                    ("koordinator_samtale", 25),
+                    ("slutrapport", INVENTED_COURSE_DAYS),
+                ):
+                    events.append(
+                        {
+                            "citizen_id": row["citizen_id"],
+                            "date": dk(start + timedelta(days=day)),
+                            "component": comp,
+                            "staff_id": "K1",
+                            "minutes": "60",
+                        }
+                    )
+    for _ in range(INVENTED_NOT_DRAWN):
+        person(eligible="ja")
+    assert k == 152
+    return (
+        write_csv(folder / "participants.csv", PARTICIPANT_HEADER, people),
+        write_csv(folder / "events.csv", EVENT_HEADER, events),
+    )
+
+
+# The report's own numbers, each with its line, and the arithmetic they imply. The tally
+# checks each against the register and against each other (delivery/reported.py).
+ISHOEJ_REPORTED = """
+reported:
+  - {id: liste, label: Borgere på listen, n: 152, stage: screened, source: seed 003 linje 1111}
+  - {id: anden, n: 7, stage: excluded, category: i gang med anden indsats, source: seed 003 linje 1141}
+  - {id: afsluttet, n: 27, stage: excluded, category: afsluttet forløb i Jobcentret, source: seed 003 linje 1144}
+  - {id: syg, n: 10, stage: excluded, category: for syg til at deltage, source: seed 003 linje 1147}
+  - {id: nej, n: 11, stage: declined_after, arm: kontrol, source: seed 003 linje 1149 og 1052}
+  - {id: ekskluderet, label: Ekskluderet i alt, n: 55, equals: anden + afsluttet + syg + nej, source: seed 003 linje 1139}
+  - {id: identificeret, label: Identificeret af sagsbehandlerne, n: 101, source: seed 003 linje 1034}
+  - {id: ikke_egnet, label: Ikke egnet ved nærmere eftersyn, n: 43, equals: anden + afsluttet + syg, source: seed 003 linje 1036}
+  - {id: inkluderet, label: Inkluderet, n: 60, equals: identificeret - ikke_egnet, stage: randomised, source: seed 003 linje 1068}
+  - {id: i30, n: 30, stage: randomised, arm: indsats, source: seed 003 linje 1113}
+  - {id: k30, n: 30, stage: randomised, arm: kontrol, source: seed 003 linje 1127}
+  - {id: i_besk, n: 28, stage: in_analysis, arm: indsats, category: Indgår i analyse af beskæftigelse, source: seed 003 linje 1115}
+  - {id: i_ikke, n: 2, stage: not_yet_followup, arm: indsats, source: seed 003 linje 1116}
+  - {id: i_sum, label: Indsats i alt, n: 30, equals: i_besk + i_ikke, source: seed 003 linje 1113}
+  - {id: i_spm, n: 27, stage: in_analysis, arm: indsats, category: Indgår i analyse af spørgeskemadata, source: seed 003 linje 1120}
+  - {id: i_lost, n: 1, stage: lost_to_followup, arm: indsats, category: Indgår i analyse af spørgeskemadata, source: seed 003 linje 1123}
+  - {id: i_spm_sum, n: 28, equals: i_spm + i_lost, source: seed 003 linje 1115}
+  - {id: i_kval, n: 10, stage: qualitative, arm: indsats, source: seed 003 linje 1125}
+  - {id: k_besk, n: 26, stage: in_analysis, arm: kontrol, category: Indgår i analyse af beskæftigelse, source: seed 003 linje 1129}
+  - {id: k_ikke, n: 4, stage: not_yet_followup, arm: kontrol, source: seed 003 linje 1130}
+  - {id: k_sum, label: Kontrol i alt, n: 30, equals: k_besk + k_ikke, source: seed 003 linje 1127}
+  - {id: k_spm, n: 24, stage: in_analysis, arm: kontrol, category: Indgår i analyse af spørgeskemadata, source: seed 003 linje 1135}
+  - {id: k_lost, n: 2, stage: lost_to_followup, arm: kontrol, category: Indgår i analyse af spørgeskemadata, source: seed 003 linje 1135}
+  - {id: k_spm_sum, n: 26, equals: k_spm + k_lost, source: seed 003 linje 1129}
+  - {id: k_kval, n: 10, stage: qualitative, arm: kontrol, source: seed 003 linje 1137}
+  - {id: lost, label: Lost to follow-up i alt, n: 3, equals: i_lost + k_lost, source: seed 003 linje 1082}
+  - {id: analyse, label: I den endelige analyse, n: 54, equals: i_besk + k_besk, source: seed 003 linje 1076}
+"""
+
+BACKPAIN_REPORTED = """
+reported:
+  - {id: mulige, label: Borgere i forsøgsgruppen, n: 132, stage: allocated, source: seed 002 linje 940}
+  - {id: deltog, label: Modtog interventionen, n: 69, of: mulige, percent: 51, measure: reached, source: seed 002 linje 940}
+  - {id: ikke_deltog, label: Figur 7 N (manglende deltagelse), n: 69, equals: mulige - deltog, source: seed 002 linje 946}
+  - {id: kun_samtale, n: 55, source: seed 002 linje 976}
+  - {id: en, n: 27, measure: "dose:samtale", subgroup: samtale, category: "1", source: seed 002 linje 977}
+  - {id: to_fire, n: 23, measure: "dose:samtale", subgroup: samtale, category: "2-4", source: seed 002 linje 977}
+  - {id: flere, n: 5, measure: "dose:samtale", subgroup: samtale, category: "5+", source: seed 002 linje 977-978}
+  - {id: samtale_sum, n: 55, equals: en + to_fire + flere, source: seed 002 linje 976}
+  - {id: samtale_besoeg, n: 11, measure: combination, category: samtale+virksomhedsbesoeg, source: seed 002 linje 980}
+  - {id: alle_tre, n: 1, measure: combination, category: samtale+traening+virksomhedsbesoeg, source: seed 002 linje 981}
+  - {id: deltog_sum, label: 55 + 11 + 1, n: 69, equals: kun_samtale + samtale_besoeg + alle_tre, source: seed 002 linje 976-981}
+  - {id: samtaler, n: 148, measure: "events:samtale", source: seed 002 linje 982}
+  - {id: besoeg, n: 16, measure: "events:virksomhedsbesoeg", source: seed 002 linje 982}
+"""
+
+
+def with_reported(protocol: Path, reported: str, folder: Path, **flow_overrides: str) -> Path:
+    """A copy of a shipped protocol with the report's numbers (and e.g. the analysis day)."""
+    text = protocol.read_text(encoding="utf-8")
+    for old, new in flow_overrides.items():
+        assert old in text, old
+        text = text.replace(old, new)
+    out = folder / protocol.name
+    out.write_text(text + reported, encoding="utf-8")
+    return out

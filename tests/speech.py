@@ -111,3 +111,46 @@ def mono_clip(speech_dir) -> Path:
 @pytest.fixture(scope="session")
 def stereo_clip(speech_dir) -> Path:
     return dialogue_stereo(speech_dir)
+
+
+# --- assembled conversations (diarization tests and bench/diarization_der.py) ---------------
+
+# espeak-ng Danish with different voice variants and pitch: clearly different "people".
+VOICES = {"A": ("da+m3", 35), "B": ("da+f3", 70)}
+CONVERSATION = [
+    ("A", "Hvordan var det første møde med jobkonsulenten?"),
+    ("B", "Det var godt, fordi vi talte om min arbejdsplads og min ryg."),
+    ("A", "Kan du fortælle lidt mere om samarbejdet med hospitalet?"),
+    ("B", "Vi havde et trepartsmøde med lægen og min leder i sidste uge."),
+    ("A", "Hvad betød samtalerne for din motivation?"),
+    ("B", "Jeg følte mig taget alvorligt, og det gjorde en stor forskel."),
+]
+
+
+def espeak_voice(text: str, out: Path, voice: str, pitch: int, speed: int = 160) -> Path:
+    need("espeak-ng")
+    subprocess.run(
+        ["espeak-ng", "-v", voice, "-p", str(pitch), "-s", str(speed), "-w", str(out), text],
+        check=True,
+    )
+    return out
+
+
+def conversation(
+    folder: Path,
+    turns: list[tuple[str, str]] = CONVERSATION,
+    voices: dict[str, tuple[str, int]] = VOICES,
+    gap: float = 0.7,
+    name: str = "conversation.wav",
+) -> tuple[Path, list[tuple[float, float, str]]]:
+    """A mono conversation of espeak-ng voices and its reference turns (start, end, speaker)."""
+    parts, ref, t, rate = [], [], 0.0, 22050
+    for i, (who, text) in enumerate(turns):
+        voice, pitch = voices[who]
+        samples, rate = read_pcm(espeak_voice(text, folder / f"{name}.{i}.wav", voice, pitch))
+        nz = np.nonzero(np.abs(samples) > 200)[0]
+        samples = samples[nz[0] : nz[-1] + 1] if len(nz) else samples
+        ref.append((t, t + len(samples) / rate, who))
+        parts += [samples, np.zeros(int(gap * rate), dtype=np.float32)]
+        t += len(samples) / rate + gap
+    return write_pcm(folder / name, [np.concatenate(parts)], rate), ref

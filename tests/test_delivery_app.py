@@ -123,3 +123,16 @@ def test_tallies_page_shows_flow_checks_and_joint_display(folder):
     )
     by_label(at.selectbox, "Arm").set_value("indsats").run()
     assert {m.label: m.value for m in at.metric}["Nået"] == "12 (100,0 %)"
+
+
+def test_tallies_page_shows_each_protocol_number_with_source_or_assumption(folder):
+    _, result = folder
+    at = login("evaluator", result.passwords["evaluator"], "qualkit/ui/pages/tallies.py")
+    assert not at.error, [e.value for e in at.error]
+    (numbers,) = [d.value for d in at.dataframe if "Kilde eller begrundelse" in d.value.columns]
+    row = numbers[(numbers["Komponent"] == "trepartssamtale") & (numbers["Felt"] == "within_days")]
+    assert row["Status"].tolist() == ["Antagelse - bekræft"]
+    sourced = numbers[
+        (numbers["Komponent"] == "trepartssamtale") & (numbers["Felt"] == "min_count")
+    ]
+    assert sourced["Status"].tolist() == ["Kilde"] and "seed 000 linje 56" in sourced.iloc[0, -1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -35,7 +36,10 @@ components:
             [
                 "laegevurdering",
                 "koordinatorsamtale",
+                "handleplan",
                 "ugentlig_opfoelgning",
+                "konference",
+                "psykolog_udredning",
                 "psykolog",
                 "fysioterapeut",
             ],
@@ -45,8 +49,10 @@ components:
             [
                 "socialmedicinsk_udredning",
                 "socialfaglig_udredning",
+                "faelles_udredning",
                 "koordinator_samtale",
                 "konference",
+                "team_konference",
                 "slutrapport",
             ],
         ),
@@ -61,12 +67,17 @@ def test_shipped_protocols_load(name, ids):
 def test_vestegn_encodes_the_fidelity_targets():
     p = load_protocol(REPO / "codebooks" / "protocol_vestegn.yaml")
     c = {x.id: x for x in p.components}
-    assert c["laegevurdering"].within_days == 30 and p.reference_date == "randomised_date"
+    # The clock starts at inclusion (consent after randomisation, seed 001 lines 461-463).
+    assert c["laegevurdering"].within_days == 30 and p.reference_date == "consent_date"
+    assert c["laegevurdering"].planned_minutes == 120  # "op til 2 timer", line 1970
     assert (c["koordinatorsamtale"].within_days_of, c["koordinatorsamtale"].within_days) == (
         "laegevurdering",
         7,
     )
     assert c["ugentlig_opfoelgning"].every_days == 7 and p.max_days == 365
+    assert c["ugentlig_opfoelgning"].over_course
+    ishoej = load_protocol(REPO / "codebooks" / "protocol_ishoej.yaml")
+    assert ishoej.max_days == 183  # "maksimalt 6 måneder", seed 003 line 1750
 
 
 @pytest.mark.parametrize(
@@ -107,3 +118,42 @@ def test_bad_protocols_are_refused_with_one_line(change, message):
         load_protocol_text(change(BASE), "p.yaml")
     text = str(exc.value)
     assert text.startswith("p.yaml") and message in text and "\n" not in text
+
+
+SHIPPED = sorted((REPO / "codebooks").glob("protocol_*.yaml"))
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_every_number_in_a_shipped_protocol_has_a_source_or_an_assumption(path):
+    from qualkit.delivery.protocol import protocol_number_sources
+
+    numbers = protocol_number_sources(path)
+    assert numbers, "a protocol without numbers?"
+    missing = [f"{n.where}.{n.field}={n.value}" for n in numbers if not n.source]
+    assert not missing, f"{path.name}: numbers without source or assumption: {missing}"
+    for n in numbers:
+        if not n.assumption:  # a source names the seed and the line
+            assert re.search(r"seed 00[0-4] linje \d+", n.source), (path.name, n)
+
+
+def test_numbers_the_issue_named_are_sourced_or_assumed():
+    from qualkit.delivery.protocol import protocol_number_sources
+
+    def status(name, where, field):
+        n = next(
+            x
+            for x in protocol_number_sources(REPO / "codebooks" / name)
+            if (x.where, x.field) == (where, field)
+        )
+        return "antagelse" if n.assumption else n.source
+
+    # Invented in the first shipped protocols: now marked as assumptions the user confirms.
+    assert status("protocol_tki2.yaml", "trepartssamtale", "within_days") == "antagelse"
+    assert status("protocol_tki2.yaml", "plan_dokumenteret", "within_days") == "antagelse"
+    assert status("protocol_tki2.yaml", "jk_moede", "min_count") == "antagelse"
+    assert status("protocol_backpain.yaml", "samtale", "within_days") == "antagelse"
+    assert status("protocol_backpain.yaml", "", "high_fidelity") == "antagelse"
+    assert status("protocol_ishoej.yaml", "koordinator_samtale", "min_count") == "antagelse"
+    # Wrong or missing before, now from the seeds.
+    assert "linje 1970" in status("protocol_vestegn.yaml", "laegevurdering", "planned_minutes")
+    assert "linje 1750" in status("protocol_ishoej.yaml", "", "max_days")

@@ -65,7 +65,10 @@ def test_apply_selection_across_turns_stores_code_point_spans(ws):
     assert again == ids[1:]  # the same span and code is one coding
     mine = {c.segment_id: c for c in cdoc.document(ev, ws["iv"]).codings}
     assert mine[first.id].whole and mine[first.id].end == len(first.text)
-    assert LONG[mine[second.id].start : mine[second.id].end] == "plan for   arbejdsprøvning på lageret 😀"
+    assert (
+        LONG[mine[second.id].start : mine[second.id].end]
+        == "plan for   arbejdsprøvning på lageret 😀"
+    )
     with pytest.raises(InputError):
         cdoc.apply_selection(ev, ws["iv"], [cdoc.SelectionPart(second.id, 5, 999)], code)
     with pytest.raises(InputError):  # a segment of another interview
@@ -103,9 +106,7 @@ def test_search_all_words_anywhere_with_context_and_filters(ws):
     assert LONG[hit.start : hit.end] == "lageret"
     assert len(hit.words) == 2 and hit.before.startswith("… ")
     # A word late in a long turn of a demo transcript (beyond the first 60 characters).
-    seg = next(
-        x for x in interviews.get_transcript(ev, 1)["segments"] if len(x["text"]) > 200
-    )
+    seg = next(x for x in interviews.get_transcript(ev, 1)["segments"] if len(x["text"]) > 200)
     word = seg["text"].split()[-3].strip(".,?!")
     assert any(h.segment_id == seg["id"] for h in search.search(ev, word, limit=1000).hits)
     # Not every word present: no hit.
@@ -119,7 +120,9 @@ def test_search_all_words_anywhere_with_context_and_filters(ws):
     passages = {p.segment_id for p in search.code_passages(ev, code)}
     assert coded.total > 0 and {h.segment_id for h in coded.hits} <= passages
     # The writer searches approved transcripts too.
-    assert any(h.interview_id == ws["iv"] for h in search.search(ws["ctx"]["writer"], "lageret").hits)
+    assert any(
+        h.interview_id == ws["iv"] for h in search.search(ws["ctx"]["writer"], "lageret").hits
+    )
     with pytest.raises(PermissionDenied):
         search.search(ws["ctx"]["staff"], "jeg")
     with pytest.raises(InputError):
@@ -162,7 +165,9 @@ def test_memos_kinds_links_search_permissions_and_qdpx_notes(ws, tmp_path):
         memos.update_memo(ws["ctx"]["evaluator2"], pid, body="ændret")
     found = memos.list_memos(ev, query="tværs borgerne")
     assert [m.id for m in found] == [pid]
-    assert found[0].links[0].text == seg["text"][:5] and found[0].links[1].code_key == "mech.tryghed"
+    assert (
+        found[0].links[0].text == seg["text"][:5] and found[0].links[1].code_key == "mech.tryghed"
+    )
     assert {m.id for m in memos.list_memos(ev)} >= {pid, hidden}
     assert hidden not in {m.id for m in memos.list_memos(writer)}  # interview 5 not approved
     memos.update_memo(ev, pid, body="Tryghed går igen; også hos medarbejderne.")

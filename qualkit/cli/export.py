@@ -98,20 +98,49 @@ def export_quotes(
     _report(result, "the quote set")
 
 
+PositionsOpt = typer.Option(
+    None,
+    "--positions",
+    help="utf16|codepoints: how startPosition/endPosition count (export default utf16, "
+    "as NVivo, ATLAS.ti and MAXQDA read; import default: decided from the file).",
+)
+
+
 @export_app.command("qdpx")
 def export_qdpx(
     out: Path = typer.Option(..., "--out", help="The REFI-QDA project to write (*.qdpx)."),
+    positions: str | None = PositionsOpt,
+    cases: bool = typer.Option(
+        False, "--cases", help="Participants' non-identifying attributes as cases/variables."
+    ),
     override: list[int] | None = OverrideOpt,
     force: bool = ForceOpt,
     data: Path | None = DataOpt,
     user: str | None = UserOpt,
     project: str | None = ProjectOpt,
 ) -> None:
-    """REFI-QDA project: users, codebook, de-identified sources, consensus codings, memos."""
+    """REFI-QDA project: users, codebook, de-identified sources, codings by coder and
+    consensus, memos, sets."""
+    from qualkit.exports.positions import DEFAULT_EXPORT_UNIT
+
     ctx = context(data, user, project)
+    unit = _unit(positions) or DEFAULT_EXPORT_UNIT
     with overwrite_allowed(force):
-        result = exchange.export_qdpx(ctx, out, override or [])
+        result = exchange.export_qdpx(ctx, out, override or [], positions=unit, cases=cases)
     _report(result, "the REFI-QDA project")
+    print(f"Positioner skrevet som {unit.value}.")
+
+
+def _unit(value: str | None):
+    from qualkit.errors import InputError
+    from qualkit.exports.positions import PositionUnit
+
+    if value is None:
+        return None
+    try:
+        return PositionUnit(value.strip().lower())
+    except ValueError:
+        raise InputError(f"--positions {value!r}: brug utf16 eller codepoints.") from None
 
 
 @export_app.command("codings")
@@ -139,17 +168,53 @@ def import_qdpx(
     deidentified: bool = typer.Option(
         False,
         "--deidentified",
-        help="The sources are already pseudonymised (audited); else they await review.",
+        help="You attest the sources are already de-identified (audited per source); "
+        "else they await review.",
+    ),
+    positions: str | None = PositionsOpt,
+    speakers: bool = typer.Option(
+        False, "--speakers", help="Read 'SPEAKER: text' lines as speaker turns."
+    ),
+    cases_as_participants: bool = typer.Option(
+        False, "--cases-as-participants", help="Cases -> participants, variables -> attributes."
+    ),
+    report: Path | None = typer.Option(
+        None, "--report", help="Write what was imported and left out as JSON."
     ),
     data: Path | None = DataOpt,
     user: str | None = UserOpt,
 ) -> None:
     """Bring a project coded in NVivo, ATLAS.ti, MAXQDA or QualCoder into a new qualkit project."""
+    from qualkit.services.exchange_import import import_qdpx as run
+
     db = open_db(data)
-    pid = exchange.import_qdpx(
-        db, resolve_actor(db, user), path, project, deidentified=deidentified
+    result = run(
+        db,
+        resolve_actor(db, user),
+        path,
+        project,
+        deidentified=deidentified,
+        positions=_unit(positions),
+        speakers=speakers,
+        cases_as_participants=cases_as_participants,
     )
-    print(f"Imported {path} as project {pid}.")
+    c = result.counts
+    print(
+        f"Importerede {path} som projekt {result.project_id} ({result.project_name!r}): "
+        f"{c['sources']} kilder, {c['codes']} koder, {c['selections']} markeringer, "
+        f"{c['codings']} kodninger af kodere, {c['consensus']} konsensuskodninger."
+    )
+    print(f"Program: {result.producer or 'ukendt'}; {result.positions.describe()}.")
+    if result.coders:
+        print(f"Kodere: {', '.join(result.coders)}.")
+    if result.left_out:
+        print(f"Ikke importeret ({len(result.left_out)}):")
+        for p in result.left_out:
+            print(f"  - {p.kind} {p.where}: {p.reason}")
+    else:
+        print("Intet udeladt.")
+    if report is not None:
+        print(f"Rapport: {result.write_report(report)}")
 
 
 def register(app: typer.Typer) -> None:

@@ -21,10 +21,21 @@ def interviews_list(
 ) -> None:
     """List the project's interviews."""
     ctx = context(data, user, project)
-    for iv in interviews.list_interviews(ctx):
+    rows = interviews.list_interviews(ctx)
+    if not rows:
+        print("Projektet har ingen interviews.")
+        return
+    print(
+        f"{'id':>4}  {'dato':<10}  {'type':<11} {'bølge':>5}  {'interviewer':<11} "
+        f"{'sted':<16} {'borgere':<14} {'status':<12} {'segm.':>5}  titel"
+    )
+    for iv in rows:
+        wave = "" if iv["wave"] is None else str(iv["wave"])
         print(
-            f"{iv['id']:>4}  {format_date_dk(iv['date']):<10}  {iv['status']:<12} "
-            f"{iv['segments']:>4} segm.  {iv['title']}"
+            f"{iv['id']:>4}  {format_date_dk(iv['date']):<10}  {iv['kind']:<11} {wave:>5}  "
+            f"{iv['interviewer'] or '':<11} {iv['site'] or '':<16} "
+            f"{','.join(iv['citizens']) or '-':<14} {iv['status']:<12} "
+            f"{iv['segments']:>5}  {iv['title']}"
         )
 
 
@@ -44,19 +55,178 @@ def interviews_show(
     sys.stdout.write(format_transcript(turns))
 
 
+CitizenOpt = typer.Option(
+    None,
+    "--citizen",
+    help="Deltagerens projekt-ID (gentag for en fokusgruppe eller fælles interview).",
+)
+KindOpt = typer.Option(
+    None,
+    "--kind",
+    help="citizen, staff, focus_group, joint, fieldnote, logbook eller document (standard: citizen).",
+)
+WaveOpt = typer.Option(None, "--wave", help="Bølge (1, 2, 3, ...).")
+DateOpt = typer.Option(None, "--date", help="Interviewdato (01-04-2019 eller 2019-04-01).")
+InterviewerOpt = typer.Option(None, "--interviewer", help="Interviewerens initialer.")
+SiteOpt = typer.Option(None, "--site", help="Sted (standard: borgerens sted).")
+StaffRoleOpt = typer.Option(None, "--staff-role", help="Medarbejderens rolle (staff-interviews).")
+
+
+def _meta(kind, wave, date, interviewer, site, citizens, staff_role):
+    from qualkit.services.interview_meta import parse_meta
+
+    return parse_meta(
+        kind=kind,
+        wave=wave,
+        interview_date=date,
+        interviewer=interviewer,
+        site=site,
+        citizens=citizens or [],
+        staff_role=staff_role,
+    )
+
+
+@interviews_app.command("add")
+def interviews_add(
+    title: str = typer.Option(..., "--title", help="Interviewets titel."),
+    citizen_id: list[str] | None = CitizenOpt,
+    kind: str | None = KindOpt,
+    wave: str | None = WaveOpt,
+    date: str | None = DateOpt,
+    interviewer: str | None = InterviewerOpt,
+    site: str | None = SiteOpt,
+    staff_role: str | None = StaffRoleOpt,
+    audio: Path | None = typer.Option(None, "--audio", help="Lydfil, kontrolleres og gemmes."),
+    data: Path | None = DataOpt,
+    user: str | None = UserOpt,
+    project: str | None = ProjectOpt,
+) -> None:
+    """Create an interview (metadata, optional audio) that awaits transcription."""
+    ctx = context(data, user, project)
+    meta = _meta(kind, wave, date, interviewer, site, citizen_id, staff_role)
+    iid = interviews.add_interview(ctx, title, meta, audio=audio)
+    print(f"Interview {iid} oprettet ({meta.kind.value}){' med lyd' if audio else ''}.")
+
+
 @interviews_app.command("import")
 def interviews_import(
     path: Path,
     title: str | None = typer.Option(None, "--title"),
-    citizen_id: str | None = typer.Option(None, "--citizen"),
+    citizen_id: list[str] | None = CitizenOpt,
+    kind: str | None = KindOpt,
+    wave: str | None = WaveOpt,
+    date: str | None = DateOpt,
+    interviewer: str | None = InterviewerOpt,
+    site: str | None = SiteOpt,
+    staff_role: str | None = StaffRoleOpt,
     data: Path | None = DataOpt,
     user: str | None = UserOpt,
     project: str | None = ProjectOpt,
 ) -> None:
     """Import a transcript made elsewhere (.txt or .docx in the transcript format)."""
     ctx = context(data, user, project)
-    iid = interviews.import_text(ctx, path, title=title or path.stem, citizen_id=citizen_id)
-    print(f"Imported {path} as interview {iid}.")
+    meta = _meta(kind, wave, date, interviewer, site, citizen_id, staff_role)
+    iid = interviews.import_text(ctx, path, title=title or path.stem, meta=meta)
+    print(f"{path} importeret som interview {iid} ({meta.kind.value}).")
+
+
+@interviews_app.command("speaker")
+def interviews_speaker(
+    interview_id: int,
+    speaker: str,
+    citizen_id: str | None = typer.Option(None, "--citizen", help="Taleren er denne deltager."),
+    role: str | None = typer.Option(
+        None, "--role", help="Taleren har denne rolle (interviewer, jobkonsulent, ...)."
+    ),
+    data: Path | None = DataOpt,
+    user: str | None = UserOpt,
+    project: str | None = ProjectOpt,
+) -> None:
+    """Link a speaker label of an interview to a participant or a role."""
+    from qualkit.services import speakers
+
+    ctx = context(data, user, project)
+    r = speakers.set_speaker(ctx, interview_id, speaker, citizen_id=citizen_id, role=role)
+    print(f"Interview {interview_id}: {speaker} = {citizen_id or r.role}.")
+
+
+@interviews_app.command("sample")
+def interviews_sample(
+    out: Path | None = typer.Option(None, "--out", help="Skriv tabellen som .csv eller .xlsx."),
+    data: Path | None = DataOpt,
+    user: str | None = UserOpt,
+    project: str | None = ProjectOpt,
+) -> None:
+    """The informant sample: who was interviewed, by kind, role, arm, site and wave."""
+    from qualkit.services import analysis
+
+    ctx = context(data, user, project)
+    df = analysis.informant_sample(ctx)
+    if out is not None:
+        analysis.write_sample(df, out)
+        print(f"Informanttabel ({len(df) - 1} rækker) skrevet til {out}.")
+        return
+    print(df.to_string(index=False))
+
+
+@interviews_app.command("transcribe")
+def interviews_transcribe(
+    interview_id: int | None = typer.Argument(None, metavar="ID"),
+    all_pending: bool = typer.Option(
+        False, "--all-pending", help="Every interview with audio and no transcript yet."
+    ),
+    model: str | None = typer.Option(None, "--model", metavar="NAME|DIR"),
+    speakers: int | None = typer.Option(
+        None, "--speakers", min=1, max=6, help="Number of speakers (default: found)."
+    ),
+    language: str = typer.Option("da", "--language"),
+    overwrite: bool = typer.Option(
+        False, "--overwrite", help="Replace segments edited by hand, and their codings."
+    ),
+    wait: bool = typer.Option(
+        False, "--wait", help="Return when the job(s) are done; non-zero exit if one failed."
+    ),
+    data: Path | None = DataOpt,
+    user: str | None = UserOpt,
+    project: str | None = ProjectOpt,
+) -> None:
+    """Queue transcription of an interview's audio (run by `qualkit worker`)."""
+    from qualkit.errors import InputError, QualkitError
+    from qualkit.services import transcription
+
+    if (interview_id is None) == (not all_pending):
+        raise InputError("Angiv enten et interview-ID eller --all-pending.")
+    ctx = context(data, user, project)
+    lang = None if language in ("", "auto") else language
+    if all_pending:
+        queued = transcription.transcribe_all_pending(ctx, model=model, speakers=speakers)
+        jobs = [(q.interview_id, q.job_id) for q in queued]
+        print(f"{len(jobs)} interview(s) sat i kø til transskription.")
+    else:
+        job_id = transcription.start_transcription(
+            ctx,
+            interview_id,
+            model=model,
+            language=lang,
+            speakers=speakers,
+            overwrite_edited=overwrite,
+        )
+        jobs = [(interview_id, job_id)]
+        print(f"Interview {interview_id}: job {job_id} sat i kø.")
+    if not wait:
+        if ctx.db.settings.is_sqlite and jobs:
+            transcription.start_local_worker(ctx.db, idle_exit=120)
+        return
+    failed = []
+    for iid, job_id in jobs:
+        status = transcription.wait_for(ctx.db, job_id)
+        job = transcription.get_job(ctx, job_id)
+        if status == "done":
+            print(f"Interview {iid}: færdig, {job['segments']} segmenter ({job['model']}).")
+        else:
+            failed.append(f"interview {iid}: {status} ({job['error'] or ''})")
+    if failed:
+        raise QualkitError("Transskription mislykkedes for " + "; ".join(failed))
 
 
 def register(app: typer.Typer) -> None:

@@ -38,7 +38,10 @@ def serve_app(data_dir: Path, port: int = 8501, address: str = "localhost") -> i
         "minimal",
     ]
     print(f"qualkit app on http://{address}:{port}  (Ctrl+C stops it)", flush=True)
-    return subprocess.call(cmd, env=env)
+    from qualkit.services.transcription_queue import local_worker
+
+    with local_worker(data_dir):  # SQLite: the job queue's worker runs beside the app
+        return subprocess.call(cmd, env=env)
 
 
 def demo(

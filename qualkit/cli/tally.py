@@ -17,6 +17,9 @@ def tally_cmd(
     protocol: Path = typer.Option(..., "--protocol", help="Delivery protocol (YAML)."),
     out: Path = typer.Option(..., "--out", help="Folder for the CSV files."),
     force: bool = ForceOpt,
+    figures: bool = typer.Option(
+        False, "--figures", help="Skriv også flowdiagrammet som flow.svg og flow.png i OUT."
+    ),
 ) -> None:
     """Write per_citizen.csv, summary.csv, flow.csv, checks.csv and reach.csv into OUT.
 
@@ -37,6 +40,10 @@ def tally_cmd(
     log = read_events_frame(events)
     result = tally(register, log, proto, attributes)
     write_report(result, out, force=force)
+    if figures:
+        from qualkit.delivery.flowchart import write_figures
+
+        write_figures(result, out)
     n_reached = int(result.per_citizen["reached"].sum())
     print(
         f"{len(result.per_citizen)} citizens, {n_reached} reached, {len(log)} events; "

@@ -43,6 +43,13 @@ def transcribe(
         None, "--format", help="json|txt|docx|srt|vtt (default: from --out's extension, else json)"
     ),
     force: bool = ForceOpt,
+    speakers: int | None = typer.Option(
+        None,
+        "--speakers",
+        min=1,
+        max=6,
+        help="Number of speakers in a mono recording (default: found, 1-6; 1: no speakers).",
+    ),
 ) -> None:
     """Transcribe an audio file locally with Whisper."""
     from qualkit.transcription import formats
@@ -67,13 +74,14 @@ def transcribe(
             print(f"\r{done / total:6.1%} of {total:.0f} s", end="", file=sys.stderr, flush=True)
 
     result = transcribe_file(
-        audio_file, model=model, language=lang, engine=engine, progress=progress
+        audio_file, model=model, language=lang, engine=engine, progress=progress, speakers=speakers
     )
     if sys.stderr.isatty():
         print(file=sys.stderr)
     print(
-        f"qualkit: model {result.model} ({result.engine}); {len(result.segments)} segments, "
-        f"{result.duration:.1f} s of audio.",
+        f"qualkit: model {result.model} ({result.engine}, {result.decoding}); "
+        f"{len(result.segments)} segments, {result.duration:.1f} s of audio; "
+        f"speakers: {result.speaker_method}.",
         file=sys.stderr,
     )
     data = formats.render(result, chosen)
@@ -91,22 +99,33 @@ models_app = typer.Typer(
 
 
 @models_app.command("prepare")
-def prepare() -> None:
-    """Assemble the offline Whisper base model into the model cache (once)."""
+def prepare(
+    name: str | None = typer.Argument(
+        None,
+        metavar="[NAME]",
+        help="large-v3-turbo, small, ..., or owner/model (a Whisper model on the model hub, "
+        "converted to CTranslate2); default: assemble the offline base model.",
+    ),
+) -> None:
+    """Put a model in the model cache: the offline base model, or fetch a named one."""
     from qualkit.transcription import models
 
-    already = models.offline_ready()
-    folder = models.prepare_offline_model()
-    print(f"Offline model {'already ' if already else ''}ready in {folder}")
+    if name is None or name in (models.OFFLINE_NAME, "default"):
+        already = models.offline_ready()
+        folder = models.prepare_offline_model()
+        print(f"Offline-modellen er {'allerede ' if already else ''}klar i {folder}")
+        return
+    folder = models.prepare_named_model(name)
+    print(f"Modellen {name} er klar i {folder}; brug --model {name}")
 
 
 @models_app.command("list")
 def list_() -> None:
-    """The offline model, cached CTranslate2 folders and the names that can be downloaded."""
+    """Models here and those that can be fetched, with size and expected speed."""
     from qualkit.transcription import models
 
-    for row in models.list_models():
-        print(f"{row['name']:<20} {row['status']}" + (f"  {row['where']}" if row["where"] else ""))
+    for m in models.list_models():
+        print(f"{m.name:<20} {m.describe():<48} {m.status}" + (f"  {m.where}" if m.where else ""))
 
 
 def register(app: typer.Typer) -> None:

@@ -6,6 +6,7 @@ too (what spreadsheets and other tools produce), which is where cycles can arise
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from qualkit.errors import InputError
 from qualkit.messages import msg as _msg
 from qualkit.store.models import FRAMEWORKS
 
+_GUID = re.compile(r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$")
 CODE_KEYS = {
     "id",
     "name",
@@ -27,6 +29,7 @@ CODE_KEYS = {
     "children",
     "parent",
     "color",
+    "guid",
 }
 TOP_KEYS = {"codebook", "language", "version", "source", "codes", "description"}
 
@@ -41,6 +44,8 @@ class CodeDef:
     exclude: str = ""
     example: str = ""
     color: str | None = None
+    # REFI-QDA identity: kept through .qdc, YAML and every export, so tools match codes.
+    guid: str | None = None
     children: list[CodeDef] = field(default_factory=list)
 
     def walk(self, parent: CodeDef | None = None):
@@ -78,6 +83,8 @@ class CodebookDef:
             }
             if c.color:
                 d["color"] = c.color
+            if c.guid:
+                d["guid"] = c.guid
             d["children"] = [code(ch) for ch in c.children]
             return d
 
@@ -113,6 +120,9 @@ def _code(raw: Any, where: str) -> CodeDef:
         raise InputError(
             f"{where}, code '{cid}': framework '{framework}' is not one of {'|'.join(FRAMEWORKS)}."
         )
+    guid = str(raw.get("guid") or "").strip().strip("{}") or None
+    if guid is not None and not _GUID.match(guid):
+        raise InputError(f"{where}, code '{cid}': guid '{guid}' is not a GUID.")
     children = raw.get("children") or []
     if not isinstance(children, list):
         raise InputError(f"{where}, code '{cid}': 'children' must be a list.")
@@ -125,6 +135,7 @@ def _code(raw: Any, where: str) -> CodeDef:
         exclude=str(raw.get("exclude") or "").strip(),
         example=str(raw.get("example") or "").strip(),
         color=raw.get("color"),
+        guid=guid,
         children=[_code(ch, f"{where} > {cid}") for ch in children],
     )
 

@@ -10,7 +10,9 @@ a qualkit code without loss, the writer puts it where other tools show it too:
   which ATLAS.ti shows as code groups and NVivo/MAXQDA as sets;
 - the codebook's own name, language, version, source and description in a
   processing instruction ``<?qualkit-codebook {json}?>`` that other tools ignore;
-- GUIDs derived from the code id (UUID5), so a re-export keeps the same GUIDs.
+- each code's own GUID (kept from the file it came from, through YAML as ``guid``, and
+  stored with the code); a code without one gets a GUID derived from its id (UUID5), the
+  one the project export (.qdpx) uses too.
 
 The reader takes any REFI-QDA codebook as NVivo, ATLAS.ti, MAXQDA and QualCoder
 write them: a BOM, pretty-printed or not, braces around GUIDs, categories with
@@ -82,7 +84,7 @@ def description_text(code: CodeDef) -> str:
 
 
 def _code_element(code: CodeDef) -> ET.Element:
-    attrs = {"guid": code_guid(code.id), "name": code.name, "isCodable": "true"}
+    attrs = {"guid": code.guid or code_guid(code.id), "name": code.name, "isCodable": "true"}
     if code.color and _COLOR.match(str(code.color)):
         attrs["color"] = str(code.color)
     el = ET.Element(f"{{{NS}}}Code", attrs)
@@ -101,7 +103,7 @@ def to_qdc(book: CodebookDef) -> str:
         codes.append(_code_element(code))
     by_framework: dict[str, list[str]] = {}
     for code, _ in book.walk():
-        by_framework.setdefault(code.framework, []).append(code.id)
+        by_framework.setdefault(code.framework, []).append(code.guid or code_guid(code.id))
     if by_framework:
         sets = ET.SubElement(root, f"{{{NS}}}Sets")
         for fw in FRAMEWORKS:
@@ -113,8 +115,8 @@ def to_qdc(book: CodebookDef) -> str:
                 {"guid": code_guid(f"set:{book.name}:{fw}"), "name": f"framework:{fw}"},
             )
             ET.SubElement(s, f"{{{NS}}}Description").text = f"qualkit framework tag '{fw}'"
-            for cid in by_framework[fw]:
-                ET.SubElement(s, f"{{{NS}}}MemberCode", {"guid": code_guid(cid)})
+            for guid in by_framework[fw]:
+                ET.SubElement(s, f"{{{NS}}}MemberCode", {"guid": guid})
     ET.indent(root, space="  ")
     meta = {
         "codebook": book.name,
@@ -268,8 +270,12 @@ def from_qdc_bytes(raw: bytes, where: str = "codebook.qdc") -> CodebookDef:
         if framework not in FRAMEWORKS:
             framework = "theme"
         color = el.get("color")
+        cid = unique(cid)
+        # A GUID derived from the id (what qualkit writes) need not be stored; any other is kept.
+        own = guid.strip().strip("{}")
+        kept = None if not own or own.upper() == code_guid(cid) else own
         code = CodeDef(
-            id=unique(cid),
+            id=cid,
             name=name,
             framework=framework,
             description=description,
@@ -277,6 +283,7 @@ def from_qdc_bytes(raw: bytes, where: str = "codebook.qdc") -> CodebookDef:
             exclude=extra.get("exclude", ""),
             example=extra.get("example", ""),
             color=color if color and _COLOR.match(color) else None,
+            guid=kept,
         )
         code.children = [walk(c, code, f"{path} > {name}") for c in _children(el, "Code")]
         return code

@@ -40,6 +40,7 @@ from .events import STATUS_ALIASES, future_message, latest_date
 from .register import (
     DATE_COLUMNS,
     KNOWN_COLUMNS,
+    TEXT_COLUMNS,
     ParticipantRecord,
     _attribute_value,
     parse_participants,
@@ -63,7 +64,7 @@ PARTICIPANT_COLUMNS = [
     "site",
     "eligible",
     "exclusion_reason",
-    "end_reason",
+    *TEXT_COLUMNS[3:],
     *DATE_COLUMNS,
 ]
 _SPARE = 8  # columns read beyond the header, to catch rows with too many values
@@ -400,7 +401,7 @@ def read_participants_frame(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
         ],
     )
     data: dict[str, pd.Series] = {"citizen_id": cid}
-    for c in ("arm", "site", "exclusion_reason", "end_reason"):
+    for c in TEXT_COLUMNS:
         data[c] = (
             text[c].where(text[c].ne(""), None) if c in text else pd.Series(None, index=raw.index)
         )

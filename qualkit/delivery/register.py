@@ -24,6 +24,19 @@ DATE_COLUMNS = (
     "start_date",
     "end_date",
     "withdrawn_date",
+    "dropout_date",
+    "offered_date",
+    "declined_date",
+)
+# Free-text register columns (dropout_reason: why a person left the intervention; their data
+# stay, unlike withdrawn_date, which is consent withdrawn and the data removed).
+TEXT_COLUMNS = (
+    "arm",
+    "site",
+    "exclusion_reason",
+    "end_reason",
+    "dropout_reason",
+    "declined_reason",
 )
 KNOWN_COLUMNS = (
     "citizen_id",
@@ -32,6 +45,8 @@ KNOWN_COLUMNS = (
     "eligible",
     "exclusion_reason",
     "end_reason",
+    "dropout_reason",
+    "declined_reason",
     *DATE_COLUMNS,
 )
 
@@ -50,6 +65,12 @@ class ParticipantRecord:
     start_date: date | None = None
     end_date: date | None = None
     withdrawn_date: date | None = None
+    dropout_date: date | None = None
+    dropout_reason: str | None = None
+    # Offered the intervention; declined it (before or after allocation), with the reason.
+    offered_date: date | None = None
+    declined_date: date | None = None
+    declined_reason: str | None = None
     attributes: dict[str, Any] = field(default_factory=dict)
 
 
@@ -93,7 +114,7 @@ def parse_participants(table: Table) -> list[ParticipantRecord]:
         if too_long:
             continue
         rec = ParticipantRecord(citizen_id=cid)
-        for col in ("arm", "site", "exclusion_reason", "end_reason"):
+        for col in TEXT_COLUMNS:
             setattr(rec, col, row.get(col) or None)
         try:
             rec.eligible = parse_bool(row.get("eligible", ""))

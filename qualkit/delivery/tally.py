@@ -19,6 +19,7 @@ Counting rules (also in README "Optællinger"):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,11 +29,23 @@ from qualkit.errors import InputError
 from qualkit.tabular import format_n_pct, format_number_dk
 
 from .checks import event_checks
-from .flow import ALL, CHECK_COLUMNS, flow_checks, flow_table
+from .flow import ALL, CHECK_COLUMNS, TOTAL, flow_checks, flow_table
 from .frames import lookup
 from .protocol import Protocol, parse_bin
 from .reach import reach_table
 from .register import DATE_COLUMNS
+from .reported import reported_checks
+from .rules import (
+    budget_hours,
+    caseload_table,
+    clock,
+    continuing,
+    counting_events,
+    course_end,
+    minutes_by_role,
+    team_table,
+    yes_column,
+)
 
 SUMMARY_COLUMNS = ["arm", "site", "measure", "subgroup", "category", "n", "denominator", "value"]
 NONE_LABEL = "(ingen)"
@@ -121,18 +134,50 @@ def per_citizen(
         out["reached"] = counts[list(protocol.reached_when)].sum(axis=1) > 0
     for c in comps:
         out[f"n_{c}"] = counts[c]
-    ref = p.set_index("citizen_id")[protocol.reference_date]
+    ref = clock(p, protocol, None)
     first = (
         dv.groupby(["citizen_id", "component"], observed=True)["date"]
         .min()
         .unstack()
         .reindex(index=out.index)
     )
-    met_cols = []
+    first.columns = first.columns.astype(str)
+    cutoff = dv["date"].max() if len(dv) else None
+    end = course_end(p, cutoff)
+    end_known = pd.Series(p["end_date"].notna().to_numpy(), index=out.index)
+    ext = pd.Series(0, index=out.index)
+    if protocol.extension_column and protocol.extension_column in p:
+        ext = pd.Series(
+            pd.to_numeric(p[protocol.extension_column], errors="coerce").fillna(0).to_numpy(),
+            index=out.index,
+        ).astype(int)
+    exempt = pd.Series([frozenset()] * len(out), index=out.index, dtype=object)
+    if protocol.exemption_column and protocol.exemption_column in p:
+        raw = (
+            p[protocol.exemption_column]
+            .astype(object)
+            .where(p[protocol.exemption_column].notna(), "")
+        )
+        exempt = pd.Series(
+            [frozenset(x for x in re.split(r"[\s,;+]+", str(v)) if x) for v in raw],
+            index=out.index,
+            dtype=object,
+        )
+    met_cols: list[str] = []
+    applies_cols: list[str] = []
+    counted: dict[str, pd.DataFrame] = {}
     for comp in protocol.components:
-        sub = dv.loc[dv["component"].eq(comp.id)]
-        n = counts[comp.id]
+        if comp.team:
+            continue
+        sub = counting_events(dv.loc[dv["component"].eq(comp.id)], comp, first, end)
+        counted[comp.id] = sub
+        n = sub.groupby("citizen_id", observed=True).size().reindex(out.index).fillna(0).astype(int)
+        if len(sub) != int(counts[comp.id].sum()):
+            out[f"counted_{comp.id}"] = n
         met = n >= comp.min_count
+        if comp.max_count is not None:
+            met &= n <= comp.max_count
+        start = clock(p, protocol, comp.clock) if comp.clock else ref
         if comp.within_days is not None:
             if comp.within_days_of:
                 anchor = (
@@ -141,31 +186,62 @@ def per_citizen(
                     else pd.Series(pd.NaT, index=out.index)
                 )
             else:
-                anchor = ref.reindex(out.index)
-            deadline = anchor + pd.to_timedelta(comp.within_days, unit="D")
+                anchor = start.reindex(out.index)
+            deadline = anchor + pd.to_timedelta(comp.within_days + ext, unit="D")
             on_time_n = (
                 (sub["date"] <= lookup(sub["citizen_id"], deadline))
                 .groupby(sub["citizen_id"], observed=True)
                 .sum()
             )
             on_time_n = on_time_n.reindex(out.index).fillna(0)
-            fc = first[comp.id] if comp.id in first else pd.Series(pd.NaT, index=out.index)
+            fc = sub.groupby("citizen_id", observed=True)["date"].min().reindex(out.index)
             out[f"days_to_{comp.id}"] = (fc - anchor).dt.days.astype("Int64")
             out[f"on_time_{comp.id}"] = fc.notna() & anchor.notna() & (fc <= deadline)
             met &= anchor.notna() & (on_time_n >= max(comp.min_count, 1))
-        if comp.every_days is not None:
-            s = sub.sort_values(["citizen_id", "date"])
-            gaps = s.groupby("citizen_id", observed=True)["date"].diff().dt.days
-            max_gap = gaps.groupby(s["citizen_id"], observed=True).max().reindex(out.index)
+        if comp.every_days is not None and comp.over_course:
+            gap, share, cont = continuing(sub, comp, start, end, out.index)
+            out[f"max_gap_{comp.id}"] = gap
+            out[f"share_{comp.id}"] = share
+            met &= cont
+        elif comp.every_days is not None:
+            srt = sub.sort_values(["citizen_id", "date"])
+            gaps = srt.groupby("citizen_id", observed=True)["date"].diff().dt.days
+            max_gap = gaps.groupby(srt["citizen_id"], observed=True).max().reindex(out.index)
             out[f"max_gap_{comp.id}"] = max_gap.astype("Int64")
-            met &= max_gap.isna() | (max_gap <= comp.every_days)
+            met &= max_gap.isna() | (max_gap <= comp.every_days + comp.tolerance_days)
             met &= n >= max(comp.min_count, 1)
+        applies = ~exempt.map(lambda e, c=comp.id: c in e).astype(bool)
+        if comp.required_when:
+            applies &= pd.Series(yes_column(p, comp.required_when).to_numpy(), index=out.index)
+        if comp.at_end is not None:
+            applies &= end_known  # an end-of-course rule applies once the course has ended
         if comp.core:
-            out[f"met_{comp.id}"] = met
+            out[f"met_{comp.id}"] = met & applies
+            if not applies.all():
+                out[f"applies_{comp.id}"] = applies
             met_cols.append(f"met_{comp.id}")
+            applies_cols.append(applies)
+    for b in protocol.bundles:
+        start = (clock(p, protocol, b.clock) if b.clock else ref).reindex(out.index)
+        deadline = start + pd.to_timedelta(b.within_days + ext, unit="D")
+        ok = pd.Series(True, index=out.index)
+        for cid in b.components:
+            sub = counted.get(cid, dv.iloc[0:0])
+            fc = sub.groupby("citizen_id", observed=True)["date"].min().reindex(out.index)
+            ok &= fc.notna() & start.notna() & (fc <= deadline)
+        out[f"met_bundle_{b.id}"] = ok
+        if b.core:
+            met_cols.append(f"met_bundle_{b.id}")
+            applies_cols.append(pd.Series(True, index=out.index))
     out["core_met"] = out[met_cols].sum(axis=1).astype(int) if met_cols else 0
-    out["core_total"] = len(met_cols)
-    out["fidelity_score"] = (out["core_met"] / len(met_cols)) if met_cols else np.nan
+    out["core_total"] = (
+        pd.concat(applies_cols, axis=1).sum(axis=1).astype(int) if applies_cols else 0
+    )
+    out["fidelity_score"] = (
+        (out["core_met"] / out["core_total"].where(out["core_total"] > 0)).astype(float)
+        if met_cols
+        else np.nan
+    )
     out["high_fidelity"] = out["fidelity_score"] >= protocol.high_fidelity
     has = counts > 0
     combo = pd.Series("", index=out.index)
@@ -193,8 +269,16 @@ def per_citizen(
         stop = p.set_index("citizen_id")["end_date"].reindex(out.index).fillna(out["last_event"])
         out["course_days"] = (stop - ref.reindex(out.index)).dt.days.astype("Int64")
         out["within_max_days"] = out["course_days"].isna() | (
-            out["course_days"] <= protocol.max_days
+            out["course_days"] <= protocol.max_days + ext
         )
+    if protocol.budget_hours or protocol.packages:
+        mins = minutes_by_role(dv, out.index)
+        budget = budget_hours(p, protocol, out.index)
+        for role in budget.columns:
+            hours = (mins[role] if role in mins else pd.Series(0.0, index=out.index)) / 60
+            out[f"hours_{role}"] = hours.round(2)
+            out[f"budget_hours_{role}"] = budget[role]
+            out[f"budget_share_{role}"] = hours / budget[role].where(budget[role] > 0)
     lead = ["citizen_id", "arm", "site", "reached", "events_delivered", "minutes_delivered"]
     return out[lead + [c for c in out.columns if c not in lead]].reset_index(drop=True)
 
@@ -214,7 +298,7 @@ def summary_table(pc: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:
     rows: list[dict] = []
     comps = [c.id for c in protocol.components]
 
-    def add(arm, site, measure, n, denom=None, subgroup="", category="", value=None):
+    def add(arm, site, measure, n, denom=None, subgroup=ALL, category=TOTAL, value=None):
         if value is None:
             value = format_n_pct(int(n), int(denom)) if denom is not None else str(int(n))
         rows.append(
@@ -322,17 +406,121 @@ def tally(
 ) -> TallyResult:
     """The whole report from a register frame, an event frame and a protocol."""
     validate_for_tally(protocol)
+    team_ids = [c.id for c in protocol.components if c.team]
+    is_team = (
+        events["component"].isin(team_ids) if team_ids else pd.Series(False, index=events.index)
+    )
+    team_ev = events.loc[is_team]
+    events = events.loc[~is_team]
     ec = event_checks(events, participants, protocol)
     usable = events.loc[ec.usable]
     dv = usable.loc[usable["status"].eq("delivered")]
     other = usable.loc[~usable["status"].eq("delivered")]
     pc = per_citizen(participants, dv, other, protocol)
-    parts = [c for c in (flow_checks(participants), ec.checks) if len(c)]
+    teams = team_table(team_ev, protocol)
+    caseload = caseload_table(dv, protocol)
+    summary = summary_table(pc, protocol)
+    extra = _rule_rows(teams, caseload, protocol)
+    if len(extra):
+        summary = pd.concat([summary, extra], ignore_index=True)
+    flow = flow_table(participants, protocol.flow)
+    parts = [
+        c
+        for c in (
+            flow_checks(participants, protocol.flow),
+            reported_checks(protocol.reported, flow, summary),
+            ec.checks,
+            _rule_checks(teams, caseload, protocol),
+        )
+        if len(c)
+    ]
     checks = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=CHECK_COLUMNS)
     return TallyResult(
         per_citizen=pc,
-        summary=summary_table(pc, protocol),
-        flow=flow_table(participants),
+        summary=summary,
+        flow=flow,
         checks=checks.reset_index(drop=True),
         reach=reach_table(participants, pc, attributes or []),
     )
+
+
+def _rule_rows(teams: pd.DataFrame, caseload: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:
+    """Summary rows for team-level events (per team) and caseload (per staff member)."""
+    rows = []
+    for r in teams.itertuples():
+        base = {"arm": ALL, "site": r.team, "subgroup": ALL, "denominator": None}
+        rows.append(
+            {
+                **base,
+                "measure": f"team:{r.component}",
+                "category": "møder",
+                "n": r.events,
+                "value": str(r.events),
+            }
+        )
+        rows.append(
+            {
+                **base,
+                "measure": f"team:{r.component}",
+                "category": "længste pause (dage)",
+                "n": r.max_gap,
+                "value": str(r.max_gap),
+            }
+        )
+        rows.append(
+            {
+                **base,
+                "measure": f"team:{r.component}",
+                "category": "opfyldt",
+                "n": int(r.met),
+                "value": "ja" if r.met else "nej",
+            }
+        )
+    for r in caseload.itertuples():
+        rows.append(
+            {
+                "arm": ALL,
+                "site": ALL,
+                "subgroup": ALL,
+                "denominator": None,
+                "measure": f"caseload:{protocol.caseload.staff_role}",
+                "category": r.staff_id,
+                "n": r.citizens,
+                "value": str(r.citizens),
+            }
+        )
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+def _rule_checks(teams: pd.DataFrame, caseload: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:
+    from .flow import aggregate_check
+
+    out = []
+    every = {c.id: c for c in protocol.components if c.team}
+    for r in teams.loc[~teams["met"].astype(bool)].itertuples():
+        c = every[r.component]
+        out.append(
+            aggregate_check(
+                "team.gap",
+                "advarsel",
+                r.max_gap,
+                f"{r.team}: '{c.label}' holdt pause i {r.max_gap} dage "
+                f"(højst {c.every_days + c.tolerance_days})",
+            )
+        )
+    cl = protocol.caseload
+    for r in caseload.itertuples():
+        if (cl.max is not None and r.citizens > cl.max) or (
+            cl.min is not None and r.citizens < cl.min
+        ):
+            out.append(
+                aggregate_check(
+                    "caseload.outside",
+                    "advarsel",
+                    r.citizens,
+                    f"{cl.staff_role} {r.staff_id} har {r.citizens} borgere "
+                    f"(protokol: {cl.min if cl.min is not None else '-'}-"
+                    f"{cl.max if cl.max is not None else '-'})",
+                )
+            )
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=CHECK_COLUMNS)

@@ -9,6 +9,7 @@ counts once per code.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -160,3 +161,102 @@ def summary(ctx: Context, source: str = "consensus") -> dict[str, Any]:
         "codes": int(df["code"].nunique()) if not df.empty else 0,
         "documents": int(df["interview_id"].nunique()) if not df.empty else 0,
     }
+
+
+SAMPLE_COLUMNS = ["type", "rolle", "arm", "sted", "bølge", "personer", "interviews"]
+
+
+def informant_sample(ctx: Context) -> pd.DataFrame:
+    """Who was interviewed, by kind, role, arm, site and wave (the reports' informant table):
+    persons = distinct people (citizens by register row, staff by speaker), interviews = sources.
+    Withdrawn citizens are left out (their data are removed)."""
+    from qualkit.store.models import InterviewPerson
+
+    from .interview_meta import CITIZEN_ROLE, KIND_LABELS
+    from .speakers import INTERVIEWER
+
+    ctx.require("interview.list")
+    rows: list[dict[str, Any]] = []
+    with ctx.db.session() as s:
+        ivs = s.scalars(select(Interview).where(Interview.project_id == ctx.project_id)).all()
+        people = {
+            p.id: p
+            for p in s.scalars(select(Participant).where(Participant.project_id == ctx.project_id))
+        }
+        links = s.scalars(
+            select(InterviewPerson)
+            .join(Interview, InterviewPerson.interview_id == Interview.id)
+            .where(Interview.project_id == ctx.project_id)
+        ).all()
+    by_iv: dict[int, list[Any]] = {}
+    for r in links:
+        by_iv.setdefault(r.interview_id, []).append(r)
+    for iv in ivs:
+        kind = KIND_LABELS.get(iv.kind, iv.kind)  # type: ignore[call-overload]
+        base = {"type": kind, "bølge": iv.wave, "interview_id": iv.id}
+        persons = [r for r in by_iv.get(iv.id, []) if r.role != INTERVIEWER]
+        for r in persons:
+            p = people.get(r.participant_id) if r.participant_id else None
+            if p is not None and p.withdrawn_date is not None:
+                continue
+            rows.append(
+                {
+                    **base,
+                    "rolle": CITIZEN_ROLE if p is not None else r.role,
+                    "arm": p.arm if p is not None else None,
+                    "sted": (p.site if p is not None else None) or iv.site,
+                    "person": f"p{p.id}" if p is not None else f"{iv.id}:{r.speaker}",
+                }
+            )
+        if not persons:
+            role = iv.staff_role or (CITIZEN_ROLE if iv.kind == "citizen" else kind.lower())
+            rows.append({**base, "rolle": role, "arm": None, "sted": iv.site, "person": None})
+    if not rows:
+        return pd.DataFrame(columns=SAMPLE_COLUMNS)
+    df = pd.DataFrame(rows)
+    for c in ("arm", "sted"):
+        df[c] = df[c].fillna("(ingen)")
+    df["bølge"] = df["bølge"].map(lambda w: "(ingen)" if pd.isna(w) else str(int(w)))
+    out = (
+        df.groupby(["type", "rolle", "arm", "sted", "bølge"], dropna=False)
+        .agg(personer=("person", "nunique"), interviews=("interview_id", "nunique"))
+        .reset_index()
+    )
+    total = pd.DataFrame(
+        [
+            {
+                "type": "I alt",
+                "rolle": "",
+                "arm": "",
+                "sted": "",
+                "bølge": "",
+                "personer": int(df["person"].nunique()),
+                "interviews": int(df["interview_id"].nunique()),
+            }
+        ]
+    )
+    return pd.concat([out, total], ignore_index=True)[SAMPLE_COLUMNS]
+
+
+def write_sample(df: pd.DataFrame, path: str | Path) -> Path:
+    """The informant table as Danish CSV (`;`) or .xlsx, written atomically."""
+    import os
+    import tempfile
+
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise InputError(f"{path}: filen skal ende på .csv eller .xlsx.")
+    fd, tmp = tempfile.mkstemp(prefix=f".{p.stem}.", suffix=suffix, dir=p.parent)
+    os.close(fd)
+    try:
+        if suffix == ".csv":
+            df.to_csv(tmp, sep=";", index=False, encoding="utf-8-sig", lineterminator="\n")
+        else:
+            with pd.ExcelWriter(tmp, engine="xlsxwriter") as xw:
+                df.to_excel(xw, sheet_name="Informanter", index=False)
+        os.replace(tmp, p)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return p

@@ -398,6 +398,8 @@ def codebook_tree(ctx: Context, codebook_id: int) -> dict[str, Any]:
                     "include": c.include,
                     "exclude": c.exclude,
                     "example": c.example,
+                    "guid": c.guid,
+                    "color": c.color,
                     "retired": c.retired_at is not None,
                     "merged_into_id": c.merged_into_id,
                     "codings": counts.get(c.id, 0),
@@ -426,6 +428,8 @@ def export_definition(ctx: Context, codebook_id: int, include_retired: bool = Fa
             include=r["include"],
             exclude=r["exclude"],
             example=r["example"],
+            color=r.get("color"),
+            guid=r.get("guid"),
         )
         defs[r["id"]] = d
         parent = defs.get(r["parent_id"]) if r["parent_id"] is not None else None

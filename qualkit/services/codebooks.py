@@ -48,6 +48,8 @@ def import_codebook(ctx: Context, book: CodebookDef) -> int:
                 include=code.include,
                 exclude=code.exclude,
                 example=code.example,
+                color=code.color,
+                **({"guid": code.guid} if code.guid else {}),
                 position=pos,
                 parent_id=rows[parent.id].id if parent else None,
             )

@@ -1,37 +1,44 @@
-"""REFI-QDA project exchange: export the project as .qdpx, import a .qdpx as a new project.
+"""REFI-QDA project exchange: export the project as .qdpx (import: ``exchange_import``).
 
 The export obeys the same rules as every export (services/exports.py): de-identified
 text only, nothing from withdrawn participants, every passage re-checked, audited.
+Codes keep their stored GUID and all their detail; each coder's codings go out under that
+coder (for roles that may compare coders), the consensus layer under the user
+"Konsensus"; memos go out as the selection's Description and as a note; an imported
+source goes out with the file's text exactly (see ``exports/layout.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from qualkit.codebooks.model import CodeDef
+from qualkit.codebooks.qdc import description_text
 from qualkit.errors import InputError
 from qualkit.exports import safety
+from qualkit.exports.layout import parse_ref, rebuild, render_turns
+from qualkit.exports.positions import DEFAULT_EXPORT_UNIT, PositionUnit
 from qualkit.exports.qdpx import (
-    GUID_RE,
+    CONSENSUS_USER,
     QdaCode,
+    QdaCoding,
     QdaProject,
     QdaSelection,
     QdaSource,
     QdaUser,
     guid_for,
-    map_selection,
-    read_qdpx,
-    render_turns,
-    split_turns,
     write_qdpx,
 )
-from qualkit.store import Database
 from qualkit.store.models import (
     Code,
     Codebook,
+    Coding,
     ConsensusCoding,
     Interview,
     Participant,
@@ -39,9 +46,12 @@ from qualkit.store.models import (
     Segment,
     User,
 )
+from qualkit.store.models.coding import default_code_guid
 
 from . import audit, read_policy
-from .context import Actor, Context
+from .attestation import sha
+from .consensus import _comparison_opened
+from .context import Context
 from .exports import (
     DEIDENTIFIED_STATUSES,
     ExportResult,
@@ -53,32 +63,147 @@ from .exports import (
     project_codes,
     title_passage,
 )
+from .permissions import allowed
 
 
-def _code_guid(code: Code) -> str:
-    return (
-        code.key.strip("{}").lower()
-        if GUID_RE.match(code.key)
-        else guid_for("code", code.id, code.key)
+def user_guid(name: str) -> str:
+    return guid_for("user", name)
+
+
+def code_guid(code: Code) -> str:
+    return code.guid or default_code_guid(code.key)
+
+
+def qda_code(code: Code) -> QdaCode:
+    """A stored code -> REFI-QDA, with everything the .qdc writer carries."""
+    d = CodeDef(
+        id=code.key,
+        name=code.name,
+        framework=code.framework,
+        description=code.description,
+        include=code.include,
+        exclude=code.exclude,
+        example=code.example,
     )
+    return QdaCode(code_guid(code), code.name, description_text(d), code.color, bool(code.codable))
 
 
-def build_qda_project(s: Session, ctx: Context) -> tuple[QdaProject, list[safety.Passage]]:
+@dataclass(frozen=True)
+class _Row:
+    """One coding row of either layer, placed in the source text (code points)."""
+
+    layer: str  # coder | consensus
+    row_id: int
+    user: QdaUser
+    code_guid: str
+    start: int
+    end: int
+    memo: str
+    ref: str | None
+
+
+def _selections(rows: list[_Row], length: int) -> list[QdaSelection]:
+    """Rows -> selections; pieces of one imported selection (same ref, layer, user) join."""
+    groups: dict[tuple[str, str, str], list[_Row]] = {}
+    slack: dict[tuple[str, str, str], tuple[int, int]] = {}
+    for r in rows:
+        if r.ref:
+            ref, before, after = parse_ref(r.ref)
+            key = (r.layer, r.user.guid, ref)
+            slack[key] = (before, after)
+        else:
+            key = (r.layer, r.user.guid, f"#{r.row_id}")
+        groups.setdefault(key, []).append(r)
+    used: set[str] = set()
+    out: list[QdaSelection] = []
+    for gkey, members in groups.items():
+        layer, _, ref = gkey
+        before, after = slack.get(gkey, (0, 0))
+        if ref.startswith("#"):
+            guid = guid_for("selection" if layer == "consensus" else "coding", ref[1:])
+        else:
+            guid = ref if ref.lower() not in used else guid_for(layer, ref)
+        used.add(guid.lower())
+        codes: list[str] = []
+        memos: list[str] = []
+        for m in members:
+            if m.code_guid not in codes:
+                codes.append(m.code_guid)
+            if m.memo and m.memo not in memos:
+                memos.append(m.memo)
+        who = members[0].user
+        out.append(
+            QdaSelection(
+                guid,
+                max(min(m.start for m in members) - before, 0),
+                min(max(m.end for m in members) + after, length),
+                [QdaCoding(c, who.guid) for c in codes],
+                who.guid,
+                "\n\n".join(memos),
+            )
+        )
+    return sorted(out, key=lambda s: (s.start, s.end, s.guid))
+
+
+def _source_text(iv: Interview, segs: list[Segment]) -> tuple[str, list[int]]:
+    ex = iv.exchange or {}
+    if not ex.get("layout"):
+        return render_turns([(seg.speaker, seg.start, seg.text or "") for seg in segs])
+    offsets, pos = [], len(ex.get("lead", ""))
+    for seg in segs:
+        pos += len(seg.prefix or "")
+        offsets.append(pos)
+        pos += len(seg.text or "") + len(seg.trail or "")
+    return rebuild(ex.get("lead", ""), ((g.prefix, g.text, g.trail) for g in segs)), offsets
+
+
+def attested(seg: Segment) -> bool:
+    """The segment's text is what an importer attested as de-identified (--deidentified)."""
+    return seg.attested_sha is not None and seg.attested_sha == sha(seg.text or "")
+
+
+def title_attested(iv: Interview) -> bool:
+    title_sha = ((iv.exchange or {}).get("attested") or {}).get("title_sha")
+    return bool(title_sha) and title_sha == sha(iv.title or "")
+
+
+def _passages(iv: Interview, segs: list[Segment]) -> list[safety.Passage]:
+    """What the safety check reads: attested text that is unchanged counts as reviewed and
+    is not scanned again; anything added or edited in qualkit is."""
+    out = [] if title_attested(iv) else [title_passage(iv)]
+    ex = iv.exchange or {}
+    description = ex.get("description") or ""
+    if description and (ex.get("attested") or {}).get("description_sha") != sha(description):
+        out.append(safety.Passage(-iv.id, description, interview_label(iv) + " (beskrivelse)"))
+    out.extend(
+        safety.Passage(seg.id, seg.text or "", interview_label(iv))
+        for seg in segs
+        if not attested(seg)
+    )
+    return out
+
+
+def build_qda_project(
+    s: Session, ctx: Context, *, cases: bool = False
+) -> tuple[QdaProject, list[safety.Passage]]:
     project = s.get(Project, ctx.project_id)
     codes = project_codes(s, ctx.project_id)
-    qda_codes: dict[int, QdaCode] = {
-        c.id: QdaCode(_code_guid(c), c.name, c.description)
-        for c in sorted(codes.values(), key=lambda c: c.position)
-    }
+    qda_codes = {c.id: qda_code(c) for c in codes.values()}
     roots: list[QdaCode] = []
-    for c in sorted(codes.values(), key=lambda c: (c.codebook_id, c.position)):
+    for c in sorted(codes.values(), key=lambda c: (c.codebook_id, c.position, c.id)):
         if c.parent_id in qda_codes:
             qda_codes[c.parent_id].children.append(qda_codes[c.id])
         else:
             roots.append(qda_codes[c.id])
-    users: dict[int | None, QdaUser] = {}
-    me = QdaUser(guid_for("user", ctx.actor.username), ctx.actor.username)
+    with_coders = allowed(ctx.actor.role, "coding.compare")
     names = dict(s.execute(select(User.id, User.username)).all())
+    consensus_user = QdaUser(user_guid(CONSENSUS_USER), CONSENSUS_USER)
+    users: dict[str, QdaUser] = {}
+
+    def coder(uid: int) -> QdaUser:
+        name = names.get(uid, f"bruger-{uid}")
+        return users.setdefault(name, QdaUser(user_guid(name), name))
+
     ivs = s.scalars(
         select(Interview)
         .join(Participant, Interview.participant_id == Participant.id, isouter=True)
@@ -94,58 +219,78 @@ def build_qda_project(s: Session, ctx: Context) -> tuple[QdaProject, list[safety
     ).all()
     sources: list[QdaSource] = []
     passages: list[safety.Passage] = []
+    source_guid: dict[int, str] = {}
     for iv in ivs:
         segs = [
             seg for seg in iv.segments if seg.deidentified or iv.status in DEIDENTIFIED_STATUSES
         ]
-        text, offsets = render_turns([(seg.speaker, seg.start, seg.text or "") for seg in segs])
-        src = QdaSource(guid_for("source", ctx.project_id, iv.id), iv.title, text)
-        at = {seg.id: (offsets[i], seg) for i, seg in enumerate(segs)}
-        passages.append(title_passage(iv))
-        for seg in segs:
-            passages.append(safety.Passage(seg.id, seg.text or "", interview_label(iv)))
-        ccs = (
-            s.scalars(
-                select(ConsensusCoding)
-                .where(ConsensusCoding.segment_id.in_(list(at)))
-                .order_by(ConsensusCoding.segment_id, ConsensusCoding.id)
-            ).all()
-            if at
-            else []
+        text, offsets = _source_text(iv, segs)
+        guid = (iv.exchange or {}).get("guid") or guid_for("source", ctx.project_id, iv.id)
+        source_guid[iv.id] = guid
+        src = QdaSource(
+            guid, iv.title, text, description=(iv.exchange or {}).get("description", "")
         )
-        for cc in ccs:
-            off, seg = at[cc.segment_id]
-            if cc.start_char is not None and cc.end_char is not None:
-                start, end = off + cc.start_char, off + cc.end_char
-            else:
-                start, end = off, off + len(seg.text or "")
-            if cc.decided_by not in users and cc.decided_by is not None:
-                users[cc.decided_by] = QdaUser(
-                    guid_for("user", names.get(cc.decided_by)),
-                    names.get(cc.decided_by, "konsensus"),
+        at = {seg.id: (offsets[i], seg) for i, seg in enumerate(segs)}
+        passages.extend(_passages(iv, segs))
+        rows: list[_Row] = []
+        layers: list[tuple[str, Any]] = [("consensus", ConsensusCoding)]
+        # Blind coding holds in the export too: an evaluator gets the other coders' codings
+        # of an interview only once they chose to compare it (services/consensus.py).
+        others = with_coders and _comparison_opened(s, ctx, iv.id)
+        if with_coders:
+            layers.insert(0, ("coder", Coding))
+        for layer, model in layers:
+            who_col = model.coder_id if layer == "coder" else model.decided_by
+            found = s.execute(
+                select(
+                    model.id,
+                    model.segment_id,
+                    model.code_id,
+                    model.start_char,
+                    model.end_char,
+                    model.memo,
+                    model.ref,
+                    who_col,
                 )
-            user = users.get(cc.decided_by, me)
-            src.selections.append(
-                QdaSelection(
-                    guid_for("selection", cc.id),
-                    start,
-                    end,
-                    [qda_codes[cc.code_id].guid],
-                    user.guid,
-                    cc.memo or "",
+                .join(Segment, model.segment_id == Segment.id)
+                .where(Segment.interview_id == iv.id)
+                .order_by(model.segment_id, model.id)
+            ).all()
+            for row_id, seg_id, code_id, a, b, memo, ref, uid in found:
+                if code_id not in qda_codes or seg_id not in at:
+                    continue
+                if layer == "coder" and not others and uid != ctx.actor.user_id:
+                    continue
+                off, seg = at[seg_id]
+                if a is not None and b is not None:
+                    start, end = off + a, off + b
+                else:
+                    start, end = off, off + len(seg.text or "")
+                who = consensus_user if layer == "consensus" else coder(uid)
+                rows.append(
+                    _Row(layer, row_id, who, qda_codes[code_id].guid, start, end, memo or "", ref)
                 )
-            )
-            if cc.memo:
-                passages.append(safety.Passage(seg.id, cc.memo, interview_label(iv) + " (memo)"))
+                if memo:
+                    passages.append(safety.Passage(seg.id, memo, interview_label(iv) + " (memo)"))
+        src.selections = _selections(rows, len(text))
         sources.append(src)
-    all_users = [me] + [u for u in users.values() if u.guid != me.guid]
+    from .exchange_sets import case_list, project_sets
+
+    sets = project_sets(s, ctx.project_id, codes, qda_codes, source_guid)
+    variables, cases_out = case_list(s, ivs, source_guid) if cases else ([], [])
+    me = QdaUser(user_guid(ctx.actor.username), ctx.actor.username)
+    all_users = [me] + [u for u in users.values() if u.guid != me.guid] + [consensus_user]
     return QdaProject(
         project.name,
         all_users,
         roots,
         sources,
-        origin="qualkit",
+        origin="qualkit; positions=utf16",
         description=project.description or "",
+        sets=sets,
+        variables=variables,
+        cases=cases_out,
+        creating_user=me.guid,
     ), passages
 
 
@@ -156,9 +301,38 @@ def memo_notes(ctx: Context, qda: QdaProject) -> list[safety.Passage]:
 
     from . import memos
 
+    with ctx.db.session() as s:
+        source_guids = {
+            iv_id: (exchange or {}).get("guid") or guid_for("source", ctx.project_id, iv_id)
+            for iv_id, exchange in s.execute(
+                select(Interview.id, Interview.exchange).where(
+                    Interview.project_id == ctx.project_id
+                )
+            )
+        }
+        code_guids = dict(
+            s.execute(
+                select(Code.id, Code.guid)
+                .join(Codebook, Code.codebook_id == Codebook.id)
+                .where(Codebook.project_id == ctx.project_id)
+            ).all()
+        )
+    sources = {src.guid: src for src in qda.sources}
+    codes = {c.guid: c for c, _ in qda.all_codes()}
     out = []
     for m, text in memos.export_notes(ctx):
-        qda.notes.append(QdaNote(guid_for("memo", m.id), f"Memo: {m.title}", text))
+        guid = guid_for("memo", m.id)
+        qda.notes[guid] = QdaNote(guid, f"Memo: {m.title}", text)
+        # Attached where it belongs: an interview memo to its source, a code memo to its code,
+        # a project memo to the project (REFI-QDA NoteRef).
+        src = sources.get(source_guids.get(m.interview_id or -1, ""))
+        code = codes.get(code_guids.get(m.code_id or -1) or "")
+        if src is not None:
+            src.note_guids.append(guid)
+        elif code is not None:
+            code.note_guids.append(guid)
+        else:
+            qda.note_guids.append(guid)
         key = next((ln.segment_id for ln in m.links if ln.segment_id), None)
         key = key if key is not None else -(m.interview_id or 0)
         out.append(safety.Passage(key, text, f"Memo {m.id}"))
@@ -166,21 +340,30 @@ def memo_notes(ctx: Context, qda: QdaProject) -> list[safety.Passage]:
 
 
 def export_qdpx(
-    ctx: Context, out: str | Path | None, overrides: Iterable[int] = ()
+    ctx: Context,
+    out: str | Path | None,
+    overrides: Iterable[int] = (),
+    *,
+    positions: PositionUnit | str = DEFAULT_EXPORT_UNIT,
+    cases: bool = False,
 ) -> ExportResult:
-    """The project as REFI-QDA: users, codebook, de-identified text sources, consensus codings."""
+    """The project as REFI-QDA: users, codebook, de-identified text sources, codings (each
+    coder's for roles that may compare coders; consensus under "Konsensus"), memos, sets."""
     ctx.require("export")
+    unit = PositionUnit(positions)
     if out is not None and Path(out).suffix.lower() != ".qdpx":
-        raise InputError(f"{out}: a REFI-QDA project file is named *.qdpx.")
+        raise InputError(f"{out}: et REFI-QDA-projekt skal hedde *.qdpx.")
     with ctx.db.session() as s:
-        qda, passages = build_qda_project(s, ctx)
+        qda, passages = build_qda_project(s, ctx, cases=cases)
+    qda.origin = f"qualkit; positions={unit.value}"
     passages += memo_notes(ctx, qda)
     report = check_or_refuse(ctx, "qdpx", passages, overrides)
-    path, data = deliver_file(ctx, "qdpx", out, lambda p: write_qdpx(qda, p), report)
+    path, data = deliver_file(ctx, "qdpx", out, lambda p: write_qdpx(qda, p, unit), report)
     counts = {
         "sources": len(qda.sources),
         "codes": len(qda.all_codes()),
         "codings": sum(len(src.selections) for src in qda.sources),
+        "users": len(qda.users),
     }
     with ctx.db.session() as s:
         audit_overrides(s, ctx, "qdpx", report)
@@ -191,126 +374,13 @@ def export_qdpx(
             project_id=ctx.project_id,
             target_type="export",
             target_id=Path(out).name if out else "download",
-            details={"counts": counts},
+            details={"counts": counts, "positions": unit.value, "cases": cases},
         )
     return ExportResult(path, data, counts, report)
 
 
-def import_qdpx(
-    db: Database,
-    actor: Actor,
-    path: str | Path,
-    project_name: str | None = None,
-    *,
-    deidentified: bool = False,
-) -> int:
-    """A project coded elsewhere -> a NEW qualkit project (codebook, interviews, codings).
+def import_qdpx(*args: Any, **kwargs: Any) -> Any:
+    """See ``exchange_import.import_qdpx`` (kept here for callers of the old name)."""
+    from .exchange_import import import_qdpx as run
 
-    Each non-empty line of a source becomes a segment (speaker and time stamp are read
-    where the line has the transcript format); each coded selection becomes a consensus
-    coding on the segments it covers (a char span where it covers part of one). Sources
-    are imported as transcribed, not de-identified, unless the team states they already
-    are (``deidentified=True``, audited): they then go through review like any transcript.
-    """
-    from .permissions import require
-
-    require(actor, "project.import")
-    qda = read_qdpx(path)
-    name = (project_name or qda.name or Path(path).stem).strip()[:200]
-    seen: set[str] = set()
-    for code, _ in qda.all_codes():
-        if code.guid in seen:
-            raise InputError(f"{path}: the code guid {code.guid} is used more than once.")
-        seen.add(code.guid)
-    plans = []
-    for src in qda.sources:
-        turns = split_turns(src.text)
-        if not turns:
-            raise InputError(f"{path}: source {src.name!r} has no text.")
-        hits = [(sel, map_selection(turns, sel.start, sel.end)) for sel in src.selections]
-        plans.append((src, turns, hits))
-    with db.session() as s:
-        if s.scalar(select(Project.id).where(Project.name == name)) is not None:
-            raise InputError(
-                f"A project named {name!r} exists already; choose another with --project."
-            )
-        project = Project(name=name, description=qda.description, settings={})
-        from .projects import DEFAULT_SETTINGS
-
-        project.settings = dict(DEFAULT_SETTINGS)
-        s.add(project)
-        s.flush()
-        book = Codebook(project_id=project.id, name=f"{name} (REFI-QDA)", source=Path(path).name)
-        s.add(book)
-        s.flush()
-        by_guid: dict[str, Code] = {}
-        for pos, (code, parent) in enumerate(qda.all_codes()):
-            row = Code(
-                codebook_id=book.id,
-                key=code.guid,
-                name=code.name[:300],
-                framework="theme",
-                description=code.description,
-                position=pos,
-                parent_id=by_guid[parent.guid].id if parent else None,
-            )
-            s.add(row)
-            s.flush()
-            by_guid[code.guid] = row
-        n_codings = n_unplaced = 0
-        for src, turns, hits in plans:
-            iv = Interview(
-                project_id=project.id,
-                title=src.name[:300],
-                kind="citizen",
-                source="qdpx",
-                status="deidentified" if deidentified else "transcribed",
-                speakers={t.speaker: {} for t in turns if t.speaker},
-            )
-            iv.segments = [
-                Segment(
-                    position=i,
-                    start=t.time,
-                    speaker=t.speaker,
-                    text=t.text,
-                    deidentified=deidentified,
-                )
-                for i, t in enumerate(turns)
-            ]
-            s.add(iv)
-            s.flush()
-            for sel, places in hits:
-                if not places:
-                    n_unplaced += 1
-                for idx, a, b in places:
-                    for cg in sel.code_guids:
-                        s.add(
-                            ConsensusCoding(
-                                segment_id=iv.segments[idx].id,
-                                code_id=by_guid[cg].id,
-                                start_char=a,
-                                end_char=b,
-                                memo=sel.memo,
-                                origin="imported",
-                                decided_by=actor.user_id,
-                            )
-                        )
-                        n_codings += 1
-        audit.record(
-            s,
-            actor,
-            "project.import_qdpx",
-            project_id=project.id,
-            target_type="project",
-            target_id=project.id,
-            details={
-                "file": Path(path).name,
-                "codes": len(by_guid),
-                "sources": len(plans),
-                "codings": n_codings,
-                "other_sources_skipped": qda.other_sources,
-                "unplaced_selections": n_unplaced,
-                "deidentified": deidentified,
-            },
-        )
-        return project.id
+    return run(*args, **kwargs)

@@ -168,6 +168,10 @@ def check_or_refuse(
     ctx: Context, kind: str, passages: list[safety.Passage], overrides: Iterable[int]
 ) -> safety.SafetyReport:
     """Pass 1 of the safety check (exports.safety) over the passages; refuses, audited."""
+    from .attestation import drop_attested  # imported text attested as de-identified
+
+    with ctx.db.session() as s:
+        passages = drop_attested(s, passages)
     report = safety.check(passages, overrides, _cleared(ctx), issued_pseudonyms(ctx))
     if report.blocked:
         _refused(ctx, kind, report)

@@ -342,6 +342,10 @@ def check_quotes(
         ).all()
         passages += [title_passage(iv) for iv in titled]
         titles = {-iv.id: iv.title for iv in titled}
+    from .attestation import drop_attested  # imported text attested as de-identified
+
+    with ctx.db.session() as s:
+        passages = drop_attested(s, passages)
     report = safety.check(passages, overrides, _cleared(ctx), issued_pseudonyms(ctx))
     texts = {q.segment_id: (q.text, q.source_ref) for q in quotes}
     texts.update({k: (t, "") for k, t in titles.items()})

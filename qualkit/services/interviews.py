@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
 
-from qualkit.errors import InputError, NotFound
+from qualkit.errors import InputError, NotFound, QualkitError
 from qualkit.messages import msg as _msg
 from qualkit.messages import os_reason
-from qualkit.store.models import Interview, Participant, Segment
+from qualkit.store.models import Interview, InterviewPerson, Participant, Segment
 from qualkit.transcripts.textformat import Turn, parse_transcript
 
-from . import audit, participants, read_policy
+from . import audit, read_policy
 from .context import Context
+from .interview_meta import InterviewMeta, apply_meta, parse_meta
 
 
 def list_interviews(ctx: Context) -> list[dict[str, Any]]:
@@ -32,16 +32,27 @@ def list_interviews(ctx: Context) -> list[dict[str, Any]]:
             .where(read_policy.interviews(ctx))  # writers: de-identified interviews only
             .order_by(Interview.interview_date, Interview.id)
         ).all()
+        linked: dict[int, list[str]] = {}
+        for iid, cid in s.execute(
+            select(InterviewPerson.interview_id, Participant.citizen_id)
+            .join(Participant, InterviewPerson.participant_id == Participant.id)
+            .join(Interview, InterviewPerson.interview_id == Interview.id)
+            .where(Interview.project_id == ctx.project_id)
+            .order_by(InterviewPerson.id)
+        ).all():
+            linked.setdefault(iid, []).append(cid)
         return [
             {
                 "id": iv.id,
                 "title": iv.title,
                 "kind": iv.kind,
                 "citizen_id": cid,
+                "citizens": linked.get(iv.id, [cid] if cid else []),
                 "staff_role": iv.staff_role,
                 "wave": iv.wave,
                 "date": iv.interview_date,
                 "interviewer": iv.interviewer,
+                "site": iv.site,
                 "status": iv.status,
                 "segments": counts.get(iv.id, 0),
                 "audio": "slettet" if iv.audio_deleted_at else ("ja" if iv.audio_path else "nej"),
@@ -81,44 +92,61 @@ def get_transcript(ctx: Context, interview_id: int) -> dict[str, Any]:
         }
 
 
+def _meta(meta: InterviewMeta | None, legacy: dict[str, Any], where: str) -> InterviewMeta:
+    """Metadata from an InterviewMeta or the keyword arguments callers used before it."""
+    if meta is not None:
+        return meta
+    cid = legacy.pop("citizen_id", None)
+    return parse_meta(
+        kind=legacy.pop("kind", None),
+        wave=legacy.pop("wave", None),
+        interview_date=legacy.pop("interview_date", None),
+        interviewer=legacy.pop("interviewer", None),
+        site=legacy.pop("site", None),
+        citizens=legacy.pop("citizens", None) or ([cid] if cid else []),
+        staff_role=legacy.pop("staff_role", None),
+        where=where,
+    )
+
+
 def create_interview_from_turns(
     ctx: Context,
     title: str,
     turns: list[Turn],
     *,
-    citizen_id: str | None = None,
-    kind: str = "citizen",
-    staff_role: str | None = None,
-    wave: int | None = None,
-    interview_date: date | None = None,
-    interviewer: str | None = None,
+    meta: InterviewMeta | None = None,
     speakers: dict[str, Any] | None = None,
     source: str = "import",
+    **legacy: Any,
 ) -> int:
+    """A transcribed interview (or field note, document) from turns, with its metadata.
+
+    ``legacy`` takes the keyword arguments of before InterviewMeta (citizen_id, kind, wave,
+    interview_date, interviewer, staff_role, site)."""
     ctx.require("transcript.edit")
     if not turns:
-        raise InputError(f"{title}: the transcript has no turns.")
+        raise InputError(f"{title}: transskriptionen har ingen replikker.")
+    m = _meta(meta, legacy, title)
+    if legacy:
+        raise TypeError(f"unknown argument(s) {', '.join(legacy)}")
     with ctx.db.session() as s:
-        participant_id = participants.participant_id(s, ctx, citizen_id, title)
         iv = Interview(
             project_id=ctx.project_id,
-            participant_id=participant_id,
             title=title,
-            kind=kind,
-            staff_role=staff_role,
-            wave=wave,
-            interview_date=interview_date,
-            interviewer=interviewer,
             status="transcribed",
             source=source,
             speakers=speakers or {t.speaker: {} for t in turns if t.speaker},
         )
+        apply_meta(s, ctx, iv, m, title)
         iv.segments = [
             Segment(position=i, start=t.start, end=t.end, speaker=t.speaker, text=t.text)
             for i, t in enumerate(turns)
         ]
         s.add(iv)
         s.flush()
+        from .speakers import link_from_map
+
+        link_from_map(s, iv)
         audit.record(
             s,
             ctx.actor,
@@ -126,9 +154,78 @@ def create_interview_from_turns(
             project_id=ctx.project_id,
             target_type="interview",
             target_id=iv.id,
-            details={"segments": len(turns), "source": source},
+            details={"segments": len(turns), "source": source, "kind": m.kind.value},
         )
         return iv.id
+
+
+def add_interview(
+    ctx: Context,
+    title: str,
+    meta: InterviewMeta,
+    *,
+    audio: str | Path | None = None,
+    audio_name: str | None = None,
+    audio_bytes: bytes | None = None,
+) -> int:
+    """A new interview awaiting transcription (`qualkit interviews add`, the app's form).
+
+    Audio (a path, or an upload's name and bytes) is attached through the upload check of
+    services.transcription; if it is refused, the new interview is removed again, so a
+    failed add leaves nothing behind."""
+    ctx.require("transcript.edit")
+    if not title.strip():
+        raise InputError("Et interview skal have en titel (--title).")
+    data = audio_bytes
+    if audio is not None:
+        p = Path(audio)
+        try:
+            data = p.read_bytes()
+        except OSError as exc:
+            raise InputError(f"{audio}: kan ikke læses ({exc.strerror}).") from None
+        audio_name = audio_name or p.name
+    with ctx.db.session() as s:
+        iv = Interview(
+            project_id=ctx.project_id,
+            title=title.strip(),
+            status="new",
+            source="transcription",
+            speakers={},
+        )
+        apply_meta(s, ctx, iv, meta, title)
+        s.add(iv)
+        s.flush()
+        audit.record(
+            s,
+            ctx.actor,
+            "interview.create",
+            project_id=ctx.project_id,
+            target_type="interview",
+            target_id=iv.id,
+            details={"kind": meta.kind.value, "wave": meta.wave},
+        )
+        iid = iv.id
+    if data is not None:
+        from . import transcription
+
+        try:
+            transcription.attach_audio(ctx, iid, audio_name or "lyd", data)
+        except QualkitError:
+            with ctx.db.session() as s:
+                gone = s.get(Interview, iid)
+                if gone is not None:
+                    s.delete(gone)
+                audit.record(
+                    s,
+                    ctx.actor,
+                    "interview.discard",
+                    project_id=ctx.project_id,
+                    target_type="interview",
+                    target_id=iid,
+                    details={"reason": "audio refused"},
+                )
+            raise
+    return iid
 
 
 def import_text(ctx: Context, path: str | Path, **meta: Any) -> int:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from qualkit.delivery.register import (
     DATE_COLUMNS,
     KNOWN_COLUMNS,
+    TEXT_COLUMNS,
     ParticipantRecord,
     parse_participants,
 )
@@ -24,7 +25,7 @@ from . import audit
 from ._retry import write
 from .context import Context
 
-FIELDS = ("arm", "site", "eligible", "exclusion_reason", "end_reason", *DATE_COLUMNS)
+FIELDS = (*TEXT_COLUMNS, "eligible", *DATE_COLUMNS)
 
 
 def participant_id(s: Session, ctx: Context, citizen_id: str | None, where: str = "") -> int | None:

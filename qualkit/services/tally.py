@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from qualkit.delivery.figures import dose_data, flow_dot, heatmap_data
 from qualkit.delivery.frames import events_from_rows, participants_frame
-from qualkit.delivery.protocol import Protocol
-from qualkit.delivery.register import ParticipantRecord
+from qualkit.delivery.protocol import NumberSource, Protocol, number_sources
+from qualkit.delivery.register import DATE_COLUMNS, TEXT_COLUMNS, ParticipantRecord
 from qualkit.delivery.tally import TallyResult, measure_label, tally
 from qualkit.store.models import (
     Code,
@@ -44,20 +44,7 @@ __all__ = [
     "record_export",
     "report",
 ]
-PARTICIPANT_FIELDS = (
-    "citizen_id",
-    "arm",
-    "site",
-    "eligible",
-    "exclusion_reason",
-    "end_reason",
-    "screened_date",
-    "randomised_date",
-    "consent_date",
-    "start_date",
-    "end_date",
-    "withdrawn_date",
-)
+PARTICIPANT_FIELDS = ("citizen_id", *TEXT_COLUMNS, "eligible", *DATE_COLUMNS)
 
 
 def _load(ctx: Context) -> tuple[pd.DataFrame, list[str], pd.DataFrame]:
@@ -103,7 +90,29 @@ def compute(ctx: Context, protocol_name: str | None = None) -> TallyResult:
     ctx.require("tally.read")
     protocol = get_protocol(ctx, protocol_name)
     register, attributes, events = _load(ctx)
+    qual = protocol.flow.qualitative
+    if qual and qual not in register:
+        # In the app, "in the qualitative study" is known from the interviews themselves.
+        register[qual] = (
+            register["citizen_id"].isin(_interviewed(ctx)).map({True: "ja", False: "nej"})
+        )
     return tally(register, events, protocol, attributes)
+
+
+def _interviewed(ctx: Context) -> set[str]:
+    from qualkit.store.models import InterviewPerson
+
+    with ctx.db.session() as s:
+        return {
+            cid
+            for (cid,) in s.execute(
+                select(Participant.citizen_id)
+                .join(InterviewPerson, InterviewPerson.participant_id == Participant.id)
+                .where(
+                    Participant.project_id == ctx.project_id, Participant.withdrawn_date.is_(None)
+                )
+            ).all()
+        }
 
 
 def delivery_frame(ctx: Context) -> pd.DataFrame:
@@ -246,6 +255,24 @@ class TallyReport:
     adoption: pd.DataFrame
     over_time: pd.DataFrame
     joint: pd.DataFrame
+    numbers: list[NumberSource]
+
+
+def protocol_numbers(ctx: Context, protocol_name: str | None = None) -> list[NumberSource]:
+    """Every number of the project's protocol with its source (seed line) or assumption mark."""
+    import yaml
+
+    from qualkit.store.models import Protocol as ProtocolRow
+
+    ctx.require("delivery.read")
+    with ctx.db.session() as s:
+        q = select(ProtocolRow).where(ProtocolRow.project_id == ctx.project_id)
+        if protocol_name:
+            q = q.where(ProtocolRow.name == protocol_name)
+        row = s.scalars(q.order_by(ProtocolRow.id)).first()
+        if row is None:
+            return []
+        return number_sources(yaml.safe_load(row.definition) or {})
 
 
 def report(ctx: Context, protocol_name: str | None = None) -> TallyReport:
@@ -261,4 +288,5 @@ def report(ctx: Context, protocol_name: str | None = None) -> TallyReport:
         adoption=adoption(ctx),
         over_time=over_time(ctx),
         joint=joint_display(ctx, result),
+        numbers=protocol_numbers(ctx, protocol_name),
     )

@@ -16,7 +16,8 @@ FORMATS = ("json", "txt", "docx", "srt", "vtt")
 
 
 def to_dict(t: Transcript) -> dict:
-    """Exactly docs/DESIGN.md's shape: seconds as floats, speaker null where unknown."""
+    """docs/DESIGN.md's shape (seconds as floats, speaker null where unknown), each segment
+    with its words' times added: ``"words": [{"start", "end", "word"}]``."""
     return {
         "audio": t.audio,
         "language": t.language,
@@ -24,7 +25,16 @@ def to_dict(t: Transcript) -> dict:
         "engine": t.engine,
         "model": t.model,
         "segments": [
-            {"start": float(s.start), "end": float(s.end), "speaker": s.speaker, "text": s.text}
+            {
+                "start": float(s.start),
+                "end": float(s.end),
+                "speaker": s.speaker,
+                "text": s.text,
+                "words": [
+                    {"start": float(w.start), "end": float(w.end), "word": w.text.strip()}
+                    for w in s.words
+                ],
+            }
             for s in t.segments
         ],
     }

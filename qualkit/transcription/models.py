@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -152,6 +153,135 @@ def prepare_offline_model() -> Path:
     return target
 
 
+# What a model costs: size on disk (CTranslate2) and expected real-time factor with qualkit's
+# batched decoding on a 2-core CPU (int8) and on a GPU (float16). base-offline measured with
+# bench/transcribe_rtf.py; the others scaled by their encoder/decoder sizes.
+CATALOGUE: dict[str, tuple[int, float, float]] = {
+    "tiny": (75, 0.03, 0.005),
+    "base": (145, 0.06, 0.008),
+    "small": (484, 0.20, 0.015),
+    "medium": (1530, 0.60, 0.03),
+    "large-v1": (3090, 1.20, 0.05),
+    "large-v2": (3090, 1.20, 0.05),
+    "large-v3": (3090, 1.20, 0.05),
+    "large": (3090, 1.20, 0.05),
+    "large-v3-turbo": (1620, 0.45, 0.02),
+    "turbo": (1620, 0.45, 0.02),
+    "distil-large-v3": (1510, 0.40, 0.02),
+}
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """One row of `qualkit models list` and the app's model picker."""
+
+    name: str
+    status: str
+    where: str
+    size_mb: int | None
+    cpu_rtf: float | None  # expected seconds of work per second of audio, 2-core CPU
+    gpu_rtf: float | None
+
+    @property
+    def ready(self) -> bool:
+        return self.status == "klar"
+
+    def describe(self) -> str:
+        size = f"{self.size_mb:,} MB".replace(",", ".") if self.size_mb else "? MB"
+        speed = ""
+        if self.cpu_rtf:
+            speed = f", ca. {_minutes(self.cpu_rtf)} min pr. times lyd på CPU"
+            if self.gpu_rtf:
+                speed += f" ({_minutes(self.gpu_rtf)} på GPU)"
+        return f"{size}{speed}"
+
+
+def _minutes(rtf: float) -> str:
+    return f"{rtf * 60:.0f}" if rtf * 60 >= 1 else f"{rtf * 60:.1f}".replace(".", ",")
+
+
+def prepared_dir(name: str) -> Path:
+    """Where `qualkit models prepare NAME` puts a model in the cache."""
+    return cache_dir() / re.sub(r"[^A-Za-z0-9._-]+", "--", name)
+
+
+def _folder_mb(path: Path) -> int:
+    return round(sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6)
+
+
+def prepare_named_model(name: str) -> Path:
+    """Fetch a named model into the cache where the internet is reachable, converting a
+    Transformers Whisper model (a Danish fine-tuned one, ``owner/model``) to CTranslate2.
+
+    Atomic: it is fetched into a temporary folder and renamed when complete. Offline (no
+    model hub), it raises one Danish line saying so and leaves nothing behind.
+    """
+    if name in (OFFLINE_NAME, "default"):
+        return prepare_offline_model()
+    if name not in KNOWN_NAMES and "/" not in name:
+        raise InputError(
+            f"Ukendt model {name!r}: brug en af {', '.join(KNOWN_NAMES)} "
+            "eller et navn som ejer/model (en Whisper-model på modelhubben)."
+        )
+    target = prepared_dir(name)
+    if is_ct2_folder(target):
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".fetching-", dir=target.parent))
+    try:
+        _fetch(name, tmp)
+        if not is_ct2_folder(tmp):
+            raise InputError(f"{name}: det hentede er ikke en CTranslate2 Whisper-model.")
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def _fetch(name: str, folder: Path) -> None:
+    from faster_whisper.utils import download_model
+
+    try:
+        download_model(name, output_dir=str(folder))
+        if is_ct2_folder(folder) or "/" not in name:
+            return
+        # A Transformers checkpoint: convert it (needs the transformers package).
+        _convert(name, folder)
+    except InputError:
+        raise
+    except Exception as exc:
+        text = f"{type(exc).__name__}: {exc}"
+        if any(k in text for k in ("ConnectError", "connection", "Name or service", "offline")):
+            raise InputError(
+                f"Kan ikke hente modellen {name}: maskinen har ikke forbindelse til "
+                "modelhubben (offline). Brug den offline base-model, eller kopiér en "
+                "CTranslate2-mappe hertil og angiv --model MAPPE."
+            ) from None
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"Kan ikke hente modellen {name}: {first}") from None
+
+
+def _convert(name: str, folder: Path) -> None:
+    try:
+        from ctranslate2.converters import TransformersConverter
+    except ImportError:
+        raise InputError(
+            f"{name} er en Transformers-model; konvertering kræver pakken transformers "
+            "(pip install transformers torch)."
+        ) from None
+    for f in list(folder.iterdir()):
+        if f.is_file():
+            f.unlink()
+        else:
+            shutil.rmtree(f)
+    TransformersConverter(name, copy_files=["tokenizer.json", "preprocessor_config.json"]).convert(
+        str(folder), quantization="int8_float16", force=True
+    )
+
+
 def resolve_model(spec: str | None) -> ResolvedModel:
     """Turn ``--model`` (None, a folder, or a name) into something an engine can load."""
     if spec is None or spec in ("", OFFLINE_NAME, "default"):
@@ -167,6 +297,8 @@ def resolve_model(spec: str | None) -> ResolvedModel:
                 f"{spec}: not a CTranslate2 Whisper model folder (needs model.bin and config.json)."
             )
         return ResolvedModel(str(path.resolve()), str(path.resolve()), True)
+    if is_ct2_folder(prepared_dir(spec)):  # fetched earlier by `qualkit models prepare NAME`
+        return ResolvedModel(spec, str(prepared_dir(spec)), True)
     if spec not in KNOWN_NAMES:
         raise InputError(
             f"Unknown model {spec!r}: use one of {', '.join(KNOWN_NAMES)}, "
@@ -175,24 +307,37 @@ def resolve_model(spec: str | None) -> ResolvedModel:
     return ResolvedModel(spec, spec, False)
 
 
-def list_models() -> list[dict[str, str]]:
-    """The models this machine has (for `qualkit models list` and the app's picker)."""
+def list_models() -> list[ModelInfo]:
+    """The models this machine has, then the ones it can fetch (`qualkit models list`, the
+    app's picker): the offline base model first, the default without a GPU."""
+    base = CATALOGUE["base"]
     rows = [
-        {
-            "name": OFFLINE_NAME,
-            "status": "klar"
+        ModelInfo(
+            OFFLINE_NAME,
+            "klar"
             if offline_ready()
             else ("kan samles (qualkit models prepare)" if offline_parts() else "ikke installeret"),
-            "where": str(offline_model_dir()),
-        }
+            str(offline_model_dir()),
+            base[0],
+            base[1],
+            base[2],
+        )
     ]
     root = cache_dir()
+    seen = set()
     if root.is_dir():
         for sub in sorted(root.iterdir()):
             if sub != offline_model_dir() and is_ct2_folder(sub):
-                rows.append({"name": str(sub), "status": "klar", "where": str(sub)})
+                name = next((n for n in KNOWN_NAMES if prepared_dir(n) == sub), sub.name)
+                seen.add(name)
+                est = CATALOGUE.get(name, (None, None, None))
+                rows.append(ModelInfo(name, "klar", str(sub), _folder_mb(sub), est[1], est[2]))
     for name in KNOWN_NAMES:
-        rows.append(
-            {"name": name, "status": "hentes ved første brug (kræver internet)", "where": ""}
-        )
+        if name not in seen:
+            size, cpu, gpu = CATALOGUE.get(name, (None, None, None))
+            rows.append(
+                ModelInfo(
+                    name, "hentes med qualkit models prepare (kræver internet)", "", size, cpu, gpu
+                )
+            )
     return rows

@@ -1,8 +1,14 @@
-"""Transcribe one recording: decode in chunks, run the engine, label speakers, report progress.
+"""Transcribe one recording: decode in chunks, run the engine, find speakers, report progress.
 
-Memory stays flat for long recordings (one chunk of a few minutes at a time), progress is
-reported in seconds of audio done, and a caller can stop the run between segments
-(``should_stop``) without anything being kept.
+Memory stays flat for long recordings (one chunk of ten minutes at a time, cut in a pause),
+progress is reported in seconds of audio done as segments arrive, and a caller can stop the
+run between segments (``should_stop``) without anything being kept.
+
+Speakers: a stereo recording whose channels differ gets one speaker per channel; a mono
+recording (or a stereo one whose channels carry the same signal) gets speakers from the
+voices (``diarize``: "Taler 1", "Taler 2", ...), with the number found automatically unless
+``speakers`` is given (``speakers=1`` turns it off). pyannote is used instead where a local
+pipeline is configured.
 """
 
 from __future__ import annotations
@@ -11,11 +17,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from qualkit.errors import QualkitError
 
-from . import audio, speakers
-from .engines import Piece, load_engine
+from . import audio
+from . import speakers as channel_speakers
+from .engines import BATCH_MIN_SECONDS, Decoding, Piece, load_engine
 from .models import resolve_model
+
+DEFAULT_CHUNK_SECONDS = 600.0
 
 
 class Interrupted(QualkitError):
@@ -30,9 +41,21 @@ class Transcript:
     engine: str
     model: str
     segments: list[Piece] = field(default_factory=list)
+    decoding: str = Decoding.SEQUENTIAL.value
+    # How speakers were found: "channels", "voices", "pyannote" or "none".
+    speaker_method: str = "none"
+    # Mean voice vector per speaker label (voices only): for naming speakers across interviews.
+    voices: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 Progress = Callable[[float, float], None]
+
+
+def choose_decoding(duration: float, asked: Decoding = Decoding.AUTO) -> Decoding:
+    """Batched for a recording, sequential for a short clip (one window: nothing to batch)."""
+    if asked != Decoding.AUTO:
+        return asked
+    return Decoding.BATCHED if duration >= BATCH_MIN_SECONDS else Decoding.SEQUENTIAL
 
 
 def transcribe_file(
@@ -42,38 +65,62 @@ def transcribe_file(
     engine: str = "faster-whisper",
     progress: Progress | None = None,
     should_stop: Callable[[], bool] | None = None,
-    chunk_seconds: float = 120.0,
+    chunk_seconds: float = DEFAULT_CHUNK_SECONDS,
+    decoding: Decoding = Decoding.AUTO,
+    speakers: int | None = None,
     **engine_options,
 ) -> Transcript:
-    """The whole pipeline for one file; raises InputError for unusable audio or models."""
+    """The whole pipeline for one file; raises InputError for unusable audio or models.
+
+    ``speakers``: None finds the number of voices (1-6), N fixes it, 1 means one speaker
+    (no diarization). Stereo recordings with different channels keep speakers by channel.
+    """
+    from . import diarize
+
     info = audio.probe(path)  # validate before loading a model
     resolved = resolve_model(model)
     eng = load_engine(engine, resolved, **engine_options)
-    result = Transcript(str(path), language, round(info.duration, 3), eng.name, eng.model_label)
+    decoding = choose_decoding(info.duration, decoding)
+    result = Transcript(
+        str(path), language, round(info.duration, 3), eng.name, eng.model_label, [], decoding.value
+    )
     total = info.duration
     if progress:
         progress(0.0, total)
-    stereo_seen = False
+    folder = channel_speakers.pyannote_folder()
+    use_voices = speakers != 1 and folder is None and diarize.available()
+    collector = diarize.Collector()
+    by_channel = False
     for chunk in audio.iter_chunks(path, chunk_seconds=chunk_seconds):
         pieces: list[Piece] = []
-        for piece in eng.transcribe(chunk.mono, language):
+        for piece in eng.transcribe(chunk.mono, language, decoding):
             pieces.append(piece)
             if should_stop and should_stop():
                 raise Interrupted(f"{path}: transcription stopped before the end.")
             if progress:
                 progress(min(total, chunk.offset + piece.end), total)
-        if chunk.samples.shape[0] > 1:
-            stereo_seen = True
-            speakers.label_by_channel(chunk.samples, pieces)
+        stereo = chunk.samples.shape[0] > 1 and channel_speakers.channels_differ(chunk.samples)
+        if stereo:
+            by_channel = True
+            channel_speakers.label_by_channel(chunk.samples, pieces)
+        elif use_voices:
+            collector.add(chunk.mono, chunk.offset, pieces)
         for p in pieces:
-            p.start = round(chunk.offset + p.start, 3)
-            p.end = round(chunk.offset + p.end, 3)
+            p.shift(chunk.offset)
         result.segments.extend(pieces)
         if should_stop and should_stop():
             raise Interrupted(f"{path}: transcription stopped before the end.")
         if progress:
             progress(min(total, chunk.offset + chunk.duration), total)
-    folder = speakers.pyannote_folder()
-    if folder and not (stereo_seen and any(p.speaker for p in result.segments)):
-        speakers.label_by_diarization(str(path), result.segments, folder)
+    if by_channel and any(p.speaker for p in result.segments):
+        result.speaker_method = "channels"
+    elif folder and speakers != 1:
+        channel_speakers.label_by_diarization(str(path), result.segments, folder)
+        result.speaker_method = "pyannote"
+    elif use_voices and collector.vectors:
+        found = diarize.diarize(collector, speakers)
+        names = {k: diarize.LABEL.format(k + 1) for k in found.voices}
+        result.segments = diarize.assign(result.segments, found, names)
+        result.voices = {names[k]: v for k, v in found.voices.items()}
+        result.speaker_method = "voices"
     return result

@@ -1,8 +1,10 @@
 """Who speaks: one voice per channel in a stereo recording, or pyannote where installed.
 
 Interview recorders often put one microphone on each channel. Per segment, the channel
-with clearly more energy names the speaker ("Kanal 1", "Kanal 2"); a recording whose
-channels are (nearly) the same is treated as mono and gets no speakers. pyannote.audio
+with clearly more energy names the speaker ("Kanal 1", "Kanal 2"). A recording whose
+channels carry the same signal (correlation above ``SAME_SIGNAL``, whatever the gain or a
+little noise: a phone's mono track written twice) is treated as mono, and its speakers come
+from the voices (``diarize``). pyannote.audio
 is used only when it is installed and a local pipeline folder is given
 (``QUALKIT_PYANNOTE_MODEL``); it is never required.
 """
@@ -20,18 +22,29 @@ from .engines import Piece
 CHANNEL_LABELS = ("Kanal 1", "Kanal 2")
 # Louder channel must carry this much more energy (about 3 dB) to decide.
 RATIO = 2.0
+SAME_SIGNAL = 0.9  # Pearson correlation of the two channels
+
+
+def channel_correlation(samples: np.ndarray) -> float:
+    """Correlation of the two channels of a (2, n) block (1.0 for a copied mono track)."""
+    if samples.ndim != 2 or samples.shape[0] < 2 or samples.shape[1] == 0:
+        return 1.0
+    left = samples[0].astype(np.float64)
+    right = samples[1].astype(np.float64)
+    left, right = left - left.mean(), right - right.mean()
+    norm = float(np.sqrt((left * left).sum() * (right * right).sum()))
+    if norm < 1e-12:
+        return 1.0
+    return float((left * right).sum() / norm)
 
 
 def channels_differ(samples: np.ndarray) -> bool:
     """True when a (2, n) block holds two different signals, not a copied mono track."""
     if samples.ndim != 2 or samples.shape[0] < 2 or samples.shape[1] == 0:
         return False
-    left, right = samples[0], samples[1]
-    scale = float(np.mean(left * left) + np.mean(right * right))
-    if scale < 1e-10:
+    if float(np.mean(samples[:2].astype(np.float64) ** 2)) < 1e-10:
         return False
-    diff = float(np.mean((left - right) ** 2))
-    return diff / scale > 0.05
+    return channel_correlation(samples) < SAME_SIGNAL
 
 
 def channel_speaker(samples: np.ndarray, start: float, end: float) -> str | None:

@@ -3,12 +3,28 @@
 from .. import anchoring as _anchoring  # noqa: E402,F401  (re-anchors decisions on edits)
 from .audit import AuditEvent
 from .base import Base, utcnow
-from .coding import FRAMEWORKS, Code, Codebook, CodebookVersion, Coding, ConsensusCoding
+from .coding import (
+    FRAMEWORKS,
+    Code,
+    Codebook,
+    CodebookVersion,
+    Coding,
+    ConsensusCoding,
+    ExchangeSet,
+)
 from .delivery import EVENT_STATUSES, DeliveryEvent, Protocol
-from .interviews import INTERVIEW_STATUSES, EntityDecision, Interview, Segment
+from .interviews import (
+    INTERVIEW_STATUSES,
+    WRITTEN_KINDS,
+    EntityDecision,
+    Interview,
+    InterviewKind,
+    InterviewPerson,
+    Segment,
+)
 from .people import ROLES, Participant, Project, User
 from .security import AuthSession, LoginThrottle, ReportLabel, VaultEntry, VaultKey
-from .transcription import JOB_STATUSES, TranscriptionJob
+from .transcription import JOB_STATUSES, QueuedTask, SpeakerVoice, TranscriptionJob
 from .workspace import MEMO_KINDS, Memo, MemoLink, UserPreference
 
 __all__ = [
@@ -27,9 +43,12 @@ __all__ = [
     "DeliveryEvent",
     "EVENT_STATUSES",
     "EntityDecision",
+    "ExchangeSet",
     "FRAMEWORKS",
     "INTERVIEW_STATUSES",
     "Interview",
+    "InterviewKind",
+    "InterviewPerson",
     "JOB_STATUSES",
     "MEMO_KINDS",
     "Memo",
@@ -37,10 +56,13 @@ __all__ = [
     "Participant",
     "Project",
     "Protocol",
+    "QueuedTask",
     "ROLES",
     "Segment",
+    "SpeakerVoice",
     "TranscriptionJob",
     "User",
+    "WRITTEN_KINDS",
     "UserPreference",
     "utcnow",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -32,6 +33,19 @@ FRAMEWORKS = (
     "context",
     "theme",
 )
+
+
+# The namespace of qualkit.codebooks.qdc.GUID_NS: a code's default GUID is the one its .qdc
+# export has always carried (UUID5 of the code id), so it is the same in every export.
+CODE_GUID_NS = uuid.UUID("6f1c5a52-2f0e-4c43-9d8e-7a4b8f3c2e10")
+
+
+def default_code_guid(key: str) -> str:
+    return str(uuid.uuid5(CODE_GUID_NS, key)).upper()
+
+
+def _code_guid_default(context: Any) -> str:
+    return default_code_guid(str(context.get_current_parameters().get("key") or uuid.uuid4()))
 
 
 class Codebook(Base):
@@ -94,6 +108,13 @@ class Code(Base):
     exclude: Mapped[str] = mapped_column(Text, default="")
     example: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # REFI-QDA identity, kept through every export (.qdc, .qdpx), YAML and import.
+    guid: Mapped[str | None] = mapped_column(
+        String(40), nullable=True, index=True, default=_code_guid_default
+    )
+    color: Mapped[str | None] = mapped_column(String(9), nullable=True)
+    # False for a category that groups codes but is not applied itself (isCodable="false").
+    codable: Mapped[bool] = mapped_column(Boolean, default=True)
     # Retired codes keep their history; merged codes point at the survivor.
     retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("code.id"), nullable=True)
@@ -128,6 +149,8 @@ class Coding(Base):
     start_char: Mapped[int | None] = mapped_column(Integer, nullable=True)
     end_char: Mapped[int | None] = mapped_column(Integer, nullable=True)
     memo: Mapped[str] = mapped_column(Text, default="")
+    # The REFI-QDA selection this coding came from (import); pieces of one selection share it.
+    ref: Mapped[str | None] = mapped_column(String(80), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
@@ -158,8 +181,26 @@ class ConsensusCoding(Base):
     start_char: Mapped[int | None] = mapped_column(Integer, nullable=True)
     end_char: Mapped[int | None] = mapped_column(Integer, nullable=True)
     memo: Mapped[str] = mapped_column(Text, default="")
+    ref: Mapped[str | None] = mapped_column(String(80), nullable=True)
     origin: Mapped[str] = mapped_column(String(20), default="new")  # take_one | take_both | new
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     starred: Mapped[bool] = mapped_column(Boolean, default=False)
     revealing: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ExchangeSet(Base):
+    """A REFI-QDA set kept from an import: a document group (kind "sources", members are
+    interview ids) or a code group (kind "codes", members are code ids)."""
+
+    __tablename__ = "exchange_set"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("project.id", ondelete="CASCADE"), index=True
+    )
+    guid: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[str] = mapped_column(String(20))  # sources | codes
+    members: Mapped[list[int]] = mapped_column(JSON, default=list)

@@ -64,6 +64,14 @@ class Participant(Base):
     end_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     end_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     withdrawn_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # Dropping out of the intervention (data kept, analysed by intention to treat) is not
+    # withdrawing consent (withdrawn_date: the person's data are removed).
+    dropout_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    dropout_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Offered the intervention; declined it (before or after allocation) and why.
+    offered_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    declined_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    declined_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     # Descriptive attributes (sex, age, diagnosis group, ...) from extra register columns.
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 

@@ -35,6 +35,7 @@ def render() -> None:
         "Kodninger", sources, format_func=SOURCES.get, key="an_source", horizontal=True
     )
     by = c[1].selectbox("Fordel efter", list(BY), format_func=BY.get, key="an_by")
+    _informants(ctx)
     info = analysis.summary(ctx, source)
     st.caption(
         f"{info['segments']} kodede segmenter, {info['codes']} koder, "
@@ -57,4 +58,28 @@ def render() -> None:
     st.dataframe(matrix, hide_index=True, width="stretch")
     st.download_button(
         "Hent matrix som CSV", _csv(matrix), file_name="koder_x_deltagere.csv", key="an_dl_matrix"
+    )
+
+
+def _informants(ctx) -> None:
+    """Who was interviewed, by kind, role, arm, site and wave (the reports' informant table)."""
+    import io
+
+    st.subheader("Informanter")
+    sample = analysis.informant_sample(ctx)
+    if len(sample) <= 1:
+        st.caption("Ingen interviews endnu.")
+        return
+    st.dataframe(sample, hide_index=True, width="stretch")
+    c = st.columns(2)
+    c[0].download_button(
+        "Hent informanttabel (CSV)", _csv(sample), file_name="informanter.csv", key="an_dl_sample"
+    )
+    buf = io.BytesIO()
+    sample.to_excel(buf, index=False, sheet_name="Informanter", engine="xlsxwriter")
+    c[1].download_button(
+        "Hent informanttabel (xlsx)",
+        buf.getvalue(),
+        file_name="informanter.xlsx",
+        key="an_dl_sample_xlsx",
     )

@@ -171,8 +171,11 @@ def _import(ctx) -> None:
             path = tmp / Path(upload.name).name
             path.write_bytes(upload.getvalue())
             tempdir.private_file(path)
-            pid = exchange.import_qdpx(ctx.db, ctx.actor, path, name or None, deidentified=deid)
-        st.success(f"Importeret som projekt {pid}.")
+            result = exchange.import_qdpx(ctx.db, ctx.actor, path, name or None, deidentified=deid)
+        st.success(f"Importeret som projekt {result.project_id}: {result.positions.describe()}.")
+        if result.left_out:
+            st.warning(f"Ikke importeret ({len(result.left_out)}):")
+            st.text("\n".join(f"{p.kind} {p.where}: {p.reason}" for p in result.left_out))
 
 
 def render() -> None:

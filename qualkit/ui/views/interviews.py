@@ -41,7 +41,9 @@ JOB_DA = {
     "done": "færdig",
     "failed": "fejlede",
     "interrupted": "afbrudt",
+    "cancelled": "annulleret",
 }
+SPEAKER_CHOICES = [None, 1, 2, 3, 4, 5, 6]
 
 
 def render() -> None:
@@ -64,8 +66,10 @@ def render() -> None:
                 "title": "Titel",
                 "citizen_id": "Borger",
                 "kind": "Type",
+                "wave": "Bølge",
                 "date": "Dato",
                 "interviewer": "Interviewer",
+                "site": "Sted",
                 "status": "Status",
                 "segments": "Segmenter",
                 "audio": "Lyd",
@@ -103,21 +107,46 @@ def _read_only(ctx, interview_id: int) -> None:
 
 
 def _new_interview(ctx) -> None:
+    from qualkit.services import participants
+    from qualkit.services.interview_meta import KIND_LABELS, parse_meta
+
     with st.expander("Nyt interview fra lydfil", icon=":material/upload_file:"):
         with st.form("new_interview", clear_on_submit=True):
             title = st.text_input("Titel", placeholder="fx B12, 1. interview")
+            c = st.columns(3)
+            kind = c[0].selectbox(
+                "Type", list(KIND_LABELS), format_func=KIND_LABELS.get, key="new_iv_kind"
+            )
+            wave = c[1].number_input("Bølge", min_value=0, step=1, value=0, key="new_iv_wave")
+            when = c[2].date_input("Dato", value=None, format="DD-MM-YYYY", key="new_iv_date")
+            c = st.columns(2)
+            interviewer = c[0].text_input("Interviewer", key="new_iv_interviewer")
+            site = c[1].text_input("Sted (tomt: borgerens sted)", key="new_iv_site")
+            ids = [p["citizen_id"] for p in participants.list_participants(ctx)]
+            citizens = st.multiselect(
+                "Deltager(e)", ids, key="new_iv_citizens", placeholder="Vælg borger(e)"
+            )
             upload = st.file_uploader("Lydfil (m4a, mp3, wav, ...)", type=AUDIO_TYPES)
             submitted = st.form_submit_button("Opret interview")
         if submitted:
             if upload is None or not title.strip():
                 st.error("Angiv en titel og vælg en lydfil.")
                 return
-            iid = transcription.new_interview(ctx, title)
             try:
-                transcription.attach_audio(ctx, iid, upload.name, upload.getvalue())
+                meta = parse_meta(
+                    kind=kind,
+                    wave=int(wave) or None,
+                    interview_date=when,
+                    interviewer=interviewer,
+                    site=site,
+                    citizens=citizens,
+                )
+                iid = interviews.add_interview(
+                    ctx, title, meta, audio_name=upload.name, audio_bytes=upload.getvalue()
+                )
             except QualkitError as exc:
                 st.error(plain_message(exc))
-                st.caption("Interviewet er oprettet uden lyd; upload en anden fil i editoren.")
+                return
             st.session_state["open_interview"] = iid
             st.rerun()
 
@@ -177,23 +206,37 @@ def _progress(ctx, interview_id: int) -> None:
         return
     share = job["progress"] or 0.0
     left = job["seconds_left"]
-    text = f"Transskriberer: {share:.0%} færdig".replace("%", " %")
-    if left is not None:
-        text += f" · ca. {format_timestamp(left)} tilbage"
-    elif job["status"] == "queued" or not job["seconds_done"]:
-        text += " · indlæser model"
+    if job["status"] == "queued":
+        text = "I kø: venter på en ledig worker"
+    else:
+        text = f"Transskriberer: {share:.0%} færdig".replace("%", " %")
+        if left is not None:
+            text += f" · ca. {format_timestamp(left)} tilbage"
+        elif not job["seconds_done"]:
+            text += " · indlæser model"
+        if (job["attempts"] or 0) > 1:
+            text += f" · forsøg {job['attempts']}"
     st.progress(min(1.0, share), text=text)
     st.caption(
-        "Du kan arbejde videre på andre sider imens; resultatet gemmes, når jobbet er færdigt."
+        "Jobbet kører i en worker; du kan arbejde videre på andre sider imens. "
+        "Resultatet gemmes samlet, når jobbet er færdigt."
     )
-    if st.button("Stop transskription", key=f"stop_{job['id']}"):
-        transcription.request_stop(ctx, job["id"])
+    if st.button("Annullér transskription", key=f"stop_{job['id']}"):
+        transcription.cancel(ctx, job["id"])
 
 
 def _transcribe_controls(ctx, data: dict) -> None:
     job = data["job"]
-    if job is not None and job["status"] in ("failed", "interrupted"):
+    if job is not None and job["status"] in ("failed", "interrupted", "cancelled"):
         st.warning(f"Seneste transskription {JOB_DA[job['status']]}: {job['error'] or ''}")
+        if data["audio"] == "present" and st.button("Prøv igen", key=f"retry_{job['id']}"):
+            try:
+                transcription.retry(ctx, job["id"])
+            except transcription.EditedTranscript as exc:
+                st.warning(str(exc))
+                return
+            transcription.ensure_worker(ctx)
+            st.rerun()
     elif job is not None and job["status"] == "done":
         st.caption(f"Transskriberet med {job['model']} ({job['engine']}).")
     with st.expander(
@@ -208,19 +251,28 @@ def _transcribe_controls(ctx, data: dict) -> None:
             st.rerun()
         if data["audio"] != "present":
             return
-        models = transcription.model_choices(ctx)
-        names = [m["name"] for m in models]
-        c1, c2, c3 = st.columns(3)
+        models = {m.name: m for m in transcription.model_choices(ctx)}
+        names = list(models)
+        c1, c2, c3, c4 = st.columns(4)
         model = c1.selectbox(
             "Model",
             names,
             key=f"model_{data['id']}",
-            format_func=lambda n: "Whisper base (offline)" if n == names[0] else n,
+            format_func=lambda n: (
+                f"{'Whisper base (offline)' if n == names[0] else n} · {models[n].describe()}"
+                + ("" if models[n].ready else " · skal hentes")
+            ),
         )
         language = c2.selectbox(
             "Sprog", list(LANGUAGES), format_func=LANGUAGES.get, key=f"lang_{data['id']}"
         )
-        engine = c3.selectbox(
+        speakers = c3.selectbox(
+            "Antal talere",
+            SPEAKER_CHOICES,
+            format_func=lambda n: "Find automatisk" if n is None else str(n),
+            key=f"speakers_{data['id']}",
+        )
+        engine = c4.selectbox(
             "Motor", ["faster-whisper", "openai-whisper"], key=f"engine_{data['id']}"
         )
         overwrite = False
@@ -238,6 +290,7 @@ def _transcribe_controls(ctx, data: dict) -> None:
                     model=None if model == names[0] else model,
                     language=None if language == "auto" else language,
                     engine=engine,
+                    speakers=speakers,
                     overwrite_edited=overwrite,
                 )
             except transcription.EditedTranscript as exc:
@@ -246,6 +299,7 @@ def _transcribe_controls(ctx, data: dict) -> None:
                     "for at transskribere igen."
                 )
                 return
+            transcription.ensure_worker(ctx)
             st.rerun()
 
 
@@ -299,6 +353,13 @@ def _save_speaker(ctx, interview_id: int, number: int, segment_id: int) -> None:
 def _speaker_tools(ctx, data: dict) -> None:
     iid = data["id"]
     speakers = data["speakers"]
+    for p in transcription.proposals(ctx, iid):
+        st.info(
+            f"Forslag: stemmen ligner **{p.name}** fra interviewet '{p.from_title}' "
+            f"(lighed {p.similarity:.2f}".replace(".", ",")
+            + "). Omdøb taleren under Talere, hvis det er forkert.",
+            icon=":material/record_voice_over:",
+        )
     with st.expander("Talere", icon=":material/person:"):
         c1, c2 = st.columns(2)
         with c1.form(f"rename_{iid}", clear_on_submit=True):

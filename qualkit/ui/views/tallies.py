@@ -159,6 +159,7 @@ def render() -> None:
         _download(ctx, "Hent fælles visning", report.joint, "joint_display", "faelles_visning.csv")
     else:
         st.caption("Ingen interviewede borgere endnu.")
+    _numbers(report)
 
 
 # Column headers shown in the app; the CSV files keep docs/DESIGN.md's column names.
@@ -213,3 +214,31 @@ def _danish(frame):
         return col
 
     return frame.rename(columns=label)
+
+
+def _numbers(report) -> None:
+    """Each number of the protocol with its source in the seeds, or marked as an assumption."""
+    rows = report.numbers
+    if not rows:
+        return
+    assumed = sum(1 for n in rows if n.assumption or not n.source)
+    with st.expander(
+        f"Protokollens tal og kilder ({assumed} antagelser at bekræfte)",
+        icon=":material/fact_check:",
+    ):
+        st.dataframe(
+            [
+                {
+                    "Komponent": n.where or "(protokol)",
+                    "Felt": n.field,
+                    "Værdi": n.value,
+                    "Status": "Antagelse - bekræft"
+                    if n.assumption
+                    else ("Kilde" if n.source else "Ingen kilde"),
+                    "Kilde eller begrundelse": n.source,
+                }
+                for n in rows
+            ],
+            hide_index=True,
+            width="stretch",
+        )

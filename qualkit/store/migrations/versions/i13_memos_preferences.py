@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "i13"
-down_revision = "i10a"
+down_revision = "i14"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,59 @@
+"""`qualkit worker`: run queued jobs (transcription) on this machine.
+
+On PostgreSQL any number of workers, on any machine that reaches the database, share the
+queue; on SQLite `qualkit serve`/`demo` start one beside the app, and this command runs
+another on the same data folder.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from ._common import DataOpt, open_db
+
+
+def worker(
+    data: Path | None = DataOpt,
+    concurrency: int = typer.Option(
+        1, "--concurrency", min=1, max=16, help="Jobs run at once by this worker."
+    ),
+    queues: str = typer.Option(
+        "transcription", "--queues", metavar="Q,...", help="Queues to take jobs from."
+    ),
+    idle_exit: float | None = typer.Option(
+        None, "--idle-exit", metavar="SECONDS", help="Stop after this long with nothing to do."
+    ),
+) -> None:
+    """Run queued jobs (transcriptions) until stopped with Ctrl+C."""
+    import logging
+
+    from qualkit.errors import InputError
+    from qualkit.services import transcription  # noqa: F401  (registers the tasks)
+    from qualkit.services import transcription_queue as queue
+
+    names = [q.strip() for q in queues.split(",") if q.strip()]
+    unknown = sorted(set(names) - set(queue.QUEUES))
+    if unknown:
+        raise InputError(
+            f"--queues: ukendt kø {', '.join(unknown)}; kendte køer: {', '.join(queue.QUEUES)}."
+        )
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    db = open_db(data)
+    where = "PostgreSQL" if not db.settings.is_sqlite else str(db.settings.data_dir)
+    print(
+        f"qualkit worker {queue.worker_name()}: køer {', '.join(names)}, "
+        f"{concurrency} ad gangen, database {where}",
+        flush=True,
+    )
+    try:
+        queue.run_worker(db, names, concurrency, idle_exit=idle_exit)
+    except KeyboardInterrupt:
+        print("qualkit worker: stoppet", flush=True)
+    finally:
+        db.close()
+
+
+def register(app: typer.Typer) -> None:
+    app.command("worker")(worker)

@@ -1,0 +1,236 @@
+"""Use case: an interview's recording: upload (validated), playback, deletion, retention.
+
+The audio lives in the data folder (paths kept relative to it) until the project's retention
+rule deletes it: at approval with ``delete_audio_on_approve`` (the default), or by hand. The
+speakers' voice vectors of an interview go with its audio.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, func, select
+
+from qualkit.errors import InputError
+from qualkit.store.models import Interview, Segment, SpeakerVoice, utcnow
+
+from . import audit, participants, projects
+from .context import Context
+
+if TYPE_CHECKING:
+    from qualkit.transcription.models import ModelInfo
+from .transcription_common import _active_job, _interview, audio_file, is_locked
+
+AUDIO_EXTENSIONS = (
+    ".m4a",
+    ".mp3",
+    ".wav",
+    ".ogg",
+    ".oga",
+    ".opus",
+    ".flac",
+    ".aac",
+    ".wma",
+    ".mp4",
+    ".webm",
+    ".amr",
+    ".3gp",
+    ".mka",
+)
+
+
+def new_interview(
+    ctx: Context,
+    title: str,
+    *,
+    citizen_id: str | None = None,
+    kind: str = "citizen",
+    interviewer: str | None = None,
+    interview_date=None,
+    language: str = "da",
+) -> int:
+    """An empty interview that audio can be uploaded to."""
+    ctx.require("transcribe")
+    if not title.strip():
+        raise InputError("An interview needs a title.")
+    with ctx.db.session() as s:
+        participant_id = participants.participant_id(s, ctx, citizen_id)
+        iv = Interview(
+            project_id=ctx.project_id,
+            participant_id=participant_id,
+            title=title.strip(),
+            kind=kind,
+            interviewer=interviewer,
+            interview_date=interview_date,
+            status="new",
+            source="transcription",
+            language=language,
+            speakers={},
+        )
+        s.add(iv)
+        s.flush()
+        audit.record(
+            s,
+            ctx.actor,
+            "interview.create",
+            project_id=ctx.project_id,
+            target_type="interview",
+            target_id=iv.id,
+            details={"kind": kind},
+        )
+        return iv.id
+
+
+def attach_audio(ctx: Context, interview_id: int, filename: str, data: bytes) -> dict[str, Any]:
+    """Store an uploaded recording with an interview after checking it decodes.
+
+    A file that is not usable audio is refused with one line naming it, and nothing
+    is kept. A previous recording of the same interview is replaced.
+    """
+    from qualkit.transcription.audio import probe
+
+    ctx.require("transcribe")
+    suffix = Path(filename).suffix.lower()
+    if suffix not in AUDIO_EXTENSIONS:
+        suffix = ".audio"
+    folder = ctx.db.settings.audio_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    final = folder / f"interview-{interview_id}-{uuid.uuid4().hex[:12]}{suffix}"
+    tmp = final.with_name(f".upload-{final.name}")
+    tmp.write_bytes(data)
+    try:
+        try:
+            info = probe(tmp)
+        except InputError as exc:
+            raise InputError(str(exc).replace(str(tmp), filename)) from None
+        old = None
+        with ctx.db.session() as s:
+            iv = _interview(s, ctx, interview_id)
+            if is_locked(iv):
+                raise InputError(f"{iv.title}: the transcript is approved; no new audio.")
+            if _active_job(s, iv.id) is not None:
+                raise InputError(f"{iv.title}: a transcription is running; wait for it or stop it.")
+            old = audio_file(ctx.db, iv.audio_path)
+            os.replace(tmp, final)
+            iv.audio_path = str(final.relative_to(ctx.db.settings.data_dir))
+            iv.audio_deleted_at = None
+            iv.duration = round(info.duration, 3)
+            audit.record(
+                s,
+                ctx.actor,
+                "audio.upload",
+                project_id=ctx.project_id,
+                target_type="interview",
+                target_id=iv.id,
+                details={
+                    "seconds": round(info.duration, 1),
+                    "channels": info.channels,
+                    "codec": info.codec,
+                },
+            )
+        if old is not None and old != final and old.exists():
+            old.unlink()
+        return {"duration": info.duration, "channels": info.channels, "codec": info.codec}
+    except BaseException:
+        for p in (tmp,):
+            if p.exists():
+                p.unlink()
+        raise
+
+
+def audio_for_playback(ctx: Context, interview_id: int) -> tuple[str, str] | None:
+    """The recording's file and MIME type for the editor's player (None once deleted)."""
+    ctx.require("transcribe")
+    with ctx.db.session() as s:
+        iv = _interview(s, ctx, interview_id)
+        path = audio_file(ctx.db, iv.audio_path)
+    if path is None or not path.exists():
+        return None
+    mime = {
+        ".mp3": "audio/mpeg",
+        ".m4a": "audio/mp4",
+        ".mp4": "audio/mp4",
+        ".ogg": "audio/ogg",
+        ".oga": "audio/ogg",
+        ".opus": "audio/ogg",
+        ".flac": "audio/flac",
+        ".webm": "audio/webm",
+    }.get(path.suffix.lower(), "audio/wav")
+    return str(path), mime
+
+
+def model_choices(ctx: Context) -> list[ModelInfo]:
+    """Models the app can offer: the offline base model first, then cached folders and names."""
+    from qualkit.transcription.models import list_models
+
+    ctx.require("transcribe")
+    return list_models()
+
+
+def _delete_audio(s, ctx: Context, iv: Interview, reason: str) -> Path | None:
+    """Mark the audio gone in this transaction (its speakers' voice vectors too); returns the
+    file to unlink after commit."""
+    path = audio_file(ctx.db, iv.audio_path)
+    iv.audio_path = None
+    iv.audio_deleted_at = utcnow()
+    s.execute(delete(SpeakerVoice).where(SpeakerVoice.interview_id == iv.id))
+    audit.record(
+        s,
+        ctx.actor,
+        "audio.delete",
+        project_id=ctx.project_id,
+        target_type="interview",
+        target_id=iv.id,
+        details={"reason": reason},
+    )
+    return path
+
+
+def _unlink(path: Path | None) -> None:
+    if path is not None and path.exists():
+        path.unlink()
+
+
+def delete_audio(ctx: Context, interview_id: int) -> None:
+    ctx.require("transcribe")
+    with ctx.db.session() as s:
+        iv = _interview(s, ctx, interview_id)
+        if not iv.audio_path:
+            return
+        if _active_job(s, iv.id) is not None:
+            raise InputError(f"{iv.title}: a transcription is running; stop it first.")
+        path = _delete_audio(s, ctx, iv, "manual")
+    _unlink(path)
+
+
+def approve_transcript(ctx: Context, interview_id: int) -> dict[str, Any]:
+    """Approve the transcript; deletes the audio when the project's retention rule says so."""
+    ctx.require("transcript.approve")
+    delete = bool(projects.get_setting(ctx, "delete_audio_on_approve"))
+    path = None
+    with ctx.db.session() as s:
+        iv = _interview(s, ctx, interview_id)
+        n = s.scalar(select(func.count(Segment.id)).where(Segment.interview_id == iv.id))
+        if not n:
+            raise InputError(f"{iv.title}: there is no transcript to approve yet.")
+        if _active_job(s, iv.id) is not None:
+            raise InputError(f"{iv.title}: a transcription is running; wait for it first.")
+        if iv.transcript_approved_at is not None:
+            raise InputError(f"{iv.title}: the transcript is approved already.")
+        iv.transcript_approved_at = utcnow()
+        audit.record(
+            s,
+            ctx.actor,
+            "transcript.approve",
+            project_id=ctx.project_id,
+            target_type="interview",
+            target_id=iv.id,
+            details={"segments": n},
+        )
+        if delete and iv.audio_path:
+            path = _delete_audio(s, ctx, iv, "approved (delete_audio_on_approve)")
+    _unlink(path)
+    return {"audio_deleted": path is not None}
