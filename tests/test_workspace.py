@@ -175,10 +175,13 @@ def test_memos_kinds_links_search_permissions_and_qdpx_notes(ws, tmp_path):
     # Exported with the project as REFI-QDA notes (not the unapproved interview's memo).
     from qualkit.services import exchange
 
-    out = tmp_path / "p.qdpx"
-    exchange.export_qdpx(writer, out)
-    with zipfile.ZipFile(out) as z:
-        xml = z.read("project.qde").decode("utf-8")
+    from qualkit.exports.qdpx import project_xml
+
+    with ws["db"].session() as s:
+        qda, _ = exchange.build_qda_project(s, writer)
+    checked = exchange.memo_notes(writer, qda)
+    assert any("Tryghed" in p.text for p in checked)  # memo texts pass the export check too
+    xml = project_xml(qda)[0].decode("utf-8")
     assert "Memo: Tryghed som mekanisme" in xml and "også hos medarbejderne" in xml
     assert "Ikke godkendt endnu" not in xml
     memos.delete_memo(ev, hidden)
