@@ -3,7 +3,6 @@ code passages, memos (with the .qdpx notes), remembered interview, AppTest of th
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -173,9 +172,8 @@ def test_memos_kinds_links_search_permissions_and_qdpx_notes(ws, tmp_path):
     memos.update_memo(ev, pid, body="Tryghed går igen; også hos medarbejderne.")
     assert memos.list_memos(ev, query="medarbejderne")[0].id == pid
     # Exported with the project as REFI-QDA notes (not the unapproved interview's memo).
-    from qualkit.services import exchange
-
     from qualkit.exports.qdpx import project_xml
+    from qualkit.services import exchange
 
     with ws["db"].session() as s:
         qda, _ = exchange.build_qda_project(s, writer)
