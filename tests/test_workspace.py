@@ -236,3 +236,22 @@ def test_coding_page_document_view_renders_and_remembers(ws, monkeypatch):
     assert not at.exception, at.exception
     assert at.dataframe[0].value["Nr"].iloc[0] == 1  # segments count from 1
     _ = coding
+
+
+def test_staff_entry_warnings(ws):
+    from datetime import date
+
+    from qualkit.services import delivery, delivery_warnings
+
+    ev = ws["ctx"]["evaluator"]
+
+    def keys(cid: str, when: date, comp: str = "jk_moede") -> set[str]:
+        return {w.key for w in delivery_warnings.entry_warnings(ev, cid, comp, when)}
+
+    assert "control" in keys("B02", date(2025, 1, 10))  # control arm
+    assert "before_start" in keys("B01", date(2024, 11, 1))  # before the course started
+    assert "ended" in keys("B01", date(2025, 6, 1))  # after the course ended
+    assert keys("B01", date(2025, 1, 10)) == set()
+    delivery.log_event(ev, "B01", "jk_moede", date(2025, 1, 10), minutes=30, mode="telefon")
+    assert keys("B01", date(2025, 1, 10)) == {"duplicate"}
+    assert keys("B01", date(2025, 1, 10), "trepartssamtale") == set()
