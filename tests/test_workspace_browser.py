@@ -260,8 +260,7 @@ def test_search_opens_the_transcript_at_the_hit(app):
     hit = search.search(app["ev"], "jobkonsulenten").hits[0]
     page = _page(app)
     _goto(page, "Søg")
-    page.wait_for_timeout(1500)
-    page.screenshot(path=str(OUTPUT / "search_debug.png"))
+    page.wait_for_timeout(1000)
     box = page.get_by_label("Søg i alle godkendte transskriptioner", exact=False)
     expect(box).to_be_visible(timeout=30000)
     box.fill("jobkonsulenten")
@@ -297,11 +296,19 @@ def test_reconcile_saves_and_opens_the_next_disagreement(app):
     expect(progress).to_be_visible(timeout=30000)
     before = progress.inner_text()
     solved, total = (int(x) for x in before.split(" uenigheder")[0].split(" af "))
+    from qualkit.services import consensus
+
+    opened = [d for d in consensus.compare_document(app["ev"], 1)["disagreements"]]
+    todo = [f"Tur {d['position'] + 1} · {d['key']}" for d in opened if not d["resolved"]]
     picker = page.locator("[data-testid='stSelectbox']").filter(has_text="Afgør uenighed")
-    first = picker.inner_text()
+    expect(picker).to_contain_text(todo[0])
     # Both coders and the decision are on screen at 1440 px, with no sideways scrolling.
     save = page.get_by_role("button", name="Gem konsensus og gå til næste")
+    save.scroll_into_view_if_needed()
     expect(save).to_be_in_viewport()
+    for coder in ("evaluator", "evaluator2"):
+        expect(page.get_by_text(coder, exact=True).last).to_be_in_viewport()
+    page.screenshot(path=str(OUTPUT / "reconcile_view.png"))
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 1440
     page.get_by_text("Tag begge (alle koderes kodninger på segmentet)").click()
     save.click()
@@ -309,8 +316,8 @@ def test_reconcile_saves_and_opens_the_next_disagreement(app):
         timeout=30000
     )
     expect(page.get_by_text("Konsensus gemt")).to_be_visible()
-    assert picker.inner_text() != first  # the next open disagreement is shown
-    assert "(løst)" not in picker.inner_text()
+    expect(picker).to_contain_text(todo[1])  # the next open disagreement is shown
+    expect(picker).not_to_contain_text("(løst)")
     page.context.close()
 
 

@@ -84,7 +84,10 @@ def to_docx(t: Transcript) -> bytes:
     """One paragraph a turn, `[hh:mm:ss] SPEAKER: text`, so it imports back unchanged."""
     from docx import Document
 
+    from qualkit.exports.wordlang import set_danish
+
     doc = Document()
+    set_danish(doc, "da-DK" if (t.language or "da").startswith("da") else t.language)
     doc.add_heading(Path(t.audio).name, level=1)
     for line in to_txt(t).strip().split("\n\n"):
         doc.add_paragraph(line)
