@@ -20,6 +20,8 @@ EXPECTED = {
         "interviews",
         "deid",
         "coding",
+        "search",
+        "memos",
         "codebook",
         "agreement",
         "analysis",
@@ -33,6 +35,8 @@ EXPECTED = {
         "interviews",
         "deid",
         "coding",
+        "search",
+        "memos",
         "codebook",
         "agreement",
         "analysis",
@@ -42,7 +46,16 @@ EXPECTED = {
         "exports",
     },
     "staff": {"participants", "delivery_log"},
-    "writer": {"interviews", "codebook", "analysis", "participants", "tallies", "exports"},
+    "writer": {
+        "interviews",
+        "search",
+        "memos",
+        "codebook",
+        "analysis",
+        "participants",
+        "tallies",
+        "exports",
+    },
 }
 USERS = {"admin": "admin", "evaluator": "evaluator", "staff": "staff", "writer": "writer"}
 
