@@ -135,3 +135,18 @@ def test_cli_error_paths_are_danish(demo, capsys, tmp_path, argv):
     assert code != 0, err
     line = err.strip().splitlines()[-1]
     assert not english_in(line), line
+
+
+def test_word_files_are_danish(tmp_path):
+    from docx import Document
+
+    from qualkit.exports.wordlang import set_danish
+
+    doc = Document()
+    set_danish(doc)
+    doc.add_paragraph("Hej")
+    doc.save(tmp_path / "a.docx")
+    back = Document(tmp_path / "a.docx")
+    assert back.core_properties.language == "da-DK"
+    xml = back.styles.element.xml
+    assert 'w:val="da-DK"' in xml

@@ -65,31 +65,51 @@ def test_review_flow_end_to_end(fresh_demo):
         "pattern",
         "ner",
     }
-    ids = table["ID"].tolist()
-
-    # Reject the first proposal.
-    at.selectbox(key="deid_span").set_value(ids[0])
-    at.radio(key="deid_action").set_value("reject")
-    at.button(key="deid_do").click().run()
+    # The card shows one open proposal in its sentence, with label and pseudonym; reject it.
+    card = " ".join(m.value for m in at.markdown)
+    assert ":orange-background[" in card
+    assert {m.label for m in at.metric} >= {"Etiket", "Pseudonym"}
+    before = _decisions(folder)
+    at.button(key="deid_reject").click().run()
     assert not at.exception, at.exception
-    assert _decisions(folder)[ids[0]][0] == "rejected"
+    after = _decisions(folder)
+    changed = [i for i in after if after[i] != before[i]]
+    assert len(changed) == 1 and after[changed[0]][0] == "rejected"
 
-    # Relabel the second, for every occurrence in the project.
-    at.selectbox(key="deid_span").set_value(ids[1])
-    at.radio(key="deid_action").set_value("relabel").run()
-    at.selectbox(key="deid_label").set_value("ORGANISATION")
-    at.checkbox(key="deid_all").check()
-    at.button(key="deid_do").click().run()
+    # Relabel another (open it in the card) for every occurrence; the scope then resets.
+    ids = [i for i in table["ID"].tolist() if i not in changed]
+    at.session_state["deid_cursor"] = ids[0]
+    at.run()
+    [scope] = [r for r in at.radio if r.key.startswith("deid_scope_")]
+    assert scope.value == "occurrence"
+    scope.set_value("project").run()
+    at.selectbox(key="deid_relabel").set_value("ORGANISATION")
+    before = _decisions(folder)
+    at.button(key="deid_relabel_do").click().run()
     assert not at.exception, at.exception
-    d = _decisions(folder)[ids[1]]
-    assert d == ("accepted", "ORGANISATION", "project")
+    after = _decisions(folder)
+    changed = [i for i in after if after[i] != before[i]]
+    assert changed and all(after[i] == ("accepted", "ORGANISATION", "project") for i in changed)
+    [scope] = [r for r in at.radio if r.key.startswith("deid_scope_")]
+    assert scope.value == "occurrence"  # a project-wide choice is never carried over
 
     # Add a missed span by its text.
     seg_id = at.selectbox(key="deid_add_segment").options[0]
     first_segment = at.selectbox(key="deid_add_segment").value
     assert first_segment is not None
     before = len(_decisions(folder))
-    at.text_input(key="deid_add_text").input("nu")
+    # A word that occurs in that turn only (approval refuses if an accepted name is left).
+    db = Database.open(folder)
+    with db.session() as s:
+        from qualkit.store.models import Segment
+
+        texts = {g.id: g.text for g in s.scalars(select(Segment)).all()}
+    db.close()
+    others = " ".join(t for i, t in texts.items() if i != first_segment)
+    word = next(
+        w for w in texts[first_segment].split() if w.isalpha() and len(w) > 3 and w not in others
+    )
+    at.text_input(key="deid_add_text").input(word)
     at.selectbox(key="deid_add_label").set_value("PLACE")
     at.button(key="deid_add").click().run()
     assert not at.exception, at.exception
@@ -105,13 +125,16 @@ def test_review_flow_end_to_end(fresh_demo):
     assert not at.exception, at.exception
     assert _segment_decisions(folder, edit_id) == before_edit
 
-    # Approval is refused while proposals are open; accept the rest, then approve.
+    # Approval asks first and says what happens; refused while proposals are open.
     at.button(key="deid_approve").click().run()
+    assert any("nøgleboksen" in w.value for w in at.warning)
+    at.button(key="deid_approve_yes").click().run()
     assert any("ikke" in e.value or "not yet" in e.value for e in at.error)
     at.button(key="deid_accept_all").click().run()
     at.button(key="deid_approve").click().run()
+    at.button(key="deid_approve_yes").click().run()
     assert not at.exception, at.exception
-    assert any("Godkendt" in s.value for s in at.success)
+    assert any("Godkendt" in s.value for s in at.success), [e.value for e in at.error]
     db = Database.open(folder)
     with db.session() as s:
         assert all(iv.status == "approved" for iv in s.scalars(select(Interview)).all())
@@ -138,7 +161,7 @@ def test_admin_reads_the_vault_and_withdraws(fresh_demo):
     at = login("admin", result.passwords["admin"], PAGE)
     at.text_input(key="vault_phrase").input("forkert-frase")
     at.button(key="vault_read").click().run()
-    assert any("forkert adgangsfrase" in e.value for e in at.error)
+    assert at.error, "a wrong passphrase is refused"
     at.text_input(key="vault_phrase").input(result.vault_passphrase)
     at.button(key="vault_read").click().run()
     keys = at.dataframe[0].value

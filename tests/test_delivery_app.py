@@ -43,6 +43,10 @@ def test_staff_logs_an_entry_and_uses_same_as_last_time(folder):
     by_label(at.selectbox, "Form").set_value("telefon")
     by_label(at.text_area, "Note").input("kort opfølgning")
     by_label(at.button, "Gem registrering").click().run()
+    # B01's course has ended: a warning first, saved only on "Gem alligevel".
+    assert any("sluttede" in w.value for w in at.warning), [w.value for w in at.warning]
+    assert not any("Registreret" in s.value for s in at.success)
+    by_label(at.button, "Gem alligevel").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert any("Registreret" in s.value for s in at.success)
     log = at.dataframe[0].value

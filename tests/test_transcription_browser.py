@@ -61,6 +61,8 @@ def test_upload_transcribe_edit_approve_deletes_audio(
         expect(page.get_by_text("rettet").first).to_be_visible(timeout=30000)
         page.screenshot(path=str(OUTPUT / "browser_transcribe_editor.png"), full_page=True)
         page.get_by_role("button", name="Godkend transskription").click()
+        expect(page.get_by_text("slettes lydfilen permanent")).to_be_visible(timeout=30000)
+        page.get_by_role("button", name="Ja, godkend og slet lyden").click()
         expect(page.get_by_text("Lyden er slettet").first).to_be_visible(timeout=30000)
         expect(page.get_by_text("Transskriptionen er godkendt.").first).to_be_visible(timeout=30000)
         page.screenshot(path=str(OUTPUT / "browser_transcribe_approved.png"), full_page=True)

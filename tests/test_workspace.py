@@ -3,7 +3,6 @@ code passages, memos (with the .qdpx notes), remembered interview, AppTest of th
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -173,12 +172,14 @@ def test_memos_kinds_links_search_permissions_and_qdpx_notes(ws, tmp_path):
     memos.update_memo(ev, pid, body="Tryghed går igen; også hos medarbejderne.")
     assert memos.list_memos(ev, query="medarbejderne")[0].id == pid
     # Exported with the project as REFI-QDA notes (not the unapproved interview's memo).
+    from qualkit.exports.qdpx import project_xml
     from qualkit.services import exchange
 
-    out = tmp_path / "p.qdpx"
-    exchange.export_qdpx(writer, out)
-    with zipfile.ZipFile(out) as z:
-        xml = z.read("project.qde").decode("utf-8")
+    with ws["db"].session() as s:
+        qda, _ = exchange.build_qda_project(s, writer)
+    checked = exchange.memo_notes(writer, qda)
+    assert any("Tryghed" in p.text for p in checked)  # memo texts pass the export check too
+    xml = project_xml(qda)[0].decode("utf-8")
     assert "Memo: Tryghed som mekanisme" in xml and "også hos medarbejderne" in xml
     assert "Ikke godkendt endnu" not in xml
     memos.delete_memo(ev, hidden)
@@ -235,3 +236,22 @@ def test_coding_page_document_view_renders_and_remembers(ws, monkeypatch):
     assert not at.exception, at.exception
     assert at.dataframe[0].value["Nr"].iloc[0] == 1  # segments count from 1
     _ = coding
+
+
+def test_staff_entry_warnings(ws):
+    from datetime import date
+
+    from qualkit.services import delivery, delivery_warnings
+
+    ev = ws["ctx"]["evaluator"]
+
+    def keys(cid: str, when: date, comp: str = "jk_moede") -> set[str]:
+        return {w.key for w in delivery_warnings.entry_warnings(ev, cid, comp, when)}
+
+    assert "control" in keys("B02", date(2025, 1, 10))  # control arm
+    assert "before_start" in keys("B01", date(2024, 11, 1))  # before the course started
+    assert "ended" in keys("B01", date(2025, 6, 1))  # after the course ended
+    assert keys("B01", date(2025, 1, 10)) == set()
+    delivery.log_event(ev, "B01", "jk_moede", date(2025, 1, 10), minutes=30, mode="telefon")
+    assert keys("B01", date(2025, 1, 10)) == {"duplicate"}
+    assert keys("B01", date(2025, 1, 10), "trepartssamtale") == set()

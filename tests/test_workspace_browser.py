@@ -16,7 +16,7 @@ from qualkit.services.users import actor_for
 from qualkit.store import Database
 from qualkit.transcripts.textformat import Turn
 
-from .browser_support import CHROMIUM_ARGS, OUTPUT, REPO, login, require_chromium, serve_app
+from .browser_support import CHROMIUM_ARGS, OUTPUT, login, require_chromium, serve_app
 
 pytestmark = pytest.mark.browser
 
@@ -223,6 +223,17 @@ def test_compare_two_coders_in_two_colours(app):
 
     page = _page(app)
     _open_coding(page, app, "Borgerinterview B03: kvinde i 40'erne", iv=1)
+    # The coder's own view with the picker open over a selection (the README screenshot).
+    turn = page.locator(".qk-turn").nth(7).locator(".qk-text")
+    box = turn.bounding_box()
+    page.mouse.move(box["x"] + 2, box["y"] + 10)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 300, box["y"] + 34, steps=6)
+    page.mouse.up()
+    expect(page.locator(".qk-picker")).to_be_visible(timeout=5000)
+    page.locator(".qk-picker .qk-search").fill("mech")
+    page.screenshot(path=str(OUTPUT / "coding_view.png"))
+    page.keyboard.press("Escape")
     page.get_by_text("Sammenlign to kodere").click()
     page.get_by_role("button", name="Sammenlign med de andre kodere").click()
     legend = page.locator(".qk-root[data-mode='compare'] .qk-legend")
@@ -236,9 +247,110 @@ def test_compare_two_coders_in_two_colours(app):
     page.locator(".qk-root[data-mode='compare'] .qk-hl").first.click()
     expect(page.locator(".qk-details")).to_contain_text("Koder")
     expect(page.locator(".qk-details button", has_text="Fjern")).to_have_count(0)
-    docs = REPO / "docs"
-    page.locator(".qk-root[data-mode='compare'] .qk-hl").first.click()
     page.keyboard.press("Escape")
     page.screenshot(path=str(OUTPUT / "coding_compare.png"))
-    assert docs.exists()
+    page.context.close()
+
+
+def test_search_opens_the_transcript_at_the_hit(app):
+    from playwright.sync_api import expect
+
+    from qualkit.services import search
+
+    hit = search.search(app["ev"], "jobkonsulenten").hits[0]
+    page = _page(app)
+    _goto(page, "Søg")
+    page.wait_for_timeout(1000)
+    box = page.get_by_label("Søg i alle godkendte transskriptioner", exact=False)
+    expect(box).to_be_visible(timeout=30000)
+    box.fill("jobkonsulenten")
+    box.press("Enter")
+    expect(page.get_by_text("tur(e) fundet")).to_be_visible(timeout=30000)
+    expect(
+        page.locator("[data-testid='stMarkdownContainer'] strong", has_text="jobkonsulenten").first
+    ).to_be_visible()
+    page.get_by_role("button", name="Åbn").first.click()
+    root = page.locator(f".qk-root[data-iv='{hit.interview_id}']")
+    expect(root).to_be_visible(timeout=30000)
+    turn = root.locator(f".qk-turn[data-turn='{hit.segment_id}']")
+    expect(turn.locator(".qk-hit").first).to_be_visible(timeout=10000)
+    expect(turn.locator(".qk-hit").first).to_contain_text("jobkonsulenten")
+    assert turn.locator(".qk-hit").first.is_visible()
+    page.context.close()
+
+
+def test_reconcile_saves_and_opens_the_next_disagreement(app):
+    from playwright.sync_api import expect
+
+    page = _page(app, width=1440)
+    _goto(page, "Enighed og konsensus")
+    box = page.locator("[data-testid='stSelectbox']").filter(has_text="Interview").first
+    expect(box).to_be_visible(timeout=30000)
+    box.click()
+    page.get_by_role("option", name="Borgerinterview B03").click()
+    reveal = page.get_by_role("button", name="Sammenlign kodninger")
+    progress = page.get_by_text("uenigheder løst")
+    expect(reveal.or_(progress)).to_be_visible(timeout=30000)
+    if reveal.is_visible():
+        reveal.click()
+    expect(progress).to_be_visible(timeout=30000)
+    before = progress.inner_text()
+    solved, total = (int(x) for x in before.split(" uenigheder")[0].split(" af "))
+    from qualkit.services import consensus
+
+    opened = [d for d in consensus.compare_document(app["ev"], 1)["disagreements"]]
+    todo = [f"Tur {d['position'] + 1} · {d['key']}" for d in opened if not d["resolved"]]
+    picker = page.locator("[data-testid='stSelectbox']").filter(has_text="Afgør uenighed")
+    expect(picker).to_contain_text(todo[0])
+    # Both coders and the decision are on screen at 1440 px, with no sideways scrolling.
+    save = page.get_by_role("button", name="Gem konsensus og gå til næste")
+    save.scroll_into_view_if_needed()
+    expect(save).to_be_in_viewport()
+    for coder in ("evaluator", "evaluator2"):
+        expect(page.get_by_text(coder, exact=True).last).to_be_in_viewport()
+    page.screenshot(path=str(OUTPUT / "reconcile_view.png"))
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 1440
+    page.get_by_text("Tag begge (alle koderes kodninger på segmentet)").click()
+    save.click()
+    expect(page.get_by_text(f"{solved + 1} af {total} uenigheder løst")).to_be_visible(
+        timeout=30000
+    )
+    expect(page.get_by_text("Konsensus gemt")).to_be_visible()
+    expect(picker).to_contain_text(todo[1])  # the next open disagreement is shown
+    expect(picker).not_to_contain_text("(løst)")
+    page.context.close()
+
+
+def test_deid_review_shows_each_proposal_in_its_sentence(app):
+    from playwright.sync_api import expect
+
+    from qualkit.services import deid
+
+    page = _page(app)
+    _goto(page, "Pseudonymisering")
+    box = page.locator("[data-testid='stSelectbox']").filter(has_text="Interview").first
+    expect(box).to_be_visible(timeout=30000)
+    box.click()
+    page.get_by_role("option", name="Gruppeinterview").click()
+    card = page.locator(".st-key-deid_card")
+    expect(card).to_be_visible(timeout=30000)
+    ev = app["ev"]
+    open_before = sum(1 for x in deid.list_spans(ev, 5) if x["decision"] == "proposed")
+    expect(card).to_contain_text(f"Forslag 1 af {open_before} åbne")
+    expect(card).to_contain_text("Etiket")
+    expect(card).to_contain_text("Pseudonym")
+    marked = card.locator("[data-testid='stMarkdownContainer'] strong").first
+    expect(marked).to_be_visible()
+    word = marked.inner_text()
+    sentence = card.locator("[data-testid='stMarkdownContainer']").filter(has=marked).inner_text()
+    assert len(sentence) > len(word) + 10  # the span is shown in its sentence
+    bg = marked.evaluate("e => getComputedStyle(e.closest('span') || e).backgroundColor")
+    assert bg not in ("rgba(0, 0, 0, 0)", "transparent"), bg
+    page.screenshot(path=str(OUTPUT / "review_view.png"))
+    page.locator("body").click(position={"x": 5, "y": 300})
+    page.keyboard.press("j")  # accept, by keyboard
+    expect(page.get_by_text("accepteret.").first).to_be_visible(timeout=30000)
+    open_after = sum(1 for x in deid.list_spans(ev, 5) if x["decision"] == "proposed")
+    assert open_after == open_before - 1
+    expect(card).to_contain_text(f"Forslag 1 af {open_after} åbne")
     page.context.close()

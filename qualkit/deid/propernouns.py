@@ -30,6 +30,18 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from .registry import Token
+# Head nouns of institutions: a capitalised compound ending in one ("Børnehuset",
+# "Rigshospitalet", "Bakkegårdsskolen"), or a name right after one in lower case ("børnehaven
+# Solsikken"), is an organisation, not a person.
+ORG_HEADS = (
+    "hospital", "hospitalet", "sygehus", "sygehuset", "skole", "skolen", "børnehave",
+    "børnehaven", "børnehus", "børnehuset", "vuggestue", "vuggestuen", "klinik", "klinikken",
+    "center", "centret", "centeret", "plejehjem", "plejehjemmet", "gymnasium", "gymnasiet",
+    "universitet", "universitetet", "bibliotek", "biblioteket", "fabrik", "fabrikken",
+    "forening", "foreningen", "institution", "institutionen", "lægehus", "lægehuset",
+    "sundhedshus", "sundhedshuset", "kulturhus", "kulturhuset", "fritidshjem", "fritidshjemmet",
+    "dagtilbud", "jobcenter", "jobcentret", "kommune", "kommunen",
+)  # fmt: skip
 
 # Abbreviations and initials that end in a full stop without ending the sentence.
 ABBREVIATIONS = frozenset(
@@ -261,17 +273,24 @@ class ProperNounRecogniser:
             source = (
                 "gazetteer" if any(m == "gazetteer" for m in marks[i : j + 1]) else "capitalisation"
             )
-            spans.append(Span(start, end, self._label(toks, lexicon), text[start:end], source))
+            before = doc[i - 1].text.lower() if i > 0 else ""
+            spans.append(
+                Span(start, end, self._label(toks, lexicon, before), text[start:end], source)
+            )
             i = j + 1
         return spans
 
     @staticmethod
-    def _label(toks: Sequence[Token], lex: Lexicon) -> str:
+    def _label(toks: Sequence[Token], lex: Lexicon, before: str = "") -> str:
         lows = [t.text.lower() for t in toks]
         bases = [base_form(w) for w in lows]
         if any(w in ORG_WORDS or b in ORG_WORDS for w, b in zip(lows, bases, strict=True)) or (
             len(toks) == 1 and toks[0].text.isupper()
         ):
+            return "ORGANISATION"
+        if any(w.endswith(ORG_HEADS) for w in lows):
+            return "ORGANISATION"
+        if before in ORG_HEADS or before in ORG_WORDS:
             return "ORGANISATION"
         phrase = " ".join(lows)
         if (

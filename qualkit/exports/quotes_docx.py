@@ -145,6 +145,9 @@ def build_document(quotes: list[Quote], spec: QuoteDocSpec) -> DocumentObject:
     """The python-docx Document for these quotes (already filtered and checked)."""
     doc = Document()
     _styles(doc)
+    from .wordlang import set_danish
+
+    set_danish(doc)
     doc.core_properties.title = f"Citater: {spec.project}"
     doc.core_properties.author = "qualkit"
     doc.add_paragraph(f"Citater: {spec.project}", style="Title")

@@ -79,7 +79,11 @@ def to_docx(t: Transcript) -> bytes:
     """One paragraph a turn, `[hh:mm:ss] SPEAKER: text`, so it imports back unchanged."""
     from docx import Document
 
+    from qualkit.exports.wordlang import set_danish
+
     doc = Document()
+    lang = t.language or "da"
+    set_danish(doc, "da-DK" if lang.startswith("da") else lang)
     doc.add_heading(Path(t.audio).name, level=1)
     for line in to_txt(t).strip().split("\n\n"):
         doc.add_paragraph(line)

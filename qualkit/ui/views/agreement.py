@@ -172,36 +172,37 @@ def _render_document(ctx: Context, iv_id: int) -> None:
             f"{', '.join(cmp['coders']) or 'ingen'})."
         )
     else:
-        st.subheader("Enighed pr. kode")
-        st.caption(
-            "Enighed = andel enige (parvis); Kappa = Cohens kappa (to kodere); Alpha = "
-            "Krippendorffs alpha (nominal). – = ikke defineret (ingen variation)."
-        )
-        rows = [
-            {
-                **a,
-                "observed_agreement": _num(a["observed_agreement"]),
-                "kappa": _num(a["kappa"]),
-                "alpha": _num(a["alpha"]),
-                "code": "I alt" if a["code"] == "overall" else a["code"],
-            }
-            for a in cmp["agreement"]
-        ]
-        st.dataframe(
-            frame(
-                rows,
+        agreement_box = st.expander("Enighed pr. kode (kappa, alpha)", expanded=False)
+        with agreement_box:
+            st.caption(
+                "Enighed = andel enige (parvis); Kappa = Cohens kappa (to kodere); Alpha = "
+                "Krippendorffs alpha (nominal). – = ikke defineret (ingen variation)."
+            )
+            rows = [
                 {
-                    "code": "Kode",
-                    "name": "Navn",
-                    "units": "Segmenter",
-                    "observed_agreement": "Enighed",
-                    "kappa": "Kappa",
-                    "alpha": "Alpha",
-                },
-            ),
-            hide_index=True,
-            width="stretch",
-        )
+                    **a,
+                    "observed_agreement": _num(a["observed_agreement"]),
+                    "kappa": _num(a["kappa"]),
+                    "alpha": _num(a["alpha"]),
+                    "code": "I alt" if a["code"] == "overall" else a["code"],
+                }
+                for a in cmp["agreement"]
+            ]
+            st.dataframe(
+                frame(
+                    rows,
+                    {
+                        "code": "Kode",
+                        "name": "Navn",
+                        "units": "Segmenter",
+                        "observed_agreement": "Enighed",
+                        "kappa": "Kappa",
+                        "alpha": "Alpha",
+                    },
+                ),
+                hide_index=True,
+                width="stretch",
+            )
         st.subheader("Uenigheder side om side")
         dis = cmp["disagreements"]
         solved = sum(1 for d in dis if d["resolved"])

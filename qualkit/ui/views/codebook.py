@@ -229,7 +229,15 @@ def render() -> None:
             st.button("Slå sammen", key="cb_merge", on_click=_merge, disabled=code_id is None)
         with tabs[4]:
             st.caption("En udfaset kode kan ikke længere anvendes; dens kodninger bevares.")
-            st.button("Udfas", key="cb_retire", on_click=_retire, disabled=code_id is None)
+            sure = st.checkbox(
+                "Ja, udfas koden: den forsvinder fra kodevælgerne og kan ikke anvendes igen; "
+                "eksisterende kodninger og historikken bevares.",
+                key="cb_retire_sure",
+                disabled=code_id is None,
+            )
+            st.button(
+                "Udfas", key="cb_retire", on_click=_retire, disabled=code_id is None or not sure
+            )
         if code_id is None:
             st.caption("Vælg en kode ovenfor for at omdøbe, flytte, slå sammen eller udfase den.")
     st.subheader("Versioner")

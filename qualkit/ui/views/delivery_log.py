@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from qualkit.errors import NotFound, QualkitError
-from qualkit.services import delivery, projects
+from qualkit.services import delivery, delivery_warnings, projects
 from qualkit.ui import state
 from qualkit.ui.format import frame
 from qualkit.ui.plain import plain_message
@@ -94,7 +94,23 @@ def _entry_form(ctx: Context, components: dict[str, str]) -> None:
     note = st.text_area(
         "Note", key="dl_note", help="Skriv ikke navne, CPR-numre eller helbredsoplysninger i noten."
     )
-    if st.button("Gem registrering", type="primary", key="dl_save", disabled=citizen is None):
+    signature = (cid, comp, str(when), status)
+    save = st.button("Gem registrering", type="primary", key="dl_save", disabled=citizen is None)
+    if save and st.session_state.get("dl_warned") != signature:
+        try:
+            warnings = delivery_warnings.entry_warnings(ctx, cid, comp, when, status)
+        except QualkitError as exc:
+            st.error(plain_message(exc))
+            return
+        if warnings:
+            st.session_state["dl_warned"] = signature
+            save = False
+    if not save and st.session_state.get("dl_warned") == signature:
+        for w in delivery_warnings.entry_warnings(ctx, cid, comp, when, status):
+            st.warning(plain_message(w.text))
+        save = st.button("Gem alligevel", key="dl_save_anyway")
+    if save:
+        st.session_state.pop("dl_warned", None)
         try:
             delivery.log_event(
                 ctx, cid, comp, when, minutes=minutes, mode=mode, status=status, note=note

@@ -475,6 +475,12 @@ def _segments(ctx, data: dict) -> None:
                 right.caption("rettet")
 
 
+def _do_approve(ctx, interview_id: int) -> None:
+    result = transcription.approve_transcript(ctx, interview_id)
+    st.toast("Godkendt" + (" · lyden er slettet" if result["audio_deleted"] else ""))
+    st.rerun()
+
+
 def _approve(ctx, data: dict, running: bool) -> None:
     if not allowed(ctx.actor.role, "transcript.approve"):
         return
@@ -485,15 +491,32 @@ def _approve(ctx, data: dict, running: bool) -> None:
         else ""
     )
     st.divider()
-    if st.button(
+    confirm_key = f"approve_confirm_{data['id']}"
+    clicked = st.button(
         "Godkend transskription",
         type="primary",
         disabled=running,
         key=f"approve_{data['id']}",
         help=note or None,
-    ):
-        result = transcription.approve_transcript(ctx, data["id"])
-        st.toast("Godkendt" + (" · lyden er slettet" if result["audio_deleted"] else ""))
-        st.rerun()
+    )
+    if clicked and note:  # irreversible: say what happens and ask first
+        st.session_state[confirm_key] = True
+    elif clicked:
+        _do_approve(ctx, data["id"])
+    if st.session_state.get(confirm_key):
+        st.warning(
+            "Når transskriptionen godkendes, slettes lydfilen permanent (projektets regel om "
+            "sletning ved godkendelse), og teksten kan derefter ikke transskriberes igen fra "
+            "lyden. Sletningen logges."
+        )
+        c = st.columns([2, 1, 3])
+        if c[0].button(
+            "Ja, godkend og slet lyden", type="primary", key=f"approve_yes_{data['id']}"
+        ):
+            st.session_state.pop(confirm_key, None)
+            _do_approve(ctx, data["id"])
+        if c[1].button("Fortryd", key=f"approve_no_{data['id']}"):
+            st.session_state.pop(confirm_key, None)
+            st.rerun()
     if note:
         st.caption(note)

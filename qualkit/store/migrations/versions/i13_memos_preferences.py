@@ -1,7 +1,7 @@
 """memos (interview, code, project) with links; user preferences
 
 Revision ID: i13
-Revises: 0004_transcription
+Revises: i14
 Create Date: 2026-12-02
 """
 
