@@ -163,7 +163,9 @@ def test_analysis_page_tables(app_db):
     db, pid = app_db
     at = _page(db, "analysis", "writer")
     assert [r.value for r in at.radio] == ["consensus"]  # writers see the consensus only
-    freq = at.dataframe[0].value
+    sample = at.dataframe[0].value  # the informant sample comes first
+    assert "interviews" in sample.columns
+    freq = at.dataframe[1].value
     assert "I alt" in freq.columns and freq["I alt"].sum() > 0
-    matrix = at.dataframe[2].value
+    matrix = at.dataframe[3].value
     assert "citizen_id" in matrix.columns and set(matrix["citizen_id"]) <= {"B03", "B07", "B12"}

@@ -90,6 +90,17 @@ def _file_strings(result: Any, suffix: str) -> str:
         return "\n".join(s for _, s in safety.file_strings(p))
 
 
+def _docx_text(data: bytes) -> str:
+    """Every paragraph and table cell of a .docx (the tally report)."""
+    import io
+
+    import docx
+
+    doc = docx.Document(io.BytesIO(data))
+    cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    return "\n".join([p.text for p in doc.paragraphs] + cells)
+
+
 def _in_session(fn: Callable) -> Callable:
     def run(f: Any, ctx: Any) -> Any:
         with ctx.db.session() as s:
@@ -243,6 +254,21 @@ TABLE: dict[str, Call | Cap | NoRead] = {
     },
     "tally.interview_codes": Call(lambda f, c: tally.interview_codes(c)),
     "tally.joint_display": Call(lambda f, c: tally.joint_display(c).to_csv()),
+    "tally.theme_display": Call(lambda f, c: tally.theme_display(c).to_csv()),
+    "tally.report_bytes": Call(lambda f, c: _docx_text(tally.report_bytes(c))),
+    "_record.table": HELPER,
+    "attestation.attested_passages": HELPER,
+    "attestation.attested_strings": HELPER,
+    "attestation.code_fingerprint": HELPER,
+    "attestation.mark_attested": HELPER,
+    "context.fetch": HELPER,
+    "delivery_warnings.entry_warnings": NoRead("warnings about a delivery entry; no transcript"),
+    "exchange_store.attest_strings": HELPER,
+    "exchange_store.keep_notes": HELPER,
+    "quote_exchange.with_questions": HELPER,
+    "speakers.speaker_participant": HELPER,
+    "speakers.speaker_role": HELPER,
+    "speakers.withdrawal_scope": HELPER,
     "segments.segment_by_number": NoRead("an id, through read_policy.require_interview"),
     "segments.code_by_key": NO_TEXT,
     "transcript_editor.editor_data": Cap("transcript.edit"),
@@ -290,7 +316,6 @@ TABLE: dict[str, Call | Cap | NoRead] = {
     # --- modules added by the other privacy, workspace and transcription work ---
     "analysis.informant_sample": Call(lambda f, c: analysis.informant_sample(c).to_csv()),
     "analysis.write_sample": HELPER,
-    "attestation.drop_attested": HELPER,
     "attestation.sha": HELPER,
     **{
         f"auth.{n}": NoRead("log-in, tokens and sessions")
@@ -390,8 +415,7 @@ TABLE: dict[str, Call | Cap | NoRead] = {
         ).split()
     },
     **{
-        f"withdrawal.{n}": WRITE
-        for n in "backup_days backup_files prune_backups scrub_backup withdraw".split()
+        f"withdrawal.{n}": WRITE for n in "backup_files prune_backups scrub_backup withdraw".split()
     },
 }
 

@@ -102,7 +102,7 @@ def test_cli_refuses_staff_a_transcript(demo_folder, capsys):
     code = cli_main(["interviews", "show", "1", "--data", str(folder), "--user", "staff"])
     err = capsys.readouterr().err
     assert code == PermissionDenied.exit_code
-    assert err.startswith("qualkit: Permission denied") and "staff" in err
+    assert err.startswith("qualkit: Adgang nægtet") and "staff" in err
     assert "Traceback" not in err
 
 
