@@ -291,8 +291,15 @@ def test_reconcile_saves_and_opens_the_next_disagreement(app):
     reveal = page.get_by_role("button", name="Sammenlign kodninger")
     progress = page.get_by_text("uenigheder løst")
     expect(reveal.or_(progress)).to_be_visible(timeout=30000)
-    if reveal.is_visible():
-        reveal.click()
+    from playwright.sync_api import Error as PlaywrightError
+
+    for _ in range(3):  # the page may rerun (and redraw the button) while we click
+        if progress.is_visible():
+            break
+        try:
+            reveal.click(timeout=10000)
+        except PlaywrightError:
+            pass
     expect(progress).to_be_visible(timeout=30000)
     before = progress.inner_text()
     solved, total = (int(x) for x in before.split(" uenigheder")[0].split(" af "))
