@@ -31,10 +31,34 @@ MESSAGES: dict[str, str] = {
     "permission.denied": "Adgang nægtet: {who} må ikke {what}.",
     "permission.anonymous": "en bruger, der ikke er logget ind",
     "user.not_found": "Der er ingen aktiv bruger ved navn '{name}'.",
+    "user.unknown": "Der er ingen bruger ved navn '{name}'.",
+    "participant.unknown": "Borgeren '{id}' står ikke i deltagerregistret.",
     # files
     "file.not_found": "{path}: filen findes ikke.",
     "file.unreadable": "{path}: filen kan ikke læses ({reason}).",
     "export.quotes_docx": "{path}: citatsættet er en Word-fil; giv den endelsen .docx.",
+    "file.empty": "{path}: filen er tom.",
+    # tables (register, delivery log, codings): one cell's problem, after "fil, række n, kolonne"
+    "table.missing_columns": "{path}: mangler påkrævet(e) kolonne(r) {missing} (fundet: {found}).",
+    "table.problems": "{n} problemer; intet blev gemt:",
+    "table.problem": "1 problem; intet blev gemt:",
+    "table.too_many_values": "{n} værdier, men overskriften har {columns} kolonner",
+    "value.empty": "tom",
+    "register.no_id": "tom; hver række skal have et projekt-id",
+    "value.not_date": "'{value}' er ikke en dato (skriv 01-04-2019 eller 2019-04-01)",
+    "value.not_bool": "'{value}' er ikke ja/nej (skriv ja/nej, yes/no eller 1/0)",
+    "value.not_number": "'{value}' er ikke et tal (skriv 45 eller 45,5)",
+    "value.negative": "{value} er negativ",
+    "value.not_one_of": "'{value}' er ikke en af {choices}",
+    "value.repeated": "'{value}' står der igen (første gang i række {row})",
+    # choices: "Ukendt motor 'x': brug a eller b."
+    "choice.unknown": "Ukendt {what} '{value}': brug {choices}.",
+    # transcripts and transcription
+    "segment.not_found": "Segmentet {id} findes ikke i projektet.",
+    "transcript.approved": "{title}: transskriptionen er godkendt og kan ikke længere rettes.",
+    "transcription.running": "{title}: en transskription er i gang; {then}.",
+    "job.not_found": "Transskriptionsjobbet {id} findes ikke i projektet.",
+    "audio.zero_length": "{path}: optagelsen har længden nul (ingen lyd at afkode).",
 }
 
 OS_REASONS = {
@@ -42,7 +66,9 @@ OS_REASONS = {
     13: "adgang nægtet",
     21: "det er en mappe",
     20: "en del af stien er ikke en mappe",
+    17: "der findes allerede en fil med det navn",
     28: "disken er fuld",
+    30: "filsystemet er skrivebeskyttet",
 }
 
 

@@ -51,9 +51,9 @@ class Problem:
     def __str__(self) -> str:
         where = self.path
         if self.row is not None:
-            where += f", row {self.row}"
+            where += f", række {self.row}"
         if self.column:
-            where += f", column '{self.column}'"
+            where += f", kolonne '{self.column}'"
         return f"{where}: {self.message}"
 
 
@@ -63,18 +63,16 @@ class TableErrors(InputError):
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         shown = "\n".join(f"  {p}" for p in problems[:50])
-        more = f"\n  ... and {len(problems) - 50} more" if len(problems) > 50 else ""
+        more = f"\n  ... og {len(problems) - 50} til" if len(problems) > 50 else ""
         head = (
-            f"{len(problems)} problem(s); nothing was written:"
-            if len(problems) > 1
-            else "1 problem; nothing was written:"
+            _msg("table.problems", n=len(problems)) if len(problems) > 1 else _msg("table.problem")
         )
         super().__init__(f"{head}\n{shown}{more}")
 
 
 def _decode(raw: bytes, path: str) -> str:
     if b"\x00" in raw[:4096]:
-        raise InputError(f"{path}: this is a binary file, not a CSV or .xlsx table.")
+        raise InputError(f"{path}: filen er binær, ikke en CSV- eller .xlsx-tabel.")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -145,7 +143,7 @@ def read_table(path: str | Path) -> Table:
         raise InputError(_msg("file.unreadable", path=name, reason=os_reason(exc))) from None
     lines = text.splitlines()
     if not any(line.strip() for line in lines):
-        raise InputError(f"{name}: the file is empty.")
+        raise InputError(_msg("file.empty", path=name))
     header_line = next(line for line in lines if line.strip())
     sep = _sniff_delimiter(header_line)
     check_nul(text, name, sep, [c.strip().lower() for c in header_line.split(sep)])
@@ -164,7 +162,7 @@ def read_table(path: str | Path) -> Table:
             raise TableErrors(
                 [
                     Problem(
-                        name, i, None, f"{len(r)} values but the header has {len(columns)} columns"
+                        name, i, None, _msg("table.too_many_values", n=len(r), columns=len(columns))
                     )
                 ]
             )
@@ -216,7 +214,9 @@ def _read_xlsx(p: Path, name: str) -> Table:
     try:
         wb = load_workbook(p, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a bad file
-        raise InputError(f"{name}: not a readable .xlsx workbook ({type(exc).__name__}).") from None
+        raise InputError(
+            f"{name}: ikke en læsbar .xlsx-projektmappe ({type(exc).__name__})."
+        ) from None
     ws = wb.worksheets[0]
     values = list(ws.iter_rows(values_only=True))
     wb.close()
@@ -225,7 +225,7 @@ def _read_xlsx(p: Path, name: str) -> Table:
         (i for i, r in enumerate(values) if r and any(c not in (None, "") for c in r)), None
     )
     if header_idx is None:
-        raise InputError(f"{name}: the first sheet is empty.")
+        raise InputError(f"{name}: det første ark er tomt.")
     columns = [str(c).strip().lower() if c is not None else "" for c in values[header_idx]]
     while columns and columns[-1] == "":
         columns.pop()
@@ -263,9 +263,9 @@ def _check_header(columns: list[str], name: str) -> None:
     seen = set()
     for c in columns:
         if not c:
-            raise InputError(f"{name}: the header row has an empty column name.")
+            raise InputError(f"{name}: overskriftsrækken har et tomt kolonnenavn.")
         if c in seen:
-            raise InputError(f"{name}: the column '{c}' appears twice in the header.")
+            raise InputError(f"{name}: kolonnen '{c}' står to gange i overskriften.")
         seen.add(c)
 
 
@@ -273,8 +273,12 @@ def require_columns(table: Table, required: list[str]) -> None:
     missing = [c for c in required if c not in table.columns]
     if missing:
         raise InputError(
-            f"{table.path}: missing required column(s) {', '.join(missing)} "
-            f"(found: {', '.join(table.columns)})."
+            _msg(
+                "table.missing_columns",
+                path=table.path,
+                missing=", ".join(missing),
+                found=", ".join(table.columns),
+            )
         )
 
 
@@ -289,7 +293,7 @@ def parse_date(value: str) -> date | None:
         if m:
             parts = dict(zip(order, (int(g) for g in m.groups()), strict=True))
             return date(parts["y"], parts["m"], parts["d"])
-    raise ValueError(f"'{value}' is not a date (use 2019-04-01 or 01-04-2019)")
+    raise ValueError(_msg("value.not_date", value=value))
 
 
 def parse_bool(value: str) -> bool | None:
@@ -300,7 +304,7 @@ def parse_bool(value: str) -> bool | None:
         return True
     if v in NO:
         return False
-    raise ValueError(f"'{value}' is not yes/no (use ja/nej, yes/no or 1/0)")
+    raise ValueError(_msg("value.not_bool", value=value))
 
 
 def parse_number(value: str) -> float | None:
@@ -309,11 +313,11 @@ def parse_number(value: str) -> float | None:
     if not v:
         return None
     if "," in v and "." in v:
-        raise ValueError(f"'{value}' mixes ',' and '.'; write 45,5 or 45.5")
+        raise ValueError(f"'{value}' blander ',' og '.'; skriv 45,5 eller 45.5")
     try:
         number = float(v.replace(",", "."))
     except ValueError:
-        raise ValueError(f"'{value}' is not a number") from None
+        raise ValueError(_msg("value.not_number", value=value)) from None
     if not math.isfinite(number):
         raise ValueError(f"'{value}' er ikke et endeligt tal (nan og uendelig afvises)")
     return number

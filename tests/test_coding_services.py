@@ -94,7 +94,7 @@ def test_bad_coding_input_changes_nothing(demo):
         before = s.scalar(select(func.count(Coding.id)))
     with pytest.raises(InputError, match="Unknown segment"):
         coding.apply_code(ev, [segs[0]["id"], 999_999], codes["reach"])
-    with pytest.raises(InputError, match="entry 2: unknown segment"):
+    with pytest.raises(InputError, match="post 2: ukendt segment"):
         coding.load_codings(
             ev,
             [
@@ -157,7 +157,7 @@ def test_reconcile_take_one_take_both_new(demo):
     with pytest.raises(PermissionDenied):
         consensus.reconcile(ctx_as(db, result.project_id, "writer"), "take_one", coding_ids=a)
     assert _audit(db, "consensus.reconcile") == 3
-    with pytest.raises(InputError, match="Unknown coding"):
+    with pytest.raises(InputError, match=r"Ukendt\(e\) kodning"):
         consensus.reconcile(ev, "take_both", coding_ids=[a[0], 987654])
 
 

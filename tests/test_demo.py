@@ -73,7 +73,7 @@ def test_cli_bad_data_folder_is_one_line(tmp_path):
     )
     assert r.returncode != 0
     lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Cannot create the data folder" in lines[0]
+    assert len(lines) == 1 and "kan ikke oprettes" in lines[0]
 
 
 def test_cli_corrupt_database_is_one_line(tmp_path):
@@ -97,7 +97,7 @@ def test_cli_unreachable_database_is_one_line(tmp_path):
         env={**__import__("os").environ, "QUALKIT_DATABASE_URL": "postgresql://u:p@127.0.0.1:1/x"},
     )
     assert r.returncode != 0
-    assert len(r.stderr.strip().splitlines()) == 1 and "Cannot reach the database" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and "kan ikke nås" in r.stderr
 
 
 def test_demo_files_exist():

@@ -68,12 +68,12 @@ def test_sqlite_uses_wal_and_foreign_keys(sqlite_db):
 def test_data_folder_that_cannot_be_created(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    with pytest.raises(StoreError, match="Cannot create the data folder"):
+    with pytest.raises(StoreError, match="Datamappen .* kan ikke oprettes"):
         Database.open(blocker / "sub")
 
 
 def test_unreachable_database_url(tmp_path):
-    with pytest.raises(StoreError, match="Cannot reach the database"):
+    with pytest.raises(StoreError, match="kan ikke nås"):
         Database.open(tmp_path, "postgresql://nobody:secret@127.0.0.1:1/none")
 
 
@@ -87,7 +87,7 @@ def test_corrupt_sqlite_file_is_refused_and_untouched(tmp_path):
     path = tmp_path / "qualkit.sqlite3"
     junk = b"this is not a database" * 100
     path.write_bytes(junk)
-    with pytest.raises(StoreError, match="not an SQLite database"):
+    with pytest.raises(StoreError, match="ikke en SQLite-database"):
         Database.open(tmp_path)
     assert path.read_bytes() == junk
     assert [p.name for p in tmp_path.iterdir()] == ["qualkit.sqlite3"]
@@ -99,7 +99,7 @@ def test_foreign_sqlite_database_is_refused(tmp_path):
     con.execute("CREATE TABLE other (x)")
     con.commit()
     con.close()
-    with pytest.raises(StoreError, match="not a qualkit database"):
+    with pytest.raises(StoreError, match="ikke en qualkit-database"):
         Database.open(tmp_path)
 
 
@@ -111,7 +111,7 @@ def test_database_from_newer_qualkit_is_refused(tmp_path):
     con.commit()
     con.close()
     before = path.read_bytes()
-    with pytest.raises(StoreError, match="newer qualkit"):
+    with pytest.raises(StoreError, match="nyere qualkit"):
         Database.open(tmp_path)
     assert path.read_bytes() == before
 

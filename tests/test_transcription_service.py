@@ -85,7 +85,7 @@ def test_edited_text_is_not_overwritten_without_confirmation(sqlite_db, mono_cli
     seg = transcript_editor.editor_data(ctx, iid)["segments"][0]
     assert transcript_editor.save_text(ctx, seg["id"], "Rettet tekst [pause]")
     assert not transcript_editor.save_text(ctx, seg["id"], "Rettet tekst [pause]")
-    with pytest.raises(transcription.EditedTranscript, match="edited by hand"):
+    with pytest.raises(transcription.EditedTranscript, match="rettet i hånden"):
         transcription.start_transcription(ctx, iid, wait=True)
     after = transcript_editor.editor_data(ctx, iid)["segments"]
     assert after[0]["text"] == "Rettet tekst [pause]" and after[0]["edited"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from qualkit.errors import InputError
+from qualkit.messages import msg as _msg
 from qualkit.tabular import Problem, TableErrors, read_table, require_columns
 
 from .stats import AgreementRow
@@ -30,19 +31,28 @@ def read_codings(path: str | Path) -> list[tuple[str, str, str, str]]:
         bad = False
         for col in ("document_id", "segment_id", "coder"):
             if not row[col]:
-                problems.append(Problem(table.path, number, col, "empty; every row needs a value"))
+                problems.append(
+                    Problem(
+                        table.path,
+                        number,
+                        col,
+                        _msg("value.empty") + "; hver række skal have en værdi",
+                    )
+                )
                 bad = True
         if not bad:
             out.append((row["document_id"], row["segment_id"], row["coder"], row["code"]))
     if problems:
         raise TableErrors(problems)
     if not out:
-        raise InputError(f"{table.path}: no codings (the file has a header but no rows).")
+        raise InputError(
+            f"{table.path}: ingen kodninger (filen har en overskrift, men ingen rækker)."
+        )
     coders = {r[2] for r in out}
     if len(coders) < 2:
         raise InputError(
-            f"{table.path}: agreement needs at least two coders; "
-            f"found {len(coders)} ({', '.join(sorted(coders))})."
+            f"{table.path}: enighed kræver mindst to kodere; "
+            f"fandt {len(coders)} ({', '.join(sorted(coders))})."
         )
     return out
 

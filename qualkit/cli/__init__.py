@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"qualkit: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("qualkit: interrupted", file=sys.stderr)
+        print("qualkit: afbrudt", file=sys.stderr)
         return 130
     except Exception as exc:  # click usage errors arrive here in non-standalone mode
         import click
@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
             exc.show()
             return exc.exit_code
         if isinstance(exc, click.exceptions.Abort):
-            print("qualkit: aborted", file=sys.stderr)
+            print("qualkit: annulleret", file=sys.stderr)
             return 1
         from sqlalchemy.exc import DBAPIError
 

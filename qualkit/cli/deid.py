@@ -21,9 +21,9 @@ def read_input_text(path: Path) -> str:
     except OSError as exc:
         raise InputError(_msg("file.unreadable", path=path, reason=os_reason(exc))) from None
     if not raw.strip():
-        raise InputError(f"{path}: the file is empty.")
+        raise InputError(_msg("file.empty", path=path))
     if b"\x00" in raw[:4096] or raw[:4] in (b"PK\x03\x04", b"%PDF"):
-        raise InputError(f"{path}: binary file; expected plain transcript text.")
+        raise InputError(f"{path}: binær fil; forventede ren transskriptionstekst.")
     from qualkit.limits import check_text_bytes
 
     check_text_bytes(raw, str(path))

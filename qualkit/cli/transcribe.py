@@ -13,6 +13,7 @@ from pathlib import Path
 import typer
 
 from qualkit.errors import InputError
+from qualkit.messages import msg as _msg
 
 from ._common import ForceOpt
 
@@ -58,11 +59,13 @@ def transcribe(
 
     chosen = formats.format_for(str(out) if out else None, fmt)
     if engine not in ENGINES:
-        raise InputError(f"Unknown engine {engine!r}: use {' or '.join(ENGINES)}.")
+        raise InputError(
+            _msg("choice.unknown", what="motor", value=engine, choices=" eller ".join(ENGINES))
+        )
     if chosen == "docx" and out is None:
-        raise InputError("--format docx needs --out FILE.docx (it is a binary file).")
+        raise InputError("--format docx kræver --out FIL.docx (det er en binær fil).")
     if out is not None and not out.parent.exists():
-        raise InputError(f"{out}: the folder {out.parent} does not exist.")
+        raise InputError(f"{out}: mappen {out.parent} findes ikke.")
     if out is not None:
         from qualkit.exports.files import check_file
 

@@ -55,7 +55,7 @@ class Pipeline:
                 continue
             kind = item.pop("type")
             if kind not in REGISTRY:
-                raise ValueError(f"recognisers.yaml: unknown recogniser type {kind!r}")
+                raise ValueError(f"recognisers.yaml: ukendt genkendertype '{kind}'")
             self.recognisers.append(REGISTRY[kind](**item))
 
     def detect(self, text: str, roster: list[RosterEntry] | None = None) -> list[Span]:

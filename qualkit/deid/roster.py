@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 from rapidfuzz import fuzz, process
 
 from qualkit.errors import InputError
+from qualkit.messages import msg as _msg
+from qualkit.messages import os_reason
 
 from .lexicon import NAME_WORDS, NOT_NAMES, UNIT_WORDS, Lexicon
 from .propernouns import base_form, sentence_initial
@@ -32,7 +34,7 @@ def read_roster(path: str | Path) -> list[RosterEntry]:
     try:
         raw = p.read_bytes()
     except OSError as exc:
-        raise InputError(f"{path}: cannot read the roster ({exc.strerror}).") from None
+        raise InputError(_msg("file.unreadable", path=path, reason=os_reason(exc))) from None
     return parse_roster(raw, str(path))
 
 
@@ -43,15 +45,15 @@ def parse_roster(raw: bytes, path: str = "roster") -> list[RosterEntry]:
     except UnicodeDecodeError:
         text = raw.decode("cp1252", errors="replace")
     if not text.strip():
-        raise InputError(f"{path}: the roster is empty.")
+        raise InputError(f"{path}: navnelisten er tom.")
     first = text.splitlines()[0]
     delim = ";" if first.count(";") >= first.count(",") and ";" in first else ","
     reader = csv.DictReader(io.StringIO(text), delimiter=delim)
     cols = {c.strip().lower(): c for c in (reader.fieldnames or []) if c}
     if "name" not in cols and "navn" not in cols:
         raise InputError(
-            f"{path}: row 1: the roster has no 'name' column "
-            f"(columns: {', '.join(cols) or 'none'})."
+            f"{path}, række 1: navnelisten har ingen kolonne 'name' eller 'navn' "
+            f"(kolonner: {', '.join(cols) or 'ingen'})."
         )
     name_col = cols.get("name") or cols["navn"]
     role_col = cols.get("role") or cols.get("rolle")

@@ -69,12 +69,12 @@ def derive_kek(passphrase: str, kdf: dict[str, Any]) -> bytes:
         if kdf.get("name") == "argon2id":
             t, m, p = int(kdf["time_cost"]), int(kdf["memory_cost"]), int(kdf["parallelism"])
             if not (1 <= t <= _MAX_TIME and 8 * p <= m <= _MAX_MEMORY_KIB and 1 <= p <= _MAX_LANES):
-                raise ValueError("parameters out of bounds")
+                raise ValueError("parametrene er uden for grænserne")
             return hash_secret_raw(passphrase.encode("utf-8"), salt, t, m, p, 32, Type.ID)
         if kdf.get("name") == "scrypt":  # vaults of qualkit-vault/1, re-wrapped on unlock
             n, r, p = int(kdf["n"]), int(kdf.get("r", 8)), int(kdf.get("p", 1))
             if not (2**10 <= n <= 2**20 and n & (n - 1) == 0 and 1 <= r <= 16 and 1 <= p <= 4):
-                raise ValueError("parameters out of bounds")
+                raise ValueError("parametrene er uden for grænserne")
             return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(passphrase.encode("utf-8"))
     except (KeyError, TypeError, ValueError, MemoryError):
         raise VaultError(WRONG) from None

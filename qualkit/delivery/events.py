@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from qualkit.enums import EVENT_STATUSES
+from qualkit.messages import msg as _msg
 from qualkit.tabular import (
     Problem,
     Table,
@@ -85,11 +86,11 @@ def parse_events(table: Table, known_components: set[str] | None = None) -> list
         bad = False
         cid = row.get("citizen_id", "").strip()
         if not cid:
-            problems.append(Problem(table.path, n, "citizen_id", "empty"))
+            problems.append(Problem(table.path, n, "citizen_id", _msg("value.empty")))
             bad = True
         component = row.get("component", "").strip()
         if not component:
-            problems.append(Problem(table.path, n, "component", "empty"))
+            problems.append(Problem(table.path, n, "component", _msg("value.empty")))
             bad = True
         elif known_components is not None and component not in known_components:
             problems.append(
@@ -97,7 +98,7 @@ def parse_events(table: Table, known_components: set[str] | None = None) -> list
                     table.path,
                     n,
                     "component",
-                    f"'{component}' is not a component of the protocol "
+                    f"'{component}' er ikke en komponent i protokollen "
                     f"({', '.join(sorted(known_components))})",
                 )
             )
@@ -105,7 +106,7 @@ def parse_events(table: Table, known_components: set[str] | None = None) -> list
         try:
             when = parse_date(row.get("date", ""))
             if when is None:
-                problems.append(Problem(table.path, n, "date", "empty"))
+                problems.append(Problem(table.path, n, "date", _msg("value.empty")))
                 bad = True
             elif when > latest_date():
                 problems.append(Problem(table.path, n, "date", future_message(when)))
@@ -117,7 +118,9 @@ def parse_events(table: Table, known_components: set[str] | None = None) -> list
         try:
             minutes = parse_number(row.get("minutes", ""))
             if minutes is not None and minutes < 0:
-                problems.append(Problem(table.path, n, "minutes", f"{row['minutes']} is negative"))
+                problems.append(
+                    Problem(table.path, n, "minutes", _msg("value.negative", value=row["minutes"]))
+                )
                 bad = True
         except ValueError as exc:
             problems.append(Problem(table.path, n, "minutes", str(exc)))
@@ -135,7 +138,11 @@ def parse_events(table: Table, known_components: set[str] | None = None) -> list
                     table.path,
                     n,
                     "status",
-                    f"'{row.get('status')}' is not one of {', '.join(EVENT_STATUSES)}",
+                    _msg(
+                        "value.not_one_of",
+                        value=row.get("status"),
+                        choices=", ".join(EVENT_STATUSES),
+                    ),
                 )
             )
             bad = True

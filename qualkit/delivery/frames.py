@@ -99,7 +99,7 @@ def read_raw(path: str | Path) -> pd.DataFrame:
     lines = text.splitlines()
     header_idx = next((i for i, line in enumerate(lines) if line.strip()), None)
     if header_idx is None:
-        raise InputError(f"{name}: the file is empty.")
+        raise InputError(_msg("file.empty", path=name))
     sep = _sniff_delimiter(lines[header_idx])
     columns = [c.strip().lower() for c in next(csv.reader([lines[header_idx]], delimiter=sep))]
     _check_header(columns, name)
@@ -132,8 +132,8 @@ def read_raw(path: str | Path) -> pd.DataFrame:
                 "citationstegnene. Intet blev gemt."
             ) from None
         raise InputError(
-            f"{name}: a row has far more values than the header has columns ({msg}; "
-            f"lines counted from the row after the header)."
+            f"{name}: en række har langt flere værdier, end overskriften har kolonner ({msg}; "
+            f"linjerne tælles fra rækken efter overskriften)."
         ) from None
     df["_row"] = np.arange(len(df)) + header_idx + 2
     # Spare columns catch rows with more values than the header (empty trailing cells are fine).
@@ -143,7 +143,10 @@ def read_raw(path: str | Path) -> pd.DataFrame:
         raise TableErrors(
             [
                 Problem(
-                    name, int(r), None, f"more values than the header has columns ({len(columns)})"
+                    name,
+                    int(r),
+                    None,
+                    f"flere værdier, end overskriften har kolonner ({len(columns)})",
                 )
                 for r in df.loc[too_long, "_row"].head(50)
             ]
@@ -255,8 +258,12 @@ def events_frame(raw: pd.DataFrame, path: str) -> pd.DataFrame:
     missing = [c for c in ("citizen_id", "date", "component") if c not in raw.columns]
     if missing:
         raise InputError(
-            f"{path}: missing required column(s) {', '.join(missing)} "
-            f"(found: {', '.join(c for c in raw.columns if c != '_row')})."
+            _msg(
+                "table.missing_columns",
+                path=path,
+                missing=", ".join(missing),
+                found=", ".join(c for c in raw.columns if c != "_row"),
+            )
         )
     df = pd.DataFrame(
         {c: (raw[c] if c in raw.columns else "") for c in EVENT_COLUMNS}, index=raw.index
@@ -270,22 +277,26 @@ def events_frame(raw: pd.DataFrame, path: str) -> pd.DataFrame:
             msgs = message(sub) if callable(message) else [message] * len(sub)
             problems.extend(zip(sub["row"].tolist(), [column] * len(sub), msgs, strict=True))
 
-    flag(df["citizen_id"].eq(""), "citizen_id", "empty")
-    flag(df["component"].eq(""), "component", "empty")
+    flag(df["citizen_id"].eq(""), "citizen_id", _msg("value.empty"))
+    flag(df["component"].eq(""), "component", _msg("value.empty"))
     dates, bad_date = parse_dates(df["date"])
-    flag(df["date"].eq(""), "date", "empty")
+    flag(df["date"].eq(""), "date", _msg("value.empty"))
     flag(
         bad_date,
         "date",
-        lambda sub: [f"'{v}' is not a date (use 2019-04-01 or 01-04-2019)" for v in sub["date"]],
+        lambda sub: [_msg("value.not_date", value=v) for v in sub["date"]],
     )
     minutes, bad_min = parse_numbers(df["minutes"])
     flag(
         bad_min,
         "minutes",
-        lambda sub: [f"'{v}' is not a number (write 45 or 45,5)" for v in sub["minutes"]],
+        lambda sub: [_msg("value.not_number", value=v) for v in sub["minutes"]],
     )
-    flag(minutes < 0, "minutes", lambda sub: [f"{v} is negative" for v in sub["minutes"]])
+    flag(
+        minutes < 0,
+        "minutes",
+        lambda sub: [_msg("value.negative", value=v) for v in sub["minutes"]],
+    )
     flag(
         minutes.notna() & ~np.isfinite(minutes.to_numpy(dtype=float)),
         "minutes",
@@ -312,7 +323,10 @@ def events_frame(raw: pd.DataFrame, path: str) -> pd.DataFrame:
     flag(
         status.isna(),
         "status",
-        lambda sub: [f"'{v}' is not one of {', '.join(EVENT_STATUSES)}" for v in sub["status"]],
+        lambda sub: [
+            _msg("value.not_one_of", value=v, choices=", ".join(EVENT_STATUSES))
+            for v in sub["status"]
+        ],
     )
     if problems:
         problems.sort()
@@ -369,7 +383,7 @@ def read_participants_frame(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
     name = str(path)
     if "citizen_id" not in raw.columns:
         cols = ", ".join(c for c in raw.columns if c != "_row")
-        raise InputError(f"{name}: missing required column(s) citizen_id (found: {cols}).")
+        raise InputError(_msg("table.missing_columns", path=name, missing="citizen_id", found=cols))
     rows = raw["_row"]
     problems: list[tuple[int, str, str]] = []
 
@@ -397,14 +411,14 @@ def read_participants_frame(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
                 ],
             )
     empty = cid.eq("")
-    flag(empty, "citizen_id", "empty; every row needs a project ID")
+    flag(empty, "citizen_id", _msg("register.no_id"))
     first = rows.groupby(cid).transform("first")
     dup = cid.duplicated(keep="first") & ~empty
     flag(
         dup,
         "citizen_id",
         lambda m: [
-            f"'{c}' appears again (first at row {r})" for c, r in zip(cid[m], first[m], strict=True)
+            _msg("value.repeated", value=c, row=r) for c, r in zip(cid[m], first[m], strict=True)
         ],
     )
     data: dict[str, pd.Series] = {"citizen_id": cid}
@@ -427,9 +441,7 @@ def read_participants_frame(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
         flag(
             bad,
             "eligible",
-            lambda m: [
-                f"'{v}' is not yes/no (use ja/nej, yes/no or 1/0)" for v in text["eligible"][m]
-            ],
+            lambda m: [_msg("value.not_bool", value=v) for v in text["eligible"][m]],
         )
         data["eligible"] = elig.astype(object)
     else:
@@ -440,9 +452,7 @@ def read_participants_frame(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
             flag(
                 bad,
                 c,
-                lambda m, c=c: [
-                    f"'{v}' is not a date (use 2019-04-01 or 01-04-2019)" for v in text[c][m]
-                ],
+                lambda m, c=c: [_msg("value.not_date", value=v) for v in text[c][m]],
             )
             data[c] = parsed.astype("datetime64[ns]")
         else:

@@ -161,39 +161,41 @@ def _fail(where: str, msg: str) -> InputError:
     return InputError(f"{where}: {msg}")
 
 
-def parse_protocol(data: Any, where: str = "protocol") -> Protocol:
+def parse_protocol(data: Any, where: str = "protokol") -> Protocol:
     if not isinstance(data, dict):
-        raise _fail(where, "a protocol is a YAML mapping with name and components")
+        raise _fail(where, "en protokol er en YAML-mapping med name og components")
     unknown = set(data) - TOP_KEYS
     if unknown:
-        raise _fail(where, f"unknown key(s) {', '.join(sorted(unknown))}")
+        raise _fail(where, f"ukendt(e) nøgle(r) {', '.join(sorted(unknown))}")
     if not data.get("name"):
-        raise _fail(where, "missing 'name'")
+        raise _fail(where, "mangler 'name'")
     comps_raw = data.get("components")
     if not isinstance(comps_raw, list) or not comps_raw:
-        raise _fail(where, "'components' must be a non-empty list")
+        raise _fail(where, "'components' skal være en liste, der ikke er tom")
     components: list[Component] = []
     seen: set[str] = set()
     for i, c in enumerate(comps_raw, start=1):
-        cw = f"{where}, component {i}"
+        cw = f"{where}, komponent {i}"
         if not isinstance(c, dict):
-            raise _fail(cw, "must be a mapping")
+            raise _fail(cw, "skal være en mapping")
         cid = str(c.get("id") or "").strip()
         bad = set(c) - COMPONENT_KEYS
         if bad:
-            raise _fail(f"{cw} ({cid})" if cid else cw, f"unknown key(s) {', '.join(sorted(bad))}")
+            raise _fail(
+                f"{cw} ({cid})" if cid else cw, f"ukendt(e) nøgle(r) {', '.join(sorted(bad))}"
+            )
         if not cid:
-            raise _fail(cw, "has no 'id'")
+            raise _fail(cw, "har intet 'id'")
         if cid in seen:
-            raise _fail(cw, f"id '{cid}' is used twice")
+            raise _fail(cw, f"id '{cid}' bruges to gange")
         seen.add(cid)
         for key in ("min_count", "within_days", "every_days"):
             if c.get(key) is not None and (not isinstance(c[key], int) or c[key] < 0):
-                raise _fail(f"{cw} ({cid})", f"'{key}' must be a whole number >= 0")
+                raise _fail(f"{cw} ({cid})", f"'{key}' skal være et helt tal >= 0")
         if c.get("within_days_of") is not None and not isinstance(c["within_days_of"], str):
-            raise _fail(f"{cw} ({cid})", "'within_days_of' must be a component id")
+            raise _fail(f"{cw} ({cid})", "'within_days_of' skal være et komponent-id")
         if "core" in c and not isinstance(c["core"], bool):
-            raise _fail(f"{cw} ({cid})", "'core' must be true or false")
+            raise _fail(f"{cw} ({cid})", "'core' skal være true eller false")
         for key in ("max_count", "tolerance_days"):
             if c.get(key) is not None and (
                 not isinstance(c[key], int) or isinstance(c[key], bool) or c[key] < 0
@@ -211,7 +213,7 @@ def parse_protocol(data: Any, where: str = "protocol") -> Protocol:
             raise _fail(f"{cw} ({cid})", "'over_course' kræver every_days")
         pm = c.get("planned_minutes")
         if pm is not None and (not isinstance(pm, int | float) or pm < 0):
-            raise _fail(f"{cw} ({cid})", "'planned_minutes' must be a number >= 0")
+            raise _fail(f"{cw} ({cid})", "'planned_minutes' skal være et tal >= 0")
         components.append(
             Component(
                 id=cid,
@@ -242,16 +244,14 @@ def parse_protocol(data: Any, where: str = "protocol") -> Protocol:
         if comp.within_days_of and comp.within_days_of not in seen:
             raise _fail(
                 f"{where} ({comp.id})",
-                f"within_days_of names unknown component '{comp.within_days_of}'",
+                f"within_days_of nævner ukendt komponent '{comp.within_days_of}'",
             )
         if comp.within_days_of == comp.id:
-            raise _fail(f"{where} ({comp.id})", "within_days_of cannot name the component itself")
+            raise _fail(f"{where} ({comp.id})", "within_days_of kan ikke nævne komponenten selv")
         if comp.within_days_of and comp.within_days is None:
-            raise _fail(
-                f"{where} ({comp.id})", "within_days_of needs within_days (the number of days)"
-            )
+            raise _fail(f"{where} ({comp.id})", "within_days_of kræver within_days (antal dage)")
         if comp.every_days == 0:
-            raise _fail(f"{where} ({comp.id})", "'every_days' must be at least 1")
+            raise _fail(f"{where} ({comp.id})", "'every_days' skal være mindst 1")
         if comp.after and (comp.after not in seen or comp.after == comp.id):
             raise _fail(f"{where} ({comp.id})", f"after nævner ukendt komponent '{comp.after}'")
         if comp.max_count is not None and comp.max_count < comp.min_count:
@@ -265,27 +265,29 @@ def parse_protocol(data: Any, where: str = "protocol") -> Protocol:
     if ref not in REFERENCE_DATES:
         raise _fail(
             where,
-            f"reference_date '{ref}' is not a date column of the register "
+            f"reference_date '{ref}' er ikke en datokolonne i registret "
             f"({', '.join(REFERENCE_DATES)})",
         )
     bins = data.get("dose_bins", ["1", "2-4", "5+"])
     if not isinstance(bins, list) or not bins:
-        raise _fail(where, 'dose_bins must be a list such as ["1", "2-4", "5+"]')
+        raise _fail(where, 'dose_bins skal være en liste som ["1", "2-4", "5+"]')
     for b in bins:
         parse_bin(str(b), where)
     md = data.get("max_days")
     if md is not None and (not isinstance(md, int) or isinstance(md, bool) or md < 1):
-        raise _fail(where, "max_days must be a whole number of days >= 1")
+        raise _fail(where, "max_days skal være et helt antal dage >= 1")
     reached = data.get("reached_when", "any_delivered")
     if isinstance(reached, list):
         missing = [r for r in reached if r not in seen]
         if missing:
-            raise _fail(where, f"reached_when names unknown component(s) {', '.join(missing)}")
+            raise _fail(where, f"reached_when nævner ukendt(e) komponent(er) {', '.join(missing)}")
     elif reached != "any_delivered":
-        raise _fail(where, "reached_when must be 'any_delivered' or a list of component ids")
+        raise _fail(
+            where, "reached_when skal være 'any_delivered' eller en liste af komponent-id'er"
+        )
     hf = data.get("high_fidelity", 0.8)
     if not isinstance(hf, int | float) or not 0 <= hf <= 1:
-        raise _fail(where, "high_fidelity must be a share between 0 and 1")
+        raise _fail(where, "high_fidelity skal være en andel mellem 0 og 1")
     return Protocol(
         name=str(data["name"]),
         components=components,
@@ -380,21 +382,21 @@ def _provenance(data: Any, where: str, key: str) -> dict[str, str]:
     return {str(k): str(v) for k, v in data.items()}
 
 
-def parse_bin(spec: str, where: str = "protocol") -> tuple[int, float]:
+def parse_bin(spec: str, where: str = "protokol") -> tuple[int, float]:
     """A dose bin: '1' -> (1, 1), '2-4' -> (2, 4), '5+' -> (5, inf)."""
     s = spec.strip()
     if m := re.fullmatch(r"(\d+)", s):
         return int(m[1]), int(m[1])
     if m := re.fullmatch(r"(\d+)\s*-\s*(\d+)", s):
         if int(m[1]) > int(m[2]):
-            raise _fail(where, f"dose bin '{spec}' runs backwards")
+            raise _fail(where, f"dosisgruppen '{spec}' går baglæns")
         return int(m[1]), int(m[2])
     if m := re.fullmatch(r"(\d+)\s*\+", s):
         return int(m[1]), float("inf")
-    raise _fail(where, f"dose bin '{spec}' is not like '1', '2-4' or '5+'")
+    raise _fail(where, f"dosisgruppen '{spec}' er ikke som '1', '2-4' eller '5+'")
 
 
-def load_protocol_text(text: str, where: str = "protocol") -> Protocol:
+def load_protocol_text(text: str, where: str = "protokol") -> Protocol:
     from qualkit.limits import load_yaml  # size, depth, node and alias limits first
 
     return parse_protocol(load_yaml(text, where), where)

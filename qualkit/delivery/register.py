@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from qualkit.messages import msg as _msg
 from qualkit.tabular import (
     Problem,
     Table,
@@ -96,14 +97,12 @@ def parse_participants(table: Table) -> list[ParticipantRecord]:
     for row, n in zip(table.rows, table.row_numbers, strict=True):
         cid = row.get("citizen_id", "").strip()
         if not cid:
-            problems.append(
-                Problem(table.path, n, "citizen_id", "empty; every row needs a project ID")
-            )
+            problems.append(Problem(table.path, n, "citizen_id", _msg("register.no_id")))
             continue
         if cid in seen:
             problems.append(
                 Problem(
-                    table.path, n, "citizen_id", f"'{cid}' appears again (first at row {seen[cid]})"
+                    table.path, n, "citizen_id", _msg("value.repeated", value=cid, row=seen[cid])
                 )
             )
             continue

@@ -123,7 +123,7 @@ def parse_reported(data: object, where: str) -> tuple[Reported, ...]:
             if not t.isdigit() and t not in known:
                 raise InputError(f"{where}, reported {r.id}: equals nævner ukendt id '{t}'")
         if isinstance(r.of, str) and r.of not in known:
-            raise InputError(f"{where}, reported {r.id}: of nævner ukendt id '{r.of}'")
+            raise InputError(f"{where}, reported {r.id}: `of` nævner ukendt id '{r.of}'")
     return tuple(out)
 
 

@@ -90,8 +90,8 @@ def validate_for_tally(protocol: Protocol) -> None:
     """Protocols are validated on load; this guards protocols built in code."""
     if protocol.reference_date not in DATE_COLUMNS:
         raise InputError(
-            f"protocol {protocol.name}: reference_date '{protocol.reference_date}' is not "
-            f"a date column of the register ({', '.join(DATE_COLUMNS)})"
+            f"protokol {protocol.name}: reference_date '{protocol.reference_date}' er ikke "
+            f"en datokolonne i registret ({', '.join(DATE_COLUMNS)})"
         )
     for b in protocol.dose_bins:
         parse_bin(b, f"protocol {protocol.name}")

@@ -136,7 +136,7 @@ def _render(work: Path, name: str, write: Callable[[Path], object]) -> Path:
 
 def _check_name(name: str) -> None:
     if not name or "/" in name or name in (".", "..", MARKER):
-        raise ValueError(f"not an output file name: {name!r}")
+        raise ValueError(f"ikke et gyldigt navn på en outputfil: {name!r}")
 
 
 def write_atomic(

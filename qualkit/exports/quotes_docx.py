@@ -67,7 +67,7 @@ class Section:
 def arrange(quotes: list[Quote], group_by: str) -> list[Section]:
     """Quotes -> ordered sections with sub-sections (by code tree or by framework)."""
     if group_by not in GROUPINGS:
-        raise ValueError(f"group_by must be one of {GROUPINGS}")
+        raise ValueError(f"group_by skal være en af {', '.join(GROUPINGS)}")
     tops: dict[object, Section] = {}
     for q in quotes:
         if group_by == "code":

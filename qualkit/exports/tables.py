@@ -121,5 +121,5 @@ def table_kind(path: str | Path) -> str:
     """'.xlsx' or '.csv' from the output name; other names are refused before any work."""
     suffix = Path(path).suffix.lower()
     if suffix not in (".xlsx", ".csv"):
-        raise InputError(f"{path}: the output must end in .xlsx or .csv.")
+        raise InputError(f"{path}: outputfilen skal ende på .xlsx eller .csv.")
     return suffix

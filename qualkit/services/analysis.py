@@ -59,7 +59,7 @@ LONG_COLUMNS = [
 
 def _require(ctx: Context, source: str) -> None:
     if source not in SOURCES:
-        raise InputError(f"Source '{source}' is not one of {', '.join(SOURCES)}.")
+        raise InputError(f"Kilden '{source}' er ikke en af {', '.join(SOURCES)}.")
     ctx.require("consensus.read" if source == "consensus" else "coding.compare")
 
 
@@ -144,7 +144,7 @@ def coded_segments(ctx: Context, source: str = "consensus") -> pd.DataFrame:
 def frequencies(ctx: Context, by: str = "document", source: str = "consensus") -> pd.DataFrame:
     """Codes (rows) x values of a dimension (columns): number of coded segments; a total column."""
     if by not in DIMENSIONS:
-        raise InputError(f"Cannot split by '{by}'; choose one of {', '.join(DIMENSIONS)}.")
+        raise InputError(f"Kan ikke opdele efter '{by}'; vælg en af {', '.join(DIMENSIONS)}.")
     df = coded_segments(ctx, source)
     if df.empty:
         return pd.DataFrame()

@@ -32,7 +32,7 @@ def import_codebook(ctx: Context, book: CodebookDef) -> int:
             )
             is not None
         ):
-            raise InputError(f"The project already has a codebook named {book.name!r}.")
+            raise InputError(f"Projektet har allerede en kodebog ved navn '{book.name}'.")
         cb = Codebook(
             project_id=ctx.project_id, name=book.name, language=book.language, source=book.source
         )
@@ -85,12 +85,12 @@ def import_codebook_upload(ctx: Context, filename: str, data: bytes) -> int:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise InputError(f"{filename}: not UTF-8 text.") from None
+            raise InputError(f"{filename}: ikke UTF-8-tekst.") from None
         book = load_codebook_text(text, filename)
     elif suffix in (".qdc", ".qde", ".xml"):
         book = from_qdc_bytes(data, filename)
     else:
-        raise InputError(f"{filename}: unknown codebook format '{suffix}'; use .yaml or .qdc.")
+        raise InputError(f"{filename}: ukendt kodebogsformat '{suffix}'; brug .yaml eller .qdc.")
     return import_codebook(ctx, book)
 
 

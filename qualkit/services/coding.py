@@ -15,6 +15,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from qualkit.errors import InputError, NotFound
+from qualkit.messages import msg as _msg
 from qualkit.store.models import Code, Codebook, Coding, Interview, Segment, User
 
 from . import _retry, audit, read_policy
@@ -128,7 +129,7 @@ def my_codings(ctx: Context, interview_id: int | None = None) -> list[dict[str, 
 def _require_coder(ctx: Context) -> int:
     ctx.require("coding.write")
     if ctx.actor.user_id is None:
-        raise InputError("Codings belong to a coder: act as a named user (--user).")
+        raise InputError("Kodninger tilhører en koder: handl som en navngiven bruger (--user).")
     return ctx.actor.user_id
 
 
@@ -158,7 +159,7 @@ def apply_code(
         code = project_code(s, ctx, code_id)
         start, end = start_char, end_char
         if (start is not None or end is not None or fragment) and len(segs) != 1:
-            raise InputError("A character span can only be coded inside one segment.")
+            raise InputError("Et tegnudsnit kan kun kodes inden for ét segment.")
         if fragment:
             start, end = find_span(next(iter(segs.values())).text or "", fragment)
         for seg in segs.values():
@@ -243,7 +244,7 @@ def _own_coding(s: Session, ctx: Context, coding_id: int) -> Coding:
         .where(Coding.id == coding_id, Interview.project_id == ctx.project_id)
     )
     if row is None or row.coder_id != ctx.actor.user_id:
-        raise NotFound(f"No coding {coding_id} of yours in this project.")
+        raise NotFound(f"Du har ingen kodning {coding_id} i projektet.")
     return row
 
 
@@ -317,11 +318,11 @@ def load_codings(ctx: Context, rows: list[dict[str, Any]], where: str = "codings
         problems: list[str] = []
         new: list[Coding] = []
         for i, r in enumerate(rows, start=1):
-            label = f"{where}, entry {i}"
+            label = f"{where}, post {i}"
             seg = segs.get((r["interview_id"], int(r["position"])))
             if seg is None:
                 problems.append(
-                    f"{label}: unknown segment {r.get('file', r['interview_id'])}#{r['position']}"
+                    f"{label}: ukendt segment {r.get('file', r['interview_id'])}#{r['position']}"
                 )
                 continue
             cands = [
@@ -331,13 +332,13 @@ def load_codings(ctx: Context, rows: list[dict[str, Any]], where: str = "codings
             ]
             if len(cands) != 1:
                 problems.append(
-                    f"{label}: code '{r['code']}' is "
-                    f"{'unknown' if not cands else 'ambiguous; name the codebook'}"
+                    f"{label}: koden '{r['code']}' er "
+                    f"{'ukendt' if not cands else 'tvetydig; angiv kodebogen'}"
                 )
                 continue
             uid = users.get(r["coder"])
             if uid is None:
-                problems.append(f"{label}: unknown coder '{r['coder']}'")
+                problems.append(f"{label}: ukendt koder '{r['coder']}'")
                 continue
             new.append(
                 Coding(
@@ -351,7 +352,7 @@ def load_codings(ctx: Context, rows: list[dict[str, Any]], where: str = "codings
             )
         if problems:
             raise InputError(
-                f"{len(problems)} problem(s); nothing was written: " + "; ".join(problems[:10])
+                _msg("table.problems", n=len(problems)) + " " + "; ".join(problems[:10])
             )
         s.add_all(new)
         audit.record(

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qualkit.errors import InputError, NotFound
+from qualkit.messages import msg as _msg
 from qualkit.store.models import Code, Codebook, Interview, Segment
 
 from .context import Context
@@ -17,7 +18,7 @@ def project_segments(s: Session, ctx: Context, segment_ids: Iterable[int]) -> di
     """The segments by id; raises InputError naming unknown ones (nothing is changed)."""
     ids = sorted({int(i) for i in segment_ids})
     if not ids:
-        raise InputError("Choose at least one segment.")
+        raise InputError("Vælg mindst ét segment.")
     rows = s.scalars(
         select(Segment)
         .join(Interview, Segment.interview_id == Interview.id)
@@ -26,10 +27,7 @@ def project_segments(s: Session, ctx: Context, segment_ids: Iterable[int]) -> di
     found = {seg.id: seg for seg in rows}
     unknown = [i for i in ids if i not in found]
     if unknown:
-        raise InputError(
-            f"Unknown segment(s) in this project: {', '.join(map(str, unknown[:20]))}; "
-            "nothing was coded."
-        )
+        raise InputError(_msg("segment.unknown", ids=", ".join(map(str, unknown[:20]))))
     return found
 
 
@@ -40,9 +38,9 @@ def project_code(s: Session, ctx: Context, code_id: int, *, usable: bool = True)
         .where(Code.id == code_id, Codebook.project_id == ctx.project_id)
     )
     if code is None:
-        raise NotFound(f"No code {code_id} in this project.")
+        raise NotFound(_msg("code.not_found", id=code_id))
     if usable and code.retired_at is not None:
-        raise InputError(f"The code '{code.name}' is retired and can no longer be applied.")
+        raise InputError(_msg("coding.retired", name=code.name))
     return code
 
 
@@ -50,11 +48,11 @@ def check_span(seg: Segment, start_char: int | None, end_char: int | None) -> No
     if start_char is None and end_char is None:
         return
     if start_char is None or end_char is None:
-        raise InputError("A character span needs both a start and an end.")
+        raise InputError("Et tegnudsnit skal have både en start og en slutning.")
     if not (0 <= start_char < end_char <= len(seg.text or "")):
         raise InputError(
-            f"Segment {seg.position}: the span {start_char}-{end_char} is outside "
-            f"its text (0-{len(seg.text or '')})."
+            f"Segment {seg.position}: udsnittet {start_char}-{end_char} ligger uden for "
+            f"teksten (0-{len(seg.text or '')})."
         )
 
 
@@ -62,8 +60,8 @@ def find_span(text: str, fragment: str) -> tuple[int, int]:
     """The span of a quoted fragment inside a segment's text (first occurrence)."""
     frag = fragment.strip()
     if not frag:
-        raise InputError("The text fragment is empty.")
+        raise InputError("Tekststykket er tomt.")
     at = text.find(frag)
     if at < 0:
-        raise InputError("The text fragment does not occur in the segment; copy it exactly.")
+        raise InputError("Tekststykket står ikke i segmentet; kopiér det nøjagtigt.")
     return at, at + len(frag)

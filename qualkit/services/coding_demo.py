@@ -60,7 +60,7 @@ def load_demo_codings(ctx: Context, folder: Path) -> dict[str, int]:
     def iv(name: str) -> int:
         if name not in files:
             raise InputError(
-                f"{path}: transcript '{name}' is not in the project (see manifest.yaml)."
+                f"{path}: transskriptionen '{name}' er ikke i projektet (se manifest.yaml)."
             )
         return files[name]
 

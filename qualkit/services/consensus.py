@@ -78,10 +78,7 @@ def _comparison_opened(s: Session, ctx: Context, interview_id: int) -> bool:
 
 def _require_opened(s: Session, ctx: Context, interview_id: int) -> None:
     if not _comparison_opened(s, ctx, interview_id):
-        raise PermissionDenied(
-            f"Coding is blind: {ctx.actor.username} has not chosen to compare interview "
-            f"{interview_id} yet (open the comparison first)."
-        )
+        raise PermissionDenied(msg("coding.blind", id=interview_id))
 
 
 def compare_document(ctx: Context, interview_id: int) -> dict[str, Any]:
@@ -232,7 +229,7 @@ def take_options(ctx: Context, interview_id: int, segment_id: int, code_id: int)
     with ctx.db.session() as s:
         seg = project_segments(s, ctx, [segment_id])[segment_id]
         if seg.interview_id != interview_id:
-            raise InputError("The segment belongs to another interview.")
+            raise InputError(msg("coding.other_interview"))
         _require_opened(s, ctx, interview_id)
         rows = s.execute(
             select(Coding.id, Coding.code_id, User.username)

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qualkit.errors import InputError, NotFound
+from qualkit.messages import msg as _msg
 from qualkit.store.models import (
     Code,
     Codebook,
@@ -100,7 +101,7 @@ def reconcile(
         out: list[ConsensusCoding] = []
         if decision == "new":
             if segment_id is None or code_id is None:
-                raise InputError("A new consensus coding needs a segment and a code.")
+                raise InputError("En ny konsensuskodning skal have et segment og en kode.")
             seg = project_segments(s, ctx, [segment_id])[segment_id]
             code = project_code(s, ctx, code_id)
             start, end = find_span(seg.text or "", fragment) if fragment else (start_char, end_char)
@@ -108,7 +109,7 @@ def reconcile(
             out.append(_add_consensus(s, ctx, seg.id, code.id, start, end, memo, "new"))
         else:
             if not ids:
-                raise InputError("Choose the coding(s) to take.")
+                raise InputError("Vælg den eller de kodninger, der skal tages.")
             rows = s.scalars(
                 select(Coding)
                 .join(Segment, Coding.segment_id == Segment.id)
@@ -118,10 +119,10 @@ def reconcile(
             missing = sorted(set(ids) - {r.id for r in rows})
             if missing:
                 raise InputError(
-                    f"Unknown coding(s): {', '.join(map(str, missing))}; nothing was changed."
+                    f"Ukendt(e) kodning(er): {', '.join(map(str, missing))}; intet blev ændret."
                 )
             if decision == "take_one" and len({r.coder_id for r in rows}) != 1:
-                raise InputError("'Take one' takes the codings of one coder only.")
+                raise InputError("'Tag én' tager kun kodningerne fra én koder.")
             for r in rows:
                 out.append(
                     _add_consensus(
@@ -161,7 +162,7 @@ def _consensus_row(s: Session, ctx: Context, consensus_id: int) -> ConsensusCodi
         .where(ConsensusCoding.id == consensus_id, Interview.project_id == ctx.project_id)
     )
     if row is None:
-        raise NotFound(f"No consensus coding {consensus_id} in this project.")
+        raise NotFound(f"Konsensuskodningen {consensus_id} findes ikke i projektet.")
     return row
 
 
@@ -289,9 +290,9 @@ def load_consensus(ctx: Context, rows: list[dict[str, Any]], where: str = "conse
                 if key == r["code"] and (not r.get("codebook") or book == r["codebook"])
             ]
             if sid is None:
-                problems.append(f"{where}, entry {i}: unknown segment #{r['position']}")
+                problems.append(f"{where}, post {i}: ukendt segment #{r['position']}")
             elif len(cands) != 1:
-                problems.append(f"{where}, entry {i}: code '{r['code']}' unknown or ambiguous")
+                problems.append(f"{where}, post {i}: koden '{r['code']}' er ukendt eller tvetydig")
             else:
                 new.append(
                     ConsensusCoding(
@@ -306,7 +307,7 @@ def load_consensus(ctx: Context, rows: list[dict[str, Any]], where: str = "conse
                 )
         if problems:
             raise InputError(
-                f"{len(problems)} problem(s); nothing was written: " + "; ".join(problems[:10])
+                _msg("table.problems", n=len(problems)) + " " + "; ".join(problems[:10])
             )
         s.add_all(new)
         audit.record(

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from qualkit.deid.spans import LABELS
 from qualkit.errors import InputError
+from qualkit.messages import msg as _msg
 from qualkit.store.models import Interview, Participant
 
 from . import audit
@@ -115,7 +116,7 @@ def add_identity(
             )
             is None
         ):
-            raise InputError(f"citizen '{citizen_id}' is not in the participant register.")
+            raise InputError(_msg("participant.unknown", id=citizen_id))
         vault.add(
             {
                 "kind": "identity",

@@ -16,6 +16,7 @@ from qualkit.deid import Pseudonymiser, RosterEntry, Span, detect
 from qualkit.deid.pseudonyms import FIXED, surface_key
 from qualkit.deid.spans import LABELS
 from qualkit.errors import InputError, NotFound
+from qualkit.messages import msg as _msg
 from qualkit.services.vault import DbVault as Vault
 from qualkit.store.models import EntityDecision, Segment, utcnow
 
@@ -93,9 +94,13 @@ def decide(
     """
     ctx.require("deid.review")
     if action not in ACTIONS:
-        raise InputError(f"Unknown action {action!r}; use one of {', '.join(ACTIONS)}.")
+        raise InputError(
+            _msg("choice.unknown", what="handling", value=action, choices=", ".join(ACTIONS))
+        )
     if action == "relabel" and label not in LABELS:
-        raise InputError(f"Unknown label {label!r}; use one of {', '.join(LABELS)}.")
+        raise InputError(
+            _msg("choice.unknown", what="etiket", value=label, choices=", ".join(LABELS))
+        )
     vault = _vault(ctx)
     with ctx.db.session() as s:
         row = s.get(EntityDecision, decision_id)
@@ -157,13 +162,15 @@ def add_span(
     """Add a span the recognisers missed (accepted at once). Returns its decision id."""
     ctx.require("deid.review")
     if label not in LABELS:
-        raise InputError(f"Unknown label {label!r}; use one of {', '.join(LABELS)}.")
+        raise InputError(
+            _msg("choice.unknown", what="etiket", value=label, choices=", ".join(LABELS))
+        )
     vault = _vault(ctx)
     with ctx.db.session() as s:
         seg = _open_segment(s, ctx, segment_id)
         if not (0 <= start < end <= len(seg.text)):
             raise InputError(
-                f"Span {start}-{end} lies outside the segment (length {len(seg.text)})."
+                f"Udsnittet {start}-{end} ligger uden for segmentet (længde {len(seg.text)})."
             )
         sp = Span(start, end, label, seg.text[start:end], "manual")
         pseud = Pseudonymiser(known=_known(s, ctx), hasher=vault.keyed_hash)
@@ -217,7 +224,7 @@ def add_span_text(
     surface = surface.strip()
     starts = [i for i in range(len(text)) if surface and text.startswith(surface, i)]
     if not starts:
-        raise InputError("The text to add does not occur in the chosen segment.")
+        raise InputError("Teksten, der skal tilføjes, står ikke i det valgte segment.")
     for b in starts:
         add_span(ctx, segment_id, b, b + len(surface), label, all_occurrences)
     return len(starts)

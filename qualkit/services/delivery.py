@@ -18,7 +18,7 @@ from ._record import Record
 from .context import Context, fetch
 
 
-def save_protocol(ctx: Context, yaml_text: str, where: str = "protocol") -> int:
+def save_protocol(ctx: Context, yaml_text: str, where: str = "protokol") -> int:
     ctx.require("delivery.import")
     proto = load_protocol_text(yaml_text, where)
     with ctx.db.session() as s:
@@ -53,8 +53,8 @@ def get_protocol(ctx: Context, name: str | None = None) -> Protocol:
             q = q.where(ProtocolRow.name == name)
         row = s.scalars(q.order_by(ProtocolRow.id)).first()
         if row is None:
-            raise NotFound("This project has no delivery protocol yet.")
-        return load_protocol_text(row.definition, f"protocol {row.name}")
+            raise NotFound("Projektet har endnu ingen leveranceprotokol.")
+        return load_protocol_text(row.definition, f"protokol {row.name}")
 
 
 Day = date  # a field below is called "date"

@@ -103,8 +103,8 @@ def insert_events(ctx: Context, records: list[EventRecord], source: str) -> Impo
         unknown = sorted({r.citizen_id for r in records if r.citizen_id not in ids})
         if unknown:
             raise InputError(
-                f"{source}: {len(unknown)} citizen(s) not in the participant register: "
-                f"{', '.join(unknown[:20])}. Nothing was written."
+                f"{source}: {len(unknown)} borger(e) står ikke i deltagerregistret: "
+                f"{', '.join(unknown[:20])}. Intet blev gemt."
             )
         stored = s.execute(
             select(

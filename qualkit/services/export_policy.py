@@ -86,7 +86,7 @@ def _root(code: Code, codes: dict[int, Code]) -> Code:
 def _with_descendants(keys: Iterable[str], codes: dict[int, Code]) -> set[int]:
     wanted = {c.id for c in codes.values() if c.key in set(keys)}
     if set(keys) and not wanted:
-        raise InputError(f"Unknown code(s): {', '.join(sorted(set(keys)))}.")
+        raise InputError(f"Ukendt(e) kode(r): {', '.join(sorted(set(keys)))}.")
     changed = True
     while changed:
         changed = False

@@ -238,7 +238,7 @@ def import_text(ctx: Context, path: str | Path, **meta: Any) -> int:
 
         text = docx_text(p)
         if not text.strip():
-            raise InputError(f"{path}: the document is empty.")
+            raise InputError(f"{path}: dokumentet er tomt.")
         return create_interview_from_turns(
             ctx, meta.pop("title", p.stem), parse_transcript(text), **meta
         )
@@ -247,9 +247,9 @@ def import_text(ctx: Context, path: str | Path, **meta: Any) -> int:
     except OSError as exc:
         raise InputError(_msg("file.unreadable", path=path, reason=os_reason(exc))) from None
     if not raw.strip():
-        raise InputError(f"{path}: the file is empty.")
+        raise InputError(_msg("file.empty", path=path))
     if b"\x00" in raw[:4096]:
-        raise InputError(f"{path}: binary file; expected transcript text (.txt) or .docx.")
+        raise InputError(f"{path}: binær fil; forventede transskriptionstekst (.txt) eller .docx.")
     from qualkit.limits import check_text_bytes
 
     check_text_bytes(raw, str(path))  # size, and NUL anywhere

@@ -18,6 +18,7 @@ from qualkit.delivery.register import (
     parse_participants,
 )
 from qualkit.errors import InputError
+from qualkit.messages import msg as _msg
 from qualkit.store.models import Participant
 from qualkit.tabular import read_table
 
@@ -40,7 +41,7 @@ def participant_id(s: Session, ctx: Context, citizen_id: str | None, where: str 
     )
     if pid is None:
         prefix = f"{where}: " if where else ""
-        raise InputError(f"{prefix}citizen '{citizen_id}' is not in the participant register.")
+        raise InputError(prefix + _msg("participant.unknown", id=citizen_id))
     return pid
 
 

@@ -53,9 +53,9 @@ def find_project(db: Database, name: str | None = None) -> int:
         project = s.scalars(q.order_by(Project.id)).first()
         if project is None:
             raise NotFound(
-                f"No project named {name!r}."
+                f"Der er intet projekt ved navn '{name}'."
                 if name
-                else "This data folder has no project yet; run `qualkit demo` or create one."
+                else "Datamappen har endnu intet projekt; kør `qualkit demo`, eller opret et."
             )
         return project.id
 
@@ -82,7 +82,7 @@ def update_settings(ctx: Context, **changes: Any) -> None:
     ctx.require("project.settings")
     unknown = set(changes) - set(DEFAULT_SETTINGS)
     if unknown:
-        raise InputError(f"Unknown project setting(s): {', '.join(sorted(unknown))}.")
+        raise InputError(f"Ukendt(e) projektindstilling(er): {', '.join(sorted(unknown))}.")
     with ctx.db.session() as s:
         p = fetch(s, Project, ctx.project_id)
         p.settings = {**DEFAULT_SETTINGS, **(p.settings or {}), **changes}

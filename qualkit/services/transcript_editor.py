@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 
 from qualkit.errors import InputError, NotFound
+from qualkit.messages import msg as _msg
 from qualkit.store.models import Interview, Segment
 
 from . import audit
@@ -27,12 +28,12 @@ MARKERS = ("[uforståeligt]", "[pause]")
 def _segment(s: Session, ctx: Context, segment_id: int) -> tuple[Segment, Interview]:
     seg = s.get(Segment, segment_id)
     if seg is None:
-        raise NotFound(f"No segment {segment_id}.")
+        raise NotFound(_msg("segment.not_found", id=segment_id))
     iv = seg.interview
     if iv.project_id != ctx.project_id:
-        raise NotFound(f"No segment {segment_id} in this project.")
+        raise NotFound(_msg("segment.not_found", id=segment_id))
     if is_locked(iv):
-        raise InputError(f"{iv.title}: the transcript is approved; it can no longer be edited.")
+        raise InputError(_msg("transcript.approved", title=iv.title))
     return seg, iv
 
 
@@ -131,7 +132,9 @@ def insert_marker(ctx: Context, segment_id: int, marker: str) -> None:
     """Append ``[uforståeligt]`` or ``[pause]`` to a segment."""
     ctx.require("transcript.edit")
     if marker not in MARKERS:
-        raise InputError(f"Unknown marker {marker!r}: use {' or '.join(MARKERS)}.")
+        raise InputError(
+            _msg("choice.unknown", what="markør", value=marker, choices=" eller ".join(MARKERS))
+        )
     with ctx.db.session() as s:
         seg, iv = _segment(s, ctx, segment_id)
         seg.text = f"{seg.text} {marker}".strip()
@@ -148,7 +151,7 @@ def _split_point(text: str) -> int:
         m.start() for m in re.finditer(r"\s+", text)
     ]
     if not ends:
-        raise InputError("The segment has a single word; there is nothing to split.")
+        raise InputError("Segmentet har kun ét ord; der er intet at dele.")
     return min(ends, key=lambda i: abs(i - mid))
 
 
@@ -162,7 +165,7 @@ def split_segment(ctx: Context, segment_id: int, at: int | None = None) -> int:
         cut = _split_point(text) if at is None else at
         first, second = text[:cut].strip(), text[cut:].strip()
         if not first or not second:
-            raise InputError("Split inside the text: both parts need words.")
+            raise InputError("Del inde i teksten: begge dele skal have ord.")
         mid_time = None
         if seg.start is not None and seg.end is not None:
             mid_time = round(seg.start + (seg.end - seg.start) * len(first) / max(1, len(text)), 3)
@@ -192,7 +195,7 @@ def merge_with_next(ctx: Context, segment_id: int) -> None:
         ordered = list(iv.segments)
         i = ordered.index(seg)
         if i + 1 >= len(ordered):
-            raise InputError("The last segment has nothing after it to merge with.")
+            raise InputError("Det sidste segment har intet efter sig at lægge sammen med.")
         nxt = ordered[i + 1]
         seg.text = f"{seg.text} {nxt.text}".strip()
         seg.end = nxt.end if nxt.end is not None else seg.end
@@ -214,11 +217,11 @@ def assign_speaker(
     with ctx.db.session() as s:
         iv = _interview(s, ctx, interview_id)
         if is_locked(iv):
-            raise InputError(f"{iv.title}: the transcript is approved; it can no longer be edited.")
+            raise InputError(_msg("transcript.approved", title=iv.title))
         n = len(iv.segments)
         if not (1 <= first <= last <= n):
             raise InputError(
-                f"Segments {first}-{last}: choose numbers between 1 and {n}, first before last."
+                f"Segment {first}-{last}: vælg numre mellem 1 og {n}, det første før det sidste."
             )
         for seg in iv.segments[first - 1 : last]:
             seg.speaker = speaker
@@ -233,11 +236,11 @@ def rename_speaker(ctx: Context, interview_id: int, old: str, new: str) -> int:
     ctx.require("transcript.edit")
     new = new.strip()
     if not new:
-        raise InputError("A speaker needs a name.")
+        raise InputError("En taler skal have et navn.")
     with ctx.db.session() as s:
         iv = _interview(s, ctx, interview_id)
         if is_locked(iv):
-            raise InputError(f"{iv.title}: the transcript is approved; it can no longer be edited.")
+            raise InputError(_msg("transcript.approved", title=iv.title))
         count = 0
         for seg in iv.segments:
             if seg.speaker == old:
@@ -254,7 +257,7 @@ def add_speaker(ctx: Context, interview_id: int, name: str) -> None:
     ctx.require("transcript.edit")
     name = name.strip()
     if not name:
-        raise InputError("A speaker needs a name.")
+        raise InputError("En taler skal have et navn.")
     with ctx.db.session() as s:
         iv = _interview(s, ctx, interview_id)
         if name not in (iv.speakers or {}):

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, func, select
 
 from qualkit.errors import InputError
+from qualkit.messages import msg as _msg
 from qualkit.store.models import Interview, Segment, SpeakerVoice, utcnow
 
 from . import audit, participants, projects
@@ -55,7 +56,7 @@ def new_interview(
     """An empty interview that audio can be uploaded to."""
     ctx.require("transcribe")
     if not title.strip():
-        raise InputError("An interview needs a title.")
+        raise InputError("Et interview skal have en titel.")
     with ctx.db.session(write=True) as s:
         participant_id = participants.participant_id(s, ctx, citizen_id)
         iv = Interview(
@@ -110,9 +111,15 @@ def attach_audio(ctx: Context, interview_id: int, filename: str, data: bytes) ->
         with ctx.db.session(write=True) as s:
             iv = _interview(s, ctx, interview_id)
             if is_locked(iv):
-                raise InputError(f"{iv.title}: the transcript is approved; no new audio.")
+                raise InputError(
+                    f"{iv.title}: transskriptionen er godkendt; der kan ikke komme ny lyd."
+                )
             if _active_job(s, iv.id) is not None:
-                raise InputError(f"{iv.title}: a transcription is running; wait for it or stop it.")
+                raise InputError(
+                    _msg(
+                        "transcription.running", title=iv.title, then="vent på den, eller stop den"
+                    )
+                )
             old = audio_file(ctx.db, iv.audio_path)
             os.replace(tmp, final)
             iv.audio_path = str(final.relative_to(ctx.db.settings.data_dir))
@@ -201,7 +208,7 @@ def delete_audio(ctx: Context, interview_id: int) -> None:
         if not iv.audio_path:
             return
         if _active_job(s, iv.id) is not None:
-            raise InputError(f"{iv.title}: a transcription is running; stop it first.")
+            raise InputError(_msg("transcription.running", title=iv.title, then="stop den først"))
         path = _delete_audio(s, ctx, iv, "manual")
     _unlink(path)
 
@@ -215,11 +222,13 @@ def approve_transcript(ctx: Context, interview_id: int) -> dict[str, Any]:
         iv = _interview(s, ctx, interview_id)
         n = s.scalar(select(func.count(Segment.id)).where(Segment.interview_id == iv.id))
         if not n:
-            raise InputError(f"{iv.title}: there is no transcript to approve yet.")
+            raise InputError(f"{iv.title}: der er endnu ingen transskription at godkende.")
         if _active_job(s, iv.id) is not None:
-            raise InputError(f"{iv.title}: a transcription is running; wait for it first.")
+            raise InputError(
+                _msg("transcription.running", title=iv.title, then="vent på den først")
+            )
         if iv.transcript_approved_at is not None:
-            raise InputError(f"{iv.title}: the transcript is approved already.")
+            raise InputError(f"{iv.title}: transskriptionen er allerede godkendt.")
         iv.transcript_approved_at = utcnow()
         audit.record(
             s,

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import select
 
 from qualkit.errors import InputError, NotFound
+from qualkit.messages import msg as _msg
 from qualkit.store import Database
 from qualkit.store.models import Interview, Segment, TranscriptionJob, utcnow
 
@@ -78,25 +79,25 @@ def start_transcription(
         iv = _interview(s, ctx, interview_id)
         if is_locked(iv):
             raise InputError(
-                f"{iv.title}: the transcript is approved and cannot be re-transcribed."
+                f"{iv.title}: transskriptionen er godkendt og kan ikke transskriberes igen."
             )
         path = audio_file(ctx.db, iv.audio_path)
         if path is None or not path.exists():
             raise InputError(
-                f"{iv.title}: no audio to transcribe"
-                + (" (it was deleted)." if iv.audio_deleted_at else "; upload it first.")
+                f"{iv.title}: ingen lyd at transskribere"
+                + (" (den er slettet)." if iv.audio_deleted_at else "; upload den først.")
             )
         if _active_job(s, iv.id) is not None:
-            raise InputError(f"{iv.title}: a transcription is already running.")
+            raise InputError(f"{iv.title}: en transskription er allerede i gang.")
         edited, coded = _protected(s, iv.id)
         if (edited or coded) and not overwrite_edited:
             what = (
-                [f"{edited} segment(s) have been edited by hand or de-identified"] if edited else []
+                [f"{edited} segment(er) er rettet i hånden eller pseudonymiseret"] if edited else []
             )
-            what += [f"{coded} coding(s) are attached to its segments"] if coded else []
+            what += [f"{coded} kodning(er) hører til segmenterne"] if coded else []
             raise EditedTranscript(
-                f"{iv.title}: {' and '.join(what)}; transcribing again replaces them. "
-                "Confirm to overwrite."
+                f"{iv.title}: {' og '.join(what)}; en ny transskription erstatter dem. "
+                "Bekræft for at overskrive."
             )
         if priority is None:
             has_text = s.scalar(select(Segment.id).where(Segment.interview_id == iv.id).limit(1))
@@ -181,7 +182,7 @@ def request_stop(ctx: Context, job_id: int) -> None:
     with ctx.db.session(write=True) as s:
         job = s.get(TranscriptionJob, job_id)
         if job is None or job.project_id != ctx.project_id:
-            raise NotFound(f"No transcription job {job_id} in this project.")
+            raise NotFound(_msg("job.not_found", id=job_id))
         if job.status in DONE:
             return
         job.stop_requested = True
@@ -208,7 +209,7 @@ def retry(ctx: Context, job_id: int) -> int:
     with ctx.db.session(write=True) as s:
         job = s.get(TranscriptionJob, job_id)
         if job is None or job.project_id != ctx.project_id:
-            raise NotFound(f"No transcription job {job_id} in this project.")
+            raise NotFound(_msg("job.not_found", id=job_id))
         if job.status not in ("failed", "cancelled", "interrupted"):
             raise InputError(f"Job {job_id} er {job.status}; kun et stoppet job kan køres igen.")
         params = {
@@ -289,7 +290,7 @@ def get_job(ctx: Context, job_id: int) -> dict[str, Any]:
     with ctx.db.session() as s:
         job = s.get(TranscriptionJob, job_id)
         if job is None or job.project_id != ctx.project_id:
-            raise NotFound(f"No transcription job {job_id} in this project.")
+            raise NotFound(_msg("job.not_found", id=job_id))
         return job_info(job)
 
 

@@ -116,7 +116,7 @@ def run_job(db: Database, job_id: int) -> None:
     try:
         beater.start()
         if path is None or not path.exists():
-            raise InputError("the interview's audio is gone.")
+            raise InputError("Interviewets lyd er væk.")
         result = transcribe_file(path, progress=progress, should_stop=stop.is_set, **params)
         if stop.is_set():
             raise Interrupted("stopped")

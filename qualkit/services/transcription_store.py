@@ -23,9 +23,9 @@ def store_result(db: Database, actor: Actor, job_id: int, overwrite: bool, resul
         edited, coded = _protected(s, iv.id)
         if (edited or coded) and not overwrite:
             raise EditedTranscript(
-                f"{iv.title}: segments were edited or coded while "
-                "transcribing; nothing was replaced. Start again and confirm "
-                "to overwrite."
+                f"{iv.title}: segmenter blev rettet eller kodet under "
+                "transskriptionen; intet blev erstattet. Start igen, og bekræft "
+                "for at overskrive."
             )
         proposed = transcription_voices.propose_names(s, iv.project_id, iv.id, result.voices)
         rename = {label: name for label, (name, _iv, _sim) in proposed.items()}

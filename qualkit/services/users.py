@@ -46,9 +46,9 @@ def _validate(username: str, role: str, password: str) -> None:
     if not username or not username.replace("_", "").replace("-", "").replace(".", "").isalnum():
         raise InputError(f"Username {username!r}: use letters, digits, '.', '-' or '_'.")
     if role not in ROLES:
-        raise InputError(f"Role {role!r} is not one of {', '.join(ROLES)}.")
+        raise InputError(f"Rollen '{role}' er ikke en af {', '.join(ROLES)}.")
     if len(password) < 8:
-        raise InputError("A password needs at least 8 characters.")
+        raise InputError("En adgangskode skal have mindst 8 tegn.")
 
 
 def create_user(
@@ -93,11 +93,11 @@ def create_user(
 def set_password(ctx: Context, username: str, password: str) -> None:
     ctx.require("user.manage")
     if len(password) < 8:
-        raise InputError("A password needs at least 8 characters.")
+        raise InputError("En adgangskode skal have mindst 8 tegn.")
     with ctx.db.session() as s:
         user = s.scalar(select(User).where(User.username == username))
         if user is None:
-            raise NotFound(f"No user named {username!r}.")
+            raise NotFound(msg("user.unknown", name=username))
         user.password_hash = _hasher.hash(password)
         from .auth import revoke_user
 
@@ -117,7 +117,7 @@ def set_active(ctx: Context, username: str, active: bool) -> None:
     with ctx.db.session() as s:
         user = s.scalar(select(User).where(User.username == username))
         if user is None:
-            raise NotFound(f"No user named {username!r}.")
+            raise NotFound(msg("user.unknown", name=username))
         user.active = active
         if not active:
             from .auth import revoke_user

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from qualkit import logs
 from qualkit.config import Settings, resolve_settings
 from qualkit.errors import DatabaseConflict, StoreError
+from qualkit.messages import os_reason
 
 from . import migrate
 
@@ -34,9 +35,9 @@ def _ensure_data_dir(folder: Path) -> None:
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
-        raise StoreError(f"Cannot create the data folder {folder}: {exc.strerror or exc}") from None
+        raise StoreError(f"Datamappen {folder} kan ikke oprettes ({os_reason(exc)}).") from None
     if not os.access(folder, os.W_OK):
-        raise StoreError(f"The data folder {folder} is not writable.")
+        raise StoreError(f"Der kan ikke skrives i datamappen {folder}.")
     _make_private(folder)
 
 
@@ -74,8 +75,8 @@ def _check_sqlite_file(path: Path) -> None:
         header = fh.read(16)
     if header != SQLITE_MAGIC:
         raise StoreError(
-            f"{path} is not an SQLite database (corrupt or another file); "
-            "nothing was changed. Restore it from a backup or choose another --data folder."
+            f"{path} er ikke en SQLite-database (beskadiget eller en anden fil); "
+            "intet blev ændret. Gendan den fra en sikkerhedskopi, eller vælg en anden --data-mappe."
         )
     try:
         con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
@@ -85,12 +86,12 @@ def _check_sqlite_file(path: Path) -> None:
             con.close()
     except sqlite3.DatabaseError as exc:
         raise StoreError(
-            f"{path} is a damaged SQLite database ({exc}); nothing was changed."
+            f"{path} er en beskadiget SQLite-database ({exc}); intet blev ændret."
         ) from None
     if not result or result[0] != "ok":
         raise StoreError(
-            f"{path} failed SQLite's integrity check ({result[0] if result else '?'}); "
-            "nothing was changed."
+            f"{path} bestod ikke SQLites integritetstjek ({result[0] if result else '?'}); "
+            "intet blev ændret."
         )
 
 
@@ -170,7 +171,7 @@ class Database:
         except (OperationalError, DBAPIError) as exc:
             engine.dispose()
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-            raise StoreError(f"Cannot reach the database at {shown}: {reason}") from None
+            raise StoreError(f"Databasen på {shown} kan ikke nås ({reason}).") from None
         backup = None
         if upgrade:
             try:

@@ -38,7 +38,7 @@ def alembic_config(url: str | None = None) -> Config:
 def head_revision() -> str:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     if head is None:
-        raise StoreError("qualkit's schema migrations are missing from the installation.")
+        raise StoreError("qualkits skemamigreringer mangler i installationen.")
     return head
 
 
@@ -67,14 +67,14 @@ def upgrade(
         return None
     if current is not None and current not in known_revisions():
         raise StoreError(
-            f"The database at {engine.url.render_as_string(hide_password=True)} was written by a "
-            f"newer qualkit (schema {current}); this qualkit knows schemas up to {head}. "
-            "Upgrade qualkit; nothing was changed."
+            f"Databasen på {engine.url.render_as_string(hide_password=True)} er skrevet af en "
+            f"nyere qualkit (skema {current}); denne qualkit kender skemaer til og med {head}. "
+            "Opgradér qualkit; intet blev ændret."
         )
     if current is None and has_tables:
         raise StoreError(
-            f"The database at {engine.url.render_as_string(hide_password=True)} has tables but no "
-            "qualkit schema version; it is not a qualkit database. Nothing was changed."
+            f"Databasen på {engine.url.render_as_string(hide_password=True)} har tabeller, men ingen "
+            "qualkit-skemaversion; den er ikke en qualkit-database. Intet blev ændret."
         )
     backup = None
     if sqlite_path is not None and current is not None and sqlite_path.exists():

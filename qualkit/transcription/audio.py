@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qualkit.errors import InputError
+from qualkit.messages import msg as _msg
+from qualkit.messages import os_reason
 
 if TYPE_CHECKING:
     from typing import Any
@@ -63,35 +65,35 @@ def _open(path: Path) -> Any:
     """Open the container and its first audio stream, or raise a one-line InputError."""
     av = _av()
     if not path.exists():
-        raise InputError(f"{path}: no such file.")
+        raise InputError(_msg("file.not_found", path=path))
     if path.is_dir():
-        raise InputError(f"{path}: is a folder, not an audio file.")
+        raise InputError(f"{path}: er en mappe, ikke en lydfil.")
     try:
         size = path.stat().st_size
         with path.open("rb") as fh:
             fh.read(1)
     except OSError as exc:
-        raise InputError(f"{path}: cannot read the file ({exc.strerror or exc}).") from None
+        raise InputError(_msg("file.unreadable", path=path, reason=os_reason(exc))) from None
     if size == 0:
-        raise InputError(f"{path}: the file is empty (zero length).")
+        raise InputError(f"{path}: filen er tom (længden er nul).")
     try:
         container = av.open(str(path), mode="r")
     except av.error.FFmpegError:
         raise InputError(
-            f"{path}: not an audio file (no known audio format, or damaged)."
+            f"{path}: ikke en lydfil (intet kendt lydformat, eller filen er beskadiget)."
         ) from None
     except OSError as exc:
-        raise InputError(f"{path}: cannot read the file ({exc.strerror or exc}).") from None
+        raise InputError(_msg("file.unreadable", path=path, reason=os_reason(exc))) from None
     audio = [s for s in container.streams if s.type == "audio"]
     if not audio:
         container.close()
-        raise InputError(f"{path}: not an audio file (it has no audio stream).")
+        raise InputError(f"{path}: ikke en lydfil (den har intet lydspor).")
     stream = audio[0]
     ctx = stream.codec_context
     if ctx is None or ctx.codec is None or not ctx.codec.is_decoder:
-        name = getattr(getattr(ctx, "codec", None), "name", None) or "unknown"
+        name = getattr(getattr(ctx, "codec", None), "name", None) or "ukendt"
         container.close()
-        raise InputError(f"{path}: unsupported audio codec ({name}).")
+        raise InputError(f"{path}: lydkodeken understøttes ikke ({name}).")
     return container, stream
 
 
@@ -113,7 +115,7 @@ def _frames(path: Path, container: Any, stream: Any, layout: str) -> Iterator[np
             yield out.to_ndarray().reshape(-1, out.samples)
     except av.error.FFmpegError as exc:
         raise InputError(
-            f"{path}: the audio is damaged and cannot be decoded ({type(exc).__name__})."
+            f"{path}: lyden er beskadiget og kan ikke afkodes ({type(exc).__name__})."
         ) from None
 
 
@@ -148,7 +150,7 @@ def probe(path: str | Path) -> AudioInfo:
         if duration <= 0:
             duration = got / SAMPLE_RATE
         if got == 0 or duration <= 0:
-            raise InputError(f"{p}: the recording has zero length (no audio samples).")
+            raise InputError(_msg("audio.zero_length", path=p))
     finally:
         container.close()
     return AudioInfo(p, duration, min(channels, 2), rate, codec)
@@ -231,7 +233,7 @@ def read_all(path: str | Path) -> Chunk:
     """The whole recording as one chunk (short clips, tests, benchmarks)."""
     chunks = list(iter_chunks(path, chunk_seconds=10**9, cutter=_quietest_cut))
     if not chunks:
-        raise InputError(f"{path}: the recording has zero length (no audio samples).")
+        raise InputError(_msg("audio.zero_length", path=path))
     return (
         chunks[0]
         if len(chunks) == 1

@@ -25,6 +25,7 @@ from typing import Protocol
 import numpy as np
 
 from qualkit.errors import InputError
+from qualkit.messages import msg as _msg
 
 from .models import ResolvedModel
 
@@ -154,7 +155,9 @@ class FasterWhisperEngine:
             )
         except Exception as exc:  # hub unreachable, broken folder, unsupported device
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise InputError(f"Cannot load the Whisper model {model.label}: {first}") from None
+            raise InputError(
+                f"Whisper-modellen {model.label} kan ikke indlæses ({first})."
+            ) from None
 
     def transcribe(
         self, samples: np.ndarray, language: str | None, decoding: Decoding = Decoding.AUTO
@@ -220,19 +223,21 @@ class OpenAIWhisperEngine:
             import whisper
         except ImportError:
             raise InputError(
-                "The openai-whisper engine is not installed: pip install -e '.[openai-whisper]'."
+                "Motoren openai-whisper er ikke installeret: pip install -e '.[openai-whisper]'."
             ) from None
         source = model.source
         if model.local and os.path.isdir(source):
             raise InputError(
-                f"{model.label}: openai-whisper needs a model name or a .pt "
-                "checkpoint, not a CTranslate2 folder."
+                f"{model.label}: openai-whisper kræver et modelnavn eller et .pt-"
+                "checkpoint, ikke en CTranslate2-mappe."
             )
         self.model_label = model.label
         try:
             self._model = whisper.load_model(source, device=device)
         except Exception as exc:
-            raise InputError(f"Cannot load the openai-whisper model {source}: {exc}") from None
+            raise InputError(
+                f"openai-whisper-modellen {source} kan ikke indlæses ({exc})."
+            ) from None
 
     def transcribe(
         self, samples: np.ndarray, language: str | None, decoding: Decoding = Decoding.AUTO
@@ -262,7 +267,9 @@ _LOCK = threading.Lock()
 def load_engine(engine: str, model: ResolvedModel, **options) -> Engine:
     """Load (once per process) an engine for a model; later calls reuse it."""
     if engine not in ENGINES:
-        raise InputError(f"Unknown engine {engine!r}: use {' or '.join(ENGINES)}.")
+        raise InputError(
+            _msg("choice.unknown", what="motor", value=engine, choices=" eller ".join(ENGINES))
+        )
     key = (engine, model.source, tuple(sorted(options.items())))
     with _LOCK:
         if key not in _CACHE:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qualkit.errors import InputError
+from qualkit.messages import msg as _msg
 from qualkit.transcripts.textformat import Turn, format_transcript
 
 from .pipeline import Transcript
@@ -94,7 +95,9 @@ def to_docx(t: Transcript) -> bytes:
 
 def render(t: Transcript, fmt: str) -> str | bytes:
     if fmt not in FORMATS:
-        raise InputError(f"Unknown format {fmt!r}: use one of {', '.join(FORMATS)}.")
+        raise InputError(
+            _msg("choice.unknown", what="format", value=fmt, choices=", ".join(FORMATS))
+        )
     writers: dict[str, Callable[[Transcript], str | bytes]] = {
         "json": to_json,
         "txt": to_txt,
@@ -109,7 +112,9 @@ def format_for(out: str | None, fmt: str | None) -> str:
     """The format asked for, else the one the output file's extension names, else json."""
     if fmt:
         if fmt not in FORMATS:
-            raise InputError(f"Unknown format {fmt!r}: use one of {', '.join(FORMATS)}.")
+            raise InputError(
+                _msg("choice.unknown", what="format", value=fmt, choices=", ".join(FORMATS))
+            )
         return fmt
     ext = Path(out).suffix.lower().lstrip(".") if out else ""
     return ext if ext in FORMATS else "json"

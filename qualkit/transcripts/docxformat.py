@@ -21,7 +21,7 @@ def docx_text(path: str | Path) -> str:
         doc = Document(str(path))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError):
         raise InputError(
-            f"{path}: not a readable .docx file (damaged, or another format)."
+            f"{path}: ikke en læsbar .docx-fil (beskadiget, eller et andet format)."
         ) from None
     lines = [p.text for p in doc.paragraphs]
     for table in doc.tables:
