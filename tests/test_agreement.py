@@ -130,10 +130,10 @@ def test_bad_codings_files_write_nothing(tmp_path, capsys):
     missing = tmp_path / "missing.csv"
     missing.write_text("document_id;segment_id;code\nd;1;x\n", encoding="utf-8")
     assert main(["agreement", "--codings", str(missing), "--out", str(out)]) == 2
-    assert "missing required column(s) coder" in capsys.readouterr().err
+    assert "mangler påkrævet(e) kolonne(r) coder" in capsys.readouterr().err
     empty_coder = _write(tmp_path / "empty.csv", [("d", "1", "a", "x"), ("d", "2", "", "x")])
     assert main(["agreement", "--codings", str(empty_coder), "--out", str(out)]) == 2
-    assert "row 3, column 'coder'" in capsys.readouterr().err
+    assert "række 3, kolonne 'coder'" in capsys.readouterr().err
     one = _write(tmp_path / "one.csv", [("d", "1", "a", "x"), ("d", "2", "a", "")])
     assert main(["agreement", "--codings", str(one), "--out", str(out)]) == 2
     assert "at least two coders" in capsys.readouterr().err

@@ -251,7 +251,7 @@ def test_roster_upload_and_propose_with_it(demo):
         ctx, "navn;rolle\nSanne Kjærgaard;jobkonsulent\n".encode("cp1252"), "r.csv"
     )
     assert roster[0].name == "Sanne Kjærgaard" and roster[0].role == "jobkonsulent"
-    with pytest.raises(InputError, match="no 'name' column"):
+    with pytest.raises(InputError, match="ingen kolonne 'name'"):
         deid.roster_from_upload(ctx, b"who;role\nx;y\n", "r.csv")
     with pytest.raises(PermissionDenied):
         deid.roster_from_upload(ctx_as(db, result.project_id, "writer"), b"name\nA\n", "r.csv")

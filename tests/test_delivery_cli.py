@@ -130,45 +130,45 @@ def test_bad_input_is_refused_and_nothing_written(tmp_path, case, capsys):
         proto.write_text(
             text.replace("high_fidelity: 0.8", "high_fidelity: 0.8\nhigh_fidelty: 0.9")
         )
-        expect = ["proto.yaml", "unknown key(s) high_fidelty"]
+        expect = ["proto.yaml", "ukendt(e) nøgle(r) high_fidelty"]
     elif case == "protocol_component_without_id":
         proto = tmp_path / "proto.yaml"
         proto.write_text(text.replace("  - id: jk_moede\n", "  - \n"))
-        expect = ["proto.yaml", "component 3", "has no 'id'"]
+        expect = ["proto.yaml", "komponent 3", "har intet 'id'"]
     elif case == "negative_minutes":
         e = tmp_path / "e.csv"
         parts = log[5].split(";")
         parts[5] = "-" + parts[5]
         log[5] = ";".join(parts)
         e.write_text("\n".join(log), encoding="utf-8")
-        expect = ["e.csv, row 6, column 'minutes'", "negative"]
+        expect = ["e.csv, række 6, kolonne 'minutes'", "negativ"]
     elif case == "bad_date":
         e = tmp_path / "e.csv"
         log[3] = log[3].replace("21-11-2024", "31-11-2024")
         log[9] = log[9].replace(log[9].split(";")[1], "i går")
         e.write_text("\n".join(log), encoding="utf-8")
-        expect = ["2 problem(s)", "row 4, column 'date'", "row 10, column 'date'"]
+        expect = ["2 problemer", "række 4, kolonne 'date'", "række 10, kolonne 'date'"]
     elif case == "event_without_component":
         e = tmp_path / "e.csv"
         parts = log[7].split(";")
         parts[2] = ""
         log[7] = ";".join(parts)
         e.write_text("\n".join(log), encoding="utf-8")
-        expect = ["row 8, column 'component'", "empty"]
+        expect = ["række 8, kolonne 'component'", "tom"]
     elif case == "duplicate_citizen":
         p = tmp_path / "p.csv"
         lines = DEMO_P.read_text(encoding="utf-8-sig").splitlines()
         p.write_text("\n".join([*lines, lines[1]]), encoding="utf-8")
-        expect = [f"row {len(lines) + 1}, column 'citizen_id'", "appears again"]
+        expect = [f"række {len(lines) + 1}, kolonne 'citizen_id'", "står der igen"]
     elif case == "too_many_values":
         e = tmp_path / "e.csv"
         log[11] += ";ekstra"
         e.write_text("\n".join(log), encoding="utf-8")
-        expect = ["e.csv, row 12", "more values than the header has columns"]
+        expect = ["e.csv, række 12", "flere værdier, end overskriften har kolonner"]
     else:
         e = tmp_path / "e.csv"
         e.write_text("\n".join(line.split(";", 1)[1] for line in log), encoding="utf-8")
-        expect = ["missing required column(s) citizen_id"]
+        expect = ["mangler påkrævet(e) kolonne(r) citizen_id"]
     out = tmp_path / "out"
     assert tally(p, e, proto, out) == 2
     err = capsys.readouterr().err

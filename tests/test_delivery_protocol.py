@@ -83,33 +83,33 @@ def test_vestegn_encodes_the_fidelity_targets():
 @pytest.mark.parametrize(
     "change, message",
     [
-        (lambda t: t + "colour: red\n", "unknown key(s) colour"),
-        (lambda t: t.replace("  - id: b\n", "  - label: B\n"), "component 2: has no 'id'"),
+        (lambda t: t + "colour: red\n", "ukendt(e) nøgle(r) colour"),
+        (lambda t: t.replace("  - id: b\n", "  - label: B\n"), "komponent 2: har intet 'id'"),
         (
             lambda t: t.replace(
                 "    core: true\n    within_days: 28",
                 "    core: true\n    within_days: 28\n    when: x",
             ),
-            "component 1 (a): unknown key(s) when",
+            "komponent 1 (a): ukendt(e) nøgle(r) when",
         ),
         (
             lambda t: t.replace("within_days: 28", "within_days: -3"),
-            "'within_days' must be a whole number",
+            "'within_days' skal være et helt tal",
         ),
-        (lambda t: t.replace("within_days_of: a", "within_days_of: z"), "unknown component 'z'"),
-        (lambda t: t.replace("    within_days: 7\n", ""), "within_days_of needs within_days"),
-        (lambda t: t + "dose_bins: ['1', '4-2']\n", "dose bin '4-2' runs backwards"),
-        (lambda t: t + "dose_bins: ['1', 'mange']\n", "dose bin 'mange'"),
+        (lambda t: t.replace("within_days_of: a", "within_days_of: z"), "ukendt komponent 'z'"),
+        (lambda t: t.replace("    within_days: 7\n", ""), "within_days_of kræver within_days"),
+        (lambda t: t + "dose_bins: ['1', '4-2']\n", "dosisgruppen '4-2' går baglæns"),
+        (lambda t: t + "dose_bins: ['1', 'mange']\n", "dosisgruppen 'mange'"),
         (lambda t: t + "reference_date: inclusion\n", "reference_date 'inclusion'"),
-        (lambda t: t + "high_fidelity: 80\n", "high_fidelity must be a share"),
+        (lambda t: t + "high_fidelity: 80\n", "high_fidelity skal være en andel"),
         (
             lambda t: t.replace(
                 "core: true\n    within_days: 28", "core: yes please\n    within_days: 28"
             ),
-            "'core' must be true or false",
+            "'core' skal være true eller false",
         ),
-        (lambda t: t + "reached_when: [a, q]\n", "reached_when names unknown component(s) q"),
-        (lambda t: t + "  - id: a\n", "id 'a' is used twice"),
+        (lambda t: t + "reached_when: [a, q]\n", "reached_when nævner ukendt(e) komponent(er) q"),
+        (lambda t: t + "  - id: a\n", "id 'a' bruges to gange"),
         (lambda t: t + "name: [\n", "ikke gyldig YAML"),
     ],
 )

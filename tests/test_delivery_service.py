@@ -141,7 +141,7 @@ def test_reimport_updates_without_duplicates(demo, tmp_path):
     bad = reg.replace(
         "B03;indsats;Rehabilitering Nord;11-11-2024", "B03;indsats;Rehabilitering Nord;31-13-2024"
     )
-    with pytest.raises(InputError, match=r"register.csv, row 4, column 'screened_date'"):
+    with pytest.raises(InputError, match=r"register.csv, række 4, kolonne 'screened_date'"):
         participants.import_upload(ev, "register.csv", bad.encode("utf-8"))
     with pytest.raises(PermissionDenied):
         delivery.import_events_upload(

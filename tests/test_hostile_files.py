@@ -64,16 +64,16 @@ def write(tmp_path: Path, name: str, data: str | bytes) -> Path:
 def test_register_cells_refused_the_same_on_both_databases(ctx, tmp_path):
     participants.import_participants(ctx, write(tmp_path, "ok.csv", HEAD + GOOD))
     big = HEAD + GOOD + "B02;indsats;" + "x" * (200 * 1024) + ";01-02-2024;1\n"
-    refused(ctx, write(tmp_path, "big.csv", big), "big.csv, row 3, column 'site'", "KiB")
+    refused(ctx, write(tmp_path, "big.csv", big), "big.csv, række 3, kolonne 'site'", "KiB")
     unterminated = HEAD + GOOD + 'B02;"indsats;Nord;01-02-2024;1\nB03;indsats;Nord;;\n'
     refused(ctx, write(tmp_path, "q.csv", unterminated), "q.csv, række 3", "anførselstegn")
     swallow = HEAD + GOOD + 'B02;"indsats;Nord;01-02-2024;1\nB03;indsats;Nord;;\nB04;x";S;;\n'
-    refused(ctx, write(tmp_path, "s.csv", swallow), "s.csv, row 3, column 'arm'", "rækkerne")
+    refused(ctx, write(tmp_path, "s.csv", swallow), "s.csv, række 3, kolonne 'arm'", "rækkerne")
     nul = HEAD + GOOD * 0 + "".join(f"C{i:03d};indsats;Nord;;\n" for i in range(300))
     nul += "C999;ind\x00sats;Nord;;\n"
     refused(ctx, write(tmp_path, "nul.csv", nul), "nul.csv, række 302, kolonne 'arm'", "NUL")
     long_id = HEAD + "B" * 93 + ";indsats;Nord;;\n"
-    refused(ctx, write(tmp_path, "id.csv", long_id), "id.csv, row 2, column 'citizen_id'", "80")
+    refused(ctx, write(tmp_path, "id.csv", long_id), "id.csv, række 2, kolonne 'citizen_id'", "80")
     # Leading zeros are kept as the text the user wrote.
     people = {p["citizen_id"]: p for p in participants.list_participants(ctx)}
     assert people["B01"]["attributes"]["journal_nr"] == "0070412345"
@@ -83,14 +83,14 @@ def test_register_cells_refused_the_same_on_both_databases(ctx, tmp_path):
 def test_minutes_must_be_finite(ctx, tmp_path, minutes):
     participants.import_participants(ctx, write(tmp_path, "ok.csv", HEAD + GOOD))
     log = f"citizen_id;date;component;minutes\nB01;02-02-2024;jk_moede;{minutes}\n"
-    refused(ctx, write(tmp_path, "e.csv", log), "e.csv, row 2, column 'minutes'", events=True)
+    refused(ctx, write(tmp_path, "e.csv", log), "e.csv, række 2, kolonne 'minutes'", events=True)
 
 
 def test_delivery_in_the_far_future_is_refused(ctx, tmp_path):
     participants.import_participants(ctx, write(tmp_path, "ok.csv", HEAD + GOOD))
     log = "citizen_id;date;component;minutes\nB01;02-02-2024;jk_moede;45\nB01;01-01-2099;jk_moede;45\n"
     refused(
-        ctx, write(tmp_path, "e.csv", log), "e.csv, row 3, column 'date'", "fremtiden", events=True
+        ctx, write(tmp_path, "e.csv", log), "e.csv, række 3, kolonne 'date'", "fremtiden", events=True
     )
 
 
@@ -148,7 +148,7 @@ def test_tally_reader_refuses_the_same_files(tmp_path, capsys, monkeypatch):
             "citizen_id;date;component;minutes;note\nB01;02-02-2024;jk_moede;4;"
             + "n" * 140_000
             + "\n",
-            "column 'note'",
+            "kolonne 'note'",
         ),
     }
     for name, (text, piece) in cases.items():

@@ -64,32 +64,32 @@ def test_all_bad_rows_are_listed_with_row_and_column(tmp_path):
     with pytest.raises(TableErrors) as info:
         read_events(f)
     msg = str(info.value)
-    assert f"{f}, row 2, column 'date'" in msg
-    assert "row 3, column 'minutes'" in msg and "negative" in msg
-    assert "row 4, column 'status'" in msg
-    assert "row 5, column 'citizen_id'" in msg
+    assert f"{f}, række 2, kolonne 'date'" in msg
+    assert "række 3, kolonne 'minutes'" in msg and "negativ" in msg
+    assert "række 4, kolonne 'status'" in msg
+    assert "række 5, kolonne 'citizen_id'" in msg
     assert len(info.value.problems) == 4
 
 
 def test_duplicate_citizen_and_missing_column(tmp_path):
     f = tmp_path / "p.csv"
     f.write_text("citizen_id;arm\nB1;a\nB1;b\n", encoding="utf-8")
-    with pytest.raises(TableErrors, match="row 3, column 'citizen_id'.*first at row 2"):
+    with pytest.raises(TableErrors, match="række 3, kolonne 'citizen_id'.*første gang i række 2"):
         read_participants(f)
     g = tmp_path / "q.csv"
     g.write_text("id;arm\nB1;a\n", encoding="utf-8")
-    with pytest.raises(InputError, match="missing required column"):
+    with pytest.raises(InputError, match="mangler påkrævet"):
         read_participants(g)
 
 
 def test_binary_and_empty_files(tmp_path):
     b = tmp_path / "b.csv"
     b.write_bytes(b"\x00\x01\x02garbage")
-    with pytest.raises(InputError, match="binary"):
+    with pytest.raises(InputError, match="binær"):
         read_table(b)
     e = tmp_path / "e.csv"
     e.write_text("   \n", encoding="utf-8")
-    with pytest.raises(InputError, match="empty"):
+    with pytest.raises(InputError, match="filen er tom"):
         read_table(e)
 
 

@@ -32,11 +32,11 @@ def _wav(tag: int, data: bytes) -> bytes:
 @pytest.mark.parametrize(
     "name,content,phrase",
     [
-        ("notes.mp3", "Dette er et notat, ikke lyd.\n" * 30, "not an audio file"),
-        ("empty.m4a", b"", "zero length"),
-        ("header_only.wav", _wav(1, b""), "zero length"),
-        ("odd_codec.wav", _wav(0x1234, b"\x00\x01" * 8000), "unsupported audio codec"),
-        ("picture.wav", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 20, "not an audio file"),
+        ("notes.mp3", "Dette er et notat, ikke lyd.\n" * 30, "ikke en lydfil"),
+        ("empty.m4a", b"", "længden er nul"),
+        ("header_only.wav", _wav(1, b""), "længden er nul"),
+        ("odd_codec.wav", _wav(0x1234, b"\x00\x01" * 8000), "lydkodeken understøttes ikke"),
+        ("picture.wav", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 20, "ikke en lydfil"),
     ],
 )
 def test_unusable_files_give_one_line_naming_the_file(tmp_path, name, content, phrase):
@@ -48,9 +48,9 @@ def test_unusable_files_give_one_line_naming_the_file(tmp_path, name, content, p
 
 
 def test_missing_file_and_folder(tmp_path):
-    with pytest.raises(InputError, match="no such file"):
+    with pytest.raises(InputError, match="filen findes ikke"):
         audio.probe(tmp_path / "none.wav")
-    with pytest.raises(InputError, match="folder"):
+    with pytest.raises(InputError, match="er en mappe"):
         audio.probe(tmp_path)
 
 
@@ -123,9 +123,9 @@ def test_offline_model_assembles_once_atomically_and_repairs(tmp_path, monkeypat
 def test_model_names_and_folders(tmp_path):
     assert models.resolve_model("large-v3-turbo").source == "large-v3-turbo"
     assert not models.resolve_model("small").local
-    with pytest.raises(InputError, match="Unknown model"):
+    with pytest.raises(InputError, match="Ukendt model"):
         models.resolve_model("huge")
-    with pytest.raises(InputError, match="no such model folder"):
+    with pytest.raises(InputError, match="modelmappen findes ikke"):
         models.resolve_model(str(tmp_path / "nope"))
     (tmp_path / "ct2").mkdir()
     (tmp_path / "ct2" / "model.bin").write_bytes(b"x")

@@ -110,9 +110,9 @@ def test_bad_input_one_line_nonzero_no_traceback(tmp_path):
     empty.write_bytes(b"")
     out = tmp_path / "out.json"
     cases = {
-        not_audio: "not an audio file",
-        empty: "zero length",
-        tmp_path / "missing.mp3": "no such file",
+        not_audio: "ikke en lydfil",
+        empty: "længden er nul",
+        tmp_path / "missing.mp3": "filen findes ikke",
         tmp_path: "folder",
     }
     for path, phrase in cases.items():

@@ -99,8 +99,8 @@ def test_bad_upload_names_file_and_stores_nothing(demo, tmp_path):
     ctx = ctx_as(db, result.project_id, "evaluator")
     iid = transcription.new_interview(ctx, "Tomt")
     for name, data, phrase in [
-        ("optagelse.m4a", b"not audio at all" * 50, "not an audio file"),
-        ("tom.wav", b"", "zero length"),
+        ("optagelse.m4a", b"not audio at all" * 50, "ikke en lydfil"),
+        ("tom.wav", b"", "længden er nul"),
     ]:
         with pytest.raises(InputError, match=phrase) as err:
             transcription.attach_audio(ctx, iid, name, data)
@@ -108,7 +108,7 @@ def test_bad_upload_names_file_and_stores_nothing(demo, tmp_path):
     assert list(db.settings.audio_dir.iterdir()) == []
     with db.session() as s:
         assert s.get(Interview, iid).audio_path is None
-    with pytest.raises(InputError, match="no audio"):
+    with pytest.raises(InputError, match="ingen lyd"):
         transcription.start_transcription(ctx, iid)
 
 
