@@ -68,11 +68,11 @@ def test_apply_remove_blind_and_span(demo):
     # A char span inside one segment; outside the text or across segments is refused.
     text = segs[1]["text"]
     coding.apply_code(ev2, [segs[1]["id"]], codes["mech.tryghed"], start_char=2, end_char=12)
-    with pytest.raises(InputError, match="outside"):
+    with pytest.raises(InputError, match="uden for"):
         coding.apply_code(
             ev2, [segs[1]["id"]], codes["mech.tryghed"], start_char=0, end_char=len(text) + 5
         )
-    with pytest.raises(InputError, match="one segment"):
+    with pytest.raises(InputError, match="ét segment"):
         coding.apply_code(ev2, ids[:2], codes["mech.tryghed"], fragment=text[:5])
     assert coding.remove_code(ev, ids[:2], codes["reach.deltagelse"]) == 2
     assert {c["segment_id"] for c in coding.my_codings(ev, iv)} == {ids[2]}
@@ -135,7 +135,7 @@ def test_reconcile_take_one_take_both_new(demo):
     keys = {(d["segment_id"], d["key"]) for d in cmp["disagreements"]}
     assert {(seg, "mech.tryghed"), (seg, "mech.justering")} <= keys
     one = consensus.reconcile(ev, "take_one", coding_ids=a)
-    with pytest.raises(InputError, match="one coder"):
+    with pytest.raises(InputError, match="én koder"):
         consensus.reconcile(ev, "take_one", coding_ids=a + b)
     opts = consensus.take_options(ev, iv, seg, codes["mech.tryghed"])
     assert opts["take_one"] == {"evaluator": a} and sorted(opts["take_both"]) == sorted(a + b)
@@ -180,7 +180,7 @@ def test_codebook_editor_changes_are_versioned(demo):
     )
     tree = {r["key"]: r for r in codebook_editor.codebook_tree(ev, book["id"])["codes"]}
     assert tree["context.ventetid"]["framework"] == "context"  # inherited
-    with pytest.raises(InputError, match="har allerede"):
+    with pytest.raises(InputError, match="already has"):
         codebook_editor.add_code(ev, book["id"], "context.ventetid", "Igen")
     codebook_editor.rename_code(ev, new, "Ventetid på tilbud")
     with pytest.raises(InputError, match="cycle"):
@@ -204,7 +204,7 @@ def test_codebook_editor_changes_are_versioned(demo):
     assert info["consensus_moved"] <= n_cons_src
     with db.session() as s:
         assert s.scalar(select(func.count(Coding.id)).where(Coding.code_id == src)) == 0
-    with pytest.raises(InputError, match="retired"):
+    with pytest.raises(InputError, match="udgået"):
         coding.apply_code(ev, [segs[0]["id"]], src)
     codebook_editor.retire_code(ev, codes["reach.fravalg.praktisk"])
     tree = {r["key"]: r for r in codebook_editor.codebook_tree(ev, book["id"])["codes"]}

@@ -143,7 +143,7 @@ def test_retention_on_approve(sqlite_db, mono_clip, delete_on_approve):
     assert data["audio"] == ("deleted" if delete_on_approve else "present")
     events = audit.list_events(admin, action="audio.delete")
     assert len(events) == (1 if delete_on_approve else 0)
-    with pytest.raises(InputError, match="approved"):
+    with pytest.raises(InputError, match="godkendt"):
         transcript_editor.save_text(ctx, data["segments"][0]["id"], "ny tekst")
 
 
@@ -167,7 +167,7 @@ def test_editor_split_merge_markers_speakers(demo):
     with pytest.raises(InputError):
         transcript_editor.insert_marker(ctx, merged[0]["id"], "[hoster]")
     assert transcript_editor.assign_speaker(ctx, iid, 2, 3, "JK1") == 2
-    with pytest.raises(InputError, match="between 1 and"):
+    with pytest.raises(InputError, match="mellem 1 og"):
         transcript_editor.assign_speaker(ctx, iid, 3, len(merged) + 1, "JK1")
     old = merged[0]["speaker"]
     count = sum(s["speaker"] == old for s in transcript_editor.editor_data(ctx, iid)["segments"])
@@ -237,6 +237,6 @@ def test_codings_are_not_lost_to_retranscription_without_confirmation(sqlite_db,
         code = s.scalars(select(Code)).first()
         coder = s.scalars(select(User).where(User.username == "evaluator")).one()
         s.add(Coding(segment_id=seg.id, code_id=code.id, coder_id=coder.id))
-    with pytest.raises(transcription.EditedTranscript, match="1 coding"):
+    with pytest.raises(transcription.EditedTranscript, match="1 kodning"):
         transcription.start_transcription(ctx, iid)
     assert transcription.latest_job(ctx, iid) is None
