@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from qualkit.errors import InputError
+from qualkit.messages import msg as _msg
+from qualkit.messages import os_reason
 
 MAX_TABLE_BYTES = 200 * 1024 * 1024
 MAX_CELL_CHARS = 128 * 1024
@@ -46,7 +48,7 @@ def check_size(path: Path, limit: int, what: str) -> None:
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise InputError(f"{path}: kan ikke læses ({exc.strerror or exc}).") from None
+        raise InputError(_msg("file.unreadable", path=path, reason=os_reason(exc))) from None
     if size > limit:
         raise InputError(
             f"{path}: filen er {kib(size)}; en {what} må højst være {kib(limit)}. Intet blev gemt."
@@ -91,7 +93,7 @@ def read_text_file(path: Path, limit: int, what: str) -> str:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise InputError(f"{path}: kan ikke læses ({exc.strerror or exc}).") from None
+        raise InputError(_msg("file.unreadable", path=path, reason=os_reason(exc))) from None
     if b"\x00" in raw:
         raise InputError(f"{path}: binær fil (NUL-tegn); forventede tekst (YAML). Intet blev gemt.")
     try:

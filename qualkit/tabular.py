@@ -292,7 +292,10 @@ def parse_date(value: str) -> date | None:
         m = pattern.match(v)
         if m:
             parts = dict(zip(order, (int(g) for g in m.groups()), strict=True))
-            return date(parts["y"], parts["m"], parts["d"])
+            try:
+                return date(parts["y"], parts["m"], parts["d"])
+            except ValueError:  # 31-02-2024: Python's reason is English
+                raise ValueError(_msg("value.not_date", value=value)) from None
     raise ValueError(_msg("value.not_date", value=value))
 
 

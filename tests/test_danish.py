@@ -137,6 +137,85 @@ def test_cli_error_paths_are_danish(demo, capsys, tmp_path, argv):
     assert not english_in(line), line
 
 
+REPO = Path(__file__).resolve().parent.parent
+DEMO_REGISTER = REPO / "demo" / "participants.csv"
+DEMO_LOG = REPO / "demo" / "delivery_log.csv"
+# (argv, files written into {tmp} first, a Danish piece of the expected message, one line only)
+CLI_BAD_INPUTS = [
+    (["tally", "--participants", str(DEMO_REGISTER), "--events", str(DEMO_LOG), "--protocol",
+      "{tmp}/protokol.yaml", "--out", "{tmp}/t"],
+     {"protokol.yaml": "name: x\ncomponents: []\n"}, "skal være en liste", True),
+    (["tally", "--participants", str(DEMO_REGISTER), "--events", str(DEMO_LOG), "--protocol",
+      "{tmp}/protokol.yaml", "--out", "{tmp}/t"],
+     {"protokol.yaml": "name: x\nfarve: rød\ncomponents:\n  - id: a\n"}, "ukendt(e) nøgle(r) farve",
+     True),
+    (["tally", "--participants", str(DEMO_REGISTER), "--events", str(DEMO_LOG), "--protocol",
+      "{tmp}/protokol.yaml", "--out", "{tmp}/t"],
+     {"protokol.yaml": "name: x\ndose_bins: ['4-2']\ncomponents:\n  - id: a\n"}, "går baglæns",
+     True),
+    (["participants", "import", "{tmp}/register.csv", "--data", "{data}"],
+     {"register.csv": "citizen_id;start_date\nB90;31-02-2024\nB90;01-03-2024\n;02-03-2024\n"},
+     "række 3, kolonne 'citizen_id'", False),
+    (["participants", "import", "{tmp}/register.csv", "--data", "{data}"],
+     {"register.csv": "borger;arm\nB90;indsats\n"}, "mangler påkrævet(e) kolonne(r) citizen_id",
+     True),
+    (["participants", "import", "{tmp}/register.csv", "--data", "{data}"],
+     {"register.csv": "citizen_id;eligible\nB90;måske\n"}, "er ikke ja/nej", False),
+    (["events", "import", "{tmp}/log.csv", "--data", "{data}"],
+     {"log.csv": "citizen_id;date;component;minutes\nB01;i går;jk_moede;-5\nB01;;;\n"},
+     "er ikke en dato", False),
+    (["events", "import", "{tmp}/log.csv", "--data", "{data}"],
+     {"log.csv": b"\x00\x01binary"}, "binær", True),
+    (["transcribe", "{tmp}/lyd.mp3"], {"lyd.mp3": "Dette er et notat, ikke lyd.\n" * 30},
+     "ikke en lydfil", True),
+    (["transcribe", "{tmp}/tom.wav"], {"tom.wav": b""}, "længden er nul", True),
+    (["transcribe", "{tmp}"], {}, "er en mappe", True),
+    (["transcribe", "{tmp}/lyd.wav", "--engine", "nej"], {"lyd.wav": b"RIFF"}, "Ukendt motor",
+     True),
+    (["transcribe", "{tmp}/lyd.wav", "--format", "docx"], {"lyd.wav": b"RIFF"}, "kræver --out",
+     True),
+    (["interviews", "transcribe", "999", "--data", "{data}"], {}, "findes ikke", True),
+    (["interviews", "import", "{tmp}/tom.txt", "--data", "{data}"], {"tom.txt": "  \n"},
+     "filen er tom", True),
+    (["deid", "{tmp}/tom.txt"], {"tom.txt": "\n"}, "filen er tom", True),
+    (["agreement", "--codings", "{tmp}/k.csv", "--out", "{tmp}/ag"],
+     {"k.csv": "document_id;segment_id;coder;code\nd;1;a;x\nd;2;a;y\n"}, "mindst to kodere", True),
+    (["agreement", "--codings", "{tmp}/k.csv", "--out", "{tmp}/ag"],
+     {"k.csv": "document_id;segment_id;code\nd;1;x\n"}, "mangler påkrævet(e) kolonne(r) coder",
+     True),
+    (["interviews", "list", "--data", "{tmp}/ødelagt"],
+     {"ødelagt/qualkit.sqlite3": b"this is not a database" * 100}, "ikke en SQLite-database", True),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "argv, files, expect, one_line",
+    CLI_BAD_INPUTS,
+    ids=[f"{i}-{' '.join(c[0])[:40]}" for i, c in enumerate(CLI_BAD_INPUTS)],
+)
+def test_cli_bad_inputs_give_danish_messages(demo, capsys, tmp_path, argv, files, expect, one_line):
+    from qualkit.cli import main
+
+    folder, _ = demo
+    for name, content in files.items():
+        target = tmp_path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content, encoding="utf-8")
+    code = main([a.format(data=folder, tmp=tmp_path) for a in argv])
+    err = capsys.readouterr().err
+    assert code != 0, err
+    assert "Traceback" not in err, err
+    lines = [line for line in err.strip().splitlines() if line.strip()]
+    assert lines and lines[0].startswith("qualkit: "), err
+    assert not one_line or len(lines) == 1, err
+    assert expect in err, err
+    for line in lines:
+        assert not english_in(line), line
+
+
 def test_word_files_are_danish(tmp_path):
     from docx import Document
 

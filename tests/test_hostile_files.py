@@ -90,7 +90,11 @@ def test_delivery_in_the_far_future_is_refused(ctx, tmp_path):
     participants.import_participants(ctx, write(tmp_path, "ok.csv", HEAD + GOOD))
     log = "citizen_id;date;component;minutes\nB01;02-02-2024;jk_moede;45\nB01;01-01-2099;jk_moede;45\n"
     refused(
-        ctx, write(tmp_path, "e.csv", log), "e.csv, række 3, kolonne 'date'", "fremtiden", events=True
+        ctx,
+        write(tmp_path, "e.csv", log),
+        "e.csv, række 3, kolonne 'date'",
+        "fremtiden",
+        events=True,
     )
 
 

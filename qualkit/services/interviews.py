@@ -185,7 +185,7 @@ def add_interview(
         try:
             data = p.read_bytes()
         except OSError as exc:
-            raise InputError(f"{audio}: kan ikke læses ({exc.strerror}).") from None
+            raise InputError(_msg("file.unreadable", path=audio, reason=os_reason(exc))) from None
         audio_name = audio_name or p.name
     with ctx.db.session() as s:
         iv = Interview(

@@ -25,10 +25,10 @@ DEFAULT_SETTINGS: dict[str, Any] = {
 
 def create_project(db: Database, actor: Actor, name: str, description: str = "") -> int:
     if not name.strip():
-        raise InputError("A project needs a name.")
+        raise InputError("Et projekt skal have et navn.")
     with db.session() as s:
         if s.scalar(select(Project).where(Project.name == name)) is not None:
-            raise InputError(f"A project named {name!r} exists already.")
+            raise InputError(f"Der findes allerede et projekt ved navn '{name}'.")
         project = Project(name=name, description=description, settings=dict(DEFAULT_SETTINGS))
         s.add(project)
         s.flush()

@@ -119,7 +119,7 @@ def run_job(db: Database, job_id: int) -> None:
             raise InputError("Interviewets lyd er væk.")
         result = transcribe_file(path, progress=progress, should_stop=stop.is_set, **params)
         if stop.is_set():
-            raise Interrupted("stopped")
+            raise Interrupted("stoppet")
         store_result(db, actor, job_id, overwrite, result)
     except Interrupted:
         _finish(db, actor, job_id, "cancelled", "Stoppet før slutningen; intet blev gemt.")

@@ -18,7 +18,7 @@ def store_result(db: Database, actor: Actor, job_id: int, overwrite: bool, resul
         if job.stop_requested:
             from qualkit.transcription.pipeline import Interrupted
 
-            raise Interrupted("stopped")
+            raise Interrupted("stoppet")
         iv = s.get(Interview, job.interview_id)
         edited, coded = _protected(s, iv.id)
         if (edited or coded) and not overwrite:

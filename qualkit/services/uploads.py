@@ -20,7 +20,7 @@ ALLOWED = (".csv", ".txt", ".xlsx", ".xlsm")
 def saved_upload(filename: str, data: bytes) -> Iterator[Path]:
     name = Path(filename or "upload.csv").name
     if Path(name).suffix.lower() not in ALLOWED:
-        raise InputError(f"{name}: use a .csv or .xlsx file.")
+        raise InputError(f"{name}: brug en .csv- eller .xlsx-fil.")
     with tempdir.workdir("upload") as tmp:
         path = tmp / name
         path.write_bytes(data)

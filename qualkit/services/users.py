@@ -44,7 +44,7 @@ def new_password() -> str:
 
 def _validate(username: str, role: str, password: str) -> None:
     if not username or not username.replace("_", "").replace("-", "").replace(".", "").isalnum():
-        raise InputError(f"Username {username!r}: use letters, digits, '.', '-' or '_'.")
+        raise InputError(f"Brugernavnet '{username}': brug bogstaver, cifre, '.', '-' eller '_'.")
     if role not in ROLES:
         raise InputError(f"Rollen '{role}' er ikke en af {', '.join(ROLES)}.")
     if len(password) < 8:
@@ -68,7 +68,7 @@ def create_user(
         )
     with ctx.db.session() as s:
         if s.scalar(select(User).where(User.username == username)) is not None:
-            raise InputError(f"A user named {username!r} exists already.")
+            raise InputError(f"Der findes allerede en bruger ved navn '{username}'.")
         user = User(
             username=username,
             role=role,
