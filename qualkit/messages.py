@@ -58,7 +58,7 @@ MESSAGES: dict[str, str] = {
     "transcript.approved": "{title}: transskriptionen er godkendt og kan ikke længere rettes.",
     "transcription.running": "{title}: en transskription er i gang; {then}.",
     "job.not_found": "Transskriptionsjobbet {id} findes ikke i projektet.",
-    "audio.zero_length": "{path}: optagelsen har længden nul (ingen lyd at afkode).",
+    "audio.zero_length": "{path}: optagelsen er tom (længden er nul; ingen lyd at afkode).",
 }
 
 OS_REASONS = {

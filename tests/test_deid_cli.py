@@ -111,6 +111,6 @@ def test_bad_input_is_one_clear_line_and_writes_nothing(files, kind, capsys):
     assert code != 0
     assert len(err.splitlines()) == 1
     assert (str(roster) if kind == "roster" else str(src)) in err
-    assert {"empty": "empty", "binary": "binary", "roster": "name"}[kind] in err
+    assert {"empty": "tom", "binary": "binær", "roster": "name"}[kind] in err
     assert not out.exists() and not spans_out.exists()
     assert not list(tmp.glob(".*.tmp"))
