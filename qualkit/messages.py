@@ -39,7 +39,7 @@ MESSAGES: dict[str, str] = {
     "export.quotes_docx": "{path}: citatsættet er en Word-fil; giv den endelsen .docx.",
     "file.empty": "{path}: filen er tom.",
     # tables (register, delivery log, codings): one cell's problem, after "fil, række n, kolonne"
-    "table.missing_columns": "{path}: mangler påkrævet(e) kolonne(r) {missing} (fundet: {found}).",
+    "table.missing_columns": "{path}: mangler påkrævet(e) kolonne(r) {columns} (fundet: {present}).",
     "table.problems": "{n} problemer; intet blev gemt:",
     "table.problem": "1 problem; intet blev gemt:",
     "table.too_many_values": "{n} værdier, men overskriften har {columns} kolonner",
@@ -128,6 +128,14 @@ LABELS: dict[str, dict[str, str]] = {
         "stale": "forældet",
     },
     "scope": {"occurrence": "denne forekomst", "project": "hele projektet"},
+    "job_status": {
+        "queued": "i kø",
+        "running": "i gang",
+        "done": "færdig",
+        "failed": "mislykkedes",
+        "interrupted": "afbrudt",
+        "cancelled": "annulleret",
+    },
     "arm": {"intervention": "indsats", "control": "kontrol"},
     "speaker_role": {
         "interviewer": "interviewer",

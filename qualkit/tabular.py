@@ -276,8 +276,8 @@ def require_columns(table: Table, required: list[str]) -> None:
             _msg(
                 "table.missing_columns",
                 path=table.path,
-                missing=", ".join(missing),
-                found=", ".join(table.columns),
+                columns=", ".join(missing),
+                present=", ".join(table.columns),
             )
         )
 

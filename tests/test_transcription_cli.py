@@ -113,7 +113,7 @@ def test_bad_input_one_line_nonzero_no_traceback(tmp_path):
         not_audio: "ikke en lydfil",
         empty: "længden er nul",
         tmp_path / "missing.mp3": "filen findes ikke",
-        tmp_path: "folder",
+        tmp_path: "er en mappe",
     }
     for path, phrase in cases.items():
         r = _cli("transcribe", str(path), "--out", str(out))

@@ -73,7 +73,7 @@ def test_add_transcribe_wait_and_all_pending(capsys, folder, mono_clip, offline_
         "--data", str(folder),
     )  # fmt: skip
     assert "2 interview(s) sat i kø" in out
-    assert code != 0 and f"interview {ids[1]}: failed" in err, (out, err)
+    assert code != 0 and f"interview {ids[1]}: mislykkedes" in err, (out, err)
     assert f"Interview {ids[2]}: færdig" in out
 
 

@@ -229,7 +229,9 @@ def interviews_transcribe(
         if status == "done":
             print(f"Interview {iid}: færdig, {job['segments']} segmenter ({job['model']}).")
         else:
-            failed.append(f"interview {iid}: {status} ({job['error'] or ''})")
+            from qualkit.messages import label
+
+            failed.append(f"interview {iid}: {label('job_status', status)} ({job['error'] or ''})")
     if failed:
         raise QualkitError("Transskription mislykkedes for " + "; ".join(failed))
 

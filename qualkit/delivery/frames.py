@@ -261,8 +261,8 @@ def events_frame(raw: pd.DataFrame, path: str) -> pd.DataFrame:
             _msg(
                 "table.missing_columns",
                 path=path,
-                missing=", ".join(missing),
-                found=", ".join(c for c in raw.columns if c != "_row"),
+                columns=", ".join(missing),
+                present=", ".join(c for c in raw.columns if c != "_row"),
             )
         )
     df = pd.DataFrame(
@@ -383,7 +383,9 @@ def read_participants_frame(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
     name = str(path)
     if "citizen_id" not in raw.columns:
         cols = ", ".join(c for c in raw.columns if c != "_row")
-        raise InputError(_msg("table.missing_columns", path=name, missing="citizen_id", found=cols))
+        raise InputError(
+            _msg("table.missing_columns", path=name, columns="citizen_id", present=cols)
+        )
     rows = raw["_row"]
     problems: list[tuple[int, str, str]] = []
 
