@@ -180,7 +180,7 @@ def test_memos_kinds_links_search_permissions_and_qdpx_notes(ws, tmp_path):
     checked = exchange_memos.memo_notes(writer, qda)
     assert any("Tryghed" in p.text for p in checked)  # memo texts pass the export check too
     xml = project_xml(qda)[0].decode("utf-8")
-    assert "Memo: Tryghed som mekanisme" in xml and "også hos medarbejderne" in xml
+    assert 'name="Tryghed som mekanisme"' in xml and "også hos medarbejderne" in xml
     assert "Ikke godkendt endnu" not in xml
     memos.delete_memo(ev, hidden)
     assert hidden not in {m.id for m in memos.list_memos(ev)}
