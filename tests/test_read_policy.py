@@ -109,6 +109,13 @@ def _in_session(fn: Callable) -> Callable:
     return run
 
 
+def _appendix(ctx: Context) -> Any:
+    from qualkit.services import export_memos
+
+    with ctx.db.session() as s:
+        return export_memos.appendix_memos(s, ctx)
+
+
 TABLE: dict[str, Call | Cap | NoRead] = {
     "_retry.write": HELPER,
     # analysis: titles and codings
@@ -265,6 +272,8 @@ TABLE: dict[str, Call | Cap | NoRead] = {
     "delivery_warnings.entry_warnings": NoRead("warnings about a delivery entry; no transcript"),
     "exchange_store.attest_strings": HELPER,
     **{f"exchange_memos.{n}": HELPER for n in "keep_memos memo_authors memo_notes".split()},
+    "export_memos.memo_key": HELPER,
+    "export_memos.appendix_memos": Call(lambda f, c: _appendix(c)),
     "quote_exchange.with_questions": HELPER,
     "speakers.speaker_participant": HELPER,
     "speakers.speaker_role": HELPER,

@@ -45,6 +45,7 @@ def memo_notes(ctx: Context, qda: QdaProject) -> list[safety.Passage]:
     passage (the returned passages)."""
     from . import memos
     from .exchange import code_guid, user_guid
+    from .export_memos import memo_key
 
     views = memos.export_notes(ctx)
     with ctx.db.session() as s:
@@ -108,11 +109,9 @@ def memo_notes(ctx: Context, qda: QdaProject) -> list[safety.Passage]:
                 tuple(links),
             )
         )
-        key = next((ln.segment_id for ln in m.links if ln.segment_id), None)
-        key = key if key is not None else -(m.interview_id or 0)
-        for text in (m.title, m.body):
+        for text in (m.title, m.body):  # a key of its own: no quote's override covers it
             whole = ((0, len(text)),) if sha(text) in attested else ()
-            out.append(safety.Passage(key, text, f"Memo {m.id}", whole))
+            out.append(safety.Passage(memo_key(m.id), text, f"Memo {m.id}", whole))
     out += attested_passages([m.author for m in views if m.author], attested)
     add_memos(qda, notes)
     return out
