@@ -109,7 +109,7 @@ def _in_session(fn: Callable) -> Callable:
     return run
 
 
-def _appendix(ctx: Context) -> Any:
+def _appendix(ctx: Any) -> Any:
     from qualkit.services import export_memos
 
     with ctx.db.session() as s:

@@ -193,7 +193,7 @@ def read_memos(project: QdaProject) -> ReadMemos:
                 Problem("note", link.name or link.guid or "Link", "Link importeres ikke")
             )
     for g, note in notes.items():
-        k, source, code = kind.get(g, (NoteKind.PROJECT, None, None))
+        k, source, about = kind.get(g, (NoteKind.PROJECT, None, None))
         if g not in kind and len(set(annotated.get(g, []))) == 1:
             k, source = NoteKind.INTERVIEW, annotated[g][0]  # an annotation of one source
         out.memos.append(
@@ -206,7 +206,7 @@ def read_memos(project: QdaProject) -> ReadMemos:
                 parse_stamp(note.created),
                 parse_stamp(note.modified),
                 source,
-                code,
+                about,
                 tuple(links[g]),
             )
         )

@@ -75,7 +75,7 @@ def memo_notes(ctx: Context, qda: QdaProject) -> list[safety.Passage]:
                 .where(Codebook.project_id == ctx.project_id)
             )
         }
-        attested = attested_strings(s.get(Project, ctx.project_id).settings)
+        attested = attested_strings(getattr(s.get(Project, ctx.project_id), "settings", None))
     known = {norm_guid(u.guid) for u in qda.users}
     notes: list[MemoNote] = []
     out: list[safety.Passage] = []
@@ -169,10 +169,11 @@ def keep_memos(
             body=m.body,
             author_id=users.get(norm_guid(m.author_guid)),
         )
+        changed = m.modified or m.created
         if m.created is not None:
             memo.created_at = m.created
-        if (m.modified or m.created) is not None:
-            memo.updated_at = m.modified or m.created
+        if changed is not None:
+            memo.updated_at = changed
         memo.links = list(_links(s, m, codes, placed, unit, seg_ids, maps, left))
         s.add(memo)
         n += 1

@@ -45,7 +45,7 @@ def appendix_memos(s: Session, ctx: Context) -> tuple[list[MemoEntry], list[safe
         role = label("role", roles.get(author) or "")
         n = sum(1 for v in numbers.values() if v.rsplit(" ", 1)[0] == role) + 1
         numbers[author] = f"{role} {n}" if role else f"forfatter {n}"
-    attested = attested_strings(s.get(Project, ctx.project_id).settings)
+    attested = attested_strings(getattr(s.get(Project, ctx.project_id), "settings", None))
     entries: list[MemoEntry] = []
     passages: list[safety.Passage] = []
     for m in views:
