@@ -23,13 +23,21 @@ from .context import Context
 from .read_policy import DEIDENTIFIED_STATUSES
 
 
-def _source_offsets(s: Session, ctx: Context, qda: QdaProject) -> dict[int, tuple[str, int]]:
-    """Segment id -> (source guid, offset of its text in the exported source text)."""
+def _source_offsets(
+    s: Session, ctx: Context, qda: QdaProject, seg_ids: set[int]
+) -> dict[int, tuple[str, int]]:
+    """Segment id -> (source guid, offset of its text in the exported source text), for the
+    interviews that hold the linked segments (only those are laid out again)."""
     from .exchange import _source_text
 
+    if not seg_ids:
+        return {}
     wanted = {norm_guid(src.guid) for src in qda.sources}
     out: dict[int, tuple[str, int]] = {}
-    for iv in s.scalars(select(Interview).where(Interview.project_id == ctx.project_id)):
+    holding = select(Segment.interview_id).where(Segment.id.in_(seg_ids))
+    for iv in s.scalars(
+        select(Interview).where(Interview.project_id == ctx.project_id, Interview.id.in_(holding))
+    ):
         guid = (iv.exchange or {}).get("guid") or guid_for("source", ctx.project_id, iv.id)
         if norm_guid(guid) not in wanted:
             continue
@@ -48,16 +56,11 @@ def memo_notes(ctx: Context, qda: QdaProject) -> list[safety.Passage]:
     from .export_memos import memo_key
 
     views = memos.export_notes(ctx)
+    linked = {ln.segment_id for m in views for ln in m.links if ln.segment_id}
     with ctx.db.session() as s:
-        offsets = _source_offsets(s, ctx, qda)
+        offsets = _source_offsets(s, ctx, qda, linked)
         seg_len = dict(
-            s.execute(
-                select(Segment.id, Segment.text).where(
-                    Segment.id.in_(
-                        [ln.segment_id for m in views for ln in m.links if ln.segment_id]
-                    )
-                )
-            ).all()
+            s.execute(select(Segment.id, Segment.text).where(Segment.id.in_(linked))).all()
         )
         sources = {
             iv_id: (exchange or {}).get("guid") or guid_for("source", ctx.project_id, iv_id)
