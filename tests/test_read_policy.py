@@ -109,6 +109,13 @@ def _in_session(fn: Callable) -> Callable:
     return run
 
 
+def _appendix(ctx: Any) -> Any:
+    from qualkit.services import export_memos
+
+    with ctx.db.session() as s:
+        return export_memos.appendix_memos(s, ctx)
+
+
 TABLE: dict[str, Call | Cap | NoRead] = {
     "_retry.write": HELPER,
     # analysis: titles and codings
@@ -264,7 +271,9 @@ TABLE: dict[str, Call | Cap | NoRead] = {
     "context.fetch": HELPER,
     "delivery_warnings.entry_warnings": NoRead("warnings about a delivery entry; no transcript"),
     "exchange_store.attest_strings": HELPER,
-    "exchange_store.keep_notes": HELPER,
+    **{f"exchange_memos.{n}": HELPER for n in "keep_memos memo_authors memo_notes".split()},
+    "export_memos.memo_key": HELPER,
+    "export_memos.appendix_memos": Call(lambda f, c: _appendix(c)),
     "quote_exchange.with_questions": HELPER,
     "speakers.speaker_participant": HELPER,
     "speakers.speaker_role": HELPER,
@@ -334,7 +343,7 @@ TABLE: dict[str, Call | Cap | NoRead] = {
     },
     **{
         f"exchange.{n}": HELPER
-        for n in "attested code_guid memo_notes qda_code title_attested user_guid".split()
+        for n in "attested code_guid qda_code title_attested user_guid".split()
     },
     "exchange_import.import_qdpx": WRITE,
     "exchange_sets.case_list": HELPER,
@@ -351,7 +360,6 @@ TABLE: dict[str, Call | Cap | NoRead] = {
     "memos.create_memo": WRITE,
     "memos.update_memo": WRITE,
     "memos.delete_memo": WRITE,
-    "memos.note_text": HELPER,
     "memos.list_memos": Call(lambda f, c: memos.list_memos(c)),
     "memos.export_notes": Call(lambda f, c: memos.export_notes(c)),
     **{

@@ -173,14 +173,14 @@ def test_memos_kinds_links_search_permissions_and_qdpx_notes(ws, tmp_path):
     assert memos.list_memos(ev, query="medarbejderne")[0].id == pid
     # Exported with the project as REFI-QDA notes (not the unapproved interview's memo).
     from qualkit.exports.qdpx import project_xml
-    from qualkit.services import exchange
+    from qualkit.services import exchange, exchange_memos
 
     with ws["db"].session() as s:
         qda, _ = exchange.build_qda_project(s, writer)
-    checked = exchange.memo_notes(writer, qda)
+    checked = exchange_memos.memo_notes(writer, qda)
     assert any("Tryghed" in p.text for p in checked)  # memo texts pass the export check too
     xml = project_xml(qda)[0].decode("utf-8")
-    assert "Memo: Tryghed som mekanisme" in xml and "også hos medarbejderne" in xml
+    assert 'name="Tryghed som mekanisme"' in xml and "også hos medarbejderne" in xml
     assert "Ikke godkendt endnu" not in xml
     memos.delete_memo(ev, hidden)
     assert hidden not in {m.id for m in memos.list_memos(ev)}

@@ -47,7 +47,16 @@ def _report(result: exports.ExportResult, what: str) -> None:
     print(f"Wrote {what} to {result.path} ({counts}).")
     if result.report.overridden:
         keys = sorted({f.key for f in result.report.overridden})
-        what = [f"segment {k}" if k >= 0 else f"title of interview {-k}" for k in keys]
+        from qualkit.services.export_memos import MEMO_KEY_BASE
+
+        what = [
+            f"segment {k}"
+            if k >= 0
+            else f"memo {-k - MEMO_KEY_BASE}"
+            if -k > MEMO_KEY_BASE
+            else f"title of interview {-k}"
+            for k in keys
+        ]
         print(f"Overridden by you (audited): {', '.join(what)}.")
 
 
@@ -76,6 +85,11 @@ def export_quotes(
     ),
     exchange: bool = typer.Option(
         False, "--exchange", help="Et svar på interviewerens spørgsmål vises med spørgsmålet."
+    ),
+    memos: bool = typer.Option(
+        False,
+        "--memos",
+        help="Et bilag 'Memoer' med de memoer, du må læse (kode, interview, projekt).",
     ),
     force: bool = ForceOpt,
     data: Path | None = DataOpt,
@@ -106,6 +120,7 @@ def export_quotes(
             overrides=override or [],
             descriptor_first=descriptor_first,
             exchange=exchange,
+            memos=memos,
         )
     _report(result, "the quote set")
 

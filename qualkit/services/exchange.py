@@ -37,7 +37,6 @@ from qualkit.exports.qdpx import (
 )
 from qualkit.store.models import (
     Code,
-    Codebook,
     Coding,
     ConsensusCoding,
     Interview,
@@ -315,53 +314,6 @@ def build_qda_project(
     ), passages
 
 
-def memo_notes(ctx: Context, qda: QdaProject) -> list[safety.Passage]:
-    """Project, interview and code memos as REFI-QDA notes (services/memos); their texts are
-    checked like every exported passage."""
-    from qualkit.exports.qdpx import QdaNote
-
-    from . import memos
-
-    with ctx.db.session() as s:
-        source_guids = {
-            iv_id: (exchange or {}).get("guid") or guid_for("source", ctx.project_id, iv_id)
-            for iv_id, exchange in s.execute(
-                select(Interview.id, Interview.exchange).where(
-                    Interview.project_id == ctx.project_id
-                )
-            )
-        }
-        code_guids = dict(
-            s.execute(
-                select(Code.id, Code.guid)
-                .join(Codebook, Code.codebook_id == Codebook.id)
-                .where(Codebook.project_id == ctx.project_id)
-            ).all()
-        )
-        attested = attested_strings(s.get(Project, ctx.project_id).settings)
-    sources = {src.guid: src for src in qda.sources}
-    codes = {c.guid: c for c, _ in qda.all_codes()}
-    out = []
-    for m, text in memos.export_notes(ctx):
-        guid = guid_for("memo", m.id)
-        qda.notes[guid] = QdaNote(guid, f"Memo: {m.title}", text)
-        # Attached where it belongs: an interview memo to its source, a code memo to its code,
-        # a project memo to the project (REFI-QDA NoteRef).
-        src = sources.get(source_guids.get(m.interview_id or -1, ""))
-        code = codes.get(code_guids.get(m.code_id or -1) or "")
-        if src is not None:
-            src.note_guids.append(guid)
-        elif code is not None:
-            code.note_guids.append(guid)
-        else:
-            qda.note_guids.append(guid)
-        key = next((ln.segment_id for ln in m.links if ln.segment_id), None)
-        key = key if key is not None else -(m.interview_id or 0)
-        whole = ((0, len(text)),) if sha(m.body) in attested else ()
-        out.append(safety.Passage(key, text, f"Memo {m.id}", whole))
-    return out
-
-
 def export_qdpx(
     ctx: Context,
     out: str | Path | None,
@@ -379,13 +331,18 @@ def export_qdpx(
     with ctx.db.session() as s:
         qda, passages = build_qda_project(s, ctx, cases=cases)
     qda.origin = f"qualkit; positions={unit.value}"
+    codings = sum(1 for src in qda.sources for sel in src.selections if sel.codings)
+    from .exchange_memos import memo_notes  # memos as notes: exports/memo_notes.py
+
     passages += memo_notes(ctx, qda)
+    n_memos = len(qda.notes)  # before the coding memos' notes are added (write_qdpx)
     report = check_or_refuse(ctx, "qdpx", passages, overrides)
     path, data = deliver_file(ctx, "qdpx", out, lambda p: write_qdpx(qda, p, unit), report)
     counts = {
         "sources": len(qda.sources),
         "codes": len(qda.all_codes()),
-        "codings": sum(len(src.selections) for src in qda.sources),
+        "codings": codings,
+        "memos": n_memos,
         "users": len(qda.users),
     }
     with ctx.db.session() as s:

@@ -228,19 +228,24 @@ def _username(name: str) -> str:
 
 
 def map_users(
-    s: Session, qda: QdaProject, wanted: set[str], left: list[Problem]
+    s: Session,
+    qda: QdaProject,
+    wanted: set[str],
+    left: list[Problem],
+    authors: frozenset[str] = frozenset(),
 ) -> tuple[dict[str, int], str | None]:
     """File user guids -> qualkit user ids (existing by name, else new inactive); and the
-    guid of the consensus layer's user, if the file has one."""
+    guid of the consensus layer's user, if the file has one. ``authors`` (memo authors) are
+    mapped too, without being coders."""
     from .users import _hasher
 
     names = qda.user_names()
     consensus = next((g for g, n in names.items() if n == CONSENSUS_USER), None)
     out: dict[str, int] = {}
     for g, n in names.items():
-        if g not in wanted and g != consensus:
+        if g not in wanted and g not in authors and g != consensus:
             left.append(Problem("user", n or g, "har ingen kodninger; ikke oprettet som koder"))
-    for g in sorted(wanted):
+    for g in sorted(wanted | set(authors)):
         if g == consensus:
             continue
         name = names.get(g) or f"ukendt-{g[:8] or 'koder'}"
@@ -391,48 +396,6 @@ def keep_cases(
                 left.append(Problem("case", case.name, f"kilden {g} blev ikke importeret"))
             else:
                 s.get(Interview, iv_id).participant_id = p.id
-
-
-def keep_notes(
-    s: Session,
-    qda: QdaProject,
-    pid: int,
-    codes: dict[str, Code],
-    ivs: dict[str, int],
-    users: dict[str, int],
-) -> int:
-    """Notes -> memos: a note a source refers to becomes that interview's memo, one a code
-    refers to that code's memo, the project's own and any other note a project memo.
-    (Notes on selections were read as the coding's memo already.)"""
-    from qualkit.store.models import Memo
-
-    attached: dict[str, tuple[str, int | None, int | None]] = {}
-    for src in qda.sources:
-        for g in src.note_guids:
-            attached.setdefault(norm_guid(g), ("interview", ivs.get(norm_guid(src.guid)), None))
-    for code, _ in qda.all_codes():
-        row = codes.get(norm_guid(code.guid))
-        for g in code.note_guids:
-            attached.setdefault(norm_guid(g), ("code", None, row.id if row else None))
-    n = 0
-    for g, note in qda.notes.items():
-        kind, iv_id, code_id = attached.get(g, ("project", None, None))
-        if kind == "interview" and iv_id is None or kind == "code" and code_id is None:
-            kind, iv_id, code_id = "project", None, None  # its source or code was left out
-        title = (note.name or "Note").removeprefix("Memo: ")[:300]
-        s.add(
-            Memo(
-                project_id=pid,
-                kind=kind,
-                interview_id=iv_id,
-                code_id=code_id,
-                title=title,
-                body=note.text,
-                author_id=users.get(norm_guid(note.user_guid or "")),
-            )
-        )
-        n += 1
-    return n
 
 
 def attest_strings(
