@@ -6,7 +6,8 @@ speech, windows of 1.6 s every 0.75 s are embedded with Resemblyzer's voice enco
 ``resemblyzer`` package on PyPI, so nothing is downloaded). The windows are clustered
 (agglomerative, cosine, average linkage) with the number of speakers chosen automatically
 between 1 and 6 (silhouette, and a floor on how far apart two voices must be), unless the
-user gives it. Each word gets the speaker of the windows around it, and a segment whose
+user gives it; k-means (cosine) then refines that partition, which separates two similar
+voices that the tree alone lumps together. Each word gets the speaker of the windows around it, and a segment whose
 words change speaker is split there.
 
 Why Resemblyzer: its weights are on PyPI (pyannote's and SpeechBrain's models live on a model
