@@ -128,11 +128,13 @@ TABLE: dict[str, Call | Cap | NoRead] = {
     "audit.record": HELPER,
     **{
         f"codebook_editor.{n}": NO_TEXT
-        for n in (
-            "add_code codebook_tree edit_code export_definition export_file list_versions "
-            "log_import merge_codes move_code rename_code retire_code"
-        ).split()
+        for n in "add_code edit_code log_import merge_codes move_code rename_code retire_code".split()
     },
+    **{
+        f"codebook_view.{n}": NO_TEXT
+        for n in "codebook_tree export_definition export_file list_versions".split()
+    },
+    "codebook_view.book": HELPER,
     **{
         f"codebooks.{n}": NO_TEXT
         for n in "import_codebook import_codebook_file import_codebook_upload list_codebooks".split()
@@ -194,7 +196,7 @@ TABLE: dict[str, Call | Cap | NoRead] = {
     },
     "demo.create_demo": WRITE,
     "demo.demo_paths": NO_TEXT,
-    "exchange.build_qda_project": Call(
+    "exchange_build.build_qda_project": Call(
         _in_session(lambda s, c, f: repr(exchange.build_qda_project(s, c)))
     ),
     "exchange.export_qdpx": Call(
@@ -263,8 +265,6 @@ TABLE: dict[str, Call | Cap | NoRead] = {
     "attestation.mark_attested": HELPER,
     "context.fetch": HELPER,
     "delivery_warnings.entry_warnings": NoRead("warnings about a delivery entry; no transcript"),
-    "exchange_store.attest_strings": HELPER,
-    "exchange_store.keep_notes": HELPER,
     "quote_exchange.with_questions": HELPER,
     "speakers.speaker_participant": HELPER,
     "speakers.speaker_role": HELPER,
@@ -332,16 +332,18 @@ TABLE: dict[str, Call | Cap | NoRead] = {
             "import_events import_events_report import_events_upload import_key insert_events"
         ).split()
     },
+    "exchange.memo_notes": HELPER,
     **{
-        f"exchange.{n}": HELPER
-        for n in "attested code_guid memo_notes qda_code title_attested user_guid".split()
+        f"exchange_build.{n}": HELPER
+        for n in "attested code_guid qda_code title_attested user_guid".split()
     },
     "exchange_import.import_qdpx": WRITE,
     "exchange_sets.case_list": HELPER,
     "exchange_sets.project_sets": HELPER,
+    "exchange_store.write_source": HELPER,
     **{
-        f"exchange_store.{n}": HELPER
-        for n in "clean_guid code_rows keep_cases keep_sets map_users write_source".split()
+        f"exchange_parts.{n}": HELPER
+        for n in "attest_strings keep_cases keep_notes keep_sets map_users".split()
     },
     **{
         f"interview_meta.{n}": HELPER
