@@ -340,7 +340,9 @@ def write_any(book: CodebookDef, path: str | Path, *, force: bool | None = None)
     elif suffix == ".qdc":
         text = to_qdc(book)
     else:
-        raise InputError(f"{path}: ukendt filformat '{suffix}' at skrive; brug .yaml, .yml eller .qdc.")
+        raise InputError(
+            f"{path}: ukendt filformat '{suffix}' at skrive; brug .yaml, .yml eller .qdc."
+        )
 
     def write(tmp: Path) -> None:
         with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
