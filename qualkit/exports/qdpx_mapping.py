@@ -25,7 +25,7 @@ USERNAME_RE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def username(name: str) -> str:
-    """A qualkit user name for a coder named in a file ("Anna B. Olsen" -> "anna-b.-olsen")."""
+    """A qualkit user name for a coder named in a file ("Anna B. Olsen" -> "anna-b-olsen")."""
     return (USERNAME_RE.sub("-", _slug(name).replace("_", "-")) or "koder")[:80]
 
 
