@@ -135,11 +135,13 @@ TABLE: dict[str, Call | Cap | NoRead] = {
     "audit.record": HELPER,
     **{
         f"codebook_editor.{n}": NO_TEXT
-        for n in (
-            "add_code codebook_tree edit_code export_definition export_file list_versions "
-            "log_import merge_codes move_code rename_code retire_code"
-        ).split()
+        for n in "add_code edit_code log_import merge_codes move_code rename_code retire_code".split()
     },
+    **{
+        f"codebook_view.{n}": NO_TEXT
+        for n in "codebook_tree export_definition export_file list_versions".split()
+    },
+    "codebook_view.book": HELPER,
     **{
         f"codebooks.{n}": NO_TEXT
         for n in "import_codebook import_codebook_file import_codebook_upload list_codebooks".split()
@@ -201,7 +203,7 @@ TABLE: dict[str, Call | Cap | NoRead] = {
     },
     "demo.create_demo": WRITE,
     "demo.demo_paths": NO_TEXT,
-    "exchange.build_qda_project": Call(
+    "exchange_build.build_qda_project": Call(
         _in_session(lambda s, c, f: repr(exchange.build_qda_project(s, c)))
     ),
     "exchange.export_qdpx": Call(
@@ -270,7 +272,6 @@ TABLE: dict[str, Call | Cap | NoRead] = {
     "attestation.mark_attested": HELPER,
     "context.fetch": HELPER,
     "delivery_warnings.entry_warnings": NoRead("warnings about a delivery entry; no transcript"),
-    "exchange_store.attest_strings": HELPER,
     **{f"exchange_memos.{n}": HELPER for n in "keep_memos memo_authors memo_notes".split()},
     "export_memos.memo_key": HELPER,
     "export_memos.appendix_memos": Call(lambda f, c: _appendix(c)),
@@ -342,15 +343,16 @@ TABLE: dict[str, Call | Cap | NoRead] = {
         ).split()
     },
     **{
-        f"exchange.{n}": HELPER
+        f"exchange_build.{n}": HELPER
         for n in "attested code_guid qda_code title_attested user_guid".split()
     },
     "exchange_import.import_qdpx": WRITE,
     "exchange_sets.case_list": HELPER,
     "exchange_sets.project_sets": HELPER,
+    "exchange_store.write_source": HELPER,
     **{
-        f"exchange_store.{n}": HELPER
-        for n in "clean_guid code_rows keep_cases keep_sets map_users write_source".split()
+        f"exchange_parts.{n}": HELPER
+        for n in "attest_strings keep_cases keep_sets map_users".split()
     },
     **{
         f"interview_meta.{n}": HELPER

@@ -28,7 +28,7 @@ def _source_offsets(
 ) -> dict[int, tuple[str, int]]:
     """Segment id -> (source guid, offset of its text in the exported source text), for the
     interviews that hold the linked segments (only those are laid out again)."""
-    from .exchange import _source_text
+    from .exchange_build import _source_text
 
     if not seg_ids:
         return {}
@@ -52,7 +52,7 @@ def memo_notes(ctx: Context, qda: QdaProject) -> list[safety.Passage]:
     into ``qda`` as REFI-QDA notes; their titles and texts are checked like every exported
     passage (the returned passages)."""
     from . import memos
-    from .exchange import code_guid, user_guid
+    from .exchange_build import code_guid, user_guid
     from .export_memos import memo_key
 
     views = memos.export_notes(ctx)
