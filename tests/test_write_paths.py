@@ -99,12 +99,15 @@ def _writes_on(body: list[ast.stmt], session: str, writers: set[str]) -> list[as
             for target in _assigned_attributes(node):
                 if isinstance(target.value, ast.Name) and target.value.id in loaded:
                     found.append(target)
+                elif any(isinstance(n, ast.Name) and n.id == session for n in ast.walk(target)):
+                    found.append(target)  # s.get(Row, 1).name = ...
     return found
 
 
 def _assigned_attributes(node: ast.AST) -> list[ast.Attribute]:
-    if isinstance(node, ast.Assign):
-        return [t for t in node.targets if isinstance(t, ast.Attribute)]
+    if isinstance(node, ast.Assign):  # a.x = ... and a.x, b.y = ...
+        flat = [e for t in node.targets for e in (t.elts if isinstance(t, ast.Tuple) else [t])]
+        return [t for t in flat if isinstance(t, ast.Attribute)]
     if isinstance(node, ast.AugAssign | ast.AnnAssign) and isinstance(node.target, ast.Attribute):
         return [node.target]
     return []
@@ -173,16 +176,17 @@ def test_the_static_check_finds_each_kind_of_write(tmp_path):
         "        s.add(1)\n"  # 9
         "        s.execute(update(T).values(a=1))\n"  # 10
         "        row = s.get(T, 1)\n"
-        "        row.name = 'x'\n"  # 12
+        "        row.name, row.key = 'x', 'y'\n"  # 12
         "        outer(s)\n"  # 13
         "        s.execute(text('DELETE FROM t'))\n"  # 14
+        "        s.get(T, 2).name = 'y'\n"  # 15
         "        seen = set()\n"
         "        seen.add(1)\n"
         "    with db.session(write=True) as s:\n"
         "        s.add(1)\n",
         encoding="utf-8",
     )
-    assert read_session_writes(pkg) == [f"qualkit/m.py:{n}" for n in (10, 12, 13, 14, 9)]
+    assert read_session_writes(pkg) == [f"qualkit/m.py:{n}" for n in (10, 12, 13, 14, 15, 9)]
 
 
 def test_a_read_session_refuses_every_kind_of_write(db):

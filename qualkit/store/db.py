@@ -262,6 +262,7 @@ class Database:
         ``services/_retry.write`` alone, and takes SQLite's write lock at the start.
         A database error never leaves here raw: it becomes one Danish DatabaseConflict."""
         session = (self._write_sessions if write else self._sessions)()
+        session.info[WRITE_OPTION] = write  # helpers that may write ask (labels.report_label)
         try:
             yield session
             session.commit()
