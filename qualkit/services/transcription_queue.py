@@ -111,26 +111,8 @@ def run_inline(db: Database, task: str, ref_id: int) -> None:
     the task itself ignores a second delivery of a job that has ended.
     """
     if db.settings.is_sqlite:
-        me = worker_name()
-
-        def claim(s: Session) -> Any:
-            return s.execute(
-                update(QueuedTask)
-                .where(
-                    QueuedTask.task == task,
-                    QueuedTask.ref_id == ref_id,
-                    QueuedTask.status == "queued",
-                )
-                .values(
-                    status="running",
-                    locked_by=me,
-                    heartbeat_at=utcnow(),
-                    attempts=QueuedTask.attempts + 1,
-                )
-                .returning(QueuedTask.id)
-            ).first()
-
-        claimed = _retry.write(db, claim)
+        mine = (QueuedTask.task == task) & (QueuedTask.ref_id == ref_id)
+        claimed = _take(db, worker_name(), mine, QueuedTask.id)
         if claimed is None:
             return
         _run_claimed(db, claimed[0], task, ref_id)
@@ -173,28 +155,27 @@ def _requeue_stale(db: Database) -> None:
             handler(db, ref_id, "Afbrudt: workeren stoppede gentagne gange.")
 
 
-def _claim(db: Database, queues: Sequence[str], me: str) -> tuple[int, str, int] | None:
-    def work(s: Session) -> Any:
-        first = (
-            select(QueuedTask.id)
-            .where(QueuedTask.status == "queued", QueuedTask.queue.in_(list(queues)))
-            .order_by(QueuedTask.priority, QueuedTask.id)
-            .limit(1)
-            .scalar_subquery()
-        )
-        return s.execute(
-            update(QueuedTask)
-            .where(QueuedTask.id == first, QueuedTask.status == "queued")
-            .values(
-                status="running",
-                locked_by=me,
-                heartbeat_at=utcnow(),
-                attempts=QueuedTask.attempts + 1,
-            )
-            .returning(QueuedTask.id, QueuedTask.task, QueuedTask.ref_id)
-        ).first()
+def _take(db: Database, me: str, which: Any, *columns: Any) -> Any:
+    """Mark the queued task ``which`` running for ``me`` (one retried write); its columns."""
+    stmt = (
+        update(QueuedTask)
+        .where(which, QueuedTask.status == "queued")
+        .values(status="running", locked_by=me, heartbeat_at=utcnow())
+        .values(attempts=QueuedTask.attempts + 1)
+        .returning(*columns)
+    )
+    return _retry.write(db, lambda s: s.execute(stmt).first())
 
-    row = _retry.write(db, work)
+
+def _claim(db: Database, queues: Sequence[str], me: str) -> tuple[int, str, int] | None:
+    first = (
+        select(QueuedTask.id)
+        .where(QueuedTask.status == "queued", QueuedTask.queue.in_(list(queues)))
+        .order_by(QueuedTask.priority, QueuedTask.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    row = _take(db, me, QueuedTask.id == first, QueuedTask.id, QueuedTask.task, QueuedTask.ref_id)
     return None if row is None else (row[0], row[1], row[2])
 
 
