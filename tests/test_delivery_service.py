@@ -179,7 +179,7 @@ def test_joint_display_shows_codes_beside_delivery(demo):
     ev = ctx_as(db, result.project_id, "evaluator")
     before = tally_service.joint_display(ev).set_index("citizen_id")
     assert set(before.index) == {"B03", "B07", "B12"}
-    with db.session() as s:
+    with db.session(write=True) as s:
         seg = s.scalars(
             select(Segment)
             .join(Interview)

@@ -491,7 +491,7 @@ def fx(tmp_path_factory):
     db = Database.open(tmp_path_factory.mktemp("policy") / "data")
     sm = small_project(db, "Læsepolitik")
     ev, ev2 = sm.ctx("evaluator"), sm.ctx("evaluator2")
-    with db.session() as s:
+    with db.session(write=True) as s:
         raw_iv = s.get(Interview, sm.interview_id)
         raw_iv.title = "Interview RÅTITEL"
     transcript_editor.rename_speaker(ev, sm.interview_id, "B", "Kirsten Vestergaard")
@@ -516,7 +516,7 @@ def fx(tmp_path_factory):
     for c, memo in ((ev, "EGENKODER"), (ev2, "ANDENKODER")):
         coding.apply_code(c, [raw_seg], code, memo=memo)
         coding.apply_code(c, [ok_seg], code, memo=memo)
-    with db.session() as s:
+    with db.session(write=True) as s:
         raw_cc = ConsensusCoding(segment_id=raw_seg, code_id=code, memo="RÅKONSENSUS")
         s.add(raw_cc)
         s.add(ConsensusCoding(segment_id=ok_seg, code_id=code, memo="GODKONSENSUS"))

@@ -78,7 +78,7 @@ def test_sqlite_worker_priorities_cancel_and_a_killed_task(sqlite_db, mono_clip,
     # Cancel before it starts: it never runs and the interview stays empty.
     transcription.cancel(ctx, queued[1].job_id)
     # A task whose worker died (running, heartbeat long ago) goes back to the queue.
-    with db.session() as s:
+    with db.session(write=True) as s:
         t = s.scalars(select(QueuedTask).where(QueuedTask.ref_id == queued[0].job_id)).one()
         t.status, t.locked_by, t.attempts = "running", "gone:1", 1
         t.heartbeat_at = t.created_at.replace(year=2020)

@@ -232,7 +232,7 @@ def test_codings_are_not_lost_to_retranscription_without_confirmation(sqlite_db,
     ctx = ctx_as(sqlite_db, pid, "evaluator")
     iid = _imported(ctx)
     transcription.attach_audio(ctx, iid, "b03.wav", mono_clip.read_bytes())
-    with sqlite_db.session() as s:
+    with sqlite_db.session(write=True) as s:
         seg = s.scalars(select(Segment).where(Segment.interview_id == iid)).first()
         code = s.scalars(select(Code)).first()
         coder = s.scalars(select(User).where(User.username == "evaluator")).one()

@@ -94,7 +94,7 @@ def test_search_all_words_anywhere_with_context_and_filters(ws):
     ev = ws["ctx"]["evaluator"]
     # Interview "Arbejdsprøvning" is not approved: not searched.
     assert search.search(ev, "lageret arbejdsprøvning").total == 0
-    with ws["db"].session() as s:
+    with ws["db"].session(write=True) as s:
         from qualkit.store.models import Interview
 
         s.get(Interview, ws["iv"]).status = "approved"

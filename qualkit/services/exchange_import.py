@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from qualkit.errors import InputError
 from qualkit.exports.layout import lay_out
@@ -37,7 +38,7 @@ from qualkit.store.models import (
     User,
 )
 
-from . import audit
+from . import _retry, audit
 from .attestation import ATTESTED
 from .context import Actor
 from .exchange_memos import PlacedSource, keep_memos, memo_authors
@@ -161,7 +162,10 @@ def import_qdpx(
             left.append(Problem("source", src.name, "kilden har ingen tekst"))
             continue
         plans.append((src, layout, selections))
-    with db.session() as s:
+    planned = left
+
+    def work(s: Session) -> ImportResult:
+        left = list(planned)  # a re-run starts again from what the reading found
         if s.scalar(select(Project.id).where(Project.name == name)) is not None:
             raise InputError(
                 f"Der findes allerede et projekt ved navn {name!r}; vælg et andet med --project."
@@ -270,3 +274,5 @@ def import_qdpx(
             tuple(sorted(names.values())),
             tuple(left),
         )
+
+    return _retry.write(db, work)

@@ -30,7 +30,7 @@ from qualkit.store.models import (
     Segment,
 )
 
-from . import audit, read_policy
+from . import _retry, audit, read_policy
 from .context import Context
 from .export_describe import QuoteFilter, Speakers
 from .export_policy import (
@@ -354,7 +354,8 @@ def export_quotes(
     counts = {**quote_counts(quotes), **{f"skipped_{k}": v for k, v in skipped.items()}}
     if appendix is not None:
         counts["memos"] = len(appendix)
-    with ctx.db.session() as s:
+
+    def work(s: Session) -> None:
         audit_overrides(s, ctx, "quotes", report)
         audit.record(
             s,
@@ -371,4 +372,6 @@ def export_quotes(
                 "overrides": sorted({f.key for f in report.overridden}),
             },
         )
+
+    _retry.write(ctx.db, work)
     return ExportResult(path, data, counts, report)
