@@ -99,10 +99,7 @@ def test_staff_site_ownership_and_window_are_enforced(demo):
     ],
 )
 def test_bad_entries_are_refused(sqlite_demo, kwargs, match):
-    sqlite_db, _ = sqlite_demo  # a copy of the demo template
-    from qualkit.services.demo import create_demo
-
-    result = create_demo(sqlite_db)
+    sqlite_db, result = sqlite_demo  # a copy of the demo template
     staff = ctx_as(sqlite_db, result.project_id, "staff")
     before = len(delivery.list_events(staff))
     args = {"component": "jk_moede", "when": YESTERDAY, **kwargs}

@@ -6,16 +6,14 @@ from __future__ import annotations
 import pytest
 
 from qualkit.cli import main
-from qualkit.services.demo import create_demo
-from qualkit.store import Database
+
+from .conftest import copy_sqlite_demo
 
 
 @pytest.fixture
-def folder(tmp_path, monkeypatch):
+def folder(tmp_path, monkeypatch, sqlite_demo_template):
     data = tmp_path / "data"
-    db = Database.open(data)
-    create_demo(db)
-    db.close()
+    copy_sqlite_demo(sqlite_demo_template, data)
     monkeypatch.delenv("QUALKIT_DATABASE_URL", raising=False)
     monkeypatch.delenv("QUALKIT_USER", raising=False)
     return data

@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import func, select
 
 from qualkit.services import projects, transcript_editor, transcription
-from qualkit.services.demo import create_demo
 from qualkit.store.models import SpeakerVoice
 from qualkit.transcription import diarize, speakers
 from qualkit.transcription.engines import Piece, Word
@@ -159,10 +158,10 @@ def test_same_signal_stereo_is_treated_as_mono(
 
 @pytest.mark.slow
 def test_speaker_names_carry_to_the_next_interview_and_go_with_the_audio(
-    sqlite_db, speech_dir, offline_model, voice_encoder
+    sqlite_demo, speech_dir, offline_model, voice_encoder
 ):
-    db = sqlite_db
-    pid = create_demo(db).project_id
+    db, result = sqlite_demo
+    pid = result.project_id
     ctx = ctx_as(db, pid, "evaluator")
     first_wav, ref = conversation(speech_dir, name="first.wav")
     second_wav, ref2 = conversation(

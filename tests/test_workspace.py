@@ -12,10 +12,11 @@ from qualkit.errors import InputError, PermissionDenied
 from qualkit.services import codebooks, coding, consensus, interviews, memos, preferences, search
 from qualkit.services import coding_document as cdoc
 from qualkit.services.context import Context
-from qualkit.services.demo import create_demo
 from qualkit.services.users import actor_for
 from qualkit.store import Database
 from qualkit.transcripts.textformat import Turn
+
+from .conftest import copy_sqlite_demo
 
 PAGES = Path(__file__).resolve().parent.parent / "qualkit" / "ui" / "pages"
 LONG = (
@@ -25,10 +26,10 @@ LONG = (
 
 
 @pytest.fixture(scope="module")
-def ws(tmp_path_factory):
+def ws(tmp_path_factory, sqlite_demo_template):
     folder = tmp_path_factory.mktemp("ws") / "data"
+    demo = copy_sqlite_demo(sqlite_demo_template, folder)
     db = Database.open(folder)
-    demo = create_demo(db)
     ctx = {u: Context(db, actor_for(db, u), demo.project_id) for u in demo.passwords}
     ev = ctx["evaluator"]
     iv = interviews.create_interview_from_turns(
