@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import statistics
 import time
 
 import pytest
@@ -28,6 +29,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 TITLE = "B22, langt interview"
 APPLY_LIMIT_MS = 3000  # generous: the machine is shared; the point is "not blocked by the job"
+APPLIES = 5
 # From the Enter key in the code picker until the stored (not the pending) highlight is drawn.
 WATCH = """([seg, code]) => new Promise((resolve) => {
   const sel = `.qk-text[data-seg="${seg}"] .qk-hl:not(.qk-pending)`;
@@ -103,6 +105,9 @@ def test_second_user_codes_while_a_transcription_runs(
 
             # User 2, in a second browser context, opens the approved interview and codes.
             two = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+            # Loading the app's scripts is not what is timed here (the apply is, below), and
+            # the machine is shared: give the first page load more room than the default 30 s.
+            two.set_default_navigation_timeout(90000)
             login(two, url, "evaluator2", passwords["evaluator2"])
             two.locator("[data-testid='stSidebarNav'] a", has_text="Kodning").first.click()
             box = two.locator("[data-testid='stSelectbox']").filter(has_text="Interview").first
@@ -153,7 +158,10 @@ def test_second_user_codes_while_a_transcription_runs(
                 assert job is not None and job["status"] in ("queued", "running", "done"), job
             expect(first).to_be_visible(timeout=30000)
             browser.close()
-        assert all(t < APPLY_LIMIT_MS for t in times), f"apply -> highlight took {times} ms"
+        # The median within the bound, and no apply held up behind the job (one slow run on a
+        # shared machine is not a blocked server; a blocked one waits for the whole job).
+        assert statistics.median(times) < APPLY_LIMIT_MS, f"apply -> highlight took {times} ms"
+        assert max(times) < 2 * APPLY_LIMIT_MS, f"apply -> highlight took {times} ms"
         assert len(shares) >= 3 and shares == sorted(shares) and shares[-1] > shares[0], shares
         mine = coding.my_codings(ev2, approved["id"])
         assert {c["code_id"] for c in mine} >= {c["id"] for c in codes}
