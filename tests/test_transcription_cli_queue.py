@@ -102,3 +102,25 @@ def test_models_list_shows_size_and_speed(capsys):
 def test_worker_refuses_unknown_queue(capsys, folder):
     code, _, err = _run(capsys, "worker", "--queues", "nope", "--data", str(folder))
     assert code != 0 and "nope" in err
+
+
+def test_local_worker_beside_the_app_runs_at_lower_cpu_priority(tmp_path):
+    """The worker `qualkit serve` starts on a SQLite folder yields the cores to the app."""
+    import os
+
+    from qualkit.services import transcription_queue as queue
+
+    db = Database.open(tmp_path / "data")
+    try:
+        proc = queue.start_local_worker(db, idle_exit=30)
+        assert proc is not None and queue.local_worker_running(db)
+        try:
+            mine = os.getpriority(os.PRIO_PROCESS, 0)
+            assert os.getpriority(os.PRIO_PROCESS, proc.pid) == min(
+                19, mine + queue.LOCAL_WORKER_NICE
+            )
+        finally:
+            proc.terminate()
+            proc.wait(10)
+    finally:
+        db.close()

@@ -25,9 +25,23 @@ def worker(
     idle_exit: float | None = typer.Option(
         None, "--idle-exit", metavar="SECONDS", help="Stop after this long with nothing to do."
     ),
+    nice: int = typer.Option(
+        0,
+        "--nice",
+        min=0,
+        max=19,
+        metavar="N",
+        help="Lower CPU priority (0-19), for a worker beside the app on the same machine.",
+    ),
 ) -> None:
     """Run queued jobs (transcriptions) until stopped with Ctrl+C."""
     import logging
+    import os
+
+    if nice:
+        # A worker on the app's machine yields the cores to the app: coders are not kept
+        # waiting while a long recording is transcribed (the job takes the idle time).
+        os.nice(nice)
 
     from qualkit.errors import InputError
     from qualkit.services import transcription  # noqa: F401  (registers the tasks)

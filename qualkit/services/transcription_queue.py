@@ -307,11 +307,15 @@ def local_worker(data_dir: Path) -> Iterator[None]:
                 proc.kill()
 
 
+LOCAL_WORKER_NICE = 10
+
+
 def start_local_worker(db: Database, idle_exit: float | None = None) -> subprocess.Popen | None:
     """Start a `qualkit worker` process for a SQLite data folder unless one runs already."""
     if not db.settings.is_sqlite or local_worker_running(db):
         return None
     cmd = [sys.executable, "-m", "qualkit", "worker", "--data", str(db.settings.data_dir)]
+    cmd += ["--nice", str(LOCAL_WORKER_NICE)]  # the app beside it keeps the CPU first
     if idle_exit is not None:
         cmd += ["--idle-exit", str(int(idle_exit))]
     log_path = db.settings.data_dir / "worker.log"
