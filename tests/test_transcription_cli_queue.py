@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from qualkit.cli import main
+from qualkit.store import Database
 
 from .conftest import copy_sqlite_demo
 

@@ -22,7 +22,14 @@ from qualkit.services.context import Context
 from qualkit.services.users import actor_for
 from qualkit.store import Database
 
-from .browser_support import CHROMIUM_ARGS, OUTPUT, login, require_chromium, serve_app
+from .browser_support import (
+    CHROMIUM_ARGS,
+    OUTPUT,
+    goto_page,
+    login,
+    require_chromium,
+    serve_app,
+)
 from .speech import CONVERSATION, conversation, shared_word_share
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -109,7 +116,7 @@ def test_second_user_codes_while_a_transcription_runs(
             # the machine is shared: give the first page load more room than the default 30 s.
             two.set_default_navigation_timeout(90000)
             login(two, url, "evaluator2", passwords["evaluator2"])
-            two.locator("[data-testid='stSidebarNav'] a", has_text="Kodning").first.click()
+            goto_page(two, "Kodning")
             box = two.locator("[data-testid='stSelectbox']").filter(has_text="Interview").first
             expect(box).to_be_visible(timeout=30000)
             box.click()

@@ -15,7 +15,14 @@ from qualkit.services.users import actor_for
 from qualkit.store import Database
 from qualkit.transcripts.textformat import Turn
 
-from .browser_support import CHROMIUM_ARGS, OUTPUT, login, require_chromium, serve_app
+from .browser_support import (
+    CHROMIUM_ARGS,
+    OUTPUT,
+    goto_page,
+    login,
+    require_chromium,
+    serve_app,
+)
 from .conftest import copy_sqlite_demo
 
 pytestmark = pytest.mark.browser
@@ -72,7 +79,7 @@ def _page(app, user: str = "evaluator", width: int = 1440):
 
 
 def _goto(page, title: str) -> None:
-    page.locator("[data-testid='stSidebarNav'] a", has_text=title).first.click()
+    goto_page(page, title)
 
 
 def _open_coding(
