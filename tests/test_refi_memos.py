@@ -79,7 +79,7 @@ def test_memos_round_trip_is_a_fixed_point(demo, tmp_path):
     db, result = demo
     pid = result.project_id
     ev = Context(db, users.actor_for(db, "evaluator"), pid)
-    with db.session() as s:
+    with db.session(write=True) as s:
         ivs = {
             iv.status: iv.id
             for iv in s.scalars(select(Interview).where(Interview.project_id == pid))
