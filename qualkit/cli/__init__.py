@@ -21,7 +21,7 @@ from qualkit.errors import QualkitError
 
 app = typer.Typer(
     name="qualkit",
-    help="Qualitative process evaluation: transcribe, de-identify, code, tally, export.",
+    help="Kvalitativ procesevaluering: transskribér, pseudonymisér, kod, optæl, eksportér.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
