@@ -9,14 +9,14 @@ import typer
 
 from ._common import DataOpt, ProjectOpt, UserOpt, context
 
-interviews_app = typer.Typer(help="Interviews and transcripts.", no_args_is_help=True)
+interviews_app = typer.Typer(help="Interviews og transskriptioner.", no_args_is_help=True)
 
 
 @interviews_app.command("list")
 def interviews_list(
     data: Path | None = DataOpt, user: str | None = UserOpt, project: str | None = ProjectOpt
 ) -> None:
-    """List the project's interviews."""
+    """Vis projektets interviews."""
     from qualkit.services import interviews
     from qualkit.tabular import format_date_dk
 
@@ -46,7 +46,7 @@ def interviews_show(
     user: str | None = UserOpt,
     project: str | None = ProjectOpt,
 ) -> None:
-    """Print one transcript in the transcript text format."""
+    """Udskriv en transskription i transskriptionsformatet."""
     from qualkit.services import interviews
     from qualkit.transcripts.textformat import Turn, format_transcript
 
@@ -102,7 +102,7 @@ def interviews_add(
     user: str | None = UserOpt,
     project: str | None = ProjectOpt,
 ) -> None:
-    """Create an interview (metadata, optional audio) that awaits transcription."""
+    """Opret et interview (metadata, evt. lyd), der venter på transskription."""
     from qualkit.services import interviews
 
     ctx = context(data, user, project)
@@ -126,7 +126,7 @@ def interviews_import(
     user: str | None = UserOpt,
     project: str | None = ProjectOpt,
 ) -> None:
-    """Import a transcript made elsewhere (.txt or .docx in the transcript format)."""
+    """Importér en transskription lavet andetsteds (.txt eller .docx i transskriptionsformatet)."""
     from qualkit.services import interviews
 
     ctx = context(data, user, project)
@@ -147,7 +147,7 @@ def interviews_speaker(
     user: str | None = UserOpt,
     project: str | None = ProjectOpt,
 ) -> None:
-    """Link a speaker label of an interview to a participant or a role."""
+    """Knyt en talermarkering i et interview til en deltager eller en rolle."""
     from qualkit.services import speakers
 
     ctx = context(data, user, project)
@@ -162,7 +162,7 @@ def interviews_sample(
     user: str | None = UserOpt,
     project: str | None = ProjectOpt,
 ) -> None:
-    """The informant sample: who was interviewed, by kind, role, arm, site and wave."""
+    """Informantoversigten: hvem der er interviewet, efter type, rolle, arm, sted og bølge."""
     from qualkit.services import analysis
 
     ctx = context(data, user, project)
@@ -178,24 +178,24 @@ def interviews_sample(
 def interviews_transcribe(
     interview_id: int | None = typer.Argument(None, metavar="ID"),
     all_pending: bool = typer.Option(
-        False, "--all-pending", help="Every interview with audio and no transcript yet."
+        False, "--all-pending", help="Alle interviews med lyd og endnu ingen transskription."
     ),
     model: str | None = typer.Option(None, "--model", metavar="NAME|DIR"),
     speakers: int | None = typer.Option(
-        None, "--speakers", min=1, max=6, help="Number of speakers (default: found)."
+        None, "--speakers", min=1, max=6, help="Antal talere (standard: findes automatisk)."
     ),
     language: str = typer.Option("da", "--language"),
     overwrite: bool = typer.Option(
-        False, "--overwrite", help="Replace segments edited by hand, and their codings."
+        False, "--overwrite", help="Erstat segmenter, der er rettet i hånden, og deres kodninger."
     ),
     wait: bool = typer.Option(
-        False, "--wait", help="Return when the job(s) are done; non-zero exit if one failed."
+        False, "--wait", help="Vend tilbage, når jobbet/jobbene er færdige; afslutningskode forskellig fra 0, hvis et fejlede."
     ),
     data: Path | None = DataOpt,
     user: str | None = UserOpt,
     project: str | None = ProjectOpt,
 ) -> None:
-    """Queue transcription of an interview's audio (run by `qualkit worker`)."""
+    """Sæt transskription af et interviews lyd i kø (køres af `qualkit worker`)."""
     from qualkit.errors import InputError, QualkitError
     from qualkit.services import transcription
 
