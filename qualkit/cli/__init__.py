@@ -19,6 +19,8 @@ import typer  # noqa: E402
 
 from qualkit.errors import QualkitError
 
+from ._danish import use_danish_help  # noqa: E402
+
 app = typer.Typer(
     name="qualkit",
     help="Kvalitativ procesevaluering: transskribér, pseudonymisér, kod, optæl, eksportér.",
@@ -39,6 +41,7 @@ def _register_all() -> None:
 
 
 _register_all()
+use_danish_help(app)  # Typer's own help words in Danish
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,7 +18,7 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(..., "--out", help="Mappe til agreement.csv."),
         force: bool = ForceOpt,
     ) -> None:
-        """Enighed mellem kodere pr. kode og samlet: observeret enighed, Cohens kappa, Krippendorffs alfa."""
+        """Enighed mellem kodere for hver kode og samlet: observeret enighed, Cohens kappa, Krippendorffs alfa."""
         from qualkit.agreement import agreement_rows, read_codings, write_agreement_csv
 
         rows = agreement_rows(read_codings(codings))

@@ -30,7 +30,7 @@ def coding_apply(
     user: str | None = UserOpt,
     project: str | None = ProjectOpt,
 ) -> None:
-    """Anvend en kode på segment N (evt. på et tekststykke, med et notat)."""
+    """Anvend en kode på segment N (eventuelt på et tekststykke, med et notat)."""
     from qualkit.services import coding, segments
 
     ctx = context(data, user, project)

@@ -146,7 +146,7 @@ def export_qdpx(
     user: str | None = UserOpt,
     project: str | None = ProjectOpt,
 ) -> None:
-    """REFI-QDA-projekt: brugere, kodebog, pseudonymiserede kilder, kodninger pr. koder og
+    """REFI-QDA-projekt: brugere, kodebog, pseudonymiserede kilder, kodninger fordelt på kodere og
     konsensus, notater, sæt."""
     from qualkit.exports.files import overwrite_allowed
     from qualkit.exports.positions import DEFAULT_EXPORT_UNIT
@@ -181,7 +181,7 @@ def export_codings(
     user: str | None = UserOpt,
     project: str | None = ProjectOpt,
 ) -> None:
-    """En række pr. kodning; .xlsx får også matricen koder x deltagere og optællingerne."""
+    """En række for hver kodning; .xlsx får også matricen koder x deltagere og optællingerne."""
     from qualkit.exports.files import overwrite_allowed
     from qualkit.services import exports
 

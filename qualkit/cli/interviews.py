@@ -102,7 +102,7 @@ def interviews_add(
     user: str | None = UserOpt,
     project: str | None = ProjectOpt,
 ) -> None:
-    """Opret et interview (metadata, evt. lyd), der venter på transskription."""
+    """Opret et interview (metadata, eventuelt lyd), der venter på transskription."""
     from qualkit.services import interviews
 
     ctx = context(data, user, project)
