@@ -59,14 +59,22 @@ def main(argv: list[str] | None = None) -> int:
         print("qualkit: afbrudt", file=sys.stderr)
         return 130
     except Exception as exc:  # click usage errors arrive here in non-standalone mode
-        import click
+        from typer import _click as click  # Typer 0.29 carries its own Click
 
-        if isinstance(exc, click.exceptions.Exit):
+        from ._danish import danish_usage_text, show_usage_error
+
+        if isinstance(exc, typer.Exit):
+            return exc.exit_code
+        if isinstance(exc, click.exceptions.NoArgsIsHelpError):
+            exc.show()  # the help, rendered in Danish
+            return 0
+        if isinstance(exc, click.exceptions.UsageError):
+            show_usage_error(exc)
             return exc.exit_code
         if isinstance(exc, click.ClickException):
-            exc.show()
+            print(f"qualkit: {danish_usage_text(exc.format_message())}", file=sys.stderr)
             return exc.exit_code
-        if isinstance(exc, click.exceptions.Abort):
+        if isinstance(exc, typer.Abort):
             print("qualkit: annulleret", file=sys.stderr)
             return 1
         from sqlalchemy.exc import DBAPIError

@@ -20,7 +20,9 @@ if TYPE_CHECKING:  # the store and services load when a command runs, not at sta
 DataOpt = typer.Option(
     None, "--data", help="Datamappe (ellers $QUALKIT_DATA, ellers ./qualkit-data)."
 )
-UserOpt = typer.Option(None, "--user", help="Handl som denne qualkit-bruger (ellers $QUALKIT_USER).")
+UserOpt = typer.Option(
+    None, "--user", help="Handl som denne qualkit-bruger (ellers $QUALKIT_USER)."
+)
 ForceOpt = typer.Option(
     False,
     "--force",

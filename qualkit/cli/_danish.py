@@ -98,3 +98,93 @@ def _is_default(value: object) -> bool:
     from typer.models import DefaultPlaceholder
 
     return isinstance(value, DefaultPlaceholder)
+
+
+PARAM_KINDS = {"option": "tilvalget", "argument": "argumentet", "parameter": "parameteren"}
+# Typer's/Click's usage-error texts (exact patterns) and their Danish wording.
+USAGE_TEXTS = (
+    (re.compile(r"Missing command\.$"), "Der mangler en kommando."),
+    (re.compile(r"No such command (?P<a>'.*')\.$"), "Ukendt kommando {a}."),
+    (
+        re.compile(r"Got unexpected extra argument(?:\(s\)|s)? \((?P<a>.*)\)$"),
+        "Uventede ekstra argumenter ({a}).",
+    ),
+    (re.compile(r"Option (?P<a>'.*') requires an argument\.$"), "Tilvalget {a} kræver en værdi."),
+    (
+        re.compile(r"Option (?P<a>'.*') requires (?P<b>\d+) arguments\.$"),
+        "Tilvalget {a} kræver {b} værdier.",
+    ),
+    (
+        re.compile(r"Option (?P<a>'.*') does not take a value\.$"),
+        "Tilvalget {a} tager ingen værdi.",
+    ),
+    (re.compile(r"No such option: (?P<a>.*)$"), "Ukendt tilvalg: {a}"),
+    (
+        re.compile(r"Value (?P<a>.*) is not a valid (?P<b>\w+)\.$"),
+        "{a} er ikke en gyldig værdi ({b}).",
+    ),
+    (re.compile(r"(?P<a>'.*') is not one of (?P<b>.*)\.$"), "{a} er ikke en af {b}."),
+    (re.compile(r"(?P<a>.*) is not in the range (?P<b>.*)\.$"), "{a} er uden for intervallet {b}."),
+    (re.compile(r"(?P<b>\w+) (?P<a>'.*') does not exist\.$"), "{a} findes ikke."),
+    (re.compile(r"(?P<b>\w+) (?P<a>'.*') is a directory\.$"), "{a} er en mappe."),
+    (re.compile(r"(?P<b>\w+) (?P<a>'.*') is a file\.$"), "{a} er en fil."),
+    (re.compile(r"Input should be a valid integer.*$"), "Skriv et helt tal."),
+    (re.compile(r"Input should be a valid number.*$"), "Skriv et tal."),
+    (re.compile(r"Input should be a valid boolean.*$"), "Skriv ja eller nej (true/false)."),
+    (
+        re.compile(r"Input should be less than or equal to (?P<a>\S+)$"),
+        "Værdien må højst være {a}.",
+    ),
+    (
+        re.compile(r"Input should be greater than or equal to (?P<a>\S+)$"),
+        "Værdien skal mindst være {a}.",
+    ),
+    (re.compile(r"Input should be less than (?P<a>\S+)$"), "Værdien skal være under {a}."),
+    (re.compile(r"Input should be greater than (?P<a>\S+)$"), "Værdien skal være over {a}."),
+)
+
+
+def danish_usage_text(text: str) -> str:
+    """A framework usage-error text in Danish (a text without a known pattern stays as it is)."""
+    for pattern, danish in USAGE_TEXTS:
+        m = pattern.match(text.strip())
+        if m:
+            return danish.format(**m.groupdict())
+    return text
+
+
+def usage_message(exc: _click.exceptions.UsageError) -> str:
+    """The one-line Danish reason for a usage error."""
+    from typer._click.exceptions import BadParameter, MissingParameter, NoSuchOption
+
+    if isinstance(exc, (BadParameter, MissingParameter)):
+        hint = exc.param_hint if exc.param_hint is not None else None
+        if hint is None and exc.param is not None:
+            hint = exc.param.get_error_hint()
+        if hint is not None and not isinstance(hint, str):
+            hint = " / ".join(repr(x) for x in hint)
+        if isinstance(exc, MissingParameter):
+            kind = exc.param_type or (exc.param.param_type_name if exc.param else "parameter")
+            return f"Der mangler {PARAM_KINDS.get(kind, kind)} {hint or ''}".rstrip() + "."
+        reason = danish_usage_text(exc.message)
+        return f"Ugyldig værdi for {hint}: {reason}" if hint else f"Ugyldig værdi: {reason}"
+    if isinstance(exc, NoSuchOption):
+        text = danish_usage_text(exc.message)
+        if exc.possibilities:
+            text += f" (mulige tilvalg: {', '.join(sorted(exc.possibilities))})"
+        return text
+    return danish_usage_text(exc.message)
+
+
+def show_usage_error(exc: _click.exceptions.UsageError) -> None:
+    """Click's usage-error block (usage line, help hint, reason) in Danish, on stderr."""
+    import sys
+
+    ctx = exc.ctx
+    if ctx is not None:
+        print(ctx.get_usage(), file=sys.stderr)
+        if ctx.command.get_help_option(ctx) is not None:
+            print(
+                f"Se '{ctx.command_path} {ctx.help_option_names[0]}' for hjælp.\n", file=sys.stderr
+            )
+    print(f"qualkit: {usage_message(exc)}", file=sys.stderr)

@@ -72,10 +72,10 @@ def register(app: typer.Typer) -> None:
     @app.command("deid")
     def deid(
         input: Path = typer.Argument(..., help="Transskriptionens tekst (.txt)."),
-        roster: Path | None = typer.Option(
-            None, "--roster", help="CSV med name, role, pseudonym."
+        roster: Path | None = typer.Option(None, "--roster", help="CSV med name, role, pseudonym."),
+        out: Path | None = typer.Option(
+            None, "--out", help="Skriv den pseudonymiserede tekst her."
         ),
-        out: Path | None = typer.Option(None, "--out", help="Skriv den pseudonymiserede tekst her."),
         spans_out: Path | None = typer.Option(
             None, "--spans-out", help="Skriv ét JSON-fund pr. linje her."
         ),

@@ -25,7 +25,8 @@ from ._common import (
 )
 
 export_app = typer.Typer(
-    help="Eksport: citatsamlinger (.docx), REFI-QDA-projekter, kodningstabeller.", no_args_is_help=True
+    help="Eksport: citatsamlinger (.docx), REFI-QDA-projekter, kodningstabeller.",
+    no_args_is_help=True,
 )
 # The result counts' keys (code) as the CLI's line names them.
 COUNT_NAMES = {
@@ -57,7 +58,9 @@ def _split(values: list[str] | None) -> list[str]:
 
 def _report(result: exports.ExportResult, what: str) -> None:
     counts = ", ".join(
-        f"{COUNT_NAMES.get(k, k)} {v}" for k, v in result.counts.items() if v or not k.startswith("skipped")
+        f"{COUNT_NAMES.get(k, k)} {v}"
+        for k, v in result.counts.items()
+        if v or not k.startswith("skipped")
     )
     print(f"Skrev {what} til {result.path} ({counts}).")
     if result.report.overridden:
@@ -69,7 +72,9 @@ def _report(result: exports.ExportResult, what: str) -> None:
 @export_app.command("quotes")
 def export_quotes(
     out: Path = typer.Option(..., "--out", help="Word-filen, der skrives (*.docx)."),
-    group_by: str = typer.Option("code", "--group-by", help="code|framework (efter kode eller analyseramme)"),
+    group_by: str = typer.Option(
+        "code", "--group-by", help="code|framework (efter kode eller analyseramme)"
+    ),
     role: list[str] | None = typer.Option(
         None, "--role", help="Talerens rolle, fx borger, jobkonsulent."
     ),

@@ -189,7 +189,9 @@ def interviews_transcribe(
         False, "--overwrite", help="Erstat segmenter, der er rettet i hånden, og deres kodninger."
     ),
     wait: bool = typer.Option(
-        False, "--wait", help="Vend tilbage, når jobbet/jobbene er færdige; afslutningskode forskellig fra 0, hvis et fejlede."
+        False,
+        "--wait",
+        help="Vend tilbage, når jobbet/jobbene er færdige; afslutningskode forskellig fra 0, hvis et fejlede.",
     ),
     data: Path | None = DataOpt,
     user: str | None = UserOpt,

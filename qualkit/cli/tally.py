@@ -10,9 +10,7 @@ from ._common import ForceOpt
 
 
 def tally_cmd(
-    participants: Path = typer.Option(
-        ..., "--participants", help="Deltagerregister (CSV/xlsx)."
-    ),
+    participants: Path = typer.Option(..., "--participants", help="Deltagerregister (CSV/xlsx)."),
     events: Path = typer.Option(..., "--events", help="Leveranceregister (CSV/xlsx)."),
     protocol: Path = typer.Option(
         ...,

@@ -18,7 +18,12 @@ from qualkit.messages import msg as _msg
 from ._common import ForceOpt
 
 # How the speakers were told apart (result.speaker_method), as the summary line names it.
-SPEAKER_METHODS = {"none": "ingen", "channels": "kanaler", "pyannote": "pyannote", "voices": "stemmer"}
+SPEAKER_METHODS = {
+    "none": "ingen",
+    "channels": "kanaler",
+    "pyannote": "pyannote",
+    "voices": "stemmer",
+}
 
 LanguageOpt = typer.Option(
     "da", "--language", help="Talt sprog (ISO-kode); 'auto' finder det selv."
@@ -44,7 +49,9 @@ def transcribe(
         None, "--out", metavar="FILE", help="Skriv hertil (ellers stdout)."
     ),
     fmt: str | None = typer.Option(
-        None, "--format", help="json|txt|docx|srt|vtt (standard: ud fra filtypen i --out, ellers json)"
+        None,
+        "--format",
+        help="json|txt|docx|srt|vtt (standard: ud fra filtypen i --out, ellers json)",
     ),
     force: bool = ForceOpt,
     speakers: int | None = typer.Option(
@@ -79,7 +86,12 @@ def transcribe(
 
     def progress(done: float, total: float) -> None:
         if sys.stderr.isatty() and total:
-            print(f"\r{format_percent_dk(done / total):>7} af {total:.0f} s", end="", file=sys.stderr, flush=True)
+            print(
+                f"\r{format_percent_dk(done / total):>7} af {total:.0f} s",
+                end="",
+                file=sys.stderr,
+                flush=True,
+            )
 
     result = transcribe_file(
         audio_file, model=model, language=lang, engine=engine, progress=progress, speakers=speakers

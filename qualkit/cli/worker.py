@@ -23,7 +23,10 @@ def worker(
         "transcription", "--queues", metavar="Q,...", help="Køer, der hentes job fra."
     ),
     idle_exit: float | None = typer.Option(
-        None, "--idle-exit", metavar="SECONDS", help="Stop efter så mange sekunder uden noget at lave."
+        None,
+        "--idle-exit",
+        metavar="SECONDS",
+        help="Stop efter så mange sekunder uden noget at lave.",
     ),
 ) -> None:
     """Kør job i køen (transskriptioner), til den stoppes med Ctrl+C."""
