@@ -27,6 +27,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help, through the Danish formatter, even if Rich is loaded
 )
 
 
@@ -51,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     logs.setup()
     tempdir.clean_stale()  # debris of a killed run goes at the next start
     try:
-        app(args=argv, standalone_mode=False)
+        app(args=argv, prog_name="qualkit", standalone_mode=False)
     except QualkitError as exc:
         print(f"qualkit: {exc}", file=sys.stderr)
         return exc.exit_code
