@@ -38,6 +38,8 @@ TYPE_NAMES = {
     "<float range>": "<tal i interval>",
     "<bool>": "<ja/nej>",
     "<choice>": "<valg>",
+    "<list[str]>": "<tekst ...>",
+    "<list[int]>": "<heltal ...>",
 }
 _TYPE = re.compile("|".join(re.escape(k) for k in sorted(TYPE_NAMES, key=len, reverse=True)))
 

@@ -13,7 +13,7 @@ events_app = typer.Typer(help="Leveranceloggen.", no_args_is_help=True)
 
 @events_app.command("import")
 def events_import(
-    path: Path,
+    path: Path = typer.Argument(..., metavar="FILE", help="Leveranceloggen (CSV eller .xlsx)."),
     data: Path | None = DataOpt,
     user: str | None = UserOpt,
     project: str | None = ProjectOpt,

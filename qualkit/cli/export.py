@@ -198,7 +198,9 @@ def export_codings(
 
 @import_app.command("qdpx")
 def import_qdpx(
-    path: Path,
+    path: Path = typer.Argument(
+        ..., metavar="FILE.qdpx", help="REFI-QDA-projektet, der importeres."
+    ),
     project: str | None = typer.Option(
         None, "--project", help="Navnet på det NYE projekt (standard: navnet i filen)."
     ),

@@ -41,7 +41,9 @@ def interviews_list(
 
 @interviews_app.command("show")
 def interviews_show(
-    interview_id: int,
+    interview_id: int = typer.Argument(
+        ..., metavar="ID", help="Interviewets nummer (se interviews list)."
+    ),
     data: Path | None = DataOpt,
     user: str | None = UserOpt,
     project: str | None = ProjectOpt,
@@ -113,7 +115,7 @@ def interviews_add(
 
 @interviews_app.command("import")
 def interviews_import(
-    path: Path,
+    path: Path = typer.Argument(..., metavar="FILE", help="Transskriptionen (.txt eller .docx)."),
     title: str | None = typer.Option(None, "--title"),
     citizen_id: list[str] | None = CitizenOpt,
     kind: str | None = KindOpt,
@@ -137,8 +139,12 @@ def interviews_import(
 
 @interviews_app.command("speaker")
 def interviews_speaker(
-    interview_id: int,
-    speaker: str,
+    interview_id: int = typer.Argument(
+        ..., metavar="ID", help="Interviewets nummer (se interviews list)."
+    ),
+    speaker: str = typer.Argument(
+        ..., metavar="LABEL", help="Talermarkeringen i transskriptionen, fx B03."
+    ),
     citizen_id: str | None = typer.Option(None, "--citizen", help="Taleren er denne deltager."),
     role: str | None = typer.Option(
         None, "--role", help="Taleren har denne rolle (interviewer, jobkonsulent, ...)."
@@ -176,7 +182,9 @@ def interviews_sample(
 
 @interviews_app.command("transcribe")
 def interviews_transcribe(
-    interview_id: int | None = typer.Argument(None, metavar="ID"),
+    interview_id: int | None = typer.Argument(
+        None, metavar="ID", help="Interviewets nummer (eller --all-pending)."
+    ),
     all_pending: bool = typer.Option(
         False, "--all-pending", help="Alle interviews med lyd og endnu ingen transskription."
     ),
@@ -240,7 +248,9 @@ def interviews_transcribe(
 
 @interviews_app.command("edit")
 def interviews_edit(
-    interview_id: int,
+    interview_id: int = typer.Argument(
+        ..., metavar="ID", help="Interviewets nummer (se interviews list)."
+    ),
     segment: int = typer.Option(..., "--segment", help="Segmentnummer (fra 1, som i show)."),
     text: str = typer.Option(..., "--text", help="Segmentets nye tekst."),
     data: Path | None = DataOpt,

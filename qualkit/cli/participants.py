@@ -13,7 +13,7 @@ participants_app = typer.Typer(help="Deltagerregistret.", no_args_is_help=True)
 
 @participants_app.command("import")
 def participants_import(
-    path: Path,
+    path: Path = typer.Argument(..., metavar="FILE", help="Deltagerregistret (CSV eller .xlsx)."),
     data: Path | None = DataOpt,
     user: str | None = UserOpt,
     project: str | None = ProjectOpt,
@@ -53,7 +53,7 @@ def participants_list(
 
 @participants_app.command("withdraw")
 def participants_withdraw(
-    citizen_id: str,
+    citizen_id: str = typer.Argument(..., metavar="CITIZEN_ID", help="Deltagerens projekt-ID."),
     data: Path | None = DataOpt,
     user: str | None = UserOpt,
     project: str | None = ProjectOpt,

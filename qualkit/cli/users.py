@@ -13,7 +13,7 @@ users_app = typer.Typer(help="Brugere og roller (kun admin).", no_args_is_help=T
 
 @users_app.command("add")
 def users_add(
-    username: str,
+    username: str = typer.Argument(..., metavar="USERNAME", help="Brugernavnet."),
     role: str = typer.Option(..., "--role", help="admin|evaluator|staff|writer"),
     site: str | None = typer.Option(None, "--site", help="Medarbejdere: deres sted."),
     display_name: str = typer.Option("", "--name", help="Visningsnavn."),
