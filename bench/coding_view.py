@@ -10,12 +10,16 @@ Debian's Chromium (Playwright) and measures in the page (performance.now):
   one drawn at once) is in the document, i.e. the service call, the page rerun and the redraw;
 - pending: from the Enter key until the immediate (optimistic) highlight is drawn.
 
+Each apply run also prints the marks in between (from the Enter key): the action sent, the
+page's answer reaching the component, the document redrawn.
+
     .venv/bin/python bench/coding_view.py [--repeat 5]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -134,15 +138,21 @@ def main() -> None:
             p_ms = page.evaluate("() => window.__qkP")
             s_ms = page.evaluate("() => window.__qkS")
             marks = page.evaluate(
-                "() => [window.__qkPick - window.__qkT0, window.__qkDrawn - window.__qkT0]"
+                "() => [window.__qkPick, window.__qkDrawn, window.__qkSent, window.__qkData,"
+                " window.__qkRendered].map((t) => t - window.__qkT0)"
             )
-            print(f"run {i}: pick {marks[0]:.0f} ms, drawn {marks[1]:.0f} ms, seen {p_ms:.0f} ms")
+            print(
+                f"run {i}: pick {marks[0]:.0f} ms, drawn {marks[1]:.0f} ms, seen {p_ms:.0f} ms, "
+                f"sent {marks[2]:.0f} ms, data back {marks[3]:.0f} ms, redrawn {marks[4]:.0f} ms"
+            )
             if i > 0:
                 pendings.append(p_ms)
                 applies.append(s_ms)
         browser.close()
     db.close()
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"transcript: 800 turns; {args.repeat} runs each (after one warm-up), Chromium headless")
+    print(f"load average (1, 5, 15 min) at the end: {load} on {os.cpu_count()} cores")
     print(f"open 800-turn transcript         median {median(opens):7.1f} ms  ({opens_str(opens)})")
     print(
         f"select + apply -> stored highlight median {median(applies):7.1f} ms  "

@@ -59,3 +59,17 @@ INTERVIEW_STATUSES: tuple[InterviewStatus, ...] = tuple(InterviewStatus)
 JOB_STATUSES: tuple[JobStatus, ...] = tuple(JobStatus)
 DECISION_STATES: tuple[DecisionState, ...] = tuple(DecisionState)
 EVENT_STATUSES: tuple[EventStatus, ...] = tuple(EventStatus)
+
+# A code's framework tag (RE-AIM dimensions, fidelity, mechanism, context; else a theme), in
+# the order reports list them. Codebooks, the REFI-QDA mapping and the store all use it.
+FRAMEWORKS: tuple[str, ...] = (
+    "reach",
+    "effectiveness",
+    "adoption",
+    "implementation",
+    "maintenance",
+    "fidelity",
+    "mechanism",
+    "context",
+    "theme",
+)

@@ -44,3 +44,10 @@ class DatabaseConflict(StoreError):
     def __init__(self, message: str, transient: bool = False):
         super().__init__(message)
         self.transient = transient
+
+
+class WriteOutsideRetry(RuntimeError):
+    """A programming error, not a user's: something tried to write through a read session.
+
+    Every write goes through ``services/_retry.write`` (one transaction, re-run on a transient
+    conflict); ``store/db.py`` makes a plain ``Database.session()`` refuse to write."""

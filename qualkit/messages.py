@@ -20,6 +20,7 @@ MESSAGES: dict[str, str] = {
     "coding.choose_code": "Vælg en kode først.",
     "coding.retired": "Koden '{name}' er udgået og kan ikke længere anvendes.",
     "code.not_found": "Koden {id} findes ikke i projektet.",
+    "codebook.not_found": "Kodebogen {id} findes ikke i projektet.",
     # search and memos
     "search.empty": "Skriv mindst ét ord at søge efter.",
     "memo.not_found": "Memoet {id} findes ikke i projektet.",

@@ -94,6 +94,27 @@ def serve_app(folder: Path) -> Iterator[str]:
                 os.killpg(proc.pid, signal.SIGKILL)
 
 
+def goto_page(page, title: str) -> None:
+    """Click a page in the sidebar and wait until the app is on it. On a loaded machine a click
+    during the page's first run can be lost (the URL stays): then click again."""
+    import re
+
+    from playwright.sync_api import Error
+
+    link = page.locator("[data-testid='stSidebarNav'] a", has_text=title).first
+    href = link.get_attribute("href") or ""
+    path = re.sub(r"^https?://[^/]+", "", href).rstrip("/")
+    wanted = re.compile(re.escape(path) + r"/?(\?.*)?$")
+    for _ in range(3):
+        link.click()
+        try:
+            page.wait_for_url(wanted, timeout=15000)
+            return
+        except Error:
+            continue
+    page.wait_for_url(wanted, timeout=15000)
+
+
 def login(page, url: str, username: str, password: str) -> None:
     page.goto(url)
     page.get_by_label("Brugernavn").fill(username)

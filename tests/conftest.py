@@ -16,6 +16,7 @@ from qualkit.services.context import Context
 from qualkit.services.demo import DemoResult, create_demo
 from qualkit.store import Database
 
+from .kdf import _password_hasher, use_cheap_password_hashing  # noqa: F401
 from .pg_server import PgServer, create_database
 
 REPO = Path(__file__).resolve().parent.parent
@@ -25,6 +26,9 @@ os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="qualkit-test-config-")
 os.environ.pop("QUALKIT_SECRET_KEY", None)
 os.environ.pop("QUALKIT_TOKEN", None)
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+# Password hashing with the cheapest Argon2id parameters, except in tests marked real_kdf
+# (see tests/kdf.py); set before the session's demo template hashes its users.
+use_cheap_password_hashing()
 
 
 @pytest.fixture(scope="session")
@@ -55,6 +59,15 @@ class DemoTemplate:
     database: str | None = None  # PostgreSQL template database name
 
 
+@dataclass(frozen=True)
+class SchemaTemplate:
+    """An empty database migrated to head, once per session: the SQLite file, or the name of
+    a PostgreSQL database to copy. Saves each empty-database test the Alembic upgrade."""
+
+    sqlite_file: Path | None = None
+    database: str | None = None  # PostgreSQL template database name
+
+
 def _build_template(folder: Path, url: str | None, database: str | None) -> DemoTemplate:
     db = Database.open(folder, url)
     try:
@@ -76,12 +89,50 @@ def pg_demo_template(tmp_path_factory, pg_admin_url) -> DemoTemplate:
     return _build_template(tmp_path_factory.mktemp("pg-demo-template") / "data", url, name)
 
 
+@pytest.fixture(scope="session")
+def sqlite_schema_template(tmp_path_factory) -> SchemaTemplate:
+    folder = tmp_path_factory.mktemp("schema-template") / "data"
+    Database.open(folder).close()  # closed: the WAL is checkpointed into the one file
+    return SchemaTemplate(sqlite_file=folder / "qualkit.sqlite3")
+
+
+@pytest.fixture(scope="session")
+def pg_schema_template(tmp_path_factory, pg_admin_url) -> SchemaTemplate:
+    url = create_database(pg_admin_url)
+    Database.open(tmp_path_factory.mktemp("pg-schema-template") / "data", url).close()
+    return SchemaTemplate(database=url.rsplit("/", 1)[1])
+
+
 def _copy_template(template: DemoTemplate, folder: Path) -> None:
     shutil.copytree(template.folder, folder)
 
 
+def _copy_schema(template: SchemaTemplate, folder: Path) -> None:
+    """Only the database file: the folder is otherwise as fresh as a first open leaves it."""
+    assert template.sqlite_file is not None
+    folder.mkdir(mode=0o700, parents=True)
+    shutil.copy2(template.sqlite_file, folder / template.sqlite_file.name)
+
+
 def _fresh_result(template: DemoTemplate) -> DemoResult:
     return copy.deepcopy(template.result)
+
+
+def copy_sqlite_demo(template: DemoTemplate, folder: Path) -> DemoResult:
+    """A data folder of the demo at ``folder`` (closed), for module fixtures and CLI tests that
+    need a demo folder of their own: same content as ``create_demo`` on a fresh folder."""
+    _copy_template(template, folder)
+    return _fresh_result(template)
+
+
+def copy_pg_demo(
+    template: DemoTemplate, admin_url: str, folder: Path
+) -> tuple[Database, str, DemoResult]:
+    """A database of its own copied from the PostgreSQL demo template, opened with the data
+    folder ``folder``: (db, url, DemoResult), for tests that hand the URL to workers."""
+    _copy_template(template, folder)
+    url = create_database(admin_url, template=template.database)
+    return Database.open(folder, url), url, _fresh_result(template)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -91,8 +142,9 @@ def backend(request):
 
 @pytest.fixture
 def db(backend, tmp_path, request):
-    """An open, migrated project database on each backend: empty, or, when the test also
-    uses ``demo``, a copy of the session's demo template (same content as create_demo)."""
+    """An open, migrated project database on each backend: empty (a copy of the session's
+    schema template), or, when the test also uses ``demo``, a copy of the session's demo
+    template (same content as create_demo)."""
     folder = tmp_path / "data"
     with_demo = "demo" in request.fixturenames
     url = None
@@ -101,6 +153,8 @@ def db(backend, tmp_path, request):
         if with_demo:
             template = request.getfixturevalue("sqlite_demo_template")
             _copy_template(template, folder)
+        else:
+            _copy_schema(request.getfixturevalue("sqlite_schema_template"), folder)
     else:
         admin = request.getfixturevalue("pg_admin_url")
         if with_demo:
@@ -108,7 +162,8 @@ def db(backend, tmp_path, request):
             _copy_template(template, folder)
             url = create_database(admin, template=template.database)
         else:
-            url = create_database(admin)
+            schema = request.getfixturevalue("pg_schema_template")
+            url = create_database(admin, template=schema.database)
     database = Database.open(folder, url)
     if template is not None:
         request.node.stash[DEMO_RESULT] = _fresh_result(template)
@@ -117,8 +172,11 @@ def db(backend, tmp_path, request):
 
 
 @pytest.fixture
-def sqlite_db(tmp_path):
-    database = Database.open(tmp_path / "data")
+def sqlite_db(tmp_path, sqlite_schema_template):
+    """An empty, migrated SQLite project database (a copy of the schema template)."""
+    folder = tmp_path / "data"
+    _copy_schema(sqlite_schema_template, folder)
+    database = Database.open(folder)
     yield database
     database.close()
 

@@ -166,7 +166,7 @@ def build_project(db: Database, name: str = "Eksporttest") -> Built:
         )
         built.interviews[cid] = iid
     evaluator_id = users.actor_for(db, "evaluator").user_id
-    with db.session() as s:
+    with db.session(write=True) as s:
         for cid, iid in built.interviews.items():
             iv = s.get(Interview, iid)
             iv.status = "deidentified"
@@ -193,12 +193,12 @@ def build_project(db: Database, name: str = "Eksporttest") -> Built:
 
 
 def set_text(db: Database, segment_id: int, text: str) -> None:
-    with db.session() as s:
+    with db.session(write=True) as s:
         s.get(Segment, segment_id).text = text
 
 
 def withdraw(db: Database, project_id: int, citizen_id: str) -> None:
-    with db.session() as s:
+    with db.session(write=True) as s:
         p = s.scalars(
             select(Participant).where(
                 Participant.project_id == project_id, Participant.citizen_id == citizen_id

@@ -82,7 +82,7 @@ def test_staff_need_a_site(app_demo):
 def test_transcript_text_is_plain_text(app_demo):
     db = app_demo.db
     leak = "Se ![x](http://127.0.0.1:9/leak.png?q=navn) <img src=//h/leak.png> **fed** $x$"
-    with db.session() as s:
+    with db.session(write=True) as s:
         seg = s.scalar(select(Segment).where(Segment.deidentified.is_(True)))
         iv_id = seg.interview_id
         seg.text = leak
@@ -129,7 +129,7 @@ def test_session_cookie_route_sets_a_signed_httponly_cookie(app_demo, monkeypatc
     )
     # The cookie's session expires when idle, and log-out revokes it.
     assert auth.resolve(db, result.token, auth.SessionKind.WEB).username == "writer"
-    with db.session() as s:
+    with db.session(write=True) as s:
         s.execute(update(AuthSession).values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
     assert auth.resolve(db, result.token, auth.SessionKind.WEB) is None
     r2 = auth.log_in(db, "writer", app_demo.result.passwords["writer"], auth.SessionKind.WEB)

@@ -113,7 +113,7 @@ def test_tokens_expire_and_deactivation_revokes(shared, monkeypatch, capsys):
     db = shared
     assert run(monkeypatch, capsys, ["login", "--user", "eva"], PASSWORD + "\n")[0] == 0
     assert run(monkeypatch, capsys, ["participants", "list"])[0] == 0
-    with db.session() as s:
+    with db.session(write=True) as s:
         s.execute(update(AuthSession).values(expires_at=datetime.now(UTC) - timedelta(minutes=1)))
     code, _, err = run(monkeypatch, capsys, ["participants", "list"])
     assert code != 0 and "udløbet" in err

@@ -209,18 +209,18 @@ def test_foreign_codebook_converts_to_yaml_and_back(tmp_path):
 @pytest.mark.parametrize(
     "content,message",
     [
-        (b"", "empty"),
-        (b"<html><body>codebook</body></html>", "root element is <html>"),
-        (b'{"codes": []}', "not XML"),
+        (b"", "filen er tom"),
+        (b"<html><body>codebook</body></html>", "rodelementet er <html>"),
+        (b'{"codes": []}', "ikke XML"),
         (
             b'<?xml version="1.0"?><CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes/></CodeBook>',
-            "at least one",
+            "mindst én",
         ),
-        (b'<CodeBook xmlns="urn:example:other"><Codes/></CodeBook>', "not a REFI-QDA codebook"),
+        (b'<CodeBook xmlns="urn:example:other"><Codes/></CodeBook>', "ikke en REFI-QDA-kodebog"),
         (
             b'<?xml version="1.0"?><CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes><Code guid="x" name="a" '
             b'isCodable="true"/></Codes></CodeBook>',
-            "not a GUID",
+            "ikke en GUID",
         ),
     ],
 )
@@ -241,19 +241,19 @@ def test_not_refi_qda_is_refused(tmp_path, capsys, content, message):
     [
         (
             "codebook: X\ncodes:\n  - {id: a, name: A}\n  - {id: a, name: B}\n",
-            "used more than once",
+            "mere end én gang",
         ),
         (
             "codebook: X\ncodes:\n  - {id: a, name: A, parent: b}\n  - {id: b, name: B, parent: a}\n",
-            "form a cycle",
+            "danner en cyklus",
         ),
         (
             "codebook: X\ncodes:\n  - {id: a, name: A, framework: feelings}\n",
-            "framework 'feelings'",
+            "'feelings' er ikke en af",
         ),
         (
             "codebook: X\ncodes:\n  - {id: a, name: A, children: [{id: a, name: A2}]}\n",
-            "used more than once",
+            "mere end én gang",
         ),
     ],
 )
@@ -269,4 +269,4 @@ def test_bad_yaml_codebooks_are_refused(tmp_path, capsys, text, message):
 def test_unknown_extensions_are_refused(tmp_path, capsys):
     src = REPO / "codebooks" / "reaim.yaml"
     assert main(["codebook", "convert", str(src), str(tmp_path / "x.json")]) == 2
-    assert "unknown output format" in capsys.readouterr().err
+    assert "ukendt filformat" in capsys.readouterr().err

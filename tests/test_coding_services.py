@@ -180,10 +180,10 @@ def test_codebook_editor_changes_are_versioned(demo):
     )
     tree = {r["key"]: r for r in codebook_editor.codebook_tree(ev, book["id"])["codes"]}
     assert tree["context.ventetid"]["framework"] == "context"  # inherited
-    with pytest.raises(InputError, match="already has"):
+    with pytest.raises(InputError, match="har allerede en kode"):
         codebook_editor.add_code(ev, book["id"], "context.ventetid", "Igen")
     codebook_editor.rename_code(ev, new, "Ventetid på tilbud")
-    with pytest.raises(InputError, match="cycle"):
+    with pytest.raises(InputError, match="cyklus"):
         codebook_editor.move_code(ev, codes["context"], codes["context.barrierer.system"])
     codebook_editor.move_code(ev, new, codes["context.barrierer"])
     # Merge: both coders' codings of the source move to the target; a duplicate is dropped.
@@ -300,9 +300,9 @@ def test_codebook_upload_yaml_and_qdc(demo):
     from .test_codebook_qdc import ATLAS
 
     n = len(codebooks.list_codebooks(ev))
-    with pytest.raises(InputError, match="root element"):
+    with pytest.raises(InputError, match="rodelementet"):
         codebooks.import_codebook_upload(ev, "x.qdc", b"<html/>")
-    with pytest.raises(InputError, match="used more than once"):
+    with pytest.raises(InputError, match="mere end én gang"):
         codebooks.import_codebook_upload(
             ev, "x.yaml", b"codebook: X\ncodes:\n  - {id: a, name: A}\n  - {id: a, name: B}\n"
         )

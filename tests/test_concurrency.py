@@ -172,3 +172,152 @@ def test_a_locked_database_is_retried_then_one_danish_line(tmp_path, monkeypatch
     holder.close()
     db.close()
     base.close()
+
+
+REGISTER_ROWS = 1500
+MEMOS = 15
+REVIEW_LOGGED = 20
+
+
+def _worker2(kind: str, seed: int, where: tuple, pid: int, job: list, go, errors, out) -> None:
+    """One process of the second mix: register imports, staff logging, memos, de-identification
+    decisions. Results go to ``out``; any exception (a raw database error above all) to
+    ``errors``."""
+    import time
+
+    db = Database.open(*where)
+    try:
+        from qualkit.services import deid, memos, participants, users
+
+        def ctx(name: str) -> Context:
+            return Context(db, users.actor_for(db, name), pid)
+
+        rnd = random.Random(seed)
+        job = list(job)
+        rnd.shuffle(job)
+        go.wait(30)
+        if kind == "register":
+            r = participants.import_participants(Context(db, SYSTEM, pid), job[0])
+            out.put(("register", len(r.added)))
+        elif kind == "log":
+            c = ctx("staff")
+            slowest = 0.0
+            for n in job:
+                t0 = time.monotonic()
+                delivery.log_event(c, "B03", "jk_moede", date(2025, 1, 1) + timedelta(days=n))
+                slowest = max(slowest, time.monotonic() - t0)
+            out.put(("log_slowest_s", slowest))
+        elif kind == "memo":
+            c = ctx("evaluator")
+            for n in job:
+                memos.create_memo(c, "project", f"notat {seed}-{n}", "tekst")
+        elif kind == "decide":
+            c = ctx("evaluator" if seed % 2 else "evaluator2")
+            for decision_id in job:
+                deid.decide(c, decision_id, "accept" if seed % 2 else "reject")
+    except BaseException as exc:  # reported to the parent, which fails the test
+        errors.put(f"{kind}: {type(exc).__name__}: {exc}\n{traceback.format_exc()}")
+    finally:
+        db.close()
+
+
+def test_register_import_memos_and_review_decisions_at_once(db, demo, tmp_path):
+    """Two imports of a 1,500-citizen register, staff logging, two memo writers and two
+    reviewers deciding the same proposals, all at once: each citizen once, every staff entry
+    and every memo kept once, every decision audited once, no proposal left undecided."""
+    from qualkit.services import deid
+    from qualkit.store.models import AuditEvent, EntityDecision, Interview, Memo, Participant
+
+    _db, result = demo
+    pid = result.project_id
+    admin = Context(db, SYSTEM, pid)
+    with db.session() as s:
+        pending = s.scalar(select(Interview.id).where(Interview.status != "approved"))
+    assert pending is not None
+    deid.propose(admin, pending)
+    with db.session() as s:
+        proposals = list(
+            s.scalars(
+                select(EntityDecision.id).where(
+                    EntityDecision.interview_id == pending, EntityDecision.decision == "proposed"
+                )
+            )
+        )
+        n_decisions = s.scalar(select(func.count()).select_from(EntityDecision))
+        before_people = s.scalar(select(func.count()).select_from(Participant))
+        before_logged = s.scalar(
+            select(func.count())
+            .select_from(DeliveryEvent)
+            .where(DeliveryEvent.import_key.is_(None))
+        )
+        before_memos = s.scalar(select(func.count()).select_from(Memo))
+    assert len(proposals) >= 5
+    reg = tmp_path / "register.csv"
+    reg.write_text(
+        "citizen_id;site;arm\n"
+        + "".join(f"R{i:05d};Rehabilitering Nord;indsats\n" for i in range(REGISTER_ROWS)),
+        encoding="utf-8",
+    )
+
+    url = db.engine.url.render_as_string(hide_password=False)
+    where = (
+        (str(db.settings.data_dir),) if db.settings.is_sqlite else (str(db.settings.data_dir), url)
+    )
+    ctxm = mp.get_context("fork")
+    go, errors, out = ctxm.Event(), ctxm.Queue(), ctxm.Queue()
+    jobs = (
+        [("register", [str(reg)])] * 2
+        + [("log", list(range(REVIEW_LOGGED)))]
+        + [("memo", list(range(MEMOS)))] * 2
+        + [("decide", proposals)] * 2
+    )
+    procs = [
+        ctxm.Process(target=_worker2, args=(kind, i, where, pid, job, go, errors, out))
+        for i, (kind, job) in enumerate(jobs)
+    ]
+    for p in procs:
+        p.start()
+    go.set()
+    for p in procs:
+        p.join(240)
+    failures = []
+    while not errors.empty():
+        failures.append(errors.get())
+    assert not failures, "\n".join(failures)
+    assert all(p.exitcode == 0 for p in procs)
+    results: dict[str, list] = {}
+    while not out.empty():
+        k, v = out.get()
+        results.setdefault(k, []).append(v)
+
+    with db.session() as s:
+        people = s.scalar(select(func.count()).select_from(Participant))
+        logged = s.scalar(
+            select(func.count())
+            .select_from(DeliveryEvent)
+            .where(DeliveryEvent.import_key.is_(None))
+        )
+        titles = list(s.scalars(select(Memo.title).where(Memo.title.like("notat %"))))
+        n_memos = s.scalar(select(func.count()).select_from(Memo))
+        decided = dict(
+            s.execute(
+                select(EntityDecision.id, EntityDecision.decision).where(
+                    EntityDecision.id.in_(proposals)
+                )
+            ).all()
+        )
+        audited = s.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action.in_(("deid.accept", "deid.reject")))
+            .where(AuditEvent.target_id.in_([str(i) for i in proposals]))
+        )
+        after_decisions = s.scalar(select(func.count()).select_from(EntityDecision))
+    assert people == before_people + REGISTER_ROWS  # each new citizen once
+    assert sorted(results["register"]) == [0, REGISTER_ROWS]  # the second import found them
+    assert logged == before_logged + REVIEW_LOGGED  # every staff entry kept during the imports
+    assert n_memos == before_memos + 2 * MEMOS and len(set(titles)) == len(titles) == 2 * MEMOS
+    assert set(decided.values()) <= {"accepted", "rejected"} and len(decided) == len(proposals)
+    assert audited == 2 * len(proposals)  # every decision audited once: none lost, none doubled
+    assert after_decisions == n_decisions  # deciding adds no rows
+    assert results["log_slowest_s"][0] < 60

@@ -188,3 +188,19 @@ def test_option_names_are_spared_and_prose_is_not():
     assert not english_outside_options("--no-serve  Opret projektet; -n og --dry-run.")
     assert english_outside_options("--no-serve  Do not start the app.")
     assert framework_english("Usage: qualkit [OPTIONS]") == ["Usage:", "[OPTIONS]"]
+
+
+def test_every_print_in_the_cli_is_danish():
+    """Each print/echo literal in qualkit/cli (success lines the tests above do not run)."""
+    import ast
+
+    from .test_danish_messages import _texts
+
+    found = []
+    for path in sorted((REPO / "qualkit" / "cli").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and ast.unparse(node.func) in ("print", "typer.echo"):
+                found += [
+                    f"{path.name}:{node.lineno}: {t!r}" for t in _texts(node) if english_in(t)
+                ]
+    assert not found, found

@@ -177,7 +177,7 @@ def test_a_name_accepted_elsewhere_still_in_the_text_refuses_approval(db):
     segs = _segment_ids(db, iid)
     deid.propose(ev, iid, ROSTER)
     deid.accept_pending(ev, iid)
-    with db.session() as s:  # a recogniser that missed the second mention of the name
+    with db.session(write=True) as s:  # a recogniser that missed the second mention of the name
         for r in s.scalars(select(EntityDecision).where(EntityDecision.segment_id == segs[2])):
             s.delete(r)
     with pytest.raises(InputError, match=r"står stadig i segment 3"):

@@ -99,10 +99,7 @@ def test_staff_site_ownership_and_window_are_enforced(demo):
     ],
 )
 def test_bad_entries_are_refused(sqlite_demo, kwargs, match):
-    sqlite_db, _ = sqlite_demo  # a copy of the demo template
-    from qualkit.services.demo import create_demo
-
-    result = create_demo(sqlite_db)
+    sqlite_db, result = sqlite_demo  # a copy of the demo template
     staff = ctx_as(sqlite_db, result.project_id, "staff")
     before = len(delivery.list_events(staff))
     args = {"component": "jk_moede", "when": YESTERDAY, **kwargs}
@@ -179,7 +176,7 @@ def test_joint_display_shows_codes_beside_delivery(demo):
     ev = ctx_as(db, result.project_id, "evaluator")
     before = tally_service.joint_display(ev).set_index("citizen_id")
     assert set(before.index) == {"B03", "B07", "B12"}
-    with db.session() as s:
+    with db.session(write=True) as s:
         seg = s.scalars(
             select(Segment)
             .join(Interview)

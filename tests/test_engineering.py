@@ -89,3 +89,43 @@ def test_offline_model_files_are_checked_by_sha256(tmp_path, monkeypatch):
     assert not models.offline_ready()
     models.prepare_offline_model()
     assert models.offline_ready() and models.verify_offline_model() == folder
+
+
+def test_no_service_module_is_over_400_lines():
+    """Issue 12: each service module is small enough to read in one sitting."""
+    from pathlib import Path
+
+    services = Path(__file__).resolve().parent.parent / "qualkit" / "services"
+    sizes = {p.name: len(p.read_text("utf-8").splitlines()) for p in services.glob("*.py")}
+    assert len(sizes) > 20  # the folder was found
+    over = {name: n for name, n in sizes.items() if n > 400}
+    assert not over, f"service modules over 400 lines: {over}"
+
+
+def test_deid_start_up_leaves_torch_unimported_and_torch_still_imports_after(tmp_path):
+    """`qualkit deid` needs spaCy's tokenizer, not torch (which thinc would import: about a
+    second of start-up); hiding it must neither change what is found nor break torch."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parent.parent
+    code = (
+        "import json, sys\n"
+        "from qualkit.deid import detect\n"
+        "spans = detect('Jeg mødtes med Mette Hansen fra Jobcenter Aarhus på 20 30 40 50.')\n"
+        "print(json.dumps({s.label: s.text for s in spans}))\n"
+        "print('torch' in sys.modules)\n"
+        "import torch\n"
+        "print(torch.tensor([1, 2]).sum().item())\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(repo)}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    ).stdout.splitlines()
+    found = json.loads(out[0])
+    assert found.get("PERSON") == "Mette Hansen"
+    assert "PHONE" in found
+    assert out[1] == "False"
+    assert out[2] == "3"

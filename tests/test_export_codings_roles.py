@@ -26,7 +26,7 @@ def _rows(path):
 def _setup(db):
     b = build_project(db)
     users.create_user(Context(db, SYSTEM, b.project_id), "evaluator2", "evaluator", "hemmelig-123")
-    with db.session() as s:
+    with db.session(write=True) as s:
         ids = dict(s.execute(select(User.username, User.id)).all())
         first = s.get(ConsensusCoding, b.consensus[0])
         other = s.scalar(select(Code.id).where(Code.key == "tema.kontekst"))

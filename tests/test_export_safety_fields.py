@@ -55,12 +55,12 @@ def test_the_clean_project_exports_in_every_format(built, tmp_path):
 
 
 def test_code_names_and_descriptions(built, sqlite_db, tmp_path):
-    with sqlite_db.session() as s:
+    with sqlite_db.session(write=True) as s:
         code = s.scalar(select(Code).where(Code.key == "tema.mestring"))
         code.name = "Camilla Vestergaard 010190-1234"
     msgs = _all_refuse(built, tmp_path / "navn")
     assert all("Eksport afvist" in m and "Vestergaard" not in m for m in msgs)
-    with sqlite_db.session() as s:
+    with sqlite_db.session(write=True) as s:
         code = s.scalar(select(Code).where(Code.key == "tema.mestring"))
         code.name, code.description = "Mestring og energi", "Som Camilla Vestergaard sagde"
     _all_refuse(built, tmp_path / "beskrivelse", formats=(".qdpx",))
@@ -68,13 +68,13 @@ def test_code_names_and_descriptions(built, sqlite_db, tmp_path):
 
 def test_speaker_labels(built, sqlite_db, tmp_path):
     seg = built.segments[("B03", 2)]
-    with sqlite_db.session() as s:
+    with sqlite_db.session(write=True) as s:
         s.get(Segment, seg).speaker = "Kirsten Bak (sygeplejerske)"
     _all_refuse(built, tmp_path / "taler", formats=(".qdpx", ".xlsx", ".csv"))
 
 
 def test_descriptor_attributes(built, sqlite_db, tmp_path):
-    with sqlite_db.session() as s:
+    with sqlite_db.session(write=True) as s:
         p = s.scalar(select(Participant).where(Participant.citizen_id == "B03"))
         p.attributes = {**p.attributes, "navn": "Camilla Vestergaard"}
     _all_refuse(
@@ -120,7 +120,7 @@ def test_file_names(built, tmp_path):
 
 
 def test_titles_in_every_format_that_carries_them(built, sqlite_db, tmp_path):
-    with sqlite_db.session() as s:
+    with sqlite_db.session(write=True) as s:
         s.get(Interview, built.interviews["B07"]).title = "Samtale med Camilla Vestergaard"
     _all_refuse(built, tmp_path / "titel", formats=(".qdpx", ".xlsx", ".csv"))
 

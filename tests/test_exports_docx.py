@@ -116,7 +116,7 @@ def test_withdrawn_revealing_and_raw_text_never_leave(db, tmp_path, standin_reco
     withdraw(db, b.project_id, "B07")
     revealing = b.consensus[0]  # B03's three-party meeting
     consensus.mark_consensus(ctx, revealing, revealing=True)
-    with db.session() as s:  # B12's interview is not de-identified
+    with db.session(write=True) as s:  # B12's interview is not de-identified
         iv = s.get(Interview, b.interviews["B12"])
         iv.status = "transcribed"
         for seg in iv.segments:

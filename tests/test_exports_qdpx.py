@@ -88,7 +88,7 @@ def test_qdpx_xml_and_positions(db, tmp_path, standin_recognisers):  # noqa: F81
 
 def test_round_trip(db, tmp_path, standin_recognisers):  # noqa: F811
     b = build_project(db)
-    with db.session() as s:  # a memo and a coding of part of a turn travel too
+    with db.session(write=True) as s:  # a memo and a coding of part of a turn travel too
         cc = s.get(ConsensusCoding, b.consensus[1])
         cc.memo = "Energi som første mål."
         s.add(

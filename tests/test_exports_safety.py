@@ -67,7 +67,7 @@ def test_rejected_surface_is_cleared_project_wide(sqlite_db, tmp_path):
     assert any(s == "Kirsten" for _, s in surfaces), surfaces  # the recognisers flag it
     create_vault(Context(sqlite_db, SYSTEM, b.project_id), "en lang test-passphrase 123")
     vault = vault_store.open_vault(sqlite_db)
-    with sqlite_db.session() as s:
+    with sqlite_db.session(write=True) as s:
         for label, surface in surfaces:
             s.add(
                 EntityDecision(
@@ -118,7 +118,7 @@ def test_pseudonyms_and_reviewed_spans_do_not_trigger(sqlite_db, tmp_path, stand
         exports.export_quotes(b.ctx("writer"), tmp_path / "q.docx")
     # A reviewer rejected that span ("Kirsten" is a place name here, say): no longer blocking.
     start = text.index("Kirsten")
-    with sqlite_db.session() as s:
+    with sqlite_db.session(write=True) as s:
         s.add(
             EntityDecision(
                 project_id=b.project_id,
@@ -153,7 +153,7 @@ def test_interview_titles_are_checked_too(sqlite_db, tmp_path, standin_recognise
 
     b = build_project(sqlite_db)
     iid = b.interviews["B07"]
-    with sqlite_db.session() as s:
+    with sqlite_db.session(write=True) as s:
         s.get(Interview, iid).title = "Interview med Kirsten om forløbet"
     ctx = b.ctx("writer")
     (tmp_path / "out").mkdir()

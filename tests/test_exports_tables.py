@@ -18,7 +18,7 @@ from .export_helpers import CODINGS, build_project, standin_recognisers  # noqa:
 
 def test_codings_xlsx_and_csv(db, tmp_path, standin_recognisers):  # noqa: F811
     b = build_project(db)
-    with db.session() as s:  # two evaluators' own codings beside the consensus
+    with db.session(write=True) as s:  # two evaluators' own codings beside the consensus
         ev = s.scalar(select(User.id).where(User.username == "evaluator"))
         first = s.get(ConsensusCoding, b.consensus[0])
         s.add(Coding(segment_id=first.segment_id, code_id=first.code_id, coder_id=ev))

@@ -85,7 +85,7 @@ def test_tally_csvs_neutralise_user_text_and_keep_numbers(tmp_path, monkeypatch)
 
 def test_codings_xlsx_and_csv_hold_text_not_formulas(db, tmp_path, standin_recognisers):  # noqa: F811
     b = build_project(db)
-    with db.session() as s:
+    with db.session(write=True) as s:
         code = s.scalars(select(Code).order_by(Code.id)).first()
         code.name = EVIL
     result = exports.export_codings(b.ctx("writer"), tmp_path / "k.xlsx")

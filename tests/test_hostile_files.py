@@ -101,13 +101,13 @@ def test_delivery_in_the_far_future_is_refused(ctx, tmp_path):
 def test_guard_holds_for_every_write_path(ctx):
     """Outside the readers too: a too long or NUL text never reaches either database."""
     with pytest.raises(InputError, match="participant.citizen_id"):
-        with ctx.db.session() as s:
+        with ctx.db.session(write=True) as s:
             s.add(Participant(project_id=ctx.project_id, citizen_id="x" * 81))
     with pytest.raises(InputError, match="NUL"):
-        with ctx.db.session() as s:
+        with ctx.db.session(write=True) as s:
             s.add(Participant(project_id=ctx.project_id, citizen_id="B9", site="a\x00b"))
     with pytest.raises(InputError, match="NUL"):
-        with ctx.db.session() as s:
+        with ctx.db.session(write=True) as s:
             s.add(Participant(project_id=ctx.project_id, citizen_id="B9", attributes={"k": "\x00"}))
     assert counts(ctx)[0] == 0
 

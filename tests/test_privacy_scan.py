@@ -14,9 +14,10 @@ from sqlalchemy import MetaData, select
 from qualkit.exports import safety
 from qualkit.services import deid, exchange, exports, users
 from qualkit.services.context import Context
-from qualkit.services.demo import create_demo
 from qualkit.store import Database
 from qualkit.store.models import Interview
+
+from .conftest import copy_sqlite_demo
 
 REPO = Path(__file__).resolve().parent.parent
 PLANTED = sorted(
@@ -37,9 +38,9 @@ def _found(text: str) -> list[str]:
     return [p for p in PLANTED if re.search(r"(?<!\w)" + re.escape(p) + r"(?!\w)", text)]
 
 
-def test_no_planted_identifier_leaves_or_stays(tmp_path):
+def test_no_planted_identifier_leaves_or_stays(tmp_path, sqlite_demo_template):
+    result = copy_sqlite_demo(sqlite_demo_template, tmp_path / "data")  # = create_demo
     db = Database.open(tmp_path / "data")
-    result = create_demo(db)
     ev = Context(db, users.actor_for(db, "evaluator"), result.project_id)
     with db.session() as s:
         pending = s.scalars(select(Interview.id).where(Interview.status != "approved")).all()

@@ -109,6 +109,13 @@ def _in_session(fn: Callable) -> Callable:
     return run
 
 
+def _appendix(ctx: Any) -> Any:
+    from qualkit.services import export_memos
+
+    with ctx.db.session() as s:
+        return export_memos.appendix_memos(s, ctx)
+
+
 TABLE: dict[str, Call | Cap | NoRead] = {
     "_retry.write": HELPER,
     # analysis: titles and codings
@@ -128,11 +135,13 @@ TABLE: dict[str, Call | Cap | NoRead] = {
     "audit.record": HELPER,
     **{
         f"codebook_editor.{n}": NO_TEXT
-        for n in (
-            "add_code codebook_tree edit_code export_definition export_file list_versions "
-            "log_import merge_codes move_code rename_code retire_code"
-        ).split()
+        for n in "add_code edit_code log_import merge_codes move_code rename_code retire_code".split()
     },
+    **{
+        f"codebook_view.{n}": NO_TEXT
+        for n in "codebook_tree export_definition export_file list_versions".split()
+    },
+    "codebook_view.book": HELPER,
     **{
         f"codebooks.{n}": NO_TEXT
         for n in "import_codebook import_codebook_file import_codebook_upload list_codebooks".split()
@@ -194,7 +203,7 @@ TABLE: dict[str, Call | Cap | NoRead] = {
     },
     "demo.create_demo": WRITE,
     "demo.demo_paths": NO_TEXT,
-    "exchange.build_qda_project": Call(
+    "exchange_build.build_qda_project": Call(
         _in_session(lambda s, c, f: repr(exchange.build_qda_project(s, c)))
     ),
     "exchange.export_qdpx": Call(
@@ -263,8 +272,9 @@ TABLE: dict[str, Call | Cap | NoRead] = {
     "attestation.mark_attested": HELPER,
     "context.fetch": HELPER,
     "delivery_warnings.entry_warnings": NoRead("warnings about a delivery entry; no transcript"),
-    "exchange_store.attest_strings": HELPER,
-    "exchange_store.keep_notes": HELPER,
+    **{f"exchange_memos.{n}": HELPER for n in "keep_memos memo_authors memo_notes".split()},
+    "export_memos.memo_key": HELPER,
+    "export_memos.appendix_memos": Call(lambda f, c: _appendix(c)),
     "quote_exchange.with_questions": HELPER,
     "speakers.speaker_participant": HELPER,
     "speakers.speaker_role": HELPER,
@@ -333,15 +343,16 @@ TABLE: dict[str, Call | Cap | NoRead] = {
         ).split()
     },
     **{
-        f"exchange.{n}": HELPER
-        for n in "attested code_guid memo_notes qda_code title_attested user_guid".split()
+        f"exchange_build.{n}": HELPER
+        for n in "attested code_guid qda_code title_attested user_guid".split()
     },
     "exchange_import.import_qdpx": WRITE,
     "exchange_sets.case_list": HELPER,
     "exchange_sets.project_sets": HELPER,
+    "exchange_store.write_source": HELPER,
     **{
-        f"exchange_store.{n}": HELPER
-        for n in "clean_guid code_rows keep_cases keep_sets map_users write_source".split()
+        f"exchange_parts.{n}": HELPER
+        for n in "attest_strings keep_cases keep_sets map_users".split()
     },
     **{
         f"interview_meta.{n}": HELPER
@@ -351,7 +362,6 @@ TABLE: dict[str, Call | Cap | NoRead] = {
     "memos.create_memo": WRITE,
     "memos.update_memo": WRITE,
     "memos.delete_memo": WRITE,
-    "memos.note_text": HELPER,
     "memos.list_memos": Call(lambda f, c: memos.list_memos(c)),
     "memos.export_notes": Call(lambda f, c: memos.export_notes(c)),
     **{
@@ -481,7 +491,7 @@ def fx(tmp_path_factory):
     db = Database.open(tmp_path_factory.mktemp("policy") / "data")
     sm = small_project(db, "Læsepolitik")
     ev, ev2 = sm.ctx("evaluator"), sm.ctx("evaluator2")
-    with db.session() as s:
+    with db.session(write=True) as s:
         raw_iv = s.get(Interview, sm.interview_id)
         raw_iv.title = "Interview RÅTITEL"
     transcript_editor.rename_speaker(ev, sm.interview_id, "B", "Kirsten Vestergaard")
@@ -506,7 +516,7 @@ def fx(tmp_path_factory):
     for c, memo in ((ev, "EGENKODER"), (ev2, "ANDENKODER")):
         coding.apply_code(c, [raw_seg], code, memo=memo)
         coding.apply_code(c, [ok_seg], code, memo=memo)
-    with db.session() as s:
+    with db.session(write=True) as s:
         raw_cc = ConsensusCoding(segment_id=raw_seg, code_id=code, memo="RÅKONSENSUS")
         s.add(raw_cc)
         s.add(ConsensusCoding(segment_id=ok_seg, code_id=code, memo="GODKONSENSUS"))

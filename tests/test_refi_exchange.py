@@ -190,3 +190,41 @@ def test_cli_import_report_and_positions_override(tmp_path, capsys):
     args = [*args[:5], "--positions", "codepoints", "--project", "Tvunget"]
     assert main(args) == 0
     assert "valgt med --positions" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_real_file_memos_come_in_as_written(refi_db, name):
+    """The memos another tool wrote come in as the right kind and without additions: the real
+    files carry none as notes (their memos are code Descriptions: MAXQDA's and NVivo's code
+    memos, QualCoder's), so the project has no memo rows and every code's description is the
+    file's text exactly; a round trip adds none and changes none."""
+    import zipfile
+    from xml.etree import ElementTree as ET
+
+    from qualkit.store.models import Code, Codebook, Memo
+
+    db, results, folder = refi_db
+    path = refi_file(name)
+    with zipfile.ZipFile(path) as zf:
+        root = ET.fromstring(zf.read(next(n for n in zf.namelist() if n.endswith(".qde"))))
+    q = "{urn:QDA-XML:project:1.0}"
+    notes = len(list(root.iter(q + "Note")))
+    written = {
+        c.get("guid").strip("{}").lower(): (c.findtext(q + "Description") or "").strip()
+        for c in root.iter(q + "Code")
+    }
+
+    def stored(pid: int) -> tuple[int, dict[str, str]]:
+        with db.session() as s:
+            n = len(s.scalars(select(Memo.id).where(Memo.project_id == pid)).all())
+            codes = s.scalars(select(Code).join(Codebook).where(Codebook.project_id == pid))
+            return n, {c.guid.lower(): c.description for c in codes}
+
+    first = results[name]
+    n, descriptions = stored(first.project_id)
+    assert n == notes == first.counts["memos"]
+    assert descriptions == written
+    out = folder / f"memo-{name}"
+    exchange.export_qdpx(Context(db, SYSTEM, first.project_id), out)
+    again = exchange.import_qdpx(db, SYSTEM, out, f"memo {name}", deidentified=True)
+    assert stored(again.project_id) == (n, descriptions)

@@ -126,7 +126,7 @@ def test_demo_round_trip(demo_folder, tmp_path):
 @pytest.mark.usefixtures("standin_recognisers")
 def test_two_coders_travel_and_agreement_works(db, tmp_path, capsys):
     b = build_project(db)
-    with db.session() as s:
+    with db.session(write=True) as s:
         ids = {
             u: s.scalar(select(User.id).where(User.username == u)) for u in ("evaluator", "admin")
         }
@@ -357,7 +357,7 @@ def test_deidentified_attestation_and_later_edits(sqlite_db, bad_file, tmp_path)
     assert exchange.export_qdpx(ctx, tmp_path / "b.qdpx").counts["sources"] == 1
     assert exports.export_codings(ctx, tmp_path / "k.csv").counts
     assert exports.export_quotes(ctx, tmp_path / "q.docx", exports.QuoteFilter()).counts
-    with sqlite_db.session() as s:  # an edit in qualkit is checked as usual
+    with sqlite_db.session(write=True) as s:  # an edit in qualkit is checked as usual
         seg = s.scalar(
             select(Segment)
             .join(Interview)

@@ -76,6 +76,48 @@ def test_passwords_are_hashed_with_argon2(demo):
     assert not any(p in h for h in hashes for p in result.passwords.values())
 
 
+@pytest.mark.real_kdf
+def test_production_password_hashing_parameters(sqlite_db):
+    """The product hashes with Argon2id at 64 MiB, 3 passes, 4 lanes (the other tests hash
+    with the cheapest parameters, tests/kdf.py)."""
+    from argon2 import extract_parameters
+
+    from qualkit.services.context import SYSTEM, Context
+    from qualkit.store.models import User
+
+    h = users._hasher
+    assert (h.time_cost, h.memory_cost, h.parallelism) == (3, 65536, 4)
+    users.create_user(Context(sqlite_db, SYSTEM, None), "kdf.admin", "admin", "langt-kodeord-1")
+    with sqlite_db.session() as s:
+        stored = s.scalar(select(User.password_hash).where(User.username == "kdf.admin"))
+    params = extract_parameters(stored)
+    assert (params.type.name, params.time_cost, params.memory_cost, params.parallelism) == (
+        "ID",
+        3,
+        65536,
+        4,
+    )
+
+
+@pytest.mark.real_kdf
+def test_login_rehashes_a_hash_of_weaker_parameters(demo):
+    """The demo template's users were hashed cheaply: the first log-in re-hashes at today's cost."""
+    from argon2 import extract_parameters
+
+    from qualkit.store.models import User
+
+    db, result = demo
+
+    def stored() -> str:
+        with db.session() as s:
+            return s.scalar(select(User.password_hash).where(User.username == "writer"))
+
+    assert extract_parameters(stored()).memory_cost < 65536
+    assert users.authenticate(db, "writer", result.passwords["writer"]).role == "writer"
+    assert extract_parameters(stored()).memory_cost == 65536
+    assert users.authenticate(db, "writer", result.passwords["writer"]).role == "writer"
+
+
 def test_user_creation_is_audited(demo):
     db, result = demo
     admin = ctx_as(db, result.project_id, "admin")

@@ -20,7 +20,7 @@ BOOK = {"codebook": "T", "codes": [{"id": "tema", "name": "Tema", "framework": "
 
 def _code_all(db, iid: int) -> None:
     """De-identified, and every turn consensus-coded with 'tema'."""
-    with db.session() as s:
+    with db.session(write=True) as s:
         iv = s.get(Interview, iid)
         iv.status = "deidentified"
         code = s.scalar(select(Code).where(Code.key == "tema"))

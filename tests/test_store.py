@@ -44,7 +44,7 @@ def test_project_create_writes_audit_row(db):
 
 
 def test_failed_transaction_rolls_back(db):
-    with pytest.raises(RuntimeError), db.session() as s:
+    with pytest.raises(RuntimeError), db.session(write=True) as s:
         s.add(Project(name="half", description="", settings={}))
         s.flush()
         raise RuntimeError("boom")

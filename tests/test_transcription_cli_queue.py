@@ -6,16 +6,15 @@ from __future__ import annotations
 import pytest
 
 from qualkit.cli import main
-from qualkit.services.demo import create_demo
 from qualkit.store import Database
+
+from .conftest import copy_sqlite_demo
 
 
 @pytest.fixture
-def folder(tmp_path, monkeypatch):
+def folder(tmp_path, monkeypatch, sqlite_demo_template):
     data = tmp_path / "data"
-    db = Database.open(data)
-    create_demo(db)
-    db.close()
+    copy_sqlite_demo(sqlite_demo_template, data)
     monkeypatch.delenv("QUALKIT_DATABASE_URL", raising=False)
     monkeypatch.delenv("QUALKIT_USER", raising=False)
     return data
@@ -104,3 +103,25 @@ def test_models_list_shows_size_and_speed(capsys):
 def test_worker_refuses_unknown_queue(capsys, folder):
     code, _, err = _run(capsys, "worker", "--queues", "nope", "--data", str(folder))
     assert code != 0 and "nope" in err
+
+
+def test_local_worker_beside_the_app_runs_at_lower_cpu_priority(tmp_path):
+    """The worker `qualkit serve` starts on a SQLite folder yields the cores to the app."""
+    import os
+
+    from qualkit.services import transcription_queue as queue
+
+    db = Database.open(tmp_path / "data")
+    try:
+        proc = queue.start_local_worker(db, idle_exit=30)
+        assert proc is not None and queue.local_worker_running(db)
+        try:
+            mine = os.getpriority(os.PRIO_PROCESS, 0)
+            assert os.getpriority(os.PRIO_PROCESS, proc.pid) == min(
+                19, mine + queue.LOCAL_WORKER_NICE
+            )
+        finally:
+            proc.terminate()
+            proc.wait(10)
+    finally:
+        db.close()

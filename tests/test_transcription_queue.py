@@ -16,12 +16,10 @@ from sqlalchemy import select
 
 from qualkit.services import transcription
 from qualkit.services import transcription_queue as queue
-from qualkit.services.demo import create_demo
 from qualkit.store import Database
 from qualkit.store.models import QueuedTask, Segment, TranscriptionJob
 
-from .conftest import ctx_as
-from .pg_server import create_database
+from .conftest import copy_pg_demo, ctx_as
 
 
 def _interview(ctx, clip, title: str) -> int:
@@ -66,9 +64,9 @@ def _worker(folder, url: str | None) -> subprocess.Popen:
 
 
 @pytest.mark.slow
-def test_sqlite_worker_priorities_cancel_and_a_killed_task(sqlite_db, mono_clip, offline_model):
-    db = sqlite_db
-    pid = create_demo(db).project_id
+def test_sqlite_worker_priorities_cancel_and_a_killed_task(sqlite_demo, mono_clip, offline_model):
+    db, result = sqlite_demo
+    pid = result.project_id
     ctx = ctx_as(db, pid, "evaluator")
     batch = [_interview(ctx, mono_clip, f"Batch {i}") for i in range(2)]
     queued = transcription.transcribe_all_pending(ctx, speakers=1)
@@ -78,7 +76,7 @@ def test_sqlite_worker_priorities_cancel_and_a_killed_task(sqlite_db, mono_clip,
     # Cancel before it starts: it never runs and the interview stays empty.
     transcription.cancel(ctx, queued[1].job_id)
     # A task whose worker died (running, heartbeat long ago) goes back to the queue.
-    with db.session() as s:
+    with db.session(write=True) as s:
         t = s.scalars(select(QueuedTask).where(QueuedTask.ref_id == queued[0].job_id)).one()
         t.status, t.locked_by, t.attempts = "running", "gone:1", 1
         t.heartbeat_at = t.created_at.replace(year=2020)
@@ -104,12 +102,11 @@ def test_sqlite_worker_priorities_cancel_and_a_killed_task(sqlite_db, mono_clip,
 @pytest.mark.slow
 @pytest.mark.postgres
 def test_postgres_two_workers_share_jobs_and_a_killed_one_is_retried(
-    tmp_path, pg_admin_url, mono_clip, offline_model
+    tmp_path, pg_admin_url, pg_demo_template, mono_clip, offline_model
 ):
-    url = create_database(pg_admin_url)
     folder = tmp_path / "data"
-    db = Database.open(folder, url)
-    pid = create_demo(db).project_id
+    db, url, result = copy_pg_demo(pg_demo_template, pg_admin_url, folder)
+    pid = result.project_id
     ctx = ctx_as(db, pid, "evaluator")
     ids = [_interview(ctx, mono_clip, f"Interview {i}") for i in range(4)]
     jobs = [transcription.start_transcription(ctx, iid, speakers=1) for iid in ids]
@@ -150,14 +147,13 @@ def test_postgres_two_workers_share_jobs_and_a_killed_one_is_retried(
 @pytest.mark.slow
 @pytest.mark.postgres
 def test_postgres_progress_visible_and_cancel_stops_a_running_job(
-    tmp_path, pg_admin_url, speech_dir, offline_model
+    tmp_path, pg_admin_url, pg_demo_template, speech_dir, offline_model
 ):
     from .speech import conversation
 
-    url = create_database(pg_admin_url)
     folder = tmp_path / "data"
-    db = Database.open(folder, url)
-    pid = create_demo(db).project_id
+    db, url, result = copy_pg_demo(pg_demo_template, pg_admin_url, folder)
+    pid = result.project_id
     ctx = ctx_as(db, pid, "evaluator")
     wav, _ref = conversation(speech_dir, name="progress.wav")
     iid = _interview(ctx, wav, "Lang")

@@ -9,7 +9,6 @@ from sqlalchemy import select
 from qualkit.errors import InputError, PermissionDenied
 from qualkit.services import audit, interviews, projects, transcript_editor, transcription
 from qualkit.services.context import Context
-from qualkit.services.demo import create_demo
 from qualkit.store.models import AuditEvent, Interview
 
 from .conftest import REPO, ctx_as
@@ -59,8 +58,11 @@ def test_background_job_stores_segments_once(demo, stereo_clip, offline_model):
 
 
 @pytest.mark.slow
-def test_cancelled_job_leaves_interview_unchanged_and_restarts(sqlite_db, mono_clip, offline_model):
-    pid = create_demo(sqlite_db).project_id
+def test_cancelled_job_leaves_interview_unchanged_and_restarts(
+    sqlite_demo, mono_clip, offline_model
+):
+    sqlite_db, result = sqlite_demo
+    pid = result.project_id
     ctx = ctx_as(sqlite_db, pid, "evaluator")
     iid = _with_audio(ctx, mono_clip)
     job_id = transcription.start_transcription(ctx, iid)
@@ -77,8 +79,9 @@ def test_cancelled_job_leaves_interview_unchanged_and_restarts(sqlite_db, mono_c
 
 
 @pytest.mark.slow
-def test_edited_text_is_not_overwritten_without_confirmation(sqlite_db, mono_clip, offline_model):
-    pid = create_demo(sqlite_db).project_id
+def test_edited_text_is_not_overwritten_without_confirmation(sqlite_demo, mono_clip, offline_model):
+    sqlite_db, result = sqlite_demo
+    pid = result.project_id
     ctx = ctx_as(sqlite_db, pid, "evaluator")
     iid = _with_audio(ctx, mono_clip)
     transcription.start_transcription(ctx, iid, wait=True)
@@ -123,8 +126,9 @@ def test_roles_staff_and_writer_cannot_transcribe(demo, mono_clip):
 
 
 @pytest.mark.parametrize("delete_on_approve", [True, False])
-def test_retention_on_approve(sqlite_db, mono_clip, delete_on_approve):
-    pid = create_demo(sqlite_db).project_id
+def test_retention_on_approve(sqlite_demo, mono_clip, delete_on_approve):
+    sqlite_db, result = sqlite_demo
+    pid = result.project_id
     admin = ctx_as(sqlite_db, pid, "admin")
     projects.update_settings(admin, delete_audio_on_approve=delete_on_approve)
     ctx = ctx_as(sqlite_db, pid, "evaluator")
@@ -196,10 +200,11 @@ def test_editor_split_merge_markers_speakers(demo):
     assert not any(long_seg["text"][:20] in d for d in details)
 
 
-def test_import_txt_and_docx_with_field_labels(sqlite_db, tmp_path):
+def test_import_txt_and_docx_with_field_labels(sqlite_demo, tmp_path):
     from docx import Document
 
-    pid = create_demo(sqlite_db).project_id
+    sqlite_db, result = sqlite_demo
+    pid = result.project_id
     ctx = ctx_as(sqlite_db, pid, "evaluator")
     lines = [
         "Interviewer: Hvordan gik det?",
@@ -225,14 +230,15 @@ def test_import_txt_and_docx_with_field_labels(sqlite_db, tmp_path):
     assert len(interviews.list_interviews(ctx)) == n
 
 
-def test_codings_are_not_lost_to_retranscription_without_confirmation(sqlite_db, mono_clip):
+def test_codings_are_not_lost_to_retranscription_without_confirmation(sqlite_demo, mono_clip):
     from qualkit.store.models import Code, Coding, Segment, User
 
-    pid = create_demo(sqlite_db).project_id
+    sqlite_db, result = sqlite_demo
+    pid = result.project_id
     ctx = ctx_as(sqlite_db, pid, "evaluator")
     iid = _imported(ctx)
     transcription.attach_audio(ctx, iid, "b03.wav", mono_clip.read_bytes())
-    with sqlite_db.session() as s:
+    with sqlite_db.session(write=True) as s:
         seg = s.scalars(select(Segment).where(Segment.interview_id == iid)).first()
         code = s.scalars(select(Code)).first()
         coder = s.scalars(select(User).where(User.username == "evaluator")).one()

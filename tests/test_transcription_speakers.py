@@ -9,11 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from qualkit.services import projects, transcript_editor, transcription
-from qualkit.services.demo import create_demo
 from qualkit.store.models import SpeakerVoice
 from qualkit.transcription import diarize, speakers
 from qualkit.transcription.engines import Piece, Word
-from qualkit.transcription.pipeline import transcribe_file
+from qualkit.transcription.pipeline import label_voices, transcribe_file
 
 from .conftest import ctx_as
 from .speech import CONVERSATION, IN_CI, conversation, dialogue_stereo, read_pcm, write_pcm
@@ -105,6 +104,30 @@ def test_a_segment_that_changes_speaker_midway_is_split():
     assert len(diarize.assign([piece], flicker, {0: "A", 1: "B"})) == 1
 
 
+def test_label_voices_names_two_voices_and_leaves_one_voice_unlabelled():
+    """The speaker step on its own (the pipeline and bench/diarization_der.py share it)."""
+    words = [Word(0.5 * i, 0.5 * i + 0.4, f" w{i}") for i in range(12)]
+
+    def piece() -> list[Piece]:
+        return [Piece(0.0, words[-1].end, "".join(w.text for w in words).strip(), None, words)]
+
+    rng = np.random.default_rng(3)
+    a, b = np.eye(256)[0], np.eye(256)[1]  # two voices, far apart
+    vectors = [v + rng.normal(0, 0.02, 256) for v in [a] * 6 + [b] * 6]
+    vectors = [v / np.linalg.norm(v) for v in vectors]
+    times = [w.start + 0.2 for w in words]
+    two = diarize.Collector(list(times), vectors)
+    segments, voices = label_voices(piece(), two, None)
+    assert sorted(voices) == ["Taler 1", "Taler 2"]
+    assert [(s.speaker, s.text) for s in segments] == [
+        ("Taler 1", "w0 w1 w2 w3 w4 w5"),
+        ("Taler 2", "w6 w7 w8 w9 w10 w11"),
+    ]
+    one = diarize.Collector(list(times), [a + rng.normal(0, 0.02, 256) for _ in words])
+    segments, voices = label_voices(piece(), one, None)
+    assert voices == {} and [s.speaker for s in segments] == [None]
+
+
 def test_channel_correlation_tells_same_signal_from_two_microphones(speech_dir):
     from qualkit.transcription.audio import read_all
 
@@ -135,10 +158,10 @@ def test_same_signal_stereo_is_treated_as_mono(
 
 @pytest.mark.slow
 def test_speaker_names_carry_to_the_next_interview_and_go_with_the_audio(
-    sqlite_db, speech_dir, offline_model, voice_encoder
+    sqlite_demo, speech_dir, offline_model, voice_encoder
 ):
-    db = sqlite_db
-    pid = create_demo(db).project_id
+    db, result = sqlite_demo
+    pid = result.project_id
     ctx = ctx_as(db, pid, "evaluator")
     first_wav, ref = conversation(speech_dir, name="first.wav")
     second_wav, ref2 = conversation(

@@ -141,7 +141,7 @@ def test_a_damaged_entry_leaves_the_rest_readable(demo):
     db, result = demo
     admin = ctx_as(db, result.project_id, "admin")
     n = len(deid.read_vault(admin, result.vault_passphrase))
-    with db.session() as s:
+    with db.session(write=True) as s:
         first, second, third = s.scalars(select(VaultEntry).order_by(VaultEntry.id).limit(3))
         ct = bytearray(base64.b64decode(first.ct))
         ct[5] ^= 1
@@ -160,7 +160,7 @@ def test_wrong_passphrase_or_tampered_keys_get_one_clear_message(demo):
     with pytest.raises(VaultError) as e1:
         deid.read_vault(admin, "forkert frase 123")
     assert str(e1.value) == WRONG
-    with db.session() as s:
+    with db.session(write=True) as s:
         row = s.get(VaultKey, 1)
         assert row.kdf["name"] == "argon2id" and row.kdf["memory_cost"] >= 65536
         good = dict(row.kdf)
@@ -168,7 +168,7 @@ def test_wrong_passphrase_or_tampered_keys_get_one_clear_message(demo):
     with pytest.raises(VaultError) as e2:
         deid.read_vault(admin, result.vault_passphrase)
     assert str(e2.value) == WRONG
-    with db.session() as s:
+    with db.session(write=True) as s:
         row = s.get(VaultKey, 1)
         row.kdf = good
         ct = bytearray(base64.b64decode(row.private_ct))
@@ -309,7 +309,7 @@ def test_an_old_vault_file_moves_into_the_database(db):
     assert base64.b64encode(hash_key) not in _dump_database(db).encode()
     contents = vault_store.read(db, "gammel frase 123")
     assert sorted(e.get("name", "") for e in contents.entries) == ["", "Sørine"]
-    with db.session() as s:
+    with db.session(write=True) as s:
         assert s.get(VaultKey, 1).kdf["name"] == "argon2id"  # re-wrapped on unlock
         assert {e.version for e in s.scalars(select(VaultEntry))} == {2}
         s.execute(update(VaultEntry).values(tag="t9"))  # now bound: a moved entry fails

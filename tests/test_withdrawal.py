@@ -97,7 +97,7 @@ def test_withdraw_command_removes_the_person_everywhere(sqlite_demo, monkeypatch
     pid = result.project_id
     iid, texts = _b03(db, pid)
     assert texts
-    with db.session() as s:
+    with db.session(write=True) as s:
         labels.report_label(s, db, pid, "B03")
         iv = s.get(Interview, iid)
         audio = db.settings.audio_dir / f"interview-{iid}-kept.wav"

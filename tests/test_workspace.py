@@ -12,10 +12,11 @@ from qualkit.errors import InputError, PermissionDenied
 from qualkit.services import codebooks, coding, consensus, interviews, memos, preferences, search
 from qualkit.services import coding_document as cdoc
 from qualkit.services.context import Context
-from qualkit.services.demo import create_demo
 from qualkit.services.users import actor_for
 from qualkit.store import Database
 from qualkit.transcripts.textformat import Turn
+
+from .conftest import copy_sqlite_demo
 
 PAGES = Path(__file__).resolve().parent.parent / "qualkit" / "ui" / "pages"
 LONG = (
@@ -25,10 +26,10 @@ LONG = (
 
 
 @pytest.fixture(scope="module")
-def ws(tmp_path_factory):
+def ws(tmp_path_factory, sqlite_demo_template):
     folder = tmp_path_factory.mktemp("ws") / "data"
+    demo = copy_sqlite_demo(sqlite_demo_template, folder)
     db = Database.open(folder)
-    demo = create_demo(db)
     ctx = {u: Context(db, actor_for(db, u), demo.project_id) for u in demo.passwords}
     ev = ctx["evaluator"]
     iv = interviews.create_interview_from_turns(
@@ -94,7 +95,7 @@ def test_search_all_words_anywhere_with_context_and_filters(ws):
     ev = ws["ctx"]["evaluator"]
     # Interview "Arbejdsprøvning" is not approved: not searched.
     assert search.search(ev, "lageret arbejdsprøvning").total == 0
-    with ws["db"].session() as s:
+    with ws["db"].session(write=True) as s:
         from qualkit.store.models import Interview
 
         s.get(Interview, ws["iv"]).status = "approved"
@@ -173,14 +174,14 @@ def test_memos_kinds_links_search_permissions_and_qdpx_notes(ws, tmp_path):
     assert memos.list_memos(ev, query="medarbejderne")[0].id == pid
     # Exported with the project as REFI-QDA notes (not the unapproved interview's memo).
     from qualkit.exports.qdpx import project_xml
-    from qualkit.services import exchange
+    from qualkit.services import exchange, exchange_memos
 
     with ws["db"].session() as s:
         qda, _ = exchange.build_qda_project(s, writer)
-    checked = exchange.memo_notes(writer, qda)
+    checked = exchange_memos.memo_notes(writer, qda)
     assert any("Tryghed" in p.text for p in checked)  # memo texts pass the export check too
     xml = project_xml(qda)[0].decode("utf-8")
-    assert "Memo: Tryghed som mekanisme" in xml and "også hos medarbejderne" in xml
+    assert 'name="Tryghed som mekanisme"' in xml and "også hos medarbejderne" in xml
     assert "Ikke godkendt endnu" not in xml
     memos.delete_memo(ev, hidden)
     assert hidden not in {m.id for m in memos.list_memos(ev)}

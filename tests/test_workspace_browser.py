@@ -11,12 +11,19 @@ import pytest
 
 from qualkit.services import codebooks, coding, interviews
 from qualkit.services.context import Context
-from qualkit.services.demo import create_demo
 from qualkit.services.users import actor_for
 from qualkit.store import Database
 from qualkit.transcripts.textformat import Turn
 
-from .browser_support import CHROMIUM_ARGS, OUTPUT, login, require_chromium, serve_app
+from .browser_support import (
+    CHROMIUM_ARGS,
+    OUTPUT,
+    goto_page,
+    login,
+    require_chromium,
+    serve_app,
+)
+from .conftest import copy_sqlite_demo
 
 pytestmark = pytest.mark.browser
 
@@ -27,11 +34,11 @@ NEXT = "Ja, og så kom jeg tilbage på arbejde  efter tre måneder."
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
+def app(tmp_path_factory, sqlite_demo_template):
     chromium = require_chromium()
     folder = tmp_path_factory.mktemp("workspace") / "data"
+    demo = copy_sqlite_demo(sqlite_demo_template, folder)
     db = Database.open(folder)
-    demo = create_demo(db)
     ev = Context(db, actor_for(db, "evaluator"), demo.project_id)
     iv = interviews.create_interview_from_turns(
         ev,
@@ -72,7 +79,7 @@ def _page(app, user: str = "evaluator", width: int = 1440):
 
 
 def _goto(page, title: str) -> None:
-    page.locator("[data-testid='stSidebarNav'] a", has_text=title).first.click()
+    goto_page(page, title)
 
 
 def _open_coding(

@@ -42,6 +42,7 @@ COUNT_NAMES = {
     "users": "brugere",
     "consensus": "konsensuskodninger",
     "tally_sheets": "optællingsark",
+    "memos": "memoer",
 }
 import_app = typer.Typer(help="Import af projekter lavet i andre programmer.", no_args_is_help=True)
 
@@ -65,7 +66,16 @@ def _report(result: exports.ExportResult, what: str) -> None:
     print(f"Skrev {what} til {result.path} ({counts}).")
     if result.report.overridden:
         keys = sorted({f.key for f in result.report.overridden})
-        what = [f"segment {k}" if k >= 0 else f"titlen på interview {-k}" for k in keys]
+        from qualkit.services.export_memos import MEMO_KEY_BASE
+
+        what = [
+            f"segment {k}"
+            if k >= 0
+            else f"memo {-k - MEMO_KEY_BASE}"
+            if -k > MEMO_KEY_BASE
+            else f"titlen på interview {-k}"
+            for k in keys
+        ]
         print(f"Tilsidesat af dig (logført): {', '.join(what)}.")
 
 
@@ -97,6 +107,11 @@ def export_quotes(
     exchange: bool = typer.Option(
         False, "--exchange", help="Et svar på interviewerens spørgsmål vises med spørgsmålet."
     ),
+    memos: bool = typer.Option(
+        False,
+        "--memos",
+        help="Et bilag 'Memoer' med de memoer, du må læse (kode, interview, projekt).",
+    ),
     force: bool = ForceOpt,
     data: Path | None = DataOpt,
     user: str | None = UserOpt,
@@ -126,6 +141,7 @@ def export_quotes(
             overrides=override or [],
             descriptor_first=descriptor_first,
             exchange=exchange,
+            memos=memos,
         )
     _report(result, "citatsamlingen")
 

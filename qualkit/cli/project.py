@@ -36,8 +36,13 @@ def serve_app(data_dir: Path, port: int = 8501, address: str = "localhost") -> i
         "minimal",
     ]
     print(f"qualkit-appen kører på http://{address}:{port}  (Ctrl+C stopper den)", flush=True)
+    import signal
+
     from qualkit.services.transcription_queue import local_worker
 
+    # SIGTERM (a service manager, a test stopping the process group) must still stop the
+    # worker beside the app: it runs in its own session and would otherwise be left behind.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     with local_worker(data_dir):  # SQLite: the job queue's worker runs beside the app
         return subprocess.call(cmd, env=env)
 

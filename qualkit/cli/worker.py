@@ -28,9 +28,23 @@ def worker(
         metavar="SECONDS",
         help="Stop efter så mange sekunder uden noget at lave.",
     ),
+    nice: int = typer.Option(
+        0,
+        "--nice",
+        min=0,
+        max=19,
+        metavar="N",
+        help="Lavere CPU-prioritet (0-19) til en worker ved siden af appen på samme maskine.",
+    ),
 ) -> None:
     """Kør job i køen (transskriptioner), til den stoppes med Ctrl+C."""
     import logging
+    import os
+
+    if nice:
+        # A worker on the app's machine yields the cores to the app: coders are not kept
+        # waiting while a long recording is transcribed (the job takes the idle time).
+        os.nice(nice)
 
     from qualkit.errors import InputError
     from qualkit.services import transcription  # noqa: F401  (registers the tasks)

@@ -13,9 +13,9 @@ from typing import Any
 
 import yaml
 
+from qualkit.enums import FRAMEWORKS
 from qualkit.errors import InputError
 from qualkit.messages import msg as _msg
-from qualkit.store.models import FRAMEWORKS
 
 _GUID = re.compile(r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$")
 CODE_KEYS = {
@@ -106,26 +106,27 @@ class CodebookDef:
 
 def _code(raw: Any, where: str) -> CodeDef:
     if not isinstance(raw, dict):
-        raise InputError(f"{where}: a code must be a mapping with id and name.")
+        raise InputError(f"{where}: en kode skal være en YAML-tabel med id og name.")
     unknown = set(raw) - CODE_KEYS
     if unknown:
-        raise InputError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}.")
+        raise InputError(f"{where}: ukendt(e) nøgle(r) {', '.join(sorted(unknown))}.")
     cid = str(raw.get("id") or "").strip()
     if not cid:
-        raise InputError(f"{where}: a code has no 'id'.")
+        raise InputError(f"{where}: en kode mangler 'id'.")
     if not str(raw.get("name") or "").strip():
-        raise InputError(f"{where}, code '{cid}': no 'name'.")
+        raise InputError(f"{where}, kode '{cid}': mangler 'name'.")
     framework = str(raw.get("framework") or "theme").strip()
     if framework not in FRAMEWORKS:
         raise InputError(
-            f"{where}, code '{cid}': framework '{framework}' is not one of {'|'.join(FRAMEWORKS)}."
+            f"{where}, kode '{cid}': dimensionen (framework) '{framework}' er ikke en af "
+            f"{'|'.join(FRAMEWORKS)}."
         )
     guid = str(raw.get("guid") or "").strip().strip("{}") or None
     if guid is not None and not _GUID.match(guid):
-        raise InputError(f"{where}, code '{cid}': guid '{guid}' is not a GUID.")
+        raise InputError(f"{where}, kode '{cid}': guid '{guid}' er ikke en GUID.")
     children = raw.get("children") or []
     if not isinstance(children, list):
-        raise InputError(f"{where}, code '{cid}': 'children' must be a list.")
+        raise InputError(f"{where}, kode '{cid}': 'children' skal være en liste.")
     return CodeDef(
         id=cid,
         name=str(raw["name"]).strip(),
@@ -145,13 +146,13 @@ def _nest_flat(codes: list[CodeDef], parents: dict[str, str | None], where: str)
     by_id = {c.id: c for c in codes}
     for cid, parent in parents.items():
         if parent is not None and parent not in by_id:
-            raise InputError(f"{where}, code '{cid}': parent '{parent}' does not exist.")
+            raise InputError(f"{where}, kode '{cid}': overkoden (parent) '{parent}' findes ikke.")
     for cid in parents:
         seen = [cid]
         cur = parents.get(cid)
         while cur is not None:
             if cur in seen:
-                raise InputError(f"{where}: the codes {' -> '.join(seen + [cur])} form a cycle.")
+                raise InputError(f"{where}: koderne {' -> '.join(seen + [cur])} danner en cyklus.")
             seen.append(cur)
             cur = parents.get(cur)
     roots = []
@@ -166,13 +167,13 @@ def _nest_flat(codes: list[CodeDef], parents: dict[str, str | None], where: str)
 
 def parse_codebook(data: Any, where: str = "codebook") -> CodebookDef:
     if not isinstance(data, dict) or "codes" not in data:
-        raise InputError(f"{where}: a codebook is a YAML mapping with 'codebook' and 'codes'.")
+        raise InputError(f"{where}: en kodebog er en YAML-tabel med 'codebook' og 'codes'.")
     unknown = set(data) - TOP_KEYS
     if unknown:
-        raise InputError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}.")
+        raise InputError(f"{where}: ukendt(e) nøgle(r) {', '.join(sorted(unknown))}.")
     raw_codes = data.get("codes")
     if not isinstance(raw_codes, list) or not raw_codes:
-        raise InputError(f"{where}: 'codes' must be a non-empty list.")
+        raise InputError(f"{where}: 'codes' skal være en liste med mindst én kode.")
     codes = [_code(c, where) for c in raw_codes]
     parents = {
         str(c.get("id")): (str(c["parent"]) if c.get("parent") else None)
@@ -192,7 +193,7 @@ def parse_codebook(data: Any, where: str = "codebook") -> CodebookDef:
     seen: set[str] = set()
     for code, _ in book.walk():
         if code.id in seen:
-            raise InputError(f"{where}: the code id '{code.id}' is used more than once.")
+            raise InputError(f"{where}: kode-id'et '{code.id}' er brugt mere end én gang.")
         seen.add(code.id)
     return book
 

@@ -31,9 +31,9 @@ import uuid
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from qualkit.enums import FRAMEWORKS
 from qualkit.errors import InputError
 from qualkit.messages import msg as _msg
-from qualkit.store.models import FRAMEWORKS
 
 from .model import CodebookDef, CodeDef, parse_codebook
 
@@ -193,10 +193,10 @@ def _parse_xml(raw: bytes, where: str) -> tuple[ET.Element, dict]:
                 root = el
     except ET.ParseError as exc:
         raise InputError(
-            f"{where}: not a REFI-QDA codebook (.qdc): the file is not XML ({exc})."
+            f"{where}: ikke en REFI-QDA-kodebog (.qdc): filen er ikke XML ({exc})."
         ) from None
     if root is None:
-        raise InputError(f"{where}: not a REFI-QDA codebook (.qdc): empty XML.")
+        raise InputError(f"{where}: ikke en REFI-QDA-kodebog (.qdc): tom XML.")
     return root, meta if isinstance(meta, dict) else {}
 
 
@@ -208,11 +208,11 @@ def _find_codebook(root: ET.Element, where: str) -> ET.Element:
         for child in root:
             if _local(child.tag) == "CodeBook":
                 return child
-        raise InputError(f"{where}: a REFI-QDA project without a CodeBook element.")
+        raise InputError(f"{where}: et REFI-QDA-projekt uden et CodeBook-element.")
     shown = f"{{{ns}}}{name}" if ns else name
     raise InputError(
-        f"{where}: not a REFI-QDA codebook (.qdc): the root element is <{shown}>, "
-        f'expected <CodeBook xmlns="{NS}">.'
+        f"{where}: ikke en REFI-QDA-kodebog (.qdc): rodelementet er <{shown}>, "
+        f'forventet <CodeBook xmlns="{NS}">.'
     )
 
 
@@ -229,7 +229,7 @@ def from_qdc_bytes(raw: bytes, where: str = "codebook.qdc") -> CodebookDef:
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     if not raw.strip():
-        raise InputError(f"{where}: the file is empty.")
+        raise InputError(f"{where}: filen er tom.")
     from qualkit.limits import check_xml
 
     check_xml(raw, where)  # size and depth before the recursive reader walks it
@@ -237,7 +237,7 @@ def from_qdc_bytes(raw: bytes, where: str = "codebook.qdc") -> CodebookDef:
     cb = _find_codebook(root, where)
     codes_el = _children(cb, "Codes")
     if not codes_el or not _children(codes_el[0], "Code"):
-        raise InputError(f"{where}: the REFI-QDA codebook has no <Codes> with at least one <Code>.")
+        raise InputError(f"{where}: REFI-QDA-kodebogen har ingen <Codes> med mindst én <Code>.")
     # Sets named after a framework tag ("framework:reach", "reach", "RE-AIM: reach").
     set_framework: dict[str, str] = {}
     sets_el = _children(cb, "Sets") or _children(root, "Sets")
@@ -260,9 +260,9 @@ def from_qdc_bytes(raw: bytes, where: str = "codebook.qdc") -> CodebookDef:
         name = (el.get("name") or "").strip()
         guid = el.get("guid") or ""
         if not name:
-            raise InputError(f"{where}, {path}: a <Code> without a name.")
+            raise InputError(f"{where}, {path}: en <Code> uden navn.")
         if guid and not _GUID.match(guid.strip()):
-            raise InputError(f"{where}, code '{name}': guid '{guid}' is not a GUID.")
+            raise InputError(f"{where}, kode '{name}': guid '{guid}' er ikke en GUID.")
         desc_el = _children(el, "Description")
         description, extra, trailer = parse_description(desc_el[0].text if desc_el else "")
         if trailer:
@@ -325,7 +325,7 @@ def load_any(path: str | Path) -> CodebookDef:
         return load_codebook(path)
     if suffix in (".qdc", ".qde", ".xml"):
         return read_qdc(path)
-    raise InputError(f"{path}: unknown codebook format '{suffix}'; use .yaml, .yml or .qdc.")
+    raise InputError(f"{path}: ukendt kodebogsformat '{suffix}'; brug .yaml, .yml eller .qdc.")
 
 
 def write_any(book: CodebookDef, path: str | Path, *, force: bool | None = None) -> Path:
@@ -340,7 +340,9 @@ def write_any(book: CodebookDef, path: str | Path, *, force: bool | None = None)
     elif suffix == ".qdc":
         text = to_qdc(book)
     else:
-        raise InputError(f"{path}: unknown output format '{suffix}'; use .yaml, .yml or .qdc.")
+        raise InputError(
+            f"{path}: ukendt filformat '{suffix}' at skrive; brug .yaml, .yml eller .qdc."
+        )
 
     def write(tmp: Path) -> None:
         with open(tmp, "w", encoding="utf-8", newline="\n") as fh:

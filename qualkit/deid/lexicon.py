@@ -400,7 +400,8 @@ def build() -> Lexicon:
     from faker.providers.address.da_DK import Provider as Address
     from faker.providers.lorem.da_DK import Provider as Lorem
     from faker.providers.person.da_DK import Provider as Person
-    from spacy.lang.da.stop_words import STOP_WORDS
+
+    from ._spacy import STOP_WORDS
 
     try:
         from wordfreq import get_frequency_dict

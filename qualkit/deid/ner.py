@@ -32,12 +32,14 @@ LABELS = {
 
 @lru_cache(maxsize=4)
 def _load(models: tuple[str, ...]) -> Any:
-    import spacy
+    from ._spacy import spacy
 
     for name in models:
         if importlib.util.find_spec(name) is not None:
             try:
-                return spacy.load(name, disable=["parser", "lemmatizer", "tagger", "morphologizer"])
+                return spacy().load(
+                    name, disable=["parser", "lemmatizer", "tagger", "morphologizer"]
+                )
             except Exception as exc:  # spaCy raises many types for a broken pipeline package
                 # Optional recogniser: the others reach the targets alone; say so, loudly.
                 log.warning(

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from spacy.lang.da.stop_words import STOP_WORDS
-
+from ._spacy import STOP_WORDS
 from .lexicon import (
     COMMON_ACRONYMS,
     INITIAL_WORDS,

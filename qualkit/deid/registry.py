@@ -44,9 +44,9 @@ class Token:
 
 class Pipeline:
     def __init__(self, config: dict[str, Any]) -> None:
-        import spacy
+        from ._spacy import spacy
 
-        self.nlp = spacy.blank("da")
+        self.nlp = spacy().blank("da")
         self.lexicon = lexicon_mod.load()
         self.recognisers: list[Any] = []
         for item in config.get("recognisers", []):

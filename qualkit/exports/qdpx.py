@@ -83,6 +83,7 @@ class QdaSelection:
     codings: list[QdaCoding] = field(default_factory=list)
     user_guid: str | None = None
     memo: str = ""  # Description and notes, both read; written as both
+    note_guids: list[str] = field(default_factory=list)  # notes of an uncoded selection
 
     @property
     def code_guids(self) -> list[str]:
@@ -93,8 +94,22 @@ class QdaSelection:
 class QdaNote:
     guid: str
     name: str
-    text: str
+    text: str  # exactly as in the file (memos travel byte for byte)
     user_guid: str | None = None
+    created: str | None = None  # creationDateTime / modifiedDateTime as written
+    modified: str | None = None
+
+
+@dataclass
+class QdaLink:
+    """A REFI-QDA ``Link``: origin -> target, optionally with notes of its own (qualkit writes
+    a memo's link to a passage or a code as one, see ``exports/memo_notes.py``)."""
+
+    guid: str
+    name: str = ""
+    origin: str | None = None
+    target: str | None = None
+    note_guids: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -153,6 +168,7 @@ class QdaProject:
     notes: dict[str, QdaNote] = field(default_factory=dict)
     note_guids: list[str] = field(default_factory=list)  # the project's own notes
     sets: list[QdaSet] = field(default_factory=list)
+    links: list[QdaLink] = field(default_factory=list)
     variables: list[QdaVariable] = field(default_factory=list)
     cases: list[QdaCase] = field(default_factory=list)
     creating_user: str | None = None
@@ -249,9 +265,24 @@ def project_xml(
                 guid=note.guid,
                 name=note.name,
                 creatingUser=note.user_guid or creator,
-                creationDateTime=now,
+                creationDateTime=note.created or now,
+                modifiedDateTime=note.modified,
             )
             _el(n_el, "PlainTextContent").text = note.text
+    if project.links:
+        links_el = _el(root, "Links")
+        for link in project.links:
+            l_el = _el(
+                links_el,
+                "Link",
+                guid=link.guid,
+                name=link.name or None,
+                direction="OneWay",
+                originGUID=link.origin,
+                targetGUID=link.target,
+            )
+            for g in link.note_guids:
+                _el(l_el, "NoteRef", targetGUID=g)
     if project.sets:
         sets = _el(root, "Sets")
         for st in project.sets:
@@ -310,6 +341,8 @@ def _source_el(
             _el(c_el, "CodeRef", targetGUID=coding.code_guid)
         if sel.memo:
             _el(s_el, "NoteRef", targetGUID=guid_for("note", sel.guid))
+        for g in sel.note_guids:
+            _el(s_el, "NoteRef", targetGUID=g)
     for g in src.note_guids:
         _el(el, "NoteRef", targetGUID=g)
 
@@ -469,6 +502,8 @@ def read_qdpx(path: str | Path) -> QdaProject:
                 (n.get("name") or "").strip(),
                 _note_text(n, raw_texts),
                 n.get("creatingUser"),
+                n.get("creationDateTime"),
+                n.get("modifiedDateTime"),
             )
     for variables in _children(root, "Variables"):
         for v in _children(variables, "Variable"):
@@ -498,16 +533,26 @@ def read_qdpx(path: str | Path) -> QdaProject:
             src = _read_source(el, raw_texts, project)
             if src is not None:
                 project.sources.append(src)
-    for kind, child in (("Graphs", "Graph"), ("Links", "Link")):
-        for group in _children(root, kind):
-            for item in _children(group, child):
-                project.problems.append(
-                    Problem(
-                        "note",
-                        (item.get("name") or item.get("guid") or child).strip(),
-                        f"{child} importeres ikke",
-                    )
+    for group in _children(root, "Graphs"):
+        for item in _children(group, "Graph"):
+            project.problems.append(
+                Problem(
+                    "note",
+                    (item.get("name") or item.get("guid") or "Graph").strip(),
+                    "Graph importeres ikke",
                 )
+            )
+    for group in _children(root, "Links"):  # memo links are read in exports/memo_notes.py
+        for item in _children(group, "Link"):
+            project.links.append(
+                QdaLink(
+                    item.get("guid") or "",
+                    (item.get("name") or "").strip(),
+                    item.get("originGUID"),
+                    item.get("targetGUID"),
+                    _refs(item, "NoteRef"),
+                )
+            )
     for sets in _children(root, "Sets"):
         for st in _children(sets, "Set"):
             if _children(st, "MemberNote"):
@@ -527,11 +572,12 @@ def read_qdpx(path: str | Path) -> QdaProject:
 
 
 def _note_text(n: ET.Element, raw_texts: dict[str, bytes]) -> str:
+    """The note's text exactly (no stripping: a memo comes back byte for byte)."""
     if _children(n, "PlainTextContent"):
-        return _text_of(n, "PlainTextContent", strip=False).strip()
+        return _text_of(n, "PlainTextContent", strip=False)
     key = PurePosixPath(re.sub(r"^internal://", "", n.get("plainTextPath") or "", flags=re.I))
     raw = raw_texts.get(key.name.lower())
-    return raw.decode("utf-8-sig", errors="replace").strip() if raw else ""
+    return raw.decode("utf-8-sig", errors="replace") if raw else ""
 
 
 def _read_case(c: ET.Element) -> QdaCase:
@@ -605,16 +651,17 @@ def _read_source(
             for c in _children(sel, "Coding")
             for ref in _children(c, "CodeRef")
         ]
-        description = _text_of(sel, "Description")
-        notes = [
-            project.notes[norm_guid(g)].text if norm_guid(g) in project.notes else ""
-            for g in _refs(sel, "NoteRef")
-        ]
-        parts: list[str] = []
-        for t in [description, *notes]:  # qualkit writes both: keep one of each text
-            if t and t not in parts:
-                parts.append(t)
-        src.selections.append(QdaSelection(sguid, start, end, codings, user, "\n\n".join(parts)))
-        for g in _refs(sel, "NoteRef"):
+        note_refs = _refs(sel, "NoteRef")
+        if not codings:  # an annotation of a passage: its notes stay memos of their own
+            src.selections.append(QdaSelection(sguid, start, end, [], user, "", note_refs))
+            continue
+        from .memo_notes import coding_memo
+
+        memo = coding_memo(
+            _text_of(sel, "Description", strip=False),
+            [project.notes[norm_guid(g)].text for g in note_refs if norm_guid(g) in project.notes],
+        )
+        src.selections.append(QdaSelection(sguid, start, end, codings, user, memo))
+        for g in note_refs:
             project.notes.pop(norm_guid(g), None)  # read as the memo; not a note of its own
     return src

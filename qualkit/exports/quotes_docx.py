@@ -3,7 +3,9 @@
 Title page (project, date, codebook version, filters), a table-of-contents field that
 Word fills in on opening, one heading per theme and a sub-heading per sub-code (or per
 framework dimension and code), a count line per heading, and each quote as an indented
-block in the "Citat" style followed by its descriptor line and source reference.
+block in the "Citat" style followed by its descriptor line and source reference. When asked,
+an appendix "Memoer" follows: the memos grouped by code, interview and project, each with its
+title, date, author (a role label, never a name) and the references of its linked passages.
 """
 
 from __future__ import annotations
@@ -32,6 +34,24 @@ COUNT_STYLE = "Antal citater"
 INTRO_STYLE = "Temaindledning"
 INTRO_PLACEHOLDER = "Skriv en kort indledning til temaet her."
 GROUPINGS = ("code", "framework")
+MEMO_GROUPS = (
+    ("code", "Kodememoer"),
+    ("interview", "Interviewmemoer"),
+    ("project", "Projektmemoer"),
+)
+
+
+@dataclass(frozen=True)
+class MemoEntry:
+    """One memo as the appendix prints it (already filtered and checked)."""
+
+    kind: str  # code | interview | project
+    title: str
+    body: str
+    on: date
+    author: str  # "evaluator 1": the role and a number, never a name
+    about: str = ""  # "Kode: Tryghed" / "Interview 3, bølge 1"
+    refs: tuple[str, ...] = ()  # "Interview 3, tur 4", "kode Tryghed"
 
 
 @dataclass
@@ -48,6 +68,8 @@ class QuoteDocSpec:
     intro_placeholders: bool = True
     # As the reports print them: the descriptor line before the quote (seed 002 line 529).
     descriptor_first: bool = False
+    # The appendix "Memoer": None leaves it out; a list (maybe empty) puts it in.
+    memos: list[MemoEntry] | None = None
 
 
 @dataclass
@@ -212,7 +234,32 @@ def build_document(quotes: list[Quote], spec: QuoteDocSpec) -> DocumentObject:
             doc.add_paragraph(count_line(child.quotes), style=count_style)
             for q in child.quotes:
                 put(q)
+    if spec.memos is not None:
+        _memo_appendix(doc, spec.memos)
     return doc
+
+
+def _memo_appendix(doc: DocumentObject, memos: list[MemoEntry]) -> None:
+    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    doc.add_paragraph("Memoer", style="Heading 1")
+    if not memos:
+        doc.add_paragraph("Ingen memoer at vise.")
+    styles = doc.styles
+    for kind, heading in MEMO_GROUPS:
+        group = sorted((m for m in memos if m.kind == kind), key=lambda m: (m.about, m.on, m.title))
+        if not group:
+            continue
+        doc.add_paragraph(heading, style=styles["Heading 2"])
+        for m in group:
+            doc.add_paragraph(m.title, style=styles["Heading 3"])
+            meta = [x for x in (m.about, format_date_dk(m.on), m.author) if x]
+            doc.add_paragraph(" · ".join(meta), style=styles[DESCRIPTOR_STYLE])
+            for para in m.body.strip().split("\n"):
+                doc.add_paragraph(para.strip())
+            if m.refs:
+                doc.add_paragraph(
+                    "Henvisninger: " + "; ".join(m.refs), style=styles[DESCRIPTOR_STYLE]
+                )
 
 
 def write_quotes_docx(quotes: list[Quote], spec: QuoteDocSpec, path: str | Path) -> None:

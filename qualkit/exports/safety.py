@@ -94,6 +94,8 @@ class SafetyReport:
             what = (
                 f"segment {k} ({fs[0].where})"
                 if k >= 0
+                else f"{fs[0].where} (ret memoet, eller tilsidesæt {k})"
+                if fs[0].where.startswith("Memo ")  # services/export_memos.memo_key
                 else f"titlen på interview {-k} (omdøb det, eller tilsidesæt {k})"
             )
             shown.append(f"{what}: {labels}")

@@ -11,6 +11,15 @@ the first writer's row. So no write is lost and none is doubled.
 ``store/db.py`` turns every database error into a Danish ``DatabaseConflict`` (never a
 raw ``OperationalError``); this module decides when to try again. After the last
 attempt the user sees that one line, and nothing was written.
+
+This is the only way to write: ``Database.session()`` is read-only (a flush of changes
+or any INSERT/UPDATE/DELETE through it raises ``WriteOutsideRetry``), and only this
+module opens ``session(write=True)`` (``tests/test_write_paths.py`` checks both). Since
+``work`` may run several times, it must do nothing outside its transaction that would
+double or break on a re-run: files, audio and vault passphrase work happen before
+(``transcription_audio.attach_audio`` moves the upload in first) or after the commit
+(``retention.unlink``), and slow pure work (the recognisers, key derivation) runs before,
+so the write lock is held briefly. Lists it fills start afresh in each attempt.
 """
 
 from __future__ import annotations

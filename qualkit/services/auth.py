@@ -17,14 +17,13 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from qualkit.errors import PermissionDenied
 from qualkit.store import Database
 from qualkit.store.models import AuthSession, LoginThrottle, User
 
-from . import audit, users
+from . import _retry, audit, users
 from .context import Actor
 
 MAX_FAILURES = 5
@@ -93,23 +92,20 @@ def _throttle(s: Session, username: str) -> LoginThrottle:
 
 
 def _fail(db: Database, username: str, kind: SessionKind) -> None:
-    locked = False
-    for _ in range(3):
-        try:
-            with db.session() as s:
-                row = _throttle(s, username)
-                row.failures = (row.failures or 0) + 1
-                row.last_failure_at = _now()
-                details = {"kind": str(kind), "failures": row.failures}
-                audit.record(s, _anonymous(username), "login.failed", details=details)
-                if row.failures >= MAX_FAILURES:
-                    row.locked_until = _now() + timedelta(minutes=lockout_minutes())
-                    audit.record(s, _anonymous(username), "login.lockout", details=details)
-                    locked = True
-            break
-        except IntegrityError:
-            continue  # two failures at once created the row: count again
-    if locked:
+    def work(s: Session) -> bool:
+        row = _throttle(s, username)
+        row.failures = (row.failures or 0) + 1
+        row.last_failure_at = _now()
+        details = {"kind": str(kind), "failures": row.failures}
+        audit.record(s, _anonymous(username), "login.failed", details=details)
+        if row.failures >= MAX_FAILURES:
+            row.locked_until = _now() + timedelta(minutes=lockout_minutes())
+            audit.record(s, _anonymous(username), "login.lockout", details=details)
+            return True
+        return False
+
+    # Two failures at once both create the row: the unique key refuses one, _retry counts again.
+    if _retry.write(db, work):
         raise LockedOut(_locked_message())
     raise LoginFailed("Forkert brugernavn eller adgangskode.")
 
@@ -124,15 +120,16 @@ def _locked_message() -> str:
 def log_in(db: Database, username: str, password: str, kind: SessionKind) -> LoginResult:
     """Check the password (throttled) and open a session; audited either way."""
     username = username.strip()
-    with db.session() as s:
+
+    def refused(s: Session) -> bool:
         row = s.get(LoginThrottle, username)
         until = _aware(row.locked_until) if row is not None else None
         if until is not None and until > _now():
             audit.record(s, _anonymous(username), "login.refused", details={"kind": str(kind)})
-            locked = True
-        else:
-            locked = False
-    if locked:
+            return True
+        return False
+
+    if _retry.write(db, refused):
         raise LockedOut(_locked_message())
     actor = users.authenticate(db, username, password)
     if actor is None:
@@ -143,7 +140,8 @@ def log_in(db: Database, username: str, password: str, kind: SessionKind) -> Log
     expires = now + (
         timedelta(hours=idle_hours()) if kind == SessionKind.WEB else timedelta(days=CLI_DAYS)
     )
-    with db.session() as s:
+
+    def open_session(s: Session) -> None:
         row = s.get(LoginThrottle, username)
         if row is not None:
             row.failures, row.locked_until = 0, None
@@ -158,6 +156,8 @@ def log_in(db: Database, username: str, password: str, kind: SessionKind) -> Log
             )
         )
         audit.record(s, actor, "login", details={"kind": str(kind)})
+
+    _retry.write(db, open_session)
     return LoginResult(actor, token, expires)
 
 
@@ -168,9 +168,10 @@ def resolve(db: Database, token: str | None, kind: SessionKind | None = None) ->
     if not token:
         return None
     now = _now()
+
     # A write transaction from the start (it updates the idle timer): a read-then-write
     # transaction on SQLite fails if a worker commits in between.
-    with db.session(write=True) as s:
+    def work(s: Session) -> Actor | None:
         row = s.scalar(select(AuthSession).where(AuthSession.token_hash == token_hash(token)))
         if row is None or row.revoked_at is not None or (kind is not None and row.kind != kind):
             return None
@@ -185,12 +186,15 @@ def resolve(db: Database, token: str | None, kind: SessionKind | None = None) ->
             row.expires_at = now + timedelta(hours=idle_hours())
         return Actor.from_user(user)
 
+    return _retry.write(db, work)
+
 
 def log_out(db: Database, token: str | None) -> bool:
     """Revoke a session (audited); returns whether there was one to revoke."""
     if not token:
         return False
-    with db.session() as s:
+
+    def work(s: Session) -> bool:
         row = s.scalar(select(AuthSession).where(AuthSession.token_hash == token_hash(token)))
         if row is None or row.revoked_at is not None:
             return False
@@ -199,6 +203,8 @@ def log_out(db: Database, token: str | None) -> bool:
         who = Actor.from_user(user) if user is not None else _anonymous("?")
         audit.record(s, who, "logout", details={"kind": row.kind})
         return True
+
+    return _retry.write(db, work)
 
 
 def revoke_user(s: Session, user_id: int) -> int:

@@ -3,21 +3,22 @@
 Every change bumps ``Codebook.version``, writes a version-log row and an audit
 row in the same transaction. Merging moves the codings (and consensus codings)
 to the surviving code, so no coder's work is lost; retiring keeps the code and
-its codings for the record but stops new use.
+its codings for the record but stops new use. Every change is one ``_retry.write``
+transaction. Reading the tree, the version log and the downloads: ``codebook_view``
+(re-exported here); a code's rules and tree order: ``codebooks/tree.py``.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from qualkit.codebooks import CodebookDef, CodeDef
+from qualkit.codebooks.tree import CODE_FIELDS, check_fields, check_key
 from qualkit.errors import InputError, NotFound
+from qualkit.messages import msg as _msg
 from qualkit.store.models import (
     FRAMEWORKS,
     Code,
@@ -30,23 +31,43 @@ from qualkit.store.models import (
 
 from . import _retry, audit
 from ._record import Record
+from .codebook_view import (  # re-exported: the app and tests read through this module
+    CodebookTree,
+    CodeRow,
+    VersionInfo,
+    codebook_tree,
+    export_definition,
+    export_file,
+    list_versions,
+)
+from .codebook_view import book as _book
 from .context import Context, fetch
 
-_KEY = re.compile(r"^[A-Za-z0-9_.\-æøåÆØÅ]+$")
-CODE_FIELDS = ("name", "framework", "description", "include", "exclude", "example")
-
-
-def _book(s: Session, ctx: Context, codebook_id: int) -> Codebook:
-    cb = fetch(s, Codebook, codebook_id)
-    if cb is None or cb.project_id != ctx.project_id:
-        raise NotFound(f"No codebook {codebook_id} in this project.")
-    return cb
+__all__ = [
+    "CODE_FIELDS",
+    "FRAMEWORKS",
+    "CodeRow",
+    "CodebookTree",
+    "MergeResult",
+    "VersionInfo",
+    "add_code",
+    "codebook_tree",
+    "edit_code",
+    "export_definition",
+    "export_file",
+    "list_versions",
+    "log_import",
+    "merge_codes",
+    "move_code",
+    "rename_code",
+    "retire_code",
+]
 
 
 def _code(s: Session, ctx: Context, code_id: int) -> Code:
     code = s.get(Code, code_id)
     if code is None or _book(s, ctx, code.codebook_id) is None:
-        raise NotFound(f"No code {code_id} in this project.")
+        raise NotFound(_msg("code.not_found", id=code_id))
     return code
 
 
@@ -106,16 +127,6 @@ def _ancestors(s: Session, code: Code) -> list[int]:
     return out
 
 
-def _check_fields(fields: dict[str, Any]) -> None:
-    unknown = set(fields) - set(CODE_FIELDS)
-    if unknown:
-        raise InputError(f"Unknown code field(s): {', '.join(sorted(unknown))}.")
-    if "name" in fields and not str(fields["name"] or "").strip():
-        raise InputError("A code needs a name.")
-    if "framework" in fields and fields["framework"] not in FRAMEWORKS:
-        raise InputError(f"Framework '{fields['framework']}' is not one of {'|'.join(FRAMEWORKS)}.")
-
-
 def add_code(
     ctx: Context,
     codebook_id: int,
@@ -131,9 +142,7 @@ def add_code(
 ) -> int:
     """A new (usually inductive) code; the framework defaults to the parent's."""
     ctx.require("codebook.edit")
-    key = key.strip()
-    if not key or not _KEY.match(key):
-        raise InputError(f"Code id '{key}': use letters, digits, '.', '_' or '-'.")
+    key = check_key(key)
 
     def work(s: Session) -> int:
         cb = _book(s, ctx, codebook_id)
@@ -141,11 +150,11 @@ def add_code(
         if parent_id is not None:
             parent = _code(s, ctx, parent_id)
             if parent.codebook_id != cb.id:
-                raise InputError("The parent code belongs to another codebook.")
+                raise InputError("Overkoden hører til en anden kodebog.")
         fw = framework or (parent.framework if parent else "theme")
-        _check_fields({"name": name, "framework": fw})
+        check_fields({"name": name, "framework": fw})
         if s.scalar(select(Code.id).where(Code.codebook_id == cb.id, Code.key == key)) is not None:
-            raise InputError(f"The codebook already has a code with id '{key}'.")
+            raise InputError(f"Kodebogen har allerede en kode med id '{key}'.")
         pos = (s.scalar(select(func.max(Code.position)).where(Code.codebook_id == cb.id)) or 0) + 1
         code = Code(
             codebook_id=cb.id,
@@ -177,7 +186,7 @@ def add_code(
 def edit_code(ctx: Context, code_id: int, **fields: Any) -> None:
     """Change name, framework, description, include, exclude or example."""
     ctx.require("codebook.edit")
-    _check_fields(fields)
+    check_fields(fields)
 
     def work(s: Session) -> None:
         code = _code(s, ctx, code_id)
@@ -206,6 +215,7 @@ def edit_code(ctx: Context, code_id: int, **fields: Any) -> None:
 
 
 def rename_code(ctx: Context, code_id: int, name: str) -> None:
+    """A new name for a code (logged as a rename)."""
     ctx.require("codebook.edit")
     edit_code(ctx, code_id, name=name)
 
@@ -219,9 +229,12 @@ def move_code(ctx: Context, code_id: int, new_parent_id: int | None) -> None:
         if new_parent_id is not None:
             parent = _code(s, ctx, new_parent_id)
             if parent.codebook_id != code.codebook_id:
-                raise InputError("A code can only move within its own codebook.")
+                raise InputError("En kode kan kun flyttes inden for sin egen kodebog.")
             if parent.id == code.id or code.id in _ancestors(s, parent):
-                raise InputError(f"Moving '{code.name}' under '{parent.name}' would make a cycle.")
+                raise InputError(
+                    f"'{code.name}' kan ikke flyttes ind under '{parent.name}': "
+                    "det giver en cyklus."
+                )
         if code.parent_id == new_parent_id:
             return
         old = code.parent_id
@@ -246,13 +259,15 @@ def merge_codes(ctx: Context, source_id: int, target_id: int) -> MergeResult:
     def work(s: Session) -> MergeResult:
         src, dst = _code(s, ctx, source_id), _code(s, ctx, target_id)
         if src.id == dst.id:
-            raise InputError("A code cannot be merged into itself.")
+            raise InputError("En kode kan ikke slås sammen med sig selv.")
         if src.codebook_id != dst.codebook_id:
-            raise InputError("Codes can only be merged within one codebook.")
+            raise InputError("Koder kan kun slås sammen inden for én kodebog.")
         if dst.retired_at is not None:
-            raise InputError(f"'{dst.name}' is retired; merge into a code in use.")
+            raise InputError(f"'{dst.name}' er udgået; slå sammen med en kode i brug.")
         if src.id in _ancestors(s, dst):
-            raise InputError(f"'{dst.name}' lies under '{src.name}'; merge the other way round.")
+            raise InputError(
+                f"'{dst.name}' ligger under '{src.name}'; slå dem sammen den anden vej."
+            )
         moved = dup = 0
         have = {
             (c.segment_id, c.coder_id, c.start_char, c.end_char)
@@ -335,163 +350,9 @@ def retire_code(ctx: Context, code_id: int) -> None:
 
 
 @dataclass(frozen=True)
-class VersionInfo(Record):
-    version: int
-    action: str
-    summary: str
-    username: str
-    at: datetime
-    details: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class CodeRow(Record):
-    """One code of a codebook in tree order, with how often it is applied."""
-
-    id: int
-    key: str
-    name: str
-    framework: str | None
-    depth: int
-    parent_id: int | None
-    description: str
-    include: str
-    exclude: str
-    example: str
-    guid: str | None
-    color: str | None
-    retired: bool
-    merged_into_id: int | None
-    codings: int
-
-
-@dataclass(frozen=True)
-class CodebookTree(Record):
-    id: int
-    name: str
-    version: int
-    language: str
-    source: str
-    codes: tuple[CodeRow, ...]
-
-
-@dataclass(frozen=True)
 class MergeResult(Record):
     source: int
     target: int
     codings_moved: int
     duplicates_dropped: int
     consensus_moved: int
-
-
-def list_versions(ctx: Context, codebook_id: int) -> list[VersionInfo]:
-    ctx.require("codebook.read")
-    with ctx.db.session() as s:
-        _book(s, ctx, codebook_id)
-        rows = s.scalars(
-            select(CodebookVersion)
-            .where(CodebookVersion.codebook_id == codebook_id)
-            .order_by(CodebookVersion.version.desc())
-        ).all()
-        return [
-            VersionInfo(r.version, r.action, r.summary, r.username, r.at, r.details or {})
-            for r in rows
-        ]
-
-
-def codebook_tree(ctx: Context, codebook_id: int) -> CodebookTree:
-    """The codebook as rows in tree order (depth-first), with usage counts."""
-    ctx.require("codebook.read")
-    with ctx.db.session() as s:
-        cb = _book(s, ctx, codebook_id)
-        codes = s.scalars(
-            select(Code).where(Code.codebook_id == cb.id).order_by(Code.position)
-        ).all()
-        counts = (
-            dict(
-                s.execute(
-                    select(Coding.code_id, func.count(Coding.id))
-                    .where(Coding.code_id.in_([c.id for c in codes]))
-                    .group_by(Coding.code_id)
-                ).all()
-            )
-            if codes
-            else {}
-        )
-        info = (cb.id, cb.name, cb.version, cb.language, cb.source)
-    children: dict[int | None, list[Code]] = {}
-    for c in codes:
-        children.setdefault(c.parent_id, []).append(c)
-    rows: list[CodeRow] = []
-
-    def walk(parent: int | None, depth: int) -> None:
-        for c in children.get(parent, []):
-            rows.append(
-                CodeRow(
-                    c.id,
-                    c.key,
-                    c.name,
-                    c.framework,
-                    depth,
-                    c.parent_id,
-                    c.description,
-                    c.include,
-                    c.exclude,
-                    c.example,
-                    c.guid,
-                    c.color,
-                    c.retired_at is not None,
-                    c.merged_into_id,
-                    counts.get(c.id, 0),
-                )
-            )
-            walk(c.id, depth + 1)
-
-    walk(None, 0)
-    return CodebookTree(*info, codes=tuple(rows))
-
-
-def export_definition(ctx: Context, codebook_id: int, include_retired: bool = False) -> CodebookDef:
-    """The codebook as it stands now, for download as YAML or REFI-QDA .qdc."""
-    ctx.require("codebook.read")
-    tree = codebook_tree(ctx, codebook_id)
-    defs: dict[int, CodeDef] = {}
-    roots: list[CodeDef] = []
-    for r in tree["codes"]:
-        if r["retired"] and not include_retired:
-            continue
-        d = CodeDef(
-            id=r["key"],
-            name=r["name"],
-            framework=r["framework"],
-            description=r["description"],
-            include=r["include"],
-            exclude=r["exclude"],
-            example=r["example"],
-            color=r.get("color"),
-            guid=r.get("guid"),
-        )
-        defs[r["id"]] = d
-        parent = defs.get(r["parent_id"]) if r["parent_id"] is not None else None
-        (parent.children if parent else roots).append(d)
-    return CodebookDef(
-        name=tree["name"],
-        codes=roots,
-        language=tree["language"],
-        version=str(tree["version"]),
-        source=tree["source"],
-    )
-
-
-def export_file(ctx: Context, codebook_id: int, fmt: str) -> tuple[str, bytes]:
-    """(file name, bytes) of the codebook as YAML or REFI-QDA .qdc, for a download button."""
-    ctx.require("codebook.read")
-    from qualkit.codebooks.qdc import to_qdc
-
-    book = export_definition(ctx, codebook_id)
-    stem = re.sub(r"[^A-Za-z0-9æøåÆØÅ_-]+", "_", book.name).strip("_") or "kodebog"
-    if fmt == "yaml":
-        return f"{stem}.yaml", book.to_yaml().encode("utf-8")
-    if fmt == "qdc":
-        return f"{stem}.qdc", to_qdc(book).encode("utf-8")
-    raise InputError(f"Unknown codebook format '{fmt}'; use yaml or qdc.")

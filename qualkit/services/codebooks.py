@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from qualkit.codebooks import CodebookDef
 from qualkit.codebooks.model import load_codebook_text
@@ -16,14 +17,15 @@ from qualkit.codebooks.qdc import from_qdc_bytes, load_any
 from qualkit.errors import InputError
 from qualkit.store.models import Code, Codebook
 
-from . import audit
+from . import _retry, audit
 from ._record import Record
 from .context import Context
 
 
 def import_codebook(ctx: Context, book: CodebookDef) -> int:
     ctx.require("codebook.edit")
-    with ctx.db.session() as s:
+
+    def work(s: Session) -> int:
         if (
             s.scalar(
                 select(Codebook).where(
@@ -70,6 +72,8 @@ def import_codebook(ctx: Context, book: CodebookDef) -> int:
             details={"name": book.name, "codes": len(rows)},
         )
         return cb.id
+
+    return _retry.write(ctx.db, work)
 
 
 def import_codebook_file(ctx: Context, path: str | Path) -> int:

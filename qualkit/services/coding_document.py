@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from qualkit.errors import InputError, NotFound
@@ -94,27 +95,31 @@ def document(
         ctx.require("consensus.read")
     with ctx.db.session() as s:
         iv = _interview(s, ctx, interview_id)
-        segs = s.execute(
-            select(Segment.id, Segment.position, Segment.start, Segment.speaker, Segment.text)
-            .where(Segment.interview_id == interview_id)
-            .order_by(Segment.position)
-        ).all()
-        lengths = {r.id: len(r.text or "") for r in segs}
+        segs = [
+            DocSegment(sid, pos + 1, start, speaker, text or "")
+            for sid, pos, start, speaker, text in s.execute(
+                select(Segment.id, Segment.position, Segment.start, Segment.speaker, Segment.text)
+                .where(Segment.interview_id == interview_id)
+                .order_by(Segment.position)
+            )
+        ]
+        lengths = {x.id: len(x.text) for x in segs}
         out: list[DocCoding] = []
         shown: tuple[str, ...] = ()
         if mode is DocMode.CONSENSUS:
             rows = s.execute(
-                select(ConsensusCoding)
+                select(*_columns(ConsensusCoding))
                 .join(Segment, ConsensusCoding.segment_id == Segment.id)
                 .where(Segment.interview_id == interview_id)
                 .order_by(ConsensusCoding.id)
-            ).scalars()
+            ).all()
             editable = ctx.actor.role in ("admin", "evaluator")
             for c in rows:
                 out.append(_doc_coding(c, lengths, "konsensus", 0, editable))
         else:
+            # Plain columns, not ORM objects: the view is redrawn after every action.
             q = (
-                select(Coding, User.username)
+                select(*_columns(Coding), User.username)
                 .join(Segment, Coding.segment_id == Segment.id)
                 .join(User, Coding.coder_id == User.id)
                 .where(Segment.interview_id == interview_id)
@@ -125,10 +130,11 @@ def document(
                 shown = (ctx.actor.username,)
             rows2 = s.execute(q).all()
             if mode is DocMode.COMPARE:
-                everyone = sorted({u for _, u in rows2})
+                everyone = sorted({r.username for r in rows2})
                 picked = [c for c in coders if c in everyone] or everyone
                 shown = tuple(picked[:2])
-            for c, user in rows2:
+            for c in rows2:
+                user = c.username
                 if user not in shown:
                     continue
                 out.append(
@@ -139,15 +145,24 @@ def document(
         title=iv.title,
         mode=mode,
         coders=shown,
-        segments=tuple(
-            DocSegment(r.id, r.position + 1, r.start, r.speaker, r.text or "") for r in segs
-        ),
+        segments=tuple(segs),
         codings=tuple(out),
     )
 
 
+def _columns(model: type[Coding] | type[ConsensusCoding]) -> tuple[Any, ...]:
+    return (
+        model.id,
+        model.segment_id,
+        model.start_char,
+        model.end_char,
+        model.code_id,
+        model.memo,
+    )
+
+
 def _doc_coding(
-    c: Coding | ConsensusCoding, lengths: dict[int, int], coder: str, layer: int, editable: bool
+    c: Row[Any], lengths: dict[int, int], coder: str, layer: int, editable: bool
 ) -> DocCoding:
     whole = c.start_char is None
     return DocCoding(

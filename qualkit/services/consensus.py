@@ -27,7 +27,7 @@ from qualkit.store.models import (
     User,
 )
 
-from . import audit, read_policy
+from . import _retry, audit, read_policy
 from .coding import project_code, project_segments
 from .consensus_reconcile import ORIGINS, _span_text
 from .context import Context
@@ -53,7 +53,8 @@ def open_comparison(ctx: Context, interview_id: int) -> None:
     """The coder's explicit choice to see the other coders' codings of an interview (audited
     once here, not on every page redraw)."""
     ctx.require("coding.compare")
-    with ctx.db.session() as s:
+
+    def work(s: Session) -> None:
         _interview(s, ctx, interview_id)
         audit.record(
             s,
@@ -63,6 +64,8 @@ def open_comparison(ctx: Context, interview_id: int) -> None:
             target_type="interview",
             target_id=interview_id,
         )
+
+    _retry.write(ctx.db, work)
 
 
 def comparison_opened(ctx: Context, interview_id: int) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from qualkit.deid.spans import LABELS
 from qualkit.errors import InputError
@@ -81,15 +82,19 @@ def create_vault(ctx: Context, passphrase: str) -> None:
     """Create the project's key vault (admin); the passphrase is needed to read it."""
     ctx.require("vault.read")
     vault_store.create(ctx.db, passphrase)
-    with ctx.db.session() as s:
+
+    def work(s: Session) -> None:
         audit.record(s, ctx.actor, "vault.create", project_id=ctx.project_id)
+
+    write(ctx.db, work)
 
 
 def read_vault(ctx: Context, passphrase: str) -> list[dict[str, Any]]:
     """Every entry of this project: pseudonym keys, identities and raw transcripts (admin)."""
     ctx.require("vault.read")
     contents = vault_store.read(ctx.db, passphrase, ctx.project_id)
-    with ctx.db.session() as s:
+
+    def work(s: Session) -> None:
         audit.record(
             s,
             ctx.actor,
@@ -97,6 +102,8 @@ def read_vault(ctx: Context, passphrase: str) -> list[dict[str, Any]]:
             project_id=ctx.project_id,
             details={"entries": len(contents.entries), "damaged": contents.damaged},
         )
+
+    write(ctx.db, work)
     return contents.entries
 
 

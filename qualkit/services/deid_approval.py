@@ -9,8 +9,10 @@ nothing is written. Once approved, segments hold de-identified text only.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from qualkit.deid import Span, redact
 from qualkit.deid.anchors import Anchor, SegmentState, not_ready, numbers_text, residual
@@ -18,7 +20,7 @@ from qualkit.deid.pseudonyms import FIXED, surface_key
 from qualkit.errors import InputError
 from qualkit.store.models import EntityDecision, Participant, utcnow
 
-from . import audit, retention
+from . import _retry, audit, retention
 from .context import Context
 from .deid_proposals import _interview, _tag, _vault
 
@@ -47,7 +49,8 @@ def approve(ctx: Context, interview_id: int, *, accept_pending: bool = False) ->
     """
     ctx.require("deid.review")
     vault = _vault(ctx)
-    with ctx.db.session() as s:
+
+    def work(s: Session) -> tuple[ApprovalResult, Path | None]:
         iv = _interview(s, ctx, interview_id)
         if iv.status == "approved":
             raise InputError(f"Interview {interview_id} er allerede godkendt.")
@@ -166,8 +169,10 @@ def approve(ctx: Context, interview_id: int, *, accept_pending: bool = False) ->
             target_id=iv.id,
             details={"replaced": replaced, "segments": len(iv.segments)},
         )
-        result = ApprovalResult(replaced, len(iv.segments))
-    retention.unlink([audio])
+        return ApprovalResult(replaced, len(iv.segments)), audio
+
+    result, audio = _retry.write(ctx.db, work)
+    retention.unlink([audio])  # after the commit: a re-run never finds the audio gone
     return result
 
 

@@ -9,6 +9,7 @@ again). Approval (services/deid_approval.py) needs every segment's proposal run 
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +24,7 @@ from qualkit.errors import InputError, NotFound
 from qualkit.services.vault import DbVault as Vault
 from qualkit.store.models import EntityDecision, Interview, Project, Segment
 
-from . import audit
+from . import _retry, audit
 from .context import Context
 
 
@@ -126,14 +127,19 @@ def propose(ctx: Context, interview_id: int, roster: list[RosterEntry] | None = 
     """
     ctx.require("deid.review")
     vault = _vault(ctx)
-    with ctx.db.session() as s:
+    with ctx.db.session() as s:  # the recognisers run outside the write transaction
+        texts = [seg.text for seg in _interview(s, ctx, interview_id).segments]
+    detected = {tuple(texts): detect_segments(texts, roster)}
+
+    def work(s: Session) -> int:
         iv = _interview(s, ctx, interview_id)
         if iv.status == "approved":
             raise InputError(f"Interview {interview_id} er allerede godkendt.")
         rules = _project_rules(s, ctx)
         pseud = Pseudonymiser(roster, known=_known(s, ctx), hasher=vault.keyed_hash)
         n = _speaker_rows(ctx, vault, s, iv, roster, pseud)
-        found = detect_segments([seg.text for seg in iv.segments], roster)
+        now = [seg.text for seg in iv.segments]  # edited meanwhile: detect again
+        found = copy.deepcopy(detected.get(tuple(now)) or detect_segments(now, roster))
         pseud.assign([sp for spans in found for sp in spans])
         _save_links(s, ctx, pseud)
         for seg, spans in zip(iv.segments, found, strict=True):
@@ -148,6 +154,8 @@ def propose(ctx: Context, interview_id: int, roster: list[RosterEntry] | None = 
             details={"proposals": n},
         )
         return n
+
+    return _retry.write(ctx.db, work)
 
 
 def proposal_run(

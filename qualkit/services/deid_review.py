@@ -7,10 +7,12 @@ here runs the recognisers over the new text at once, so the segment stays curren
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from qualkit.deid import Pseudonymiser, RosterEntry, Span, detect
 from qualkit.deid.pseudonyms import FIXED, surface_key
@@ -20,7 +22,7 @@ from qualkit.messages import msg as _msg
 from qualkit.services.vault import DbVault as Vault
 from qualkit.store.models import EntityDecision, Segment, utcnow
 
-from . import audit
+from . import _retry, audit
 from .context import Context
 from .deid_proposals import (
     _interview,
@@ -102,7 +104,8 @@ def decide(
             _msg("choice.unknown", what="etiket", value=label, choices=", ".join(LABELS))
         )
     vault = _vault(ctx)
-    with ctx.db.session() as s:
+
+    def work(s: Session) -> int:
         row = s.get(EntityDecision, decision_id)
         if row is None or row.project_id != ctx.project_id:
             raise NotFound(f"Forslag {decision_id} findes ikke i dette projekt.")
@@ -137,6 +140,8 @@ def decide(
         )
         return len(targets)
 
+    return _retry.write(ctx.db, work)
+
 
 def _relabelled_pseudonym(s, ctx, vault: Vault, row: EntityDecision, label: str) -> str:
     if label in FIXED:
@@ -166,7 +171,8 @@ def add_span(
             _msg("choice.unknown", what="etiket", value=label, choices=", ".join(LABELS))
         )
     vault = _vault(ctx)
-    with ctx.db.session() as s:
+
+    def work(s: Session) -> int:
         seg = _open_segment(s, ctx, segment_id)
         if not (0 <= start < end <= len(seg.text)):
             raise InputError(
@@ -210,6 +216,8 @@ def add_span(
         )
         return row.id
 
+    return _retry.write(ctx.db, work)
+
 
 def add_span_text(
     ctx: Context, segment_id: int, surface: str, label: str, all_occurrences: bool = False
@@ -233,7 +241,8 @@ def add_span_text(
 def accept_pending(ctx: Context, interview_id: int) -> int:
     """Accept every still-proposed span of an interview."""
     ctx.require("deid.review")
-    with ctx.db.session() as s:
+
+    def work(s: Session) -> int:
         iv = _interview(s, ctx, interview_id)
         rows = s.scalars(
             select(EntityDecision).where(
@@ -252,6 +261,8 @@ def accept_pending(ctx: Context, interview_id: int) -> int:
             details={"spans": len(rows)},
         )
         return len(rows)
+
+    return _retry.write(ctx.db, work)
 
 
 def segments_for_review(ctx: Context, interview_id: int) -> list[dict[str, Any]]:
@@ -272,13 +283,15 @@ def edit_segment(
     stale, and are then looked for again), and the recognisers run over the new text."""
     ctx.require("transcript.edit")
     vault = _vault(ctx)
-    with ctx.db.session() as s:
+    detected = detect(text, roster)  # the recognisers run before the write transaction
+
+    def work(s: Session) -> None:
         seg = _open_segment(s, ctx, segment_id)
         before = len(seg.text or "")
         seg.text, seg.edited = text, True
         s.flush()  # qualkit.store.anchoring: new version, decisions re-anchored or stale
         pseud = Pseudonymiser(roster, known=_known(s, ctx), hasher=vault.keyed_hash)
-        spans = pseud.assign(detect(text, roster))
+        spans = pseud.assign(copy.deepcopy(detected))
         added = proposal_run(s, ctx, vault, seg, spans, pseud, _project_rules(s, ctx))
         audit.record(
             s,
@@ -294,6 +307,8 @@ def edit_segment(
                 "proposals": added,
             },
         )
+
+    _retry.write(ctx.db, work)
 
 
 def decide_numbers(

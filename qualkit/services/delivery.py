@@ -21,7 +21,8 @@ from .context import Context, fetch
 def save_protocol(ctx: Context, yaml_text: str, where: str = "protokol") -> int:
     ctx.require("delivery.import")
     proto = load_protocol_text(yaml_text, where)
-    with ctx.db.session() as s:
+
+    def work(s: Session) -> int:
         row = s.scalar(
             select(ProtocolRow).where(
                 ProtocolRow.project_id == ctx.project_id, ProtocolRow.name == proto.name
@@ -43,6 +44,8 @@ def save_protocol(ctx: Context, yaml_text: str, where: str = "protokol") -> int:
             details={"name": proto.name},
         )
         return row.id
+
+    return _retry.write(ctx.db, work)
 
 
 def get_protocol(ctx: Context, name: str | None = None) -> Protocol:

@@ -7,6 +7,7 @@ double an event, and a long import holds SQLite's write lock one batch at a time
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -53,7 +54,8 @@ def _event_key(
     )
 
 
-IMPORT_BATCH = 5000  # events per transaction: the write lock is held briefly, the app stays usable
+IMPORT_BATCH = 1000  # events per transaction: the lock is held briefly (bench/write_lock.py)
+BATCH_PAUSE = 0.15  # seconds between batches on SQLite (its busy handler sleeps up to 0.1 s)
 
 
 def import_key(
@@ -197,6 +199,8 @@ def insert_events(ctx: Context, records: list[EventRecord], source: str) -> Impo
             return len(rows)
 
         created += _retry.write(ctx.db, work)
+        if number < len(batches) and ctx.db.settings.is_sqlite:
+            time.sleep(BATCH_PAUSE)  # SQLite's busy waiters poll: let a staff entry in
     return ImportCounts(created, len(records) - created)
 
 

@@ -23,9 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from qualkit.errors import InputError
 from qualkit.exports.layout import lay_out
+from qualkit.exports.memo_notes import read_memos
 from qualkit.exports.positions import PositionMap, PositionUnit, UnitDecision, decide_unit
 from qualkit.exports.qdpx import Problem, norm_guid, read_qdpx
 from qualkit.store import Database
@@ -36,15 +38,15 @@ from qualkit.store.models import (
     User,
 )
 
-from . import audit
+from . import _retry, audit
 from .attestation import ATTESTED
 from .context import Actor
+from .exchange_memos import PlacedSource, keep_memos, memo_authors
 from .exchange_store import (
     SourceJob,
     attest_strings,
     code_rows,
     keep_cases,
-    keep_notes,
     keep_sets,
     map_users,
     write_source,
@@ -104,7 +106,8 @@ def import_qdpx(
 
     require(actor, "project.import")
     qda = read_qdpx(path)
-    left: list[Problem] = list(qda.problems)
+    notes = read_memos(qda)  # exports/memo_notes.py: notes -> memos, with their links
+    left: list[Problem] = list(qda.problems) + notes.problems
     override = PositionUnit(positions) if positions else None
     # Who coded a coding that names nobody: the project's creator, else the file's one user.
     if not qda.creating_user and len(qda.users) == 1:
@@ -123,6 +126,7 @@ def import_qdpx(
     for src in qda.sources:
         pm = PositionMap(src.text)
         selections = []
+        link_ends: list[int] = []
         for sel in src.selections:
             where = f"{src.name} / {sel.guid}"
             if not 0 <= sel.start <= sel.end <= pm.length(decision.unit):
@@ -136,6 +140,9 @@ def import_qdpx(
                 )
                 continue
             start, end = pm.convert(sel.start, decision.unit), pm.convert(sel.end, decision.unit)
+            if not sel.codings and norm_guid(sel.guid) in notes.passages:
+                link_ends += (start, end)  # a memo's link to this passage (exchange_memos)
+                continue
             codings = []
             for c in sel.codings:
                 if norm_guid(c.code_guid) not in known:
@@ -149,13 +156,16 @@ def import_qdpx(
                 selections.append((sel, start, end, codings))
             elif not sel.codings:
                 left.append(Problem("selection", where, "markering uden kodning"))
-        ends = [p for _, a, b, _ in selections for p in (a, b)]
+        ends = [p for _, a, b, _ in selections for p in (a, b)] + link_ends
         layout = lay_out(src.text, speakers=speakers or own_format, endpoints=ends)
         if not layout.pieces:
             left.append(Problem("source", src.name, "kilden har ingen tekst"))
             continue
         plans.append((src, layout, selections))
-    with db.session() as s:
+    planned = left
+
+    def work(s: Session) -> ImportResult:
+        left = list(planned)  # a re-run starts again from what the reading found
         if s.scalar(select(Project.id).where(Project.name == name)) is not None:
             raise InputError(
                 f"Der findes allerede et projekt ved navn {name!r}; vælg et andet med --project."
@@ -165,7 +175,8 @@ def import_qdpx(
         project = Project(name=name, description=qda.description, settings=dict(DEFAULT_SETTINGS))
         s.add(project)
         s.flush()
-        users, consensus_guid = map_users(s, qda, wanted_users, left)
+        mapped, consensus_guid = map_users(s, qda, wanted_users, left, memo_authors(notes))
+        users = {g: u for g, u in mapped.items() if g in wanted_users}
         fallback = users.get(norm_guid(qda.creating_user or "")) or next(iter(users.values()), None)
         coders = {u for g, u in users.items() if g != consensus_guid}
         agreed = (consensus_guid is None or consensus_guid not in wanted_users) and len(coders) <= 1
@@ -210,13 +221,19 @@ def import_qdpx(
             deidentified,
             now,
         )
+        placed: dict[str, PlacedSource] = {}
         for src, layout, selections in plans:
             iv_by_guid[norm_guid(src.guid)] = write_source(
                 s, job, src, layout, selections, counts, left
             )
+            placed[norm_guid(src.guid)] = PlacedSource(
+                iv_by_guid[norm_guid(src.guid)], src.text, layout
+            )
         keep_sets(s, qda, project.id, by_guid, iv_by_guid, left)
         keep_cases(s, qda, project.id, iv_by_guid, left, cases_as_participants)
-        counts["memos"] = keep_notes(s, qda, project.id, by_guid, iv_by_guid, users)
+        counts["memos"] = keep_memos(
+            s, notes, project.id, by_guid, placed, mapped, decision.unit, left
+        )
         if deidentified:
             project.settings = {
                 **project.settings,
@@ -224,7 +241,7 @@ def import_qdpx(
                     "by": actor.username,
                     "at": now,
                     "file": Path(path).name,
-                    "strings": attest_strings(s, qda, name, by_guid.values(), users),
+                    "strings": attest_strings(s, qda, name, by_guid.values(), mapped),
                 },
             }
         names = (
@@ -257,3 +274,5 @@ def import_qdpx(
             tuple(sorted(names.values())),
             tuple(left),
         )
+
+    return _retry.write(db, work)

@@ -4,53 +4,33 @@ Used by ``exchange_import``; every function works inside the caller's transactio
 
 from __future__ import annotations
 
-import re
-import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from qualkit.codebooks.qdc import _slug, parse_description
 from qualkit.exports.layout import Layout, place, selection_ref
-from qualkit.exports.qdpx import (
-    CONSENSUS_USER,
-    GUID_RE,
-    Problem,
-    QdaCoding,
-    QdaProject,
-    QdaSelection,
-    QdaSource,
-    guid_for,
-    norm_guid,
-)
-from qualkit.store.models import (
-    FRAMEWORKS,
-    Code,
-    Coding,
-    ConsensusCoding,
-    ExchangeSet,
-    Interview,
-    Participant,
-    Segment,
-    User,
-)
+from qualkit.exports.qdpx import Problem, QdaCoding, QdaSelection, QdaSource, norm_guid
+from qualkit.exports.qdpx_mapping import clean_guid, code_rows
+from qualkit.store.models import Coding, ConsensusCoding, Interview, Segment
 
 from . import audit
 from .attestation import sha
 from .context import Actor
+from .exchange_parts import attest_strings, keep_cases, keep_sets, map_users
 
-
-def clean_guid(guid: str, *scope: object) -> str:
-    """A GUID as REFI-QDA requires it: the file's own where it is one (braces off), else a
-    stable one derived from it, so an export of the imported project validates."""
-    g = (guid or "").strip().strip("{}")
-    return g if GUID_RE.match(g) else guid_for(*scope, guid)
-
-
-def _id(x: Any) -> int:
-    return x if isinstance(x, int) else x.id
+# Re-exported: ``exchange_import`` takes every step of the import from this module.
+__all__ = [
+    "SourceJob",
+    "attest_strings",
+    "clean_guid",
+    "code_rows",
+    "keep_cases",
+    "keep_sets",
+    "map_users",
+    "write_source",
+]
 
 
 @dataclass(frozen=True)
@@ -218,235 +198,3 @@ def write_source(
             details={"file": job.file, "source": src.guid, "segments": len(seg_ids)},
         )
     return iv.id
-
-
-_USERNAME = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def _username(name: str) -> str:
-    return (_USERNAME.sub("-", _slug(name).replace("_", "-")) or "koder")[:80]
-
-
-def map_users(
-    s: Session, qda: QdaProject, wanted: set[str], left: list[Problem]
-) -> tuple[dict[str, int], str | None]:
-    """File user guids -> qualkit user ids (existing by name, else new inactive); and the
-    guid of the consensus layer's user, if the file has one."""
-    from .users import _hasher
-
-    names = qda.user_names()
-    consensus = next((g for g, n in names.items() if n == CONSENSUS_USER), None)
-    out: dict[str, int] = {}
-    for g, n in names.items():
-        if g not in wanted and g != consensus:
-            left.append(Problem("user", n or g, "har ingen kodninger; ikke oprettet som koder"))
-    for g in sorted(wanted):
-        if g == consensus:
-            continue
-        name = names.get(g) or f"ukendt-{g[:8] or 'koder'}"
-        user = s.scalar(
-            select(User).where(
-                (func.lower(User.username) == name.lower())
-                | (func.lower(User.display_name) == name.lower())
-                | (User.username == _username(name))
-            )
-        )
-        if user is None:
-            user = User(
-                username=_username(name),
-                display_name=name[:200],
-                role="evaluator",
-                password_hash=_hasher.hash(secrets.token_urlsafe(24)),
-                active=False,
-            )
-            s.add(user)
-            s.flush()
-        out[g] = user.id
-    return out, consensus
-
-
-def code_rows(qda: QdaProject, left: list[Problem]) -> list[tuple[Any, Any, dict[str, Any]]]:
-    """(code, parent, fields) for each code to store, the qualkit detail parsed back."""
-    set_framework: dict[str, str] = {}
-    for st in qda.sets:
-        tag = st.name.strip().lower().split(":")[-1].strip()
-        if tag in FRAMEWORKS:
-            for g in st.codes:
-                set_framework[norm_guid(g)] = tag
-    seen: set[str] = set()
-    keys: set[str] = set()
-    out = []
-    key_of: dict[int, str] = {}
-    fw_of: dict[int, str] = {}
-    for code, parent in qda.all_codes():
-        g = norm_guid(code.guid)
-        if g in seen:
-            left.append(Problem("code", code.name, f"guid {code.guid} er brugt før; springes over"))
-            continue
-        seen.add(g)
-        description, extra, trailer = parse_description(code.description)
-        if trailer:
-            key, framework = trailer
-        else:
-            base = key_of.get(id(parent)) if parent else None
-            key = f"{base}.{_slug(code.name)}" if base else _slug(code.name)
-            framework = set_framework.get(g) or (
-                fw_of.get(id(parent), "theme") if parent else "theme"
-            )
-        if framework not in FRAMEWORKS:
-            framework = "theme"
-        k, n = key, 2
-        while k in keys:
-            k, n = f"{key}_{n}", n + 1
-        keys.add(k)
-        key_of[id(code)], fw_of[id(code)] = k, framework
-        out.append(
-            (
-                code,
-                parent,
-                {
-                    "key": k[:200],
-                    "name": code.name[:300],
-                    "framework": framework,
-                    "description": description,
-                    "include": extra.get("include", ""),
-                    "exclude": extra.get("exclude", ""),
-                    "example": extra.get("example", ""),
-                    "guid": clean_guid(code.guid, "code"),
-                    "color": code.color,
-                    "codable": code.codable,
-                },
-            )
-        )
-    return out
-
-
-def keep_sets(
-    s: Session,
-    qda: QdaProject,
-    pid: int,
-    codes: dict[str, Code],
-    ivs: dict[str, int],
-    left: list[Problem],
-) -> None:
-    for st in qda.sets:
-        tag = st.name.strip().lower()
-        if tag.startswith("framework:") and tag.split(":", 1)[1] in FRAMEWORKS:
-            continue  # qualkit's framework sets: the codes carry the framework
-        first = True
-        for kind, refs, pool in (("codes", st.codes, codes), ("sources", st.sources, ivs)):
-            if not refs:
-                continue
-            guid = clean_guid(st.guid, "set") if first else guid_for("set", st.guid, kind)
-            first = False
-            members = [_id(pool[norm_guid(g)]) for g in refs if norm_guid(g) in pool]
-            for g in refs:
-                if norm_guid(g) not in pool:
-                    left.append(Problem("set", st.name, f"medlemmet {g} blev ikke importeret"))
-            s.add(
-                ExchangeSet(
-                    project_id=pid,
-                    guid=guid,
-                    name=st.name[:300],
-                    description=st.description,
-                    kind=kind,
-                    members=members,
-                )
-            )
-
-
-def keep_cases(
-    s: Session,
-    qda: QdaProject,
-    pid: int,
-    ivs: dict[str, int],
-    left: list[Problem],
-    as_participants: bool,
-) -> None:
-    if not qda.cases:
-        return
-    if not as_participants:
-        for case in qda.cases:
-            left.append(
-                Problem("case", case.name, "tilfælde importeres kun med --cases-as-participants")
-            )
-        return
-    var_names = {norm_guid(v.guid): v.name for v in qda.variables}
-    taken: set[str] = set()
-    for case in qda.cases:
-        cid = (case.name or case.guid)[:80]
-        if case.codes:
-            left.append(Problem("coding", case.name, f"{len(case.codes)} kodning(er) af tilfældet"))
-        if cid in taken:
-            left.append(Problem("case", case.name, "et tilfælde med samme navn er importeret"))
-            continue
-        taken.add(cid)
-        attrs = {var_names.get(norm_guid(g), g): v for g, v in case.values.items()}
-        p = Participant(project_id=pid, citizen_id=cid, attributes=attrs)
-        s.add(p)
-        s.flush()
-        for g in case.sources:
-            iv_id = ivs.get(norm_guid(g))
-            if iv_id is None:
-                left.append(Problem("case", case.name, f"kilden {g} blev ikke importeret"))
-            else:
-                s.get(Interview, iv_id).participant_id = p.id
-
-
-def keep_notes(
-    s: Session,
-    qda: QdaProject,
-    pid: int,
-    codes: dict[str, Code],
-    ivs: dict[str, int],
-    users: dict[str, int],
-) -> int:
-    """Notes -> memos: a note a source refers to becomes that interview's memo, one a code
-    refers to that code's memo, the project's own and any other note a project memo.
-    (Notes on selections were read as the coding's memo already.)"""
-    from qualkit.store.models import Memo
-
-    attached: dict[str, tuple[str, int | None, int | None]] = {}
-    for src in qda.sources:
-        for g in src.note_guids:
-            attached.setdefault(norm_guid(g), ("interview", ivs.get(norm_guid(src.guid)), None))
-    for code, _ in qda.all_codes():
-        row = codes.get(norm_guid(code.guid))
-        for g in code.note_guids:
-            attached.setdefault(norm_guid(g), ("code", None, row.id if row else None))
-    n = 0
-    for g, note in qda.notes.items():
-        kind, iv_id, code_id = attached.get(g, ("project", None, None))
-        if kind == "interview" and iv_id is None or kind == "code" and code_id is None:
-            kind, iv_id, code_id = "project", None, None  # its source or code was left out
-        title = (note.name or "Note").removeprefix("Memo: ")[:300]
-        s.add(
-            Memo(
-                project_id=pid,
-                kind=kind,
-                interview_id=iv_id,
-                code_id=code_id,
-                title=title,
-                body=note.text,
-                author_id=users.get(norm_guid(note.user_guid or "")),
-            )
-        )
-        n += 1
-    return n
-
-
-def attest_strings(
-    s: Session, qda: QdaProject, name: str, codes: Any, users: dict[str, int]
-) -> list[str]:
-    """Hashes of the words an attested file brings besides its sources (project name and
-    description, codes, coders' names, sets, notes), which the exports write again."""
-    from .attestation import code_fingerprint
-
-    words = [name, qda.description]
-    words += [st.name for st in qda.sets] + [st.description for st in qda.sets]
-    words += [n.text for n in qda.notes.values()] + [n.name for n in qda.notes.values()]
-    if users:
-        words += list(s.scalars(select(User.username).where(User.id.in_(list(users.values())))))
-    out = {sha(w) for w in words if w}
-    out |= {code_fingerprint(c.name, c.description, c.include, c.exclude, c.example) for c in codes}
-    return sorted(out)

@@ -19,7 +19,7 @@ from qualkit.exports import safety
 from qualkit.exports.tables import CodingRow, table_kind, write_table
 from qualkit.store.models import Coding, ConsensusCoding, Interview, Participant, Segment, User
 
-from . import audit, read_policy
+from . import _retry, audit, read_policy
 from .context import Context
 from .export_policy import (
     ExportResult,
@@ -170,7 +170,8 @@ def export_codings(
         "consensus": sum(r.consensus for r in rows),
         "tally_sheets": len(tallies),
     }
-    with ctx.db.session() as s:
+
+    def work(s: Session) -> None:
         audit_overrides(s, ctx, "codings", report)
         audit.record(
             s,
@@ -181,4 +182,6 @@ def export_codings(
             target_id=Path(out).name if out else kind,
             details={"format": kind, "counts": counts},
         )
+
+    _retry.write(ctx.db, work)
     return ExportResult(path, data, counts, report)

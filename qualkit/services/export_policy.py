@@ -30,7 +30,7 @@ from qualkit.store.models import (
 )
 from qualkit.tabular import format_date_dk
 
-from . import audit
+from . import _retry, audit
 from .context import Context
 from .read_policy import DEIDENTIFIED_STATUSES
 
@@ -180,7 +180,7 @@ def check_or_refuse(
 
 
 def _refused(ctx: Context, kind: str, report: safety.SafetyReport) -> None:
-    with ctx.db.session() as s:
+    def work(s: Session) -> None:
         audit.record(
             s,
             ctx.actor,
@@ -194,6 +194,8 @@ def _refused(ctx: Context, kind: str, report: safety.SafetyReport) -> None:
                 "labels": sorted({f.label for f in report.findings}),
             },
         )
+
+    _retry.write(ctx.db, work)
 
 
 def audit_overrides(s: Session, ctx: Context, kind: str, report: safety.SafetyReport) -> None:

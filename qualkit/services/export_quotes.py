@@ -30,7 +30,7 @@ from qualkit.store.models import (
     Segment,
 )
 
-from . import audit, read_policy
+from . import _retry, audit, read_policy
 from .context import Context
 from .export_describe import QuoteFilter, Speakers
 from .export_policy import (
@@ -298,12 +298,14 @@ def export_quotes(
     on: date | None = None,
     descriptor_first: bool = False,
     exchange: bool = False,
+    memos: bool = False,
 ) -> ExportResult:
     """Write the themed quote set; refuses (writing nothing) on unreviewed identifiers.
 
     ``exchange``: a quote whose turn answers an interviewer's question is printed with the
     question before it (the exchange, seed 002 lines 529-544); ``descriptor_first``: the
-    descriptor line comes before the quote, as the reports print it."""
+    descriptor line comes before the quote, as the reports print it; ``memos``: the appendix
+    "Memoer" (services/export_memos.py), checked like the quotes."""
     ctx.require("export")
     flt = flt or QuoteFilter()
     if group_by not in GROUPINGS:
@@ -318,6 +320,12 @@ def export_quotes(
             from .quote_exchange import with_questions
 
             quotes, more = with_questions(s, ctx, quotes, _reviewed_spans)
+            passages += more
+        appendix = None
+        if memos:
+            from .export_memos import appendix_memos
+
+            appendix, more = appendix_memos(s, ctx)
             passages += more
         project = s.get(Project, ctx.project_id)
         used = {q.code_id for q in quotes}
@@ -337,13 +345,17 @@ def export_quotes(
             descriptor_fields=descriptor_fields or ["label"],
             on=on or date.today(),
             descriptor_first=descriptor_first,
+            memos=appendix,
         )
     report = check_or_refuse(ctx, "quotes", passages, overrides)
     path, data = deliver_file(
         ctx, "quotes", out, lambda p: write_quotes_docx(quotes, spec, p), report
     )
     counts = {**quote_counts(quotes), **{f"skipped_{k}": v for k, v in skipped.items()}}
-    with ctx.db.session() as s:
+    if appendix is not None:
+        counts["memos"] = len(appendix)
+
+    def work(s: Session) -> None:
         audit_overrides(s, ctx, "quotes", report)
         audit.record(
             s,
@@ -360,4 +372,6 @@ def export_quotes(
                 "overrides": sorted({f.key for f in report.overridden}),
             },
         )
+
+    _retry.write(ctx.db, work)
     return ExportResult(path, data, counts, report)

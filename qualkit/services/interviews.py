@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from qualkit.errors import InputError, NotFound, QualkitError
 from qualkit.messages import msg as _msg
@@ -13,7 +14,7 @@ from qualkit.messages import os_reason
 from qualkit.store.models import Interview, InterviewPerson, Participant, Segment
 from qualkit.transcripts.textformat import Turn, parse_transcript
 
-from . import audit, read_policy
+from . import _retry, audit, read_policy
 from .context import Context
 from .interview_meta import InterviewMeta, apply_meta, parse_meta
 
@@ -132,7 +133,8 @@ def create_interview_from_turns(
     m = _meta(meta, legacy, title)
     if legacy:
         raise TypeError(f"unknown argument(s) {', '.join(legacy)}")
-    with ctx.db.session() as s:
+
+    def work(s: Session) -> int:
         iv = Interview(
             project_id=ctx.project_id,
             title=title,
@@ -161,6 +163,8 @@ def create_interview_from_turns(
         )
         return iv.id
 
+    return _retry.write(ctx.db, work)
+
 
 def add_interview(
     ctx: Context,
@@ -187,7 +191,8 @@ def add_interview(
         except OSError as exc:
             raise InputError(_msg("file.unreadable", path=audio, reason=os_reason(exc))) from None
         audio_name = audio_name or p.name
-    with ctx.db.session() as s:
+
+    def create(s: Session) -> int:
         iv = Interview(
             project_id=ctx.project_id,
             title=title.strip(),
@@ -207,14 +212,17 @@ def add_interview(
             target_id=iv.id,
             details={"kind": meta.kind.value, "wave": meta.wave},
         )
-        iid = iv.id
+        return iv.id
+
+    iid = _retry.write(ctx.db, create)
     if data is not None:
         from . import transcription
 
         try:
             transcription.attach_audio(ctx, iid, audio_name or "lyd", data)
         except QualkitError:
-            with ctx.db.session() as s:
+
+            def discard(s: Session) -> None:
                 gone = s.get(Interview, iid)
                 if gone is not None:
                     s.delete(gone)
@@ -227,6 +235,8 @@ def add_interview(
                     target_id=iid,
                     details={"reason": "audio refused"},
                 )
+
+            _retry.write(ctx.db, discard)
             raise
     return iid
 

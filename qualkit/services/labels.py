@@ -19,9 +19,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from qualkit.store import Database
+from qualkit.store.db import WRITE_OPTION
 from qualkit.store.models import ReportLabel
 from qualkit.userconfig import server_secret
 
+from . import _retry
 from . import vault as vault_store
 
 PREFIX = "Borger"
@@ -45,10 +47,25 @@ def _draw(used: set[int]) -> int:
 
 
 def report_label(s: Session, db: Database, project_id: int, citizen_id: str | None) -> str:
-    """The citizen's label in this project, issued (and sealed in the vault) on first use."""
+    """The citizen's label in this project, issued (and sealed in the vault) on first use:
+    in the caller's transaction when it writes, else in a retried write of its own (an
+    export reads in a read session, which refuses to write)."""
     if citizen_id is None:
         return PREFIX
     h = citizen_hash(db, project_id, citizen_id)
+    issued = s.scalar(
+        select(ReportLabel.label).where(
+            ReportLabel.project_id == project_id, ReportLabel.citizen_hash == h
+        )
+    )
+    if issued is not None:
+        return issued
+    if s.info.get(WRITE_OPTION):
+        return _issue(s, db, project_id, citizen_id, h)
+    return _retry.write(db, lambda w: _issue(w, db, project_id, citizen_id, h))
+
+
+def _issue(s: Session, db: Database, project_id: int, citizen_id: str, h: str) -> str:
     for _ in range(5):
         row = s.scalar(
             select(ReportLabel).where(

@@ -1,9 +1,11 @@
 """Memos beyond codings: one per interview or code, and free project memos (analytic memos with
-a title, date and links to passages and codes). Searchable; exported as REFI-QDA notes.
+a title, date and links to passages and codes). Searchable; exported as REFI-QDA notes
+(services/exchange_memos.py) and in the quote set's appendix (services/export_memos.py).
 
 Evaluators and administrators write memos (``coding.write``); everyone who reads consensus
-codings reads them (``consensus.read``), but a report writer only sees memos about approved
-(de-identified) interviews, and links into other interviews are left out for them. The audit
+codings reads them (``consensus.read``), but a report writer only sees memos about
+de-identified interviews (read_policy: de-identified or approved, not withdrawn), and links
+into other interviews are left out for them; exports apply the same rule to every role. The audit
 trail records lengths, never the memo text (it may quote a transcript).
 """
 
@@ -19,9 +21,18 @@ from sqlalchemy.orm import Session
 
 from qualkit.errors import InputError, NotFound, PermissionDenied
 from qualkit.messages import msg
-from qualkit.store.models import Code, Codebook, Interview, Memo, MemoLink, Segment, User
+from qualkit.store.models import (
+    Code,
+    Codebook,
+    Interview,
+    Memo,
+    MemoLink,
+    Participant,
+    Segment,
+    User,
+)
 
-from . import _retry, audit
+from . import _retry, audit, read_policy
 from .context import Context
 from .permissions import allowed
 
@@ -275,6 +286,20 @@ def list_memos(
             iv.id: iv
             for iv in s.scalars(select(Interview).where(Interview.project_id == ctx.project_id))
         }
+        # What a writer may read, and what may leave in an export (services/read_policy.py):
+        # de-identified (or approved) interviews of participants who have not withdrawn.
+        leaves = set(
+            s.scalars(
+                select(Interview.id).where(
+                    read_policy.interviews(ctx, read_policy.Read.CONSENSUS),
+                    Interview.status.in_(read_policy.DEIDENTIFIED_STATUSES),
+                    Interview.participant_id.is_(None)
+                    | Interview.participant_id.in_(
+                        select(Participant.id).where(Participant.withdrawn_date.is_(None))
+                    ),
+                )
+            )
+        )
         codes = dict(
             s.execute(
                 select(Code.id, Code.key)
@@ -293,7 +318,7 @@ def list_memos(
         }
 
         def readable(iv_id: int | None) -> bool:
-            return iv_id is None or not only_approved or ivs[iv_id].status == "approved"
+            return iv_id is None or not only_approved or iv_id in leaves
 
         out = []
         for m, author in rows:
@@ -341,22 +366,7 @@ def list_memos(
     return out
 
 
-def note_text(m: MemoView) -> str:
-    """A memo as the plain text of a REFI-QDA note or a report appendix entry."""
-    head = [m.title, f"{m.created_at:%d-%m-%Y} · {m.author}"]
-    if m.interview_title:
-        head.append(f"Interview: {m.interview_title}")
-    if m.code_key:
-        head.append(f"Kode: {m.code_key}")
-    parts = ["\n".join(head), m.body.strip()]
-    for ln in m.links:
-        where = f"tur {ln.number}" if ln.number else ""
-        code = f"kode {ln.code_key}" if ln.code_key else ""
-        quote = f"«{ln.text}»" if ln.segment_id else ""
-        parts.append("Link: " + ", ".join(x for x in (where, code, quote) if x))
-    return "\n\n".join(p for p in parts if p)
-
-
-def export_notes(ctx: Context) -> list[tuple[MemoView, str]]:
-    """The memos that leave with an export (approved interviews only), each with its text."""
-    return [(m, note_text(m)) for m in list_memos(ctx, approved_only=True)]
+def export_notes(ctx: Context) -> list[MemoView]:
+    """The memos that leave with an export: only those about interviews whose text may leave
+    (de-identified, not withdrawn), with links into such interviews only, whatever the role."""
+    return list_memos(ctx, approved_only=True)

@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from qualkit.errors import InputError, NotFound
 from qualkit.store import Database
 from qualkit.store.models import Project
 
-from . import audit
+from . import _retry, audit
 from ._record import Record
 from .context import Actor, Context, fetch
 
@@ -26,7 +27,8 @@ DEFAULT_SETTINGS: dict[str, Any] = {
 def create_project(db: Database, actor: Actor, name: str, description: str = "") -> int:
     if not name.strip():
         raise InputError("Et projekt skal have et navn.")
-    with db.session() as s:
+
+    def work(s: Session) -> int:
         if s.scalar(select(Project).where(Project.name == name)) is not None:
             raise InputError(f"Der findes allerede et projekt ved navn '{name}'.")
         project = Project(name=name, description=description, settings=dict(DEFAULT_SETTINGS))
@@ -42,6 +44,8 @@ def create_project(db: Database, actor: Actor, name: str, description: str = "")
             details={"name": name},
         )
         return project.id
+
+    return _retry.write(db, work)
 
 
 def find_project(db: Database, name: str | None = None) -> int:
@@ -83,7 +87,8 @@ def update_settings(ctx: Context, **changes: Any) -> None:
     unknown = set(changes) - set(DEFAULT_SETTINGS)
     if unknown:
         raise InputError(f"Ukendt(e) projektindstilling(er): {', '.join(sorted(unknown))}.")
-    with ctx.db.session() as s:
+
+    def work(s: Session) -> None:
         p = fetch(s, Project, ctx.project_id)
         p.settings = {**DEFAULT_SETTINGS, **(p.settings or {}), **changes}
         audit.record(
@@ -95,3 +100,5 @@ def update_settings(ctx: Context, **changes: Any) -> None:
             target_id=p.id,
             details=changes,
         )
+
+    _retry.write(ctx.db, work)

@@ -22,7 +22,7 @@ from qualkit.store.models import (
     Participant,
 )
 
-from . import audit
+from . import _retry, audit
 from .context import Context
 from .interview_meta import CITIZEN_ROLE
 
@@ -148,7 +148,8 @@ def set_speaker(
         raise InputError(
             f"Taler '{speaker}': angiv enten en borger (--citizen) eller en rolle (--role)."
         )
-    with ctx.db.session() as s:
+
+    def work(s: Session) -> TurnRole:
         iv = s.get(Interview, interview_id)
         if iv is None or iv.project_id != ctx.project_id:
             raise NotFound(f"Interview {interview_id} findes ikke i projektet.")
@@ -195,6 +196,8 @@ def set_speaker(
             details={"speaker": speaker, "citizen_id": citizen_id, "role": result.role},
         )
         return result
+
+    return _retry.write(ctx.db, work)
 
 
 def people(ctx: Context, interview_id: int) -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from qualkit.delivery.figures import dose_data, flow_dot, heatmap_data
 from qualkit.delivery.frames import events_from_rows, participants_frame
@@ -28,7 +29,7 @@ from qualkit.store.models import (
     Segment,
 )
 
-from . import audit, read_policy
+from . import _retry, audit, read_policy
 from .context import Context
 from .delivery import get_protocol
 from .permissions import allowed
@@ -231,7 +232,8 @@ def csv_bytes(df: pd.DataFrame) -> bytes:
 def record_export(ctx: Context, what: str, rows: int) -> None:
     """Audit a downloaded table (called when the user clicks the download button)."""
     ctx.require("export")
-    with ctx.db.session() as s:
+
+    def work(s: Session) -> None:
         audit.record(
             s,
             ctx.actor,
@@ -241,6 +243,8 @@ def record_export(ctx: Context, what: str, rows: int) -> None:
             target_id=what,
             details={"rows": int(rows)},
         )
+
+    _retry.write(ctx.db, work)
 
 
 @dataclass

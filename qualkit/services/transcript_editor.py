@@ -15,7 +15,7 @@ from qualkit.errors import InputError, NotFound
 from qualkit.messages import msg as _msg
 from qualkit.store.models import Interview, Segment
 
-from . import audit
+from . import _retry, audit
 from .context import Context
 from .transcription import _interview, audio_file, is_locked, latest_job
 
@@ -109,7 +109,8 @@ def save_text(ctx: Context, segment_id: int, text: str) -> bool:
     """Autosave one segment's text; returns False when nothing changed."""
     ctx.require("transcript.edit")
     text = text.strip()
-    with ctx.db.session() as s:
+
+    def work(s: Session) -> bool:
         seg, iv = _segment(s, ctx, segment_id)
         if seg.text == text:
             return False
@@ -127,6 +128,8 @@ def save_text(ctx: Context, segment_id: int, text: str) -> bool:
         )
         return True
 
+    return _retry.write(ctx.db, work)
+
 
 def insert_marker(ctx: Context, segment_id: int, marker: str) -> None:
     """Append ``[uforståeligt]`` or ``[pause]`` to a segment."""
@@ -135,13 +138,16 @@ def insert_marker(ctx: Context, segment_id: int, marker: str) -> None:
         raise InputError(
             _msg("choice.unknown", what="markør", value=marker, choices=" eller ".join(MARKERS))
         )
-    with ctx.db.session() as s:
+
+    def work(s: Session) -> None:
         seg, iv = _segment(s, ctx, segment_id)
         seg.text = f"{seg.text} {marker}".strip()
         seg.edited = True
         _audit(
             s, ctx, "segment.marker", iv, segment=seg.id, position=seg.position + 1, marker=marker
         )
+
+    _retry.write(ctx.db, work)
 
 
 def _split_point(text: str) -> int:
@@ -159,7 +165,8 @@ def split_segment(ctx: Context, segment_id: int, at: int | None = None) -> int:
     """Split a segment in two at character ``at`` (default: the sentence end nearest the
     middle); times are shared out by text length. Returns the new second segment's id."""
     ctx.require("transcript.edit")
-    with ctx.db.session() as s:
+
+    def work(s: Session) -> int:
         seg, iv = _segment(s, ctx, segment_id)
         text = seg.text
         cut = _split_point(text) if at is None else at
@@ -186,11 +193,14 @@ def split_segment(ctx: Context, segment_id: int, at: int | None = None) -> int:
         _audit(s, ctx, "segment.split", iv, segment=seg.id, position=seg.position + 1)
         return new.id
 
+    return _retry.write(ctx.db, work)
+
 
 def merge_with_next(ctx: Context, segment_id: int) -> None:
     """Join a segment and the one after it (the first one's speaker is kept)."""
     ctx.require("transcript.edit")
-    with ctx.db.session() as s:
+
+    def work(s: Session) -> None:
         seg, iv = _segment(s, ctx, segment_id)
         ordered = list(iv.segments)
         i = ordered.index(seg)
@@ -206,6 +216,8 @@ def merge_with_next(ctx: Context, segment_id: int) -> None:
         _renumber(s, iv, ordered)
         _audit(s, ctx, "segment.merge", iv, segment=seg.id, position=seg.position + 1)
 
+    _retry.write(ctx.db, work)
+
 
 def assign_speaker(
     ctx: Context, interview_id: int, first: int, last: int | None, speaker: str | None
@@ -214,7 +226,8 @@ def assign_speaker(
     ctx.require("transcript.edit")
     speaker = (speaker or "").strip() or None
     last = first if last is None else last
-    with ctx.db.session() as s:
+
+    def work(s: Session) -> int:
         iv = _interview(s, ctx, interview_id)
         if is_locked(iv):
             raise InputError(_msg("transcript.approved", title=iv.title))
@@ -230,6 +243,8 @@ def assign_speaker(
         _audit(s, ctx, "segment.speaker", iv, first=first, last=last, segments=last - first + 1)
         return last - first + 1
 
+    return _retry.write(ctx.db, work)
+
 
 def rename_speaker(ctx: Context, interview_id: int, old: str, new: str) -> int:
     """Rename a speaker everywhere in the interview ("Kanal 1" -> "Interviewer")."""
@@ -237,7 +252,8 @@ def rename_speaker(ctx: Context, interview_id: int, old: str, new: str) -> int:
     new = new.strip()
     if not new:
         raise InputError("En taler skal have et navn.")
-    with ctx.db.session() as s:
+
+    def work(s: Session) -> int:
         iv = _interview(s, ctx, interview_id)
         if is_locked(iv):
             raise InputError(_msg("transcript.approved", title=iv.title))
@@ -252,17 +268,22 @@ def rename_speaker(ctx: Context, interview_id: int, old: str, new: str) -> int:
         _audit(s, ctx, "speaker.rename", iv, segments=count)
         return count
 
+    return _retry.write(ctx.db, work)
+
 
 def add_speaker(ctx: Context, interview_id: int, name: str) -> None:
     ctx.require("transcript.edit")
     name = name.strip()
     if not name:
         raise InputError("En taler skal have et navn.")
-    with ctx.db.session() as s:
+
+    def work(s: Session) -> None:
         iv = _interview(s, ctx, interview_id)
         if name not in (iv.speakers or {}):
             iv.speakers = {**(iv.speakers or {}), name: {}}
             _audit(s, ctx, "speaker.add", iv)
+
+    _retry.write(ctx.db, work)
 
 
 def edited_count(ctx: Context, interview_id: int) -> int:

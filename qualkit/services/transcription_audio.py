@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
 
 from qualkit.errors import InputError
 from qualkit.messages import msg as _msg
 from qualkit.store.models import Interview, Segment, SpeakerVoice, utcnow
 
-from . import audit, participants, projects
+from . import _retry, audit, participants, projects
 from .context import Context
 
 if TYPE_CHECKING:
@@ -57,7 +58,8 @@ def new_interview(
     ctx.require("transcribe")
     if not title.strip():
         raise InputError("Et interview skal have en titel.")
-    with ctx.db.session(write=True) as s:
+
+    def work(s: Session) -> int:
         participant_id = participants.participant_id(s, ctx, citizen_id)
         iv = Interview(
             project_id=ctx.project_id,
@@ -84,6 +86,8 @@ def new_interview(
         )
         return iv.id
 
+    return _retry.write(ctx.db, work)
+
 
 def attach_audio(ctx: Context, interview_id: int, filename: str, data: bytes) -> dict[str, Any]:
     """Store an uploaded recording with an interview after checking it decodes.
@@ -107,8 +111,9 @@ def attach_audio(ctx: Context, interview_id: int, filename: str, data: bytes) ->
             info = probe(tmp)
         except InputError as exc:
             raise InputError(str(exc).replace(str(tmp), filename)) from None
-        old = None
-        with ctx.db.session(write=True) as s:
+        os.replace(tmp, final)  # before the transaction: a re-run finds the file in place
+
+        def work(s: Session) -> Path | None:
             iv = _interview(s, ctx, interview_id)
             if is_locked(iv):
                 raise InputError(
@@ -121,7 +126,6 @@ def attach_audio(ctx: Context, interview_id: int, filename: str, data: bytes) ->
                     )
                 )
             old = audio_file(ctx.db, iv.audio_path)
-            os.replace(tmp, final)
             iv.audio_path = str(final.relative_to(ctx.db.settings.data_dir))
             iv.audio_deleted_at = None
             iv.duration = round(info.duration, 3)
@@ -138,11 +142,14 @@ def attach_audio(ctx: Context, interview_id: int, filename: str, data: bytes) ->
                     "codec": info.codec,
                 },
             )
+            return old
+
+        old = _retry.write(ctx.db, work)
         if old is not None and old != final and old.exists():
             old.unlink()
         return {"duration": info.duration, "channels": info.channels, "codec": info.codec}
     except BaseException:
-        for p in (tmp,):
+        for p in (tmp, final):  # refused or failed: neither copy is kept
             if p.exists():
                 p.unlink()
         raise
@@ -203,22 +210,24 @@ def _unlink(path: Path | None) -> None:
 
 def delete_audio(ctx: Context, interview_id: int) -> None:
     ctx.require("transcribe")
-    with ctx.db.session(write=True) as s:
+
+    def work(s: Session) -> Path | None:
         iv = _interview(s, ctx, interview_id)
         if not iv.audio_path:
-            return
+            return None
         if _active_job(s, iv.id) is not None:
             raise InputError(_msg("transcription.running", title=iv.title, then="stop den først"))
-        path = _delete_audio(s, ctx, iv, "manual")
-    _unlink(path)
+        return _delete_audio(s, ctx, iv, "manual")
+
+    _unlink(_retry.write(ctx.db, work))  # the file goes after the commit
 
 
 def approve_transcript(ctx: Context, interview_id: int) -> dict[str, Any]:
     """Approve the transcript; deletes the audio when the project's retention rule says so."""
     ctx.require("transcript.approve")
     delete = bool(projects.get_setting(ctx, "delete_audio_on_approve"))
-    path = None
-    with ctx.db.session(write=True) as s:
+
+    def work(s: Session) -> Path | None:
         iv = _interview(s, ctx, interview_id)
         n = s.scalar(select(func.count(Segment.id)).where(Segment.interview_id == iv.id))
         if not n:
@@ -240,6 +249,9 @@ def approve_transcript(ctx: Context, interview_id: int) -> dict[str, Any]:
             details={"segments": n},
         )
         if delete and iv.audio_path:
-            path = _delete_audio(s, ctx, iv, "approved (delete_audio_on_approve)")
+            return _delete_audio(s, ctx, iv, "approved (delete_audio_on_approve)")
+        return None
+
+    path = _retry.write(ctx.db, work)
     _unlink(path)
     return {"audio_deleted": path is not None}

@@ -19,13 +19,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from qualkit.errors import InputError, NotFound
 from qualkit.messages import msg as _msg
 from qualkit.store import Database
 from qualkit.store.models import Interview, Segment, TranscriptionJob, utcnow
 
-from . import audit
+from . import _retry, audit
 from . import transcription_queue as queue
 from .context import Context
 from .transcription_common import (
@@ -75,7 +76,9 @@ def start_transcription(
         raise InputError(f"Ukendt motor {engine!r}: brug {' eller '.join(ENGINES)}.")
     if speakers is not None and not 1 <= speakers <= 6:
         raise InputError(f"--speakers {speakers}: angiv et antal talere mellem 1 og 6.")
-    with ctx.db.session(write=True) as s:
+
+    def work(s: Session) -> int:
+        nonlocal priority
         iv = _interview(s, ctx, interview_id)
         if is_locked(iv):
             raise InputError(
@@ -134,8 +137,10 @@ def start_transcription(
                 "overwrite_edited": bool(overwrite_edited),
             },
         )
-        job_id = job.id
-        queue.enqueue(ctx.db, s, TASK, job_id, queue=QUEUE, priority=priority)
+        queue.enqueue(ctx.db, s, TASK, job.id, queue=QUEUE, priority=priority)
+        return job.id
+
+    job_id = _retry.write(ctx.db, work)
     if wait:
         queue.run_inline(ctx.db, TASK, job_id)
         wait_for_job(ctx.db, job_id)
@@ -179,7 +184,8 @@ def request_stop(ctx: Context, job_id: int) -> None:
     """Cancel a job: a queued one never starts, a running one stops at its next segment;
     the interview keeps what it had."""
     ctx.require("transcribe")
-    with ctx.db.session(write=True) as s:
+
+    def work(s: Session) -> None:
         job = s.get(TranscriptionJob, job_id)
         if job is None or job.project_id != ctx.project_id:
             raise NotFound(_msg("job.not_found", id=job_id))
@@ -199,6 +205,8 @@ def request_stop(ctx: Context, job_id: int) -> None:
             details={"job": job_id},
         )
 
+    _retry.write(ctx.db, work)
+
 
 cancel = request_stop
 
@@ -206,7 +214,7 @@ cancel = request_stop
 def retry(ctx: Context, job_id: int) -> int:
     """Queue a failed, cancelled or interrupted job again with the same settings."""
     ctx.require("transcribe")
-    with ctx.db.session(write=True) as s:
+    with ctx.db.session() as s:  # a read: start_transcription writes
         job = s.get(TranscriptionJob, job_id)
         if job is None or job.project_id != ctx.project_id:
             raise NotFound(_msg("job.not_found", id=job_id))

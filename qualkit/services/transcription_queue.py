@@ -31,11 +31,15 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session
 
 from qualkit.store import Database
 from qualkit.store.models import QueuedTask, utcnow
+
+from . import _retry
 
 log = logging.getLogger(__name__)
 
@@ -107,23 +111,8 @@ def run_inline(db: Database, task: str, ref_id: int) -> None:
     the task itself ignores a second delivery of a job that has ended.
     """
     if db.settings.is_sqlite:
-        me = worker_name()
-        with db.session() as s:
-            claimed = s.execute(
-                update(QueuedTask)
-                .where(
-                    QueuedTask.task == task,
-                    QueuedTask.ref_id == ref_id,
-                    QueuedTask.status == "queued",
-                )
-                .values(
-                    status="running",
-                    locked_by=me,
-                    heartbeat_at=utcnow(),
-                    attempts=QueuedTask.attempts + 1,
-                )
-                .returning(QueuedTask.id)
-            ).first()
+        mine = (QueuedTask.task == task) & (QueuedTask.ref_id == ref_id)
+        claimed = _take(db, worker_name(), mine, QueuedTask.id)
         if claimed is None:
             return
         _run_claimed(db, claimed[0], task, ref_id)
@@ -144,7 +133,9 @@ def _requeue_stale(db: Database) -> None:
         ).scalars()
         if all(b is not None and _aware(b) > cutoff for b in beats):
             return
-    with db.session(write=True) as s:
+
+    def work(s: Session) -> None:
+        gave_up.clear()  # a re-run counts again
         for t in s.scalars(select(QueuedTask).where(QueuedTask.status == "running")):
             beat = _aware(t.heartbeat_at)
             if beat is not None and beat > cutoff:
@@ -156,32 +147,35 @@ def _requeue_stale(db: Database) -> None:
                 gave_up.append((t.task, t.ref_id))
             else:
                 t.status, t.locked_by = "queued", None
+
+    _retry.write(db, work)
     for task, ref_id in gave_up:
         handler = GIVE_UP.get(task)
         if handler:
             handler(db, ref_id, "Afbrudt: workeren stoppede gentagne gange.")
 
 
+def _take(db: Database, me: str, which: Any, *columns: Any) -> Any:
+    """Mark the queued task ``which`` running for ``me`` (one retried write); its columns."""
+    stmt = (
+        update(QueuedTask)
+        .where(which, QueuedTask.status == "queued")
+        .values(status="running", locked_by=me, heartbeat_at=utcnow())
+        .values(attempts=QueuedTask.attempts + 1)
+        .returning(*columns)
+    )
+    return _retry.write(db, lambda s: s.execute(stmt).first())
+
+
 def _claim(db: Database, queues: Sequence[str], me: str) -> tuple[int, str, int] | None:
-    with db.session() as s:
-        first = (
-            select(QueuedTask.id)
-            .where(QueuedTask.status == "queued", QueuedTask.queue.in_(list(queues)))
-            .order_by(QueuedTask.priority, QueuedTask.id)
-            .limit(1)
-            .scalar_subquery()
-        )
-        row = s.execute(
-            update(QueuedTask)
-            .where(QueuedTask.id == first, QueuedTask.status == "queued")
-            .values(
-                status="running",
-                locked_by=me,
-                heartbeat_at=utcnow(),
-                attempts=QueuedTask.attempts + 1,
-            )
-            .returning(QueuedTask.id, QueuedTask.task, QueuedTask.ref_id)
-        ).first()
+    first = (
+        select(QueuedTask.id)
+        .where(QueuedTask.status == "queued", QueuedTask.queue.in_(list(queues)))
+        .order_by(QueuedTask.priority, QueuedTask.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    row = _take(db, me, QueuedTask.id == first, QueuedTask.id, QueuedTask.task, QueuedTask.ref_id)
     return None if row is None else (row[0], row[1], row[2])
 
 
@@ -191,12 +185,14 @@ def _run_claimed(db: Database, task_id: int, task: str, ref_id: int) -> None:
     def beat() -> None:
         while not done.wait(HEARTBEAT_SECONDS):
             try:
-                with db.session() as s:
-                    s.execute(
+                _retry.write(
+                    db,
+                    lambda s: s.execute(
                         update(QueuedTask)
                         .where(QueuedTask.id == task_id)
                         .values(heartbeat_at=utcnow())
-                    )
+                    ),
+                )
             except Exception:
                 log.exception("heartbeat of task %s failed", task_id)
 
@@ -210,9 +206,12 @@ def _run_claimed(db: Database, task_id: int, task: str, ref_id: int) -> None:
         status, error = "failed", type(exc).__name__
     finally:
         done.set()
-    with db.session(write=True) as s:
+
+    def finish(s: Session) -> None:
         t = s.get(QueuedTask, task_id)
         t.status, t.error, t.finished_at = status, error, utcnow()
+
+    _retry.write(db, finish)
 
 
 def _sqlite_worker(
@@ -308,11 +307,15 @@ def local_worker(data_dir: Path) -> Iterator[None]:
                 proc.kill()
 
 
+LOCAL_WORKER_NICE = 10
+
+
 def start_local_worker(db: Database, idle_exit: float | None = None) -> subprocess.Popen | None:
     """Start a `qualkit worker` process for a SQLite data folder unless one runs already."""
     if not db.settings.is_sqlite or local_worker_running(db):
         return None
     cmd = [sys.executable, "-m", "qualkit", "worker", "--data", str(db.settings.data_dir)]
+    cmd += ["--nice", str(LOCAL_WORKER_NICE)]  # the app beside it keeps the CPU first
     if idle_exit is not None:
         cmd += ["--idle-exit", str(int(idle_exit))]
     log_path = db.settings.data_dir / "worker.log"

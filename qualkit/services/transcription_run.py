@@ -13,11 +13,13 @@ import threading
 import time
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from qualkit.errors import InputError, QualkitError
 from qualkit.store import Database
 from qualkit.store.models import Interview, TranscriptionJob, utcnow
 
-from . import audit
+from . import _retry, audit
 from . import transcription_queue as queue
 from .context import Actor
 from .transcription_common import DONE, audio_file
@@ -30,11 +32,14 @@ HEARTBEAT_EVERY = 5.0
 
 def _update(db: Database, job_id: int, **values: Any) -> bool:
     """Write fields on the job row; returns whether a stop was requested."""
-    with db.session(write=True) as s:
+
+    def work(s: Session) -> bool:
         job = s.get(TranscriptionJob, job_id)
         for k, v in values.items():
             setattr(job, k, v)
         return bool(job.stop_requested)
+
+    return _retry.write(db, work)
 
 
 def _actor(db: Database, username: str) -> Actor:
@@ -47,10 +52,12 @@ def _actor(db: Database, username: str) -> Actor:
 
 
 def _give_up(db: Database, job_id: int, error: str) -> None:
-    with db.session(write=True) as s:
+    def work(s: Session) -> None:
         job = s.get(TranscriptionJob, job_id)
         if job is not None and job.status not in DONE:
             job.status, job.error, job.finished_at = "failed", error, utcnow()
+
+    _retry.write(db, work)
 
 
 @queue.register(TASK, on_give_up=_give_up)
@@ -64,14 +71,14 @@ def run_job(db: Database, job_id: int) -> None:
 
     from .transcription_store import store_result
 
-    with db.session(write=True) as s:
+    def start(s: Session) -> tuple[Actor, Any, dict[str, Any], bool] | None:
         job = s.get(TranscriptionJob, job_id)
         if job is None or job.status in DONE:
-            return
+            return None
         actor = _actor(db, job.created_by)
         if job.stop_requested:
             job.status, job.finished_at = "cancelled", utcnow()
-            return
+            return None
         iv = s.get(Interview, job.interview_id)
         path = audio_file(db, iv.audio_path)
         job.status, job.started_at, job.heartbeat_at = "running", utcnow(), utcnow()
@@ -83,7 +90,12 @@ def run_job(db: Database, job_id: int) -> None:
             "engine": job.engine,
             "speakers": job.speakers,
         }
-        overwrite = job.overwrite_edited
+        return actor, path, params, bool(job.overwrite_edited)
+
+    started = _retry.write(db, start)
+    if started is None:
+        return
+    actor, path, params, overwrite = started
     stop = threading.Event()
     beat_stop = threading.Event()
 
@@ -133,7 +145,7 @@ def run_job(db: Database, job_id: int) -> None:
 
 
 def _finish(db: Database, actor: Actor, job_id: int, status: str, error: str) -> None:
-    with db.session(write=True) as s:
+    def work(s: Session) -> None:
         job = s.get(TranscriptionJob, job_id)
         job.status, job.error, job.finished_at = status, error, utcnow()
         audit.record(
@@ -145,3 +157,5 @@ def _finish(db: Database, actor: Actor, job_id: int, status: str, error: str) ->
             target_id=job.interview_id,
             details={"job": job_id},
         )
+
+    _retry.write(db, work)

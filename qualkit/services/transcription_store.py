@@ -3,17 +3,24 @@ transaction, so a job that dies before it leaves the interview as it was."""
 
 from __future__ import annotations
 
+import copy
+
+from sqlalchemy.orm import Session
+
 from qualkit.store import Database
 from qualkit.store.models import Interview, Segment, TranscriptionJob, utcnow
 
-from . import audit, transcription_voices
+from . import _retry, audit, transcription_voices
 from .context import Actor
 from .transcription_common import EditedTranscript, _protected
 
 
 def store_result(db: Database, actor: Actor, job_id: int, overwrite: bool, result) -> None:
     """Replace the interview's segments with the result, in one transaction."""
-    with db.session(write=True) as s:
+    original = result
+
+    def work(s: Session) -> None:
+        result = copy.deepcopy(original)  # speakers are renamed in it: a re-run starts afresh
         job = s.get(TranscriptionJob, job_id)
         if job.stop_requested:
             from qualkit.transcription.pipeline import Interrupted
@@ -86,3 +93,5 @@ def store_result(db: Database, actor: Actor, job_id: int, overwrite: bool, resul
                 "replaced_codings": coded,
             },
         )
+
+    _retry.write(db, work)

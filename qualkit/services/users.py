@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from qualkit.enums import ROLES, Role
 from qualkit.errors import InputError, NotFound
@@ -30,7 +31,7 @@ __all__ = [
     "set_password",
 ]
 
-from . import audit
+from . import _retry, audit
 from ._record import Record
 from .context import Actor, Context
 
@@ -66,7 +67,8 @@ def create_user(
         raise InputError(
             "En medarbejder (staff) skal have et sted (--site): de ser kun deres eget."
         )
-    with ctx.db.session() as s:
+
+    def work(s: Session) -> int:
         if s.scalar(select(User).where(User.username == username)) is not None:
             raise InputError(f"Der findes allerede en bruger ved navn '{username}'.")
         user = User(
@@ -89,12 +91,15 @@ def create_user(
         )
         return user.id
 
+    return _retry.write(ctx.db, work)
+
 
 def set_password(ctx: Context, username: str, password: str) -> None:
     ctx.require("user.manage")
     if len(password) < 8:
         raise InputError("En adgangskode skal have mindst 8 tegn.")
-    with ctx.db.session() as s:
+
+    def work(s: Session) -> None:
         user = s.scalar(select(User).where(User.username == username))
         if user is None:
             raise NotFound(msg("user.unknown", name=username))
@@ -111,10 +116,13 @@ def set_password(ctx: Context, username: str, password: str) -> None:
             target_id=user.id,
         )
 
+    _retry.write(ctx.db, work)
+
 
 def set_active(ctx: Context, username: str, active: bool) -> None:
     ctx.require("user.manage")
-    with ctx.db.session() as s:
+
+    def work(s: Session) -> None:
         user = s.scalar(select(User).where(User.username == username))
         if user is None:
             raise NotFound(msg("user.unknown", name=username))
@@ -132,13 +140,16 @@ def set_active(ctx: Context, username: str, active: bool) -> None:
             target_id=user.id,
         )
 
+    _retry.write(ctx.db, work)
+
 
 def set_role(ctx: Context, username: str, role: str, site: str | None = None) -> None:
     """Change a user's role (and site); acts at the user's next page or command."""
     ctx.require("user.manage")
     if role not in ROLES:
         raise InputError(f"Rollen {role!r} findes ikke; brug en af {', '.join(ROLES)}.")
-    with ctx.db.session() as s:
+
+    def work(s: Session) -> None:
         user = s.scalar(select(User).where(User.username == username))
         if user is None:
             raise NotFound(f"Ingen bruger ved navn {username!r}.")
@@ -156,6 +167,8 @@ def set_role(ctx: Context, username: str, role: str, site: str | None = None) ->
             target_id=user.id,
             details={"from": old, "to": role},
         )
+
+    _retry.write(ctx.db, work)
 
 
 @dataclass(frozen=True)
@@ -187,9 +200,16 @@ def authenticate(db: Database, username: str, password: str) -> Actor | None:
             _hasher.verify(user.password_hash, password)
         except (VerificationError, InvalidHashError):
             return None
-        if _hasher.check_needs_rehash(user.password_hash):
-            user.password_hash = _hasher.hash(password)
-        return Actor.from_user(user)
+        actor = Actor.from_user(user)
+        rehash = _hasher.check_needs_rehash(user.password_hash)
+    if rehash:  # a write of its own, after the (slow) check: the write lock is held briefly
+        new_hash = _hasher.hash(password)
+
+        def work(s: Session) -> None:
+            s.execute(update(User).where(User.id == actor.user_id).values(password_hash=new_hash))
+
+        _retry.write(db, work)
+    return actor
 
 
 def actor_for(db: Database, username: str) -> Actor:

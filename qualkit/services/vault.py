@@ -29,6 +29,8 @@ from qualkit.store import Database
 from qualkit.store.models import Project, VaultEntry, VaultKey
 from qualkit.userconfig import secret_file, server_secret
 
+from . import _retry
+
 log = logging.getLogger(__name__)
 NO_VAULT = "Der er ingen nøgleboks endnu; en administrator skal oprette den først."
 
@@ -66,7 +68,8 @@ def _migrate_legacy(db: Database) -> None:
     if not path.exists():
         return
     legacy = crypto.read_legacy_file(path, server_secret(db.settings.data_dir))
-    with db.session() as s:
+
+    def work(s: Session) -> None:
         if s.get(VaultKey, 1) is None:
             row = VaultKey(id=1)
             _store(row, legacy.keys)
@@ -84,6 +87,8 @@ def _migrate_legacy(db: Database) -> None:
                         ct=sealed.ct,
                     )
                 )
+
+    _retry.write(db, work)
     with path.open("r+b") as fh:  # overwrite the clear hash key before unlinking
         size = fh.seek(0, 2)
         fh.seek(0)
@@ -103,12 +108,15 @@ def create(db: Database, passphrase: str) -> None:
     """Create the database's vault (the caller checks the role and audits)."""
     _migrate_legacy(db)
     km = KeyMaterial.create(passphrase, server_secret(db.settings.data_dir))
-    with db.session() as s:
+
+    def work(s: Session) -> None:
         if s.get(VaultKey, 1) is not None:
             raise InputError("Der findes allerede en nøgleboks i denne database.")
         row = VaultKey(id=1)
         _store(row, km)
         s.add(row)
+
+    _retry.write(db, work)
 
 
 class DbVault:
@@ -209,16 +217,23 @@ def read(db: Database, passphrase: str, project_id: int | None = None) -> VaultC
 
     An old vault's private key and entries are re-sealed with today's parameters here."""
     _migrate_legacy(db)
-    out: list[dict[str, Any]] = []
-    damaged = 0
     with db.session() as s:
         row = s.get(VaultKey, 1)
         if row is None:
             raise VaultError(NO_VAULT)
         km = _material(row)
-        private = km.private(passphrase)
-        if km.outdated:
-            km.wrap_private(private, passphrase)
+    private = km.private(passphrase)  # the slow key derivation: outside any transaction
+    rewrap = km.outdated
+    if rewrap:
+        km.wrap_private(private, passphrase)
+
+    def work(s: Session) -> VaultContents:
+        out: list[dict[str, Any]] = []
+        damaged = 0
+        row = s.get(VaultKey, 1)
+        if row is None:
+            raise VaultError(NO_VAULT)
+        if rewrap:
             _store(row, km)
         vault = DbVault(crypto.unb64(km.public_key), b"")
         for e in s.scalars(select(VaultEntry).order_by(VaultEntry.id)).all():
@@ -237,4 +252,6 @@ def read(db: Database, passphrase: str, project_id: int | None = None) -> VaultC
                 seal_entries(s, vault, e.tag, [value])
             if project_id is None or value.get("project_id") == project_id:
                 out.append(value)
-    return VaultContents(out, damaged)
+        return VaultContents(out, damaged)
+
+    return _retry.write(db, work)  # an old entry is re-sealed on the way: a write

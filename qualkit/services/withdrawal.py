@@ -17,12 +17,13 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from qualkit.errors import NotFound, StoreError
 from qualkit.store import Database
 from qualkit.store.models import Participant, ReportLabel
 
-from . import audit, labels, retention
+from . import _retry, audit, labels, retention
 from . import vault as vault_store
 from .context import Context
 
@@ -135,7 +136,9 @@ def withdraw(ctx: Context, citizen_id: str) -> Withdrawal:
     """Withdraw a participant's consent: delete everything of theirs (audited)."""
     ctx.require("participant.withdraw")
     vault = vault_store.hasher_or_none(ctx.db)
-    with ctx.db.session() as s:
+    label_hash = labels.citizen_hash(ctx.db, ctx.project_id, citizen_id)
+
+    def work(s: Session) -> tuple[list[int], list[Path | None], list[str], int]:
         p = s.scalar(
             select(Participant).where(
                 Participant.project_id == ctx.project_id, Participant.citizen_id == citizen_id
@@ -161,7 +164,6 @@ def withdraw(ctx: Context, citizen_id: str) -> Withdrawal:
             tags += [vault.tag(ctx.project_id, "interview", iid) for iid in ids]
             for tag in tags:
                 removed += vault_store.remove_entries(s, tag)
-        label_hash = labels.citizen_hash(ctx.db, ctx.project_id, citizen_id)
         s.execute(
             delete(ReportLabel).where(
                 ReportLabel.project_id == ctx.project_id,
@@ -177,7 +179,10 @@ def withdraw(ctx: Context, citizen_id: str) -> Withdrawal:
             target_id=citizen_id,
             details={"interviews": len(ids), "vault_entries": removed},
         )
-    n_audio = retention.unlink(audio)
+        return ids, audio, tags, removed
+
+    ids, audio, tags, removed = _retry.write(ctx.db, work)
+    n_audio = retention.unlink(audio)  # files after the commit: a re-run finds them in place
     if ctx.db.settings.is_sqlite:  # old page images in the WAL go too
         with ctx.db.engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -185,7 +190,8 @@ def withdraw(ctx: Context, citizen_id: str) -> Withdrawal:
     scrubbed = sum(
         scrub_backup(b, ctx.project_id, citizen_id, tags, label_hash) for b in backup_files(ctx.db)
     )
-    with ctx.db.session() as s:
+
+    def scrub_audit(s: Session) -> None:
         audit.record(
             s,
             ctx.actor,
@@ -195,4 +201,6 @@ def withdraw(ctx: Context, citizen_id: str) -> Withdrawal:
             target_id=citizen_id,
             details={"scrubbed": scrubbed, "deleted": deleted, "audio_files": n_audio},
         )
+
+    _retry.write(ctx.db, scrub_audit)
     return Withdrawal(len(ids), n_audio, removed, scrubbed, deleted)

@@ -4,6 +4,16 @@
 folder that cannot be made, a server that does not answer, a file that is not
 SQLite, a schema from a newer qualkit) into one StoreError line, and changes
 nothing on disk when it fails.
+
+Two kinds of session, and the difference is enforced, not a convention: a plain
+``Database.session()`` only reads. Its flush refuses new, changed or deleted
+objects (``before_flush``) and its connection refuses any SQL that is not a read
+(``before_cursor_execute`` on the ``qualkit_read`` execution option: INSERT,
+UPDATE, DELETE, DDL, via the ORM, Core or ``text()``), raising ``WriteOutsideRetry``
+before anything reaches the database. So every write must go through
+``services/_retry.write``, which opens ``session(write=True)`` and re-runs the whole
+transaction on a transient conflict. (``tests/test_write_paths.py`` also checks the
+source statically.)
 """
 
 from __future__ import annotations
@@ -23,7 +33,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from qualkit import logs
 from qualkit.config import Settings, resolve_settings
-from qualkit.errors import DatabaseConflict, StoreError
+from qualkit.errors import DatabaseConflict, StoreError, WriteOutsideRetry
 from qualkit.messages import os_reason
 
 from . import migrate
@@ -107,6 +117,32 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 WRITE_OPTION = "qualkit_write"
+READ_OPTION = "qualkit_read"
+# SQL a read session may run: queries, and the transaction and pragma lines SQLite needs.
+_READ_VERBS = frozenset(
+    {"SELECT", "WITH", "BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA", "EXPLAIN"}
+    | {"SHOW", "SET"}
+)
+
+
+def _refuse_flush(session: Session, _context: Any, _instances: Any) -> None:
+    """A read session's flush: nothing new, changed or deleted may reach the database."""
+    if session.new or session.deleted or any(session.is_modified(o) for o in session.dirty):
+        raise WriteOutsideRetry(
+            "write through a read session (Database.session()); use services._retry.write"
+        )
+
+
+def _refuse_write_sql(conn, _cursor, statement: str, _params, _context, _many) -> None:
+    """A read connection runs only reads: INSERT/UPDATE/DELETE/DDL never reach the server."""
+    if not conn.get_execution_options().get(READ_OPTION):
+        return
+    verb = statement.lstrip(" \t\n(").split(None, 1)[:1]
+    if verb and verb[0].upper() not in _READ_VERBS:
+        raise WriteOutsideRetry(
+            f"{verb[0].upper()} through a read session (Database.session()); "
+            "use services._retry.write"
+        )
 
 
 def _sqlite_begin(conn) -> None:
@@ -122,11 +158,12 @@ def make_engine(settings: Settings) -> Engine:
         engine = create_engine(settings.database_url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
-        return engine
-    url = settings.database_url
-    if url.startswith("postgresql://") or url.startswith("postgres://"):
-        url = "postgresql+psycopg://" + url.split("://", 1)[1]
-    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+    else:
+        url = settings.database_url
+        if url.startswith("postgresql://") or url.startswith("postgres://"):
+            url = "postgresql+psycopg://" + url.split("://", 1)[1]
+        engine = create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+    return engine
 
 
 class Database:
@@ -136,7 +173,9 @@ class Database:
         self.settings = settings
         self.engine = engine
         self.backup = backup
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._sessions = sessionmaker(
+            engine.execution_options(**{READ_OPTION: True}), expire_on_commit=False
+        )
         self._write_sessions = sessionmaker(
             engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False
         )
@@ -145,6 +184,9 @@ class Database:
         # Lengths and NUL bytes checked alike on SQLite and PostgreSQL before any insert.
         event.listen(self._sessions, "before_flush", guards.before_flush)
         event.listen(self._write_sessions, "before_flush", guards.before_flush)
+        event.listen(self._sessions, "before_flush", _refuse_flush)  # reads only: see above
+        if not event.contains(engine, "before_cursor_execute", _refuse_write_sql):
+            event.listen(engine, "before_cursor_execute", _refuse_write_sql)
 
     @classmethod
     def open(
@@ -193,9 +235,11 @@ class Database:
     def session(self, write: bool = False) -> Iterator[Session]:
         """A transaction: committed on success, rolled back on any error.
 
-        ``write=True`` (``services/_retry.write``) takes SQLite's write lock at the start.
+        A plain session only reads (a write raises ``WriteOutsideRetry``); ``write=True`` is for
+        ``services/_retry.write`` alone, and takes SQLite's write lock at the start.
         A database error never leaves here raw: it becomes one Danish DatabaseConflict."""
         session = (self._write_sessions if write else self._sessions)()
+        session.info[WRITE_OPTION] = write  # helpers that may write ask (labels.report_label)
         try:
             yield session
             session.commit()

@@ -6,7 +6,8 @@ speech, windows of 1.6 s every 0.75 s are embedded with Resemblyzer's voice enco
 ``resemblyzer`` package on PyPI, so nothing is downloaded). The windows are clustered
 (agglomerative, cosine, average linkage) with the number of speakers chosen automatically
 between 1 and 6 (silhouette, and a floor on how far apart two voices must be), unless the
-user gives it. Each word gets the speaker of the windows around it, and a segment whose
+user gives it; k-means (cosine) then refines that partition, which separates two similar
+voices that the tree alone lumps together. Each word gets the speaker of the windows around it, and a segment whose
 words change speaker is split there.
 
 Why Resemblyzer: its weights are on PyPI (pyannote's and SpeechBrain's models live on a model
@@ -194,6 +195,59 @@ def _centroids(x: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return cs / np.linalg.norm(cs, axis=1, keepdims=True).clip(1e-9)
 
 
+REFINE_SEEDS = 4  # k-means++ starts tried beside the tree's partition (fixed seeds)
+
+
+def _lloyd(x: np.ndarray, labels: np.ndarray, k: int, rounds: int = 30) -> np.ndarray:
+    """Spherical k-means (cosine) from ``labels``; stops when nothing moves."""
+    for _ in range(rounds):
+        if len(np.unique(labels)) < k:
+            break
+        new = np.argmax(x @ _centroids(x, labels).T, axis=1)
+        if np.array_equal(new, labels):
+            break
+        labels = new
+    return labels
+
+
+def _spread(x: np.ndarray, labels: np.ndarray) -> float:
+    """Mean cosine distance of each window to its cluster's centroid."""
+    cs = _centroids(x, labels)
+    return float(np.mean(1.0 - np.sum(x * cs[np.searchsorted(np.unique(labels), labels)], axis=1)))
+
+
+def _refine(x: np.ndarray, labels: np.ndarray, dist: np.ndarray) -> np.ndarray:
+    """The best of k-means from the tree's partition and from a few k-means++ starts.
+
+    Average linkage finds the number of voices but, with two similar voices (two women on one
+    telephone line), it splits off a few odd windows instead of one voice from the other;
+    k-means then separates them (bench/diarization_der.py). The partition kept is the one
+    whose windows lie closest to their own voice (k-means' own measure).
+    """
+    k = int(labels.max()) + 1
+    if k < 2 or len(x) <= k:
+        return labels
+    candidates = [_lloyd(x, labels, k)]
+    for seed in range(REFINE_SEEDS):
+        rng = np.random.default_rng(seed)
+        centres = [int(rng.integers(len(x)))]
+        for _ in range(1, k):  # k-means++: far from the centres so far, at random
+            d = dist[:, centres].min(axis=1) ** 2
+            centres.append(int(rng.choice(len(x), p=d / d.sum())) if d.sum() > 0 else 0)
+        start = np.argmax(x @ x[centres].T, axis=1)
+        candidates.append(_lloyd(x, start, k))
+    scored = [
+        (_spread(x, c), i)
+        for i, c in enumerate(candidates)
+        if len(np.unique(c)) == k and np.bincount(c).min() >= 2
+    ]
+    if not scored:
+        return labels
+    best = candidates[min(scored)[1]]
+    _, relabel = np.unique(best, return_inverse=True)
+    return relabel.astype(int)
+
+
 def cluster(x: np.ndarray, speakers: int | None = None) -> np.ndarray:
     """A speaker index 0..k-1 per window; k = ``speakers`` or chosen in 1..6."""
     from scipy.cluster.hierarchy import fcluster, linkage
@@ -209,6 +263,7 @@ def cluster(x: np.ndarray, speakers: int | None = None) -> np.ndarray:
     dist = _cosine_distances(sample)
     if speakers:
         best = fcluster(tree, min(speakers, len(sample)), "maxclust") - 1
+        best = _refine(sample, best, dist)
     else:
         best, best_score = np.zeros(len(sample), dtype=int), MIN_SILHOUETTE
         for k in range(2, min(MAX_SPEAKERS, len(sample) - 1) + 1):
@@ -224,6 +279,8 @@ def cluster(x: np.ndarray, speakers: int | None = None) -> np.ndarray:
             score = _silhouette(dist, labels)
             if score > best_score:
                 best, best_score = labels, score
+        if best.max() > 0:  # the count stays the tree's; k-means moves the boundaries
+            best = _refine(sample, best, dist)
     cs = _centroids(sample, best)
     return np.argmax(x @ cs.T, axis=1)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -25,6 +26,9 @@ from . import audio
 from . import speakers as channel_speakers
 from .engines import BATCH_MIN_SECONDS, Decoding, Piece, load_engine
 from .models import resolve_model
+
+if TYPE_CHECKING:
+    from . import diarize as diarize_module
 
 DEFAULT_CHUNK_SECONDS = 600.0
 
@@ -118,10 +122,22 @@ def transcribe_file(
         channel_speakers.label_by_diarization(str(path), result.segments, folder)
         result.speaker_method = "pyannote"
     elif use_voices and collector.vectors:
-        found = diarize.diarize(collector, speakers)
-        if len(found.voices) > 1:  # one voice: no speaker labels, as for any mono clip
-            names = {k: diarize.LABEL.format(k + 1) for k in found.voices}
-            result.segments = diarize.assign(result.segments, found, names)
-            result.voices = {names[k]: v for k, v in found.voices.items()}
+        result.segments, result.voices = label_voices(result.segments, collector, speakers)
+        if result.voices:
             result.speaker_method = "voices"
     return result
+
+
+def label_voices(
+    segments: list[Piece], collector: diarize_module.Collector, speakers: int | None = None
+) -> tuple[list[Piece], dict[str, np.ndarray]]:
+    """Speakers from the collected voice windows ("Taler 1", ...), segments split where the
+    speaker changes; one voice found gives no labels, as for any mono clip. Separate so
+    bench/diarization_der.py scores exactly this step with several speaker settings."""
+    from . import diarize
+
+    found = diarize.diarize(collector, speakers)
+    if len(found.voices) < 2:
+        return segments, {}
+    names = {k: diarize.LABEL.format(k + 1) for k in found.voices}
+    return diarize.assign(segments, found, names), {names[k]: v for k, v in found.voices.items()}

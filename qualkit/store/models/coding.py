@@ -20,20 +20,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from qualkit.enums import FRAMEWORKS  # noqa: F401  (re-exported by store.models)
+
 from .base import Base, utcnow
-
-FRAMEWORKS = (
-    "reach",
-    "effectiveness",
-    "adoption",
-    "implementation",
-    "maintenance",
-    "fidelity",
-    "mechanism",
-    "context",
-    "theme",
-)
-
 
 # The namespace of qualkit.codebooks.qdc.GUID_NS: a code's default GUID is the one its .qdc
 # export has always carried (UUID5 of the code id), so it is the same in every export.

@@ -7,7 +7,8 @@
 // code points of the stored segment text (the same indices as Python strings). A click on a
 // highlight shows its codings (code, coder, memo) with change/remove.
 //
-// data: {iv, mode, readonly, segs: [[id, n, time, speaker, text]],
+// data: {iv, mode, readonly, segsKey, segs: [[id, n, time, speaker, text]] | null (after an
+//        action, when this mount already holds the turns of segsKey),
 //        cods: [[id, seg, start, end, code, layer, coder, memo, editable]],
 //        codes: {id: [key, name, colour]}, usable: [ids], recent: [ids], coders: [..],
 //        focus: {seg, start, end, nonce} | null, t: {label: text}}
@@ -252,8 +253,10 @@ function openDetails(st, rect, cids) {
 }
 
 function send(st, action) {
+  // segsKey: the turns this mount holds, so the page's rerun may send only the codings
+  window.__qkSent = performance.now();
   st.nonce += 1;
-  st.setTriggerValue("action", { ...action, iv: st.data.iv, nonce: `${Date.now()}-${st.nonce}` });
+  st.setTriggerValue("action", { iv: st.data.iv, ...action, segsKey: st.segsKey, nonce: `${Date.now()}-${st.nonce}` });
 }
 
 function applyParts(st, parts, code, memo) {
@@ -267,8 +270,8 @@ function applyParts(st, parts, code, memo) {
   const sel = document.getSelection();
   if (sel) sel.removeAllRanges();
   closePop(st);
-  // let the browser paint the pending highlight before the page starts its rerun
-  requestAnimationFrame(() => setTimeout(() => send(st, { type: "apply", parts, code, memo }), 0));
+  // at once: the socket message is asynchronous, the pending highlight paints meanwhile
+  send(st, { type: "apply", parts, code, memo });
 }
 
 function codsBySeg(cods) {
@@ -280,11 +283,11 @@ function codsBySeg(cods) {
   return m;
 }
 
-function renderSeg(st, segId, force) {
+function renderSeg(st, segId, force, by) {
   const seg = st.segById.get(segId);
   const el = st.segEls.get(segId);
   if (!seg || !el) return;
-  const cods = st.data.cods.filter((c) => c[1] === segId);
+  const cods = by ? by.get(segId) || [] : st.data.cods.filter((c) => c[1] === segId);
   const sig = JSON.stringify(cods) + seg[4];
   if (!force && st.sigs.get(segId) === sig) return;
   st.sigs.set(segId, sig);
@@ -327,6 +330,7 @@ function focus(st) {
 
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
+  window.__qkData = performance.now();
   let st = parentElement.__qk;
   if (!st) {
     const root = document.createElement("div");
@@ -373,8 +377,19 @@ export default function (component) {
   st.setTriggerValue = setTriggerValue;
   const key = `${data.iv}|${data.mode}|${(data.coders || []).join(",")}`;
   const prev = st.data;
-  st.data = { ...data, cods: data.cods.slice() };
-  st.segById = new Map(data.segs.map((s) => [s[0], s]));
+  // After an action the page sends only the codings (segs null) when this mount holds the
+  // same turns (segsKey); a mount without them asks for the whole document once.
+  const sameSegs = !!prev && !!data.segsKey && st.segsKey === data.segsKey;
+  if (data.segs == null && !sameSegs) {
+    st.data = { ...data, segs: [], cods: [] };
+    st.segsKey = null;
+    send(st, { type: "need" });
+    return;
+  }
+  const segs = sameSegs ? prev.segs : data.segs;
+  st.data = { ...data, segs, cods: data.cods.slice() };
+  if (!sameSegs) st.segById = new Map(segs.map((s) => [s[0], s]));
+  st.segsKey = data.segsKey;
   st.root.dataset.mode = data.mode;
   st.root.dataset.iv = data.iv;
   if (data.mode === "compare") {
@@ -382,7 +397,7 @@ export default function (component) {
   } else {
     st.legend.innerHTML = "";
   }
-  if (!prev || st.key !== key || prev.segs.length !== data.segs.length) {
+  if (!prev || st.key !== key || !sameSegs) {
     st.key = key;
     closePop(st);
     renderAll(st);
@@ -390,8 +405,10 @@ export default function (component) {
     const touched = new Set();
     for (const c of prev.cods) touched.add(c[1]);
     for (const c of data.cods) touched.add(c[1]);
-    for (const id of touched) renderSeg(st, id, false);
+    const by = codsBySeg(st.data.cods);
+    for (const id of touched) renderSeg(st, id, false, by);
   }
   st.root.dataset.ready = String(data.version);
+  window.__qkRendered = performance.now();
   focus(st);
 }

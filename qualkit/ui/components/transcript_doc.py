@@ -8,6 +8,8 @@ again, so the component always gets the stored state back.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
@@ -63,24 +65,34 @@ def document_data(
     focus: dict[str, Any] | None = None,
     readonly: bool = False,
     version: int = 0,
+    browser_has: str | None = None,
 ) -> dict[str, Any]:
-    """The JSON the component draws: compact rows, so an 800-turn transcript stays small."""
+    """The JSON the component draws: compact rows, so an 800-turn transcript stays small.
+
+    The turns travel with their content hash (``segsKey``). When the mounted component is
+    known to hold the same turns already (``browser_has``: the key it sent with its last
+    action), they are left out and only the codings travel: the rerun after each coding
+    action then ships a few kilobytes instead of the whole transcript.
+    """
+    segs = [
+        [
+            x.id,
+            x.number,
+            format_timestamp(x.start) if x.start is not None else "",
+            x.speaker,
+            x.text,
+        ]
+        for x in doc.segments
+    ]  # fmt: skip
+    key = segments_key(segs)
     return {
         "iv": doc.interview_id,
         "mode": str(doc.mode),
         "readonly": readonly,
         "version": version,
         "coders": list(doc.coders),
-        "segs": [
-            [
-                x.id,
-                x.number,
-                format_timestamp(x.start) if x.start is not None else "",
-                x.speaker,
-                x.text,
-            ]
-            for x in doc.segments
-        ],  # fmt: skip
+        "segsKey": key,
+        "segs": None if browser_has == key else segs,
         "cods": [
             [c.id, c.segment_id, c.start, c.end, c.code_id, c.layer, c.coder, c.memo, c.editable]
             for c in doc.codings
@@ -91,6 +103,12 @@ def document_data(
         "focus": focus,
         "t": TEXTS,
     }
+
+
+def segments_key(segs: list[list[Any]]) -> str:
+    """A content hash of the turns as the component draws them."""
+    blob = json.dumps(segs, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return hashlib.blake2b(blob, digest_size=12).hexdigest()
 
 
 def render_document(data: dict[str, Any], *, key: str, on_action: Callable[[], None]) -> Any:

@@ -6,6 +6,8 @@ coder and memo and change or remove it. The same view shows the coder's own codi
 two coders in two stripe colours (after the explicit choice to compare) or the consensus.
 Table view: select rows or numbers, apply or remove a code on several segments at once.
 Actions run as callbacks before the page is drawn, so the page always shows the stored state.
+The document view is a fragment: an action in it reruns only the view, and the rerun sends the
+component only the codings when it already holds the turns (see transcript_doc.document_data).
 """
 
 from __future__ import annotations
@@ -221,6 +223,8 @@ def _table_view(ctx: Context, books: list[dict], iv_id: int) -> None:
 # ------------------------------------------------------------------ the document view
 
 DOC_KEY = "coding_doc"
+HAS_KEY = "_coding_doc_has"  # the turns' key the mounted component reported it holds
+REMEMBERED = "_coding_remembered_iv"
 MODES = {
     cdoc.DocMode.OWN: "Mine kodninger (blind)",
     cdoc.DocMode.COMPARE: "Sammenlign to kodere",
@@ -238,6 +242,10 @@ def _on_action() -> None:
     action = transcript_doc.last_action(DOC_KEY)
     if not action:
         return
+    if action.get("type") == "need":  # a fresh mount without the turns: send them in full
+        return
+    # The component that reported the action holds these turns: the rerun sends only codings.
+    st.session_state[HAS_KEY] = action.get("segsKey")
     ctx = state.context()
     mode = cdoc.DocMode(st.session_state.get("coding_mode", cdoc.DocMode.OWN))
     try:
@@ -255,7 +263,9 @@ def _on_action() -> None:
             else:
                 ids = cdoc.apply_selection(ctx, iv_id, parts, code_id, memo=memo)
             _remember(code_id)
-            preferences.remember_interview(ctx, iv_id)
+            if st.session_state.get(REMEMBERED) != iv_id:  # one write per interview, not per code
+                preferences.remember_interview(ctx, iv_id)
+                st.session_state[REMEMBERED] = iv_id
             st.session_state[MSG] = ("success", f"Kodet: {len(ids)} tekststykke(r).")
         elif kind == "remove":
             if mode is cdoc.DocMode.CONSENSUS:
@@ -289,9 +299,27 @@ def _iv_changed() -> None:
     iv = st.session_state.get("coding_iv")
     if iv is not None:
         preferences.remember_interview(state.context(), int(iv))
+        st.session_state[REMEMBERED] = int(iv)
 
 
-def _document_view(ctx: Context, books: list[dict], iv_id: int) -> None:
+@st.fragment
+def _document_fragment(iv_id: int, usable: tuple[int, ...]) -> None:
+    """The document view as a fragment: a coding action reruns only this, not the page.
+
+    The user is re-read (``state.context``) on every run, so a deactivation still acts at the
+    next action; the services check permissions again.
+    """
+    ctx = state.context()
+    if MSG in st.session_state:
+        kind, text = st.session_state.pop(MSG)
+        (st.toast if kind == "success" else st.error)(plain_message(text))
+    has = st.session_state.pop(HAS_KEY, None)
+    _document_view(ctx, usable, iv_id, has)
+
+
+def _document_view(
+    ctx: Context, usable: tuple[int, ...], iv_id: int, browser_has: str | None
+) -> None:
     mode = cdoc.DocMode(
         st.radio(
             "Kodninger",
@@ -323,7 +351,6 @@ def _document_view(ctx: Context, books: list[dict], iv_id: int) -> None:
             )
     doc = cdoc.document(ctx, iv_id, mode, coders=coders)
     names = cdoc.code_names(ctx)
-    usable = [c["id"] for b in books for c in b["codes"] if not c["retired"]]
     focus = st.session_state.pop("coding_focus", None)
     if focus and int(focus.get("iv", -1)) != iv_id:
         focus = None
@@ -352,6 +379,7 @@ def _document_view(ctx: Context, books: list[dict], iv_id: int) -> None:
         focus=focus,
         readonly=readonly,
         version=len(doc.codings),
+        browser_has=browser_has,
     )
     transcript_doc.render_document(data, key=DOC_KEY, on_action=_on_action)
 
@@ -386,10 +414,8 @@ def render() -> None:
         "Interview", list(titles), format_func=titles.get, key="coding_iv", on_change=_iv_changed
     )
     layout = top[1].radio("Visning", ["Dokument", "Tabel"], horizontal=True, key="coding_layout")
-    if MSG in st.session_state and layout == "Dokument":
-        kind, text = st.session_state.pop(MSG)
-        (st.toast if kind == "success" else st.error)(plain_message(text))
     if layout == "Tabel":
         _table_view(ctx, books, iv_id)
     else:
-        _document_view(ctx, books, iv_id)
+        usable = tuple(c["id"] for b in books for c in b["codes"] if not c["retired"])
+        _document_fragment(iv_id, usable)

@@ -194,11 +194,22 @@ def render() -> None:
     _quote_list(ctx, exports.list_quotes(ctx, flt, fields))
     _revealing(ctx)
     overrides = _safety(ctx, flt)
+    with_memos = st.checkbox(
+        "Bilag med memoer",
+        key="exp_memos",
+        help="Memoer om koder, interviews og projektet, som du må læse, efter citaterne.",
+    )
     _make(
         "docx",
         "Lav Word-fil",
         lambda: exports.export_quotes(
-            ctx, None, flt, group_by=group_by, descriptor_fields=fields, overrides=overrides
+            ctx,
+            None,
+            flt,
+            group_by=group_by,
+            descriptor_fields=fields,
+            overrides=overrides,
+            memos=with_memos,
         ),
     )
     if st.session_state.get("exp_file_docx"):
