@@ -61,6 +61,16 @@ def command_paths() -> list[list[str]]:
 PATHS = command_paths()
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _log_handler_outside_capsys():
+    """main() sets up qualkit's stderr log handler once per process, on the sys.stderr of that
+    moment; set it up here, before capsys swaps in a stream that is closed after the test
+    (a later test flushing the handler would hit the closed file)."""
+    from qualkit import logs
+
+    logs.setup()
+
+
 def test_the_enumeration_finds_groups_and_their_subcommands():
     names = {" ".join(p) for p in PATHS}
     assert {"", "tally", "demo", "interviews", "interviews add", "export quotes"} <= names
