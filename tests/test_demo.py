@@ -51,11 +51,11 @@ def test_cli_demo_no_serve_twice(tmp_path):
     cmd = [sys.executable, "-m", "qualkit", "demo", "--data", str(data), "--no-serve"]
     first = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert first.returncode == 0, first.stderr
-    assert "Demo project created" in first.stdout
+    assert "Demoprojektet er oprettet" in first.stdout
     assert "evaluator" in first.stdout and "writer" in first.stdout
     second = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert second.returncode == 0, second.stderr
-    assert "already exists" in second.stdout
+    assert "findes allerede" in second.stdout
     db = Database.open(data)
     with db.session() as s:
         assert s.scalar(select(func.count(Project.id))) == 1

@@ -86,7 +86,7 @@ def test_cli_exports(sqlite_db, tmp_path, standin_recognisers, capsys):  # noqa:
         )
         == 0
     )
-    assert out.exists() and "Wrote the quote set" in capsys.readouterr().out
+    assert out.exists() and "Skrev citatsamlingen" in capsys.readouterr().out
     assert main(["export", "qdpx", "--data", data, "--out", str(tmp_path / "p.qdpx")]) == 0
     assert main(["export", "codings", "--data", data, "--out", str(tmp_path / "c.xlsx")]) == 0
     # Bad arguments: one line, non-zero, nothing written.

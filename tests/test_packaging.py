@@ -114,7 +114,7 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path):
     assert not data_root.joinpath("codebooks").is_symlink()  # copies, not links
 
     out = run("demo", "--no-serve", "--data", str(work / "data"))
-    assert "Demo project created" in out and "interviews" in out
+    assert "Demoprojektet er oprettet" in out and "interviews" in out
     run(
         "tally",
         "--participants",

@@ -178,7 +178,7 @@ def test_two_coders_travel_and_agreement_works(db, tmp_path, capsys):
         encoding="utf-8",
     )
     assert main(["agreement", "--codings", str(csv), "--out", str(tmp_path / "enighed")]) == 0
-    assert "2 coder(s)" in capsys.readouterr().out
+    assert "2 koder(e)" in capsys.readouterr().out
     ctx = Context(db, users.actor_for(db, "evaluator"), result.project_id)
     with db.session() as s:
         iv = s.scalar(

@@ -19,12 +19,15 @@ import typer  # noqa: E402
 
 from qualkit.errors import QualkitError
 
+from ._danish import use_danish_help  # noqa: E402
+
 app = typer.Typer(
     name="qualkit",
-    help="Qualitative process evaluation: transcribe, de-identify, code, tally, export.",
+    help="Kvalitativ procesevaluering: transskribér, pseudonymisér, kod, optæl, eksportér.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help, through the Danish formatter, even if Rich is loaded
 )
 
 
@@ -39,6 +42,7 @@ def _register_all() -> None:
 
 
 _register_all()
+use_danish_help(app)  # Typer's own help words in Danish
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     logs.setup()
     tempdir.clean_stale()  # debris of a killed run goes at the next start
     try:
-        app(args=argv, standalone_mode=False)
+        app(args=argv, prog_name="qualkit", standalone_mode=False)
     except QualkitError as exc:
         print(f"qualkit: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -56,14 +60,22 @@ def main(argv: list[str] | None = None) -> int:
         print("qualkit: afbrudt", file=sys.stderr)
         return 130
     except Exception as exc:  # click usage errors arrive here in non-standalone mode
-        import click
+        from typer import _click as click  # Typer 0.29 carries its own Click
 
-        if isinstance(exc, click.exceptions.Exit):
+        from ._danish import danish_usage_text, show_usage_error
+
+        if isinstance(exc, typer.Exit):
+            return exc.exit_code
+        if isinstance(exc, click.exceptions.NoArgsIsHelpError):
+            exc.show()  # the help, rendered in Danish
+            return 0
+        if isinstance(exc, click.exceptions.UsageError):
+            show_usage_error(exc)
             return exc.exit_code
         if isinstance(exc, click.ClickException):
-            exc.show()
+            print(f"qualkit: {danish_usage_text(exc.format_message())}", file=sys.stderr)
             return exc.exit_code
-        if isinstance(exc, click.exceptions.Abort):
+        if isinstance(exc, typer.Abort):
             print("qualkit: annulleret", file=sys.stderr)
             return 1
         from sqlalchemy.exc import DBAPIError

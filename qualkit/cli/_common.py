@@ -18,17 +18,19 @@ if TYPE_CHECKING:  # the store and services load when a command runs, not at sta
     from qualkit.store import Database
 
 DataOpt = typer.Option(
-    None, "--data", help="Data folder (else $QUALKIT_DATA, else ./qualkit-data)."
+    None, "--data", help="Datamappe (ellers $QUALKIT_DATA, ellers ./qualkit-data)."
 )
-UserOpt = typer.Option(None, "--user", help="Act as this qualkit user (else $QUALKIT_USER).")
+UserOpt = typer.Option(
+    None, "--user", help="Handl som denne qualkit-bruger (ellers $QUALKIT_USER)."
+)
 ForceOpt = typer.Option(
     False,
     "--force",
-    help="Write although the output folder holds other files (only qualkit's own files are "
-    "written; nothing else is touched), or replace an existing output file.",
+    help="Skriv, selv om outputmappen rummer andre filer (kun qualkits egne filer skrives; "
+    "intet andet røres), eller erstat en eksisterende outputfil.",
 )
 ProjectOpt = typer.Option(
-    None, "--project", help="Project name (default: the folder's only project)."
+    None, "--project", help="Projektets navn (standard: mappens eneste projekt)."
 )
 
 

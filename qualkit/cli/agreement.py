@@ -15,15 +15,15 @@ def register(app: typer.Typer) -> None:
         codings: Path = typer.Option(
             ..., "--codings", help="CSV/xlsx: document_id, segment_id, coder, code."
         ),
-        out: Path = typer.Option(..., "--out", help="Folder for agreement.csv."),
+        out: Path = typer.Option(..., "--out", help="Mappe til agreement.csv."),
         force: bool = ForceOpt,
     ) -> None:
-        """Inter-coder agreement per code and overall: observed agreement, Cohen's kappa, Krippendorff's alpha."""
+        """Enighed mellem kodere for hver kode og samlet: observeret enighed, Cohens kappa, Krippendorffs alfa."""
         from qualkit.agreement import agreement_rows, read_codings, write_agreement_csv
 
         rows = agreement_rows(read_codings(codings))
         target = write_agreement_csv(rows, out, force=force)
         overall = rows[-1]
         typer.echo(
-            f"{target}: {len(rows) - 1} code(s), {overall.units} unit(s), {overall.coders} coder(s)."
+            f"{target}: {len(rows) - 1} kode(r), {overall.units} enhed(er), {overall.coders} koder(e)."
         )

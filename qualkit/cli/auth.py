@@ -31,7 +31,7 @@ def login(
     data: Path | None = DataOpt,
     user: str | None = typer.Option(None, "--user", help="Brugernavn (ellers $QUALKIT_USER)."),
 ) -> None:
-    """Log in: asks for the password and keeps a session token for the next commands."""
+    """Log ind: spørger om adgangskoden og gemmer en sessionsnøgle til de næste kommandoer."""
     from qualkit.services import auth
     from qualkit.userconfig import save_token
 
@@ -54,7 +54,7 @@ def login(
 
 
 def logout(data: Path | None = DataOpt) -> None:
-    """Log out: revokes the session token and forgets it."""
+    """Log ud: tilbagekalder sessionsnøglen og glemmer den."""
     from qualkit.services import auth
     from qualkit.userconfig import save_token, saved_token
 

@@ -92,7 +92,7 @@ def upgrade_cmd(
     i_have_a_backup: bool = typer.Option(
         False,
         "--i-have-a-backup",
-        help="PostgreSQL: I have backed up the database with pg_dump; upgrade the schema now.",
+        help="PostgreSQL: Jeg har taget en sikkerhedskopi af databasen med pg_dump; opgradér skemaet nu.",
     ),
     data: Path | None = DataOpt,
 ) -> None:

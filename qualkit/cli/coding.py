@@ -21,7 +21,9 @@ CodeOpt = typer.Option(..., "--code", help="Kodens id i kodebogen.")
 
 @coding_app.command("apply")
 def coding_apply(
-    interview_id: int,
+    interview_id: int = typer.Argument(
+        ..., metavar="ID", help="Interviewets nummer (se interviews list)."
+    ),
     segment: int = SegmentOpt,
     code: str = CodeOpt,
     span: str | None = typer.Option(None, "--span", help="Et tekststykke af segmentet."),
@@ -30,7 +32,7 @@ def coding_apply(
     user: str | None = UserOpt,
     project: str | None = ProjectOpt,
 ) -> None:
-    """Anvend en kode på segment N (evt. på et tekststykke, med et notat)."""
+    """Anvend en kode på segment N (eventuelt på et tekststykke, med et notat)."""
     from qualkit.services import coding, segments
 
     ctx = context(data, user, project)
@@ -43,7 +45,9 @@ def coding_apply(
 
 @consensus_app.command("add")
 def consensus_add(
-    interview_id: int,
+    interview_id: int = typer.Argument(
+        ..., metavar="ID", help="Interviewets nummer (se interviews list)."
+    ),
     segment: int = SegmentOpt,
     code: str = CodeOpt,
     data: Path | None = DataOpt,

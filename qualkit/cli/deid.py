@@ -71,19 +71,19 @@ def run_deid(
 def register(app: typer.Typer) -> None:
     @app.command("deid")
     def deid(
-        input: Path = typer.Argument(..., help="Transcript text (.txt)."),
-        roster: Path | None = typer.Option(
-            None, "--roster", help="CSV with name, role, pseudonym."
+        input: Path = typer.Argument(..., help="Transskriptionens tekst (.txt)."),
+        roster: Path | None = typer.Option(None, "--roster", help="CSV med name, role, pseudonym."),
+        out: Path | None = typer.Option(
+            None, "--out", help="Skriv den pseudonymiserede tekst her."
         ),
-        out: Path | None = typer.Option(None, "--out", help="Write the redacted text here."),
         spans_out: Path | None = typer.Option(
-            None, "--spans-out", help="Write one JSON span a line here."
+            None, "--spans-out", help="Skriv ét JSON-fund pr. linje her."
         ),
         force: bool = ForceOpt,
     ) -> None:
-        """De-identify a transcript: names, places, CPR and phone numbers -> pseudonyms."""
+        """Pseudonymisér en transskription: navne, steder, CPR- og telefonnumre -> pseudonymer."""
         redacted, spans = run_deid(input, roster, out, spans_out, force)
         if out is None:
             typer.echo(redacted, nl=False)
         else:
-            typer.echo(f"{len(spans)} spans replaced; wrote {out}.", err=True)
+            typer.echo(f"{len(spans)} fund erstattet; skrev {out}.", err=True)

@@ -25,14 +25,31 @@ from ._common import (
 )
 
 export_app = typer.Typer(
-    help="Exports: quote sets (.docx), REFI-QDA projects, coding tables.", no_args_is_help=True
+    help="Eksport: citatsamlinger (.docx), REFI-QDA-projekter, kodningstabeller.",
+    no_args_is_help=True,
 )
-import_app = typer.Typer(help="Imports of projects made elsewhere.", no_args_is_help=True)
+# The result counts' keys (code) as the CLI's line names them.
+COUNT_NAMES = {
+    "quotes": "citater",
+    "themes": "temaer",
+    "speakers": "talere",
+    "skipped_withdrawn": "udeladt (samtykke trukket tilbage)",
+    "skipped_revealing": "udeladt (afslørende)",
+    "skipped_not_deidentified": "udeladt (ikke pseudonymiseret)",
+    "sources": "kilder",
+    "codes": "koder",
+    "codings": "kodninger",
+    "users": "brugere",
+    "consensus": "konsensuskodninger",
+    "tally_sheets": "optællingsark",
+    "memos": "memoer",
+}
+import_app = typer.Typer(help="Import af projekter lavet i andre programmer.", no_args_is_help=True)
 
 OverrideOpt = typer.Option(
     None,
     "--override",
-    help="Export this segment although the safety check flags it (audited); repeat for several.",
+    help="Eksportér dette segment, selv om sikkerhedstjekket markerer det (logføres); gentag for flere.",
 )
 
 
@@ -42,9 +59,11 @@ def _split(values: list[str] | None) -> list[str]:
 
 def _report(result: exports.ExportResult, what: str) -> None:
     counts = ", ".join(
-        f"{k} {v}" for k, v in result.counts.items() if v or not k.startswith("skipped")
+        f"{COUNT_NAMES.get(k, k)} {v}"
+        for k, v in result.counts.items()
+        if v or not k.startswith("skipped")
     )
-    print(f"Wrote {what} to {result.path} ({counts}).")
+    print(f"Skrev {what} til {result.path} ({counts}).")
     if result.report.overridden:
         keys = sorted({f.key for f in result.report.overridden})
         from qualkit.services.export_memos import MEMO_KEY_BASE
@@ -54,30 +73,32 @@ def _report(result: exports.ExportResult, what: str) -> None:
             if k >= 0
             else f"memo {-k - MEMO_KEY_BASE}"
             if -k > MEMO_KEY_BASE
-            else f"title of interview {-k}"
+            else f"titlen på interview {-k}"
             for k in keys
         ]
-        print(f"Overridden by you (audited): {', '.join(what)}.")
+        print(f"Tilsidesat af dig (logført): {', '.join(what)}.")
 
 
 @export_app.command("quotes")
 def export_quotes(
-    out: Path = typer.Option(..., "--out", help="The Word file to write (*.docx)."),
-    group_by: str = typer.Option("code", "--group-by", help="code|framework"),
-    role: list[str] | None = typer.Option(
-        None, "--role", help="Speaker role, e.g. borger, jobkonsulent."
+    out: Path = typer.Option(..., "--out", help="Word-filen, der skrives (*.docx)."),
+    group_by: str = typer.Option(
+        "code", "--group-by", help="code|framework (efter kode eller analyseramme)"
     ),
-    arm: list[str] | None = typer.Option(None, "--arm"),
-    site: list[str] | None = typer.Option(None, "--site"),
-    wave: list[int] | None = typer.Option(None, "--wave"),
-    code: list[str] | None = typer.Option(None, "--code", help="Code id (includes its sub-codes)."),
+    role: list[str] | None = typer.Option(
+        None, "--role", help="Talerens rolle, fx borger, jobkonsulent."
+    ),
+    arm: list[str] | None = typer.Option(None, "--arm", help="Forsøgsarm."),
+    site: list[str] | None = typer.Option(None, "--site", help="Sted."),
+    wave: list[int] | None = typer.Option(None, "--wave", help="Bølge."),
+    code: list[str] | None = typer.Option(None, "--code", help="Kodens id (med dens underkoder)."),
     starred_only: bool = typer.Option(
-        False, "--starred-only", help="Only quotes a writer starred."
+        False, "--starred-only", help="Kun citater, en rapportskriver har stjernemarkeret."
     ),
     describe: list[str] | None = typer.Option(
         None,
         "--describe",
-        help="Descriptor fields in order, e.g. label,køn,alder,arm,diagnosegruppe.",
+        help="Beskrivelsesfelter i rækkefølge, fx label,køn,alder,arm,diagnosegruppe.",
     ),
     override: list[int] | None = OverrideOpt,
     descriptor_first: bool = typer.Option(
@@ -96,7 +117,7 @@ def export_quotes(
     user: str | None = UserOpt,
     project: str | None = ProjectOpt,
 ) -> None:
-    """Themed quote set as a Word document."""
+    """Tematisk citatsamling som Word-dokument."""
     from qualkit.exports.files import overwrite_allowed
     from qualkit.services import exports
     from qualkit.services.exports import QuoteFilter
@@ -122,23 +143,23 @@ def export_quotes(
             exchange=exchange,
             memos=memos,
         )
-    _report(result, "the quote set")
+    _report(result, "citatsamlingen")
 
 
 PositionsOpt = typer.Option(
     None,
     "--positions",
-    help="utf16|codepoints: how startPosition/endPosition count (export default utf16, "
-    "as NVivo, ATLAS.ti and MAXQDA read; import default: decided from the file).",
+    help="utf16|codepoints: hvordan startPosition/endPosition tælles (eksport: standard utf16, "
+    "som NVivo, ATLAS.ti og MAXQDA læser; import: standard afgøres ud fra filen).",
 )
 
 
 @export_app.command("qdpx")
 def export_qdpx(
-    out: Path = typer.Option(..., "--out", help="The REFI-QDA project to write (*.qdpx)."),
+    out: Path = typer.Option(..., "--out", help="REFI-QDA-projektet, der skrives (*.qdpx)."),
     positions: str | None = PositionsOpt,
     cases: bool = typer.Option(
-        False, "--cases", help="Participants' non-identifying attributes as cases/variables."
+        False, "--cases", help="Deltagernes ikke-identificerende egenskaber som cases/variabler."
     ),
     override: list[int] | None = OverrideOpt,
     force: bool = ForceOpt,
@@ -146,8 +167,8 @@ def export_qdpx(
     user: str | None = UserOpt,
     project: str | None = ProjectOpt,
 ) -> None:
-    """REFI-QDA project: users, codebook, de-identified sources, codings by coder and
-    consensus, memos, sets."""
+    """REFI-QDA-projekt: brugere, kodebog, pseudonymiserede kilder, kodninger fordelt på kodere og
+    konsensus, notater, sæt."""
     from qualkit.exports.files import overwrite_allowed
     from qualkit.exports.positions import DEFAULT_EXPORT_UNIT
     from qualkit.services import exchange
@@ -156,7 +177,7 @@ def export_qdpx(
     unit = _unit(positions) or DEFAULT_EXPORT_UNIT
     with overwrite_allowed(force):
         result = exchange.export_qdpx(ctx, out, override or [], positions=unit, cases=cases)
-    _report(result, "the REFI-QDA project")
+    _report(result, "REFI-QDA-projektet")
     print(f"Positioner skrevet som {unit.value}.")
 
 
@@ -174,49 +195,51 @@ def _unit(value: str | None):
 
 @export_app.command("codings")
 def export_codings(
-    out: Path = typer.Option(..., "--out", help="*.xlsx or *.csv"),
+    out: Path = typer.Option(..., "--out", help="*.xlsx eller *.csv"),
     override: list[int] | None = OverrideOpt,
     force: bool = ForceOpt,
     data: Path | None = DataOpt,
     user: str | None = UserOpt,
     project: str | None = ProjectOpt,
 ) -> None:
-    """A row per coding; .xlsx adds the codes x participants matrix and the tallies."""
+    """En række for hver kodning; .xlsx får også matricen koder x deltagere og optællingerne."""
     from qualkit.exports.files import overwrite_allowed
     from qualkit.services import exports
 
     ctx = context(data, user, project)
     with overwrite_allowed(force):
         result = exports.export_codings(ctx, out, override or [])
-    _report(result, "the codings")
+    _report(result, "kodningerne")
 
 
 @import_app.command("qdpx")
 def import_qdpx(
-    path: Path,
+    path: Path = typer.Argument(
+        ..., metavar="FILE.qdpx", help="REFI-QDA-projektet, der importeres."
+    ),
     project: str | None = typer.Option(
-        None, "--project", help="Name of the NEW project (default: the name in the file)."
+        None, "--project", help="Navnet på det NYE projekt (standard: navnet i filen)."
     ),
     deidentified: bool = typer.Option(
         False,
         "--deidentified",
-        help="You attest the sources are already de-identified (audited per source); "
-        "else they await review.",
+        help="Du bekræfter, at kilderne allerede er pseudonymiserede (logføres pr. kilde); "
+        "ellers venter de på gennemgang.",
     ),
     positions: str | None = PositionsOpt,
     speakers: bool = typer.Option(
-        False, "--speakers", help="Read 'SPEAKER: text' lines as speaker turns."
+        False, "--speakers", help="Læs linjer 'TALER: tekst' som taleture."
     ),
     cases_as_participants: bool = typer.Option(
-        False, "--cases-as-participants", help="Cases -> participants, variables -> attributes."
+        False, "--cases-as-participants", help="Cases -> deltagere, variabler -> egenskaber."
     ),
     report: Path | None = typer.Option(
-        None, "--report", help="Write what was imported and left out as JSON."
+        None, "--report", help="Skriv, hvad der blev importeret og udeladt, som JSON."
     ),
     data: Path | None = DataOpt,
     user: str | None = UserOpt,
 ) -> None:
-    """Bring a project coded in NVivo, ATLAS.ti, MAXQDA or QualCoder into a new qualkit project."""
+    """Hent et projekt kodet i NVivo, ATLAS.ti, MAXQDA eller QualCoder ind i et nyt qualkit-projekt."""
     from qualkit.services.exchange_import import import_qdpx as run
 
     db = open_db(data)

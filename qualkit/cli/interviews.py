@@ -9,14 +9,14 @@ import typer
 
 from ._common import DataOpt, ProjectOpt, UserOpt, context
 
-interviews_app = typer.Typer(help="Interviews and transcripts.", no_args_is_help=True)
+interviews_app = typer.Typer(help="Interviews og transskriptioner.", no_args_is_help=True)
 
 
 @interviews_app.command("list")
 def interviews_list(
     data: Path | None = DataOpt, user: str | None = UserOpt, project: str | None = ProjectOpt
 ) -> None:
-    """List the project's interviews."""
+    """Vis projektets interviews."""
     from qualkit.services import interviews
     from qualkit.tabular import format_date_dk
 
@@ -41,12 +41,14 @@ def interviews_list(
 
 @interviews_app.command("show")
 def interviews_show(
-    interview_id: int,
+    interview_id: int = typer.Argument(
+        ..., metavar="ID", help="Interviewets nummer (se interviews list)."
+    ),
     data: Path | None = DataOpt,
     user: str | None = UserOpt,
     project: str | None = ProjectOpt,
 ) -> None:
-    """Print one transcript in the transcript text format."""
+    """Udskriv en transskription i transskriptionsformatet."""
     from qualkit.services import interviews
     from qualkit.transcripts.textformat import Turn, format_transcript
 
@@ -102,7 +104,7 @@ def interviews_add(
     user: str | None = UserOpt,
     project: str | None = ProjectOpt,
 ) -> None:
-    """Create an interview (metadata, optional audio) that awaits transcription."""
+    """Opret et interview (metadata, eventuelt lyd), der venter på transskription."""
     from qualkit.services import interviews
 
     ctx = context(data, user, project)
@@ -113,7 +115,7 @@ def interviews_add(
 
 @interviews_app.command("import")
 def interviews_import(
-    path: Path,
+    path: Path = typer.Argument(..., metavar="FILE", help="Transskriptionen (.txt eller .docx)."),
     title: str | None = typer.Option(None, "--title"),
     citizen_id: list[str] | None = CitizenOpt,
     kind: str | None = KindOpt,
@@ -126,7 +128,7 @@ def interviews_import(
     user: str | None = UserOpt,
     project: str | None = ProjectOpt,
 ) -> None:
-    """Import a transcript made elsewhere (.txt or .docx in the transcript format)."""
+    """Importér en transskription lavet andetsteds (.txt eller .docx i transskriptionsformatet)."""
     from qualkit.services import interviews
 
     ctx = context(data, user, project)
@@ -137,8 +139,12 @@ def interviews_import(
 
 @interviews_app.command("speaker")
 def interviews_speaker(
-    interview_id: int,
-    speaker: str,
+    interview_id: int = typer.Argument(
+        ..., metavar="ID", help="Interviewets nummer (se interviews list)."
+    ),
+    speaker: str = typer.Argument(
+        ..., metavar="LABEL", help="Talermarkeringen i transskriptionen, fx B03."
+    ),
     citizen_id: str | None = typer.Option(None, "--citizen", help="Taleren er denne deltager."),
     role: str | None = typer.Option(
         None, "--role", help="Taleren har denne rolle (interviewer, jobkonsulent, ...)."
@@ -147,7 +153,7 @@ def interviews_speaker(
     user: str | None = UserOpt,
     project: str | None = ProjectOpt,
 ) -> None:
-    """Link a speaker label of an interview to a participant or a role."""
+    """Knyt en talermarkering i et interview til en deltager eller en rolle."""
     from qualkit.services import speakers
 
     ctx = context(data, user, project)
@@ -162,7 +168,7 @@ def interviews_sample(
     user: str | None = UserOpt,
     project: str | None = ProjectOpt,
 ) -> None:
-    """The informant sample: who was interviewed, by kind, role, arm, site and wave."""
+    """Informantoversigten: hvem der er interviewet, efter type, rolle, arm, sted og bølge."""
     from qualkit.services import analysis
 
     ctx = context(data, user, project)
@@ -176,26 +182,30 @@ def interviews_sample(
 
 @interviews_app.command("transcribe")
 def interviews_transcribe(
-    interview_id: int | None = typer.Argument(None, metavar="ID"),
+    interview_id: int | None = typer.Argument(
+        None, metavar="ID", help="Interviewets nummer (eller --all-pending)."
+    ),
     all_pending: bool = typer.Option(
-        False, "--all-pending", help="Every interview with audio and no transcript yet."
+        False, "--all-pending", help="Alle interviews med lyd og endnu ingen transskription."
     ),
     model: str | None = typer.Option(None, "--model", metavar="NAME|DIR"),
     speakers: int | None = typer.Option(
-        None, "--speakers", min=1, max=6, help="Number of speakers (default: found)."
+        None, "--speakers", min=1, max=6, help="Antal talere (standard: findes automatisk)."
     ),
     language: str = typer.Option("da", "--language"),
     overwrite: bool = typer.Option(
-        False, "--overwrite", help="Replace segments edited by hand, and their codings."
+        False, "--overwrite", help="Erstat segmenter, der er rettet i hånden, og deres kodninger."
     ),
     wait: bool = typer.Option(
-        False, "--wait", help="Return when the job(s) are done; non-zero exit if one failed."
+        False,
+        "--wait",
+        help="Vend tilbage, når jobbet/jobbene er færdige; afslutningskode forskellig fra 0, hvis et fejlede.",
     ),
     data: Path | None = DataOpt,
     user: str | None = UserOpt,
     project: str | None = ProjectOpt,
 ) -> None:
-    """Queue transcription of an interview's audio (run by `qualkit worker`)."""
+    """Sæt transskription af et interviews lyd i kø (køres af `qualkit worker`)."""
     from qualkit.errors import InputError, QualkitError
     from qualkit.services import transcription
 
@@ -238,7 +248,9 @@ def interviews_transcribe(
 
 @interviews_app.command("edit")
 def interviews_edit(
-    interview_id: int,
+    interview_id: int = typer.Argument(
+        ..., metavar="ID", help="Interviewets nummer (se interviews list)."
+    ),
     segment: int = typer.Option(..., "--segment", help="Segmentnummer (fra 1, som i show)."),
     text: str = typer.Option(..., "--text", help="Segmentets nye tekst."),
     data: Path | None = DataOpt,

@@ -8,22 +8,22 @@ import typer
 
 from ._common import DataOpt, ProjectOpt, UserOpt, context
 
-participants_app = typer.Typer(help="The participant register.", no_args_is_help=True)
+participants_app = typer.Typer(help="Deltagerregistret.", no_args_is_help=True)
 
 
 @participants_app.command("import")
 def participants_import(
-    path: Path,
+    path: Path = typer.Argument(..., metavar="FILE", help="Deltagerregistret (CSV eller .xlsx)."),
     data: Path | None = DataOpt,
     user: str | None = UserOpt,
     project: str | None = ProjectOpt,
     dry_run: bool = typer.Option(
-        False, "--dry-run", help="Show what the import would add and change; write nothing."
+        False, "--dry-run", help="Vis, hvad importen ville tilføje og ændre; intet skrives."
     ),
 ) -> None:
-    """Import or update the participant register (CSV or .xlsx), validated in full first.
+    """Importér eller opdatér deltagerregistret (CSV eller .xlsx); hele filen valideres først.
 
-    Only the columns in the file are changed; an empty cell in a present column clears it."""
+    Kun filens kolonner ændres; en tom celle i en kolonne, der er med, rydder feltet."""
     from qualkit.services import participants
 
     ctx = context(data, user, project)
@@ -39,7 +39,7 @@ def participants_import(
 def participants_list(
     data: Path | None = DataOpt, user: str | None = UserOpt, project: str | None = ProjectOpt
 ) -> None:
-    """List the participant register."""
+    """Vis deltagerregistret."""
     from qualkit.services import participants
     from qualkit.tabular import format_date_dk
 
@@ -53,13 +53,13 @@ def participants_list(
 
 @participants_app.command("withdraw")
 def participants_withdraw(
-    citizen_id: str,
+    citizen_id: str = typer.Argument(..., metavar="CITIZEN_ID", help="Deltagerens projekt-ID."),
     data: Path | None = DataOpt,
     user: str | None = UserOpt,
     project: str | None = ProjectOpt,
 ) -> None:
-    """Withdrawal of consent: delete the person's audio, text, codings, quotes and vault
-    entries, also from the backups (admin; audited)."""
+    """Tilbagetrukket samtykke: slet personens lyd, tekst, kodninger, citater og nøgler i
+    nøgleboksen, også i sikkerhedskopierne (admin; logføres)."""
     from qualkit.services.withdrawal import withdraw
 
     ctx = context(data, user, project)

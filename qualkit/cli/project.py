@@ -35,7 +35,7 @@ def serve_app(data_dir: Path, port: int = 8501, address: str = "localhost") -> i
         "--client.toolbarMode",
         "minimal",
     ]
-    print(f"qualkit app on http://{address}:{port}  (Ctrl+C stops it)", flush=True)
+    print(f"qualkit-appen kører på http://{address}:{port}  (Ctrl+C stopper den)", flush=True)
     import signal
 
     from qualkit.services.transcription_queue import local_worker
@@ -50,11 +50,11 @@ def serve_app(data_dir: Path, port: int = 8501, address: str = "localhost") -> i
 def demo(
     data: Path | None = DataOpt,
     no_serve: bool = typer.Option(
-        False, "--no-serve", help="Create the project, do not start the app."
+        False, "--no-serve", help="Opret projektet uden at starte appen."
     ),
-    port: int = typer.Option(8501, "--port", help="Port for the app."),
+    port: int = typer.Option(8501, "--port", help="Appens port."),
 ) -> None:
-    """Create the demo project (idempotent) and start the app."""
+    """Opret demoprojektet (kun første gang) og start appen."""
     from qualkit.services.demo import create_demo
 
     db = open_db(data)
@@ -67,16 +67,16 @@ def demo(
     if result.created:
         c = result.counts
         print(
-            f"Demo project created in {where}: {c['participants']} participants, {c['events']} "
-            f"delivery events, {c['interviews']} interviews, {c['codebooks']} codebooks."
+            f"Demoprojektet er oprettet i {where}: {c['participants']} deltagere, {c['events']} "
+            f"leverancer, {c['interviews']} interviews, {c['codebooks']} kodebøger."
         )
-        print("Demo users (passwords are shown only now; write them down):")
+        print("Demobrugere (adgangskoderne vises kun nu; skriv dem ned):")
         for name, password in result.passwords.items():
             print(f"  {name:<11} {password}")
         if result.vault_passphrase:
-            print(f"Key vault passphrase (admin; shown only now): {result.vault_passphrase}")
+            print(f"Nøgleboksens adgangsfrase (admin; vises kun nu): {result.vault_passphrase}")
     else:
-        print(f"The demo project already exists in {where}; nothing was changed.")
+        print(f"Demoprojektet findes allerede i {where}; intet er ændret.")
     if not no_serve:
         db.close()
         raise typer.Exit(serve_app(db.settings.data_dir, port))
@@ -84,10 +84,10 @@ def demo(
 
 def serve(
     data: Path | None = DataOpt,
-    port: int = typer.Option(8501, "--port"),
-    address: str = typer.Option("localhost", "--address"),
+    port: int = typer.Option(8501, "--port", help="Appens port."),
+    address: str = typer.Option("localhost", "--address", help="Adressen, appen lytter på."),
 ) -> None:
-    """Start the app on an existing data folder."""
+    """Start appen på en eksisterende datamappe."""
     db = open_db(data)
     db.close()
     raise typer.Exit(serve_app(db.settings.data_dir, port, address))

@@ -21,7 +21,9 @@ STATES = {"proposed": "foreslået", "accepted": "accepteret", "rejected": "afvis
 
 @review_app.command("propose")
 def review_propose(
-    interview_id: int,
+    interview_id: int = typer.Argument(
+        ..., metavar="ID", help="Interviewets nummer (se interviews list)."
+    ),
     roster: Path | None = typer.Option(None, "--roster", help="ROSTER.csv: name, role, pseudonym"),
     data: Path | None = DataOpt,
     user: str | None = UserOpt,
@@ -75,7 +77,9 @@ def _numbers(tokens: list[str]) -> tuple[list[int], list[int]]:
 )
 def review_decide(
     typer_ctx: typer.Context,
-    interview_id: int,
+    interview_id: int = typer.Argument(
+        ..., metavar="ID", help="Interviewets nummer (se interviews list)."
+    ),
     accept_all: bool = typer.Option(False, "--accept-all", help="Acceptér alle åbne forslag."),
     data: Path | None = DataOpt,
     user: str | None = UserOpt,
@@ -94,7 +98,9 @@ def review_decide(
 
 @review_app.command("approve")
 def review_approve(
-    interview_id: int,
+    interview_id: int = typer.Argument(
+        ..., metavar="ID", help="Interviewets nummer (se interviews list)."
+    ),
     data: Path | None = DataOpt,
     user: str | None = UserOpt,
     project: str | None = ProjectOpt,

@@ -10,16 +10,14 @@ from ._common import ForceOpt
 
 
 def tally_cmd(
-    participants: Path = typer.Option(
-        ..., "--participants", help="Participant register (CSV/xlsx)."
-    ),
-    events: Path = typer.Option(..., "--events", help="Delivery log (CSV/xlsx)."),
+    participants: Path = typer.Option(..., "--participants", help="Deltagerregister (CSV/xlsx)."),
+    events: Path = typer.Option(..., "--events", help="Leveranceregister (CSV/xlsx)."),
     protocol: Path = typer.Option(
         ...,
         "--protocol",
-        help="Delivery protocol (YAML), or the name of a shipped one: tki2, backpain, vestegn, ishoej.",
+        help="Leveranceprotokol (YAML) eller navnet på en medfølgende: tki2, backpain, vestegn, ishoej.",
     ),
-    out: Path = typer.Option(..., "--out", help="Folder for the CSV files."),
+    out: Path = typer.Option(..., "--out", help="Mappe til CSV-filerne."),
     force: bool = ForceOpt,
     figures: bool = typer.Option(
         False,
@@ -27,10 +25,10 @@ def tally_cmd(
         help="Skriv også flowdiagrammet (flow.svg, flow.png) og rapport.docx i OUT.",
     ),
 ) -> None:
-    """Write per_citizen.csv, summary.csv, flow.csv, checks.csv and reach.csv into OUT.
+    """Skriv per_citizen.csv, summary.csv, flow.csv, checks.csv og reach.csv i OUT.
 
-    Every input is validated in full before anything is written; the folder is
-    written in one go. Components not in the protocol are reported in checks.csv.
+    Alle inddata valideres helt, før noget skrives; mappen skrives i ét hug.
+    Komponenter, der ikke står i protokollen, meldes i checks.csv.
     """
     # Imported here so other commands do not pay for pandas and scipy at start-up.
     from qualkit.delivery.flowchart import FIGURE_FILES, figure_writers
@@ -54,8 +52,8 @@ def tally_cmd(
     write_folder(out, files, force=force)  # all files or none; only qualkit's own replaced
     n_reached = int(result.per_citizen["reached"].sum())
     print(
-        f"{len(result.per_citizen)} citizens, {n_reached} reached, {len(log)} events; "
-        f"{len(result.checks)} check(s) in {out / 'checks.csv'}"
+        f"{len(result.per_citizen)} borgere, {n_reached} nået, {len(log)} leverancer; "
+        f"{len(result.checks)} kontrol(ler) i {out / 'checks.csv'}"
     )
 
 

@@ -17,31 +17,41 @@ from qualkit.messages import msg as _msg
 
 from ._common import ForceOpt
 
+# How the speakers were told apart (result.speaker_method), as the summary line names it.
+SPEAKER_METHODS = {
+    "none": "ingen",
+    "channels": "kanaler",
+    "pyannote": "pyannote",
+    "voices": "stemmer",
+}
+
 LanguageOpt = typer.Option(
-    "da", "--language", help="Spoken language (ISO code); 'auto' detects it."
+    "da", "--language", help="Talt sprog (ISO-kode); 'auto' finder det selv."
 )
 
 
 def transcribe(
     audio_file: Path = typer.Argument(
-        ..., metavar="AUDIO", help="m4a, mp3, wav, ... (mono or stereo)"
+        ..., metavar="AUDIO", help="m4a, mp3, wav, ... (mono eller stereo)"
     ),
     model: str | None = typer.Option(
         None,
         "--model",
         metavar="NAME|DIR",
-        help="tiny ... large-v3, large-v3-turbo, or a CTranslate2 "
-        "folder; default: the offline base model.",
+        help="tiny ... large-v3, large-v3-turbo eller en CTranslate2-"
+        "mappe; standard: offline-basismodellen.",
     ),
     language: str = LanguageOpt,
     engine: str = typer.Option(
-        "faster-whisper", "--engine", help="faster-whisper (default) or openai-whisper."
+        "faster-whisper", "--engine", help="faster-whisper (standard) eller openai-whisper."
     ),
     out: Path | None = typer.Option(
-        None, "--out", metavar="FILE", help="Write here (else stdout)."
+        None, "--out", metavar="FILE", help="Skriv hertil (ellers stdout)."
     ),
     fmt: str | None = typer.Option(
-        None, "--format", help="json|txt|docx|srt|vtt (default: from --out's extension, else json)"
+        None,
+        "--format",
+        help="json|txt|docx|srt|vtt (standard: ud fra filtypen i --out, ellers json)",
     ),
     force: bool = ForceOpt,
     speakers: int | None = typer.Option(
@@ -49,10 +59,10 @@ def transcribe(
         "--speakers",
         min=1,
         max=6,
-        help="Number of speakers in a mono recording (default: found, 1-6; 1: no speakers).",
+        help="Antal talere i en monooptagelse (standard: findes automatisk, 1-6; 1: ingen talere).",
     ),
 ) -> None:
-    """Transcribe an audio file locally with Whisper."""
+    """Transskribér en lydfil lokalt med Whisper."""
     from qualkit.transcription import formats
     from qualkit.transcription.engines import ENGINES
     from qualkit.transcription.pipeline import transcribe_file
@@ -72,9 +82,16 @@ def transcribe(
         check_file(out, force=force)  # refuse before the slow part
     lang = None if language in ("", "auto") else language
 
+    from qualkit.tabular import format_number_dk, format_percent_dk
+
     def progress(done: float, total: float) -> None:
         if sys.stderr.isatty() and total:
-            print(f"\r{done / total:6.1%} of {total:.0f} s", end="", file=sys.stderr, flush=True)
+            print(
+                f"\r{format_percent_dk(done / total):>7} af {total:.0f} s",
+                end="",
+                file=sys.stderr,
+                flush=True,
+            )
 
     result = transcribe_file(
         audio_file, model=model, language=lang, engine=engine, progress=progress, speakers=speakers
@@ -83,8 +100,8 @@ def transcribe(
         print(file=sys.stderr)
     print(
         f"qualkit: model {result.model} ({result.engine}, {result.decoding}); "
-        f"{len(result.segments)} segments, {result.duration:.1f} s of audio; "
-        f"speakers: {result.speaker_method}.",
+        f"{len(result.segments)} segmenter, {format_number_dk(result.duration)} s lyd; "
+        f"talere: {SPEAKER_METHODS.get(result.speaker_method, result.speaker_method)}.",
         file=sys.stderr,
     )
     data = formats.render(result, chosen)
@@ -93,11 +110,11 @@ def transcribe(
         sys.stdout.flush()
     else:
         formats.write_atomic(out, data, force=force)
-        print(f"qualkit: wrote {out} ({chosen}).", file=sys.stderr)
+        print(f"qualkit: skrev {out} ({chosen}).", file=sys.stderr)
 
 
 models_app = typer.Typer(
-    help="Whisper models: assemble the offline model, list what is here.", no_args_is_help=True
+    help="Whisper-modeller: saml offline-modellen, vis hvad der er her.", no_args_is_help=True
 )
 
 
@@ -106,11 +123,11 @@ def prepare(
     name: str | None = typer.Argument(
         None,
         metavar="[NAME]",
-        help="large-v3-turbo, small, ..., or owner/model (a Whisper model on the model hub, "
-        "converted to CTranslate2); default: assemble the offline base model.",
+        help="large-v3-turbo, small, ... eller ejer/model (en Whisper-model på model-hubben, "
+        "konverteret til CTranslate2); standard: saml offline-basismodellen.",
     ),
 ) -> None:
-    """Put a model in the model cache: the offline base model, or fetch a named one."""
+    """Læg en model i modelcachen: offline-basismodellen, eller hent en navngiven."""
     from qualkit.transcription import models
 
     if name is None or name in (models.OFFLINE_NAME, "default"):
@@ -124,7 +141,7 @@ def prepare(
 
 @models_app.command("list")
 def list_() -> None:
-    """Models here and those that can be fetched, with size and expected speed."""
+    """Modellerne her og dem, der kan hentes, med størrelse og forventet hastighed."""
     from qualkit.transcription import models
 
     for m in models.list_models():

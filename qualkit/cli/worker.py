@@ -17,13 +17,16 @@ from ._common import DataOpt, open_db
 def worker(
     data: Path | None = DataOpt,
     concurrency: int = typer.Option(
-        1, "--concurrency", min=1, max=16, help="Jobs run at once by this worker."
+        1, "--concurrency", min=1, max=16, help="Job, som denne worker kører ad gangen."
     ),
     queues: str = typer.Option(
-        "transcription", "--queues", metavar="Q,...", help="Queues to take jobs from."
+        "transcription", "--queues", metavar="Q,...", help="Køer, der hentes job fra."
     ),
     idle_exit: float | None = typer.Option(
-        None, "--idle-exit", metavar="SECONDS", help="Stop after this long with nothing to do."
+        None,
+        "--idle-exit",
+        metavar="SECONDS",
+        help="Stop efter så mange sekunder uden noget at lave.",
     ),
     nice: int = typer.Option(
         0,
@@ -31,10 +34,10 @@ def worker(
         min=0,
         max=19,
         metavar="N",
-        help="Lower CPU priority (0-19), for a worker beside the app on the same machine.",
+        help="Lavere CPU-prioritet (0-19) til en worker ved siden af appen på samme maskine.",
     ),
 ) -> None:
-    """Run queued jobs (transcriptions) until stopped with Ctrl+C."""
+    """Kør job i køen (transskriptioner), til den stoppes med Ctrl+C."""
     import logging
     import os
 
