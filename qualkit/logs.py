@@ -43,6 +43,21 @@ class PersonalDataFilter(logging.Filter):
 
 
 _stderr: logging.Handler | None = None
+
+
+class _CurrentStderr(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is at the moment of writing, not the stream of the
+    first call: a caller (a test's capture, an embedding app) may replace and close it."""
+
+    @property  # type: ignore[override]
+    def stream(self):  # noqa: ANN201 - logging's own attribute
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:  # noqa: ANN001 - set by logging.StreamHandler.__init__
+        pass
+
+
 _file: logging.FileHandler | None = None
 
 
@@ -57,7 +72,7 @@ def setup() -> logging.Logger:
     global _stderr
     logger = logging.getLogger(LOGGER)
     if _stderr is None:
-        _stderr = logging.StreamHandler(sys.stderr)
+        _stderr = _CurrentStderr()
         _stderr.setLevel(_level(logging.WARNING))
         _stderr.setFormatter(logging.Formatter("qualkit: %(levelname)s %(message)s"))
         _stderr.addFilter(PersonalDataFilter())

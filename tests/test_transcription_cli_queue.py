@@ -125,3 +125,56 @@ def test_local_worker_beside_the_app_runs_at_lower_cpu_priority(tmp_path):
             proc.wait(10)
     finally:
         db.close()
+
+
+def test_local_worker_goes_when_the_app_that_started_it_is_killed(tmp_path):
+    """`qualkit serve` killed without a word (SIGKILL, a crash): its worker does not run on."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    Database.open(tmp_path / "data").close()
+    app = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\n"
+            "from qualkit.store import Database\n"
+            "from qualkit.services import transcription_queue as q\n"
+            "db = Database.open(sys.argv[1])\n"
+            "proc = q.start_local_worker(db)\n"
+            "print(proc.pid, flush=True)\n"
+            "time.sleep(600)\n",
+            str(tmp_path / "data"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert app.stdout is not None
+        worker_pid = int(app.stdout.readline())
+        os.kill(worker_pid, 0)  # it runs
+        app.send_signal(signal.SIGKILL)
+        app.wait(10)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                os.kill(worker_pid, 0)
+            except ProcessLookupError:
+                break
+            # A child of a killed parent is reaped by init; until then it may show as a zombie.
+            try:
+                with open(f"/proc/{worker_pid}/stat") as fh:
+                    if fh.read().split()[2] == "Z":
+                        break
+            except FileNotFoundError:
+                break
+            time.sleep(0.5)
+        else:
+            os.kill(worker_pid, signal.SIGKILL)
+            raise AssertionError("the worker ran on after its app was killed")
+    finally:
+        if app.poll() is None:
+            app.kill()

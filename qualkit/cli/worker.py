@@ -7,6 +7,9 @@ another on the same data folder.
 
 from __future__ import annotations
 
+import logging
+import os
+import threading
 from pathlib import Path
 
 import typer
@@ -36,6 +39,13 @@ def worker(
         metavar="N",
         help="Lavere CPU-prioritet (0-19) til en worker ved siden af appen på samme maskine.",
     ),
+    parent: int | None = typer.Option(
+        None,
+        "--parent",
+        metavar="PID",
+        hidden=True,
+        help="Stop, når denne proces (appen, der startede workeren) ikke kører mere.",
+    ),
 ) -> None:
     """Kør job i køen (transskriptioner), til den stoppes med Ctrl+C."""
     import logging
@@ -64,12 +74,29 @@ def worker(
         f"{concurrency} ad gangen, database {where}",
         flush=True,
     )
+    stop = stop_with_parent(parent) if parent else None
     try:
-        queue.run_worker(db, names, concurrency, idle_exit=idle_exit)
+        queue.run_worker(db, names, concurrency, stop=stop, idle_exit=idle_exit)
     except KeyboardInterrupt:
         print("qualkit worker: stoppet", flush=True)
     finally:
         db.close()
+
+
+def stop_with_parent(pid: int, every: float = 2.0) -> threading.Event:
+    """An event set once process ``pid`` (the app that started this worker) is gone, even if
+    it was killed without a word: a worker of a closed app must not run on by itself.
+    (A job in flight finishes first; the worker then takes no new one.)"""
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.wait(every):
+            if os.getppid() != pid:
+                logging.getLogger(__name__).info("the app (pid %s) is gone; the worker stops", pid)
+                stop.set()
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+    return stop
 
 
 def register(app: typer.Typer) -> None:

@@ -316,6 +316,7 @@ def start_local_worker(db: Database, idle_exit: float | None = None) -> subproce
         return None
     cmd = [sys.executable, "-m", "qualkit", "worker", "--data", str(db.settings.data_dir)]
     cmd += ["--nice", str(LOCAL_WORKER_NICE)]  # the app beside it keeps the CPU first
+    cmd += ["--parent", str(os.getpid())]  # and it goes when the app goes, however it ends
     if idle_exit is not None:
         cmd += ["--idle-exit", str(int(idle_exit))]
     log_path = db.settings.data_dir / "worker.log"
