@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from qualkit.enums import EVENT_STATUSES
 from qualkit.errors import InputError
 from qualkit.messages import msg as _msg
 from qualkit.messages import os_reason
-from qualkit.store.models import EVENT_STATUSES
 from qualkit.tabular import (
     NO,
     YES,
