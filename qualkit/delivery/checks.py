@@ -91,7 +91,9 @@ def event_checks(ev: pd.DataFrame, p: pd.DataFrame, protocol: Protocol) -> Event
         )
     dup = ev[DUPLICATE_KEY].duplicated(keep="first").to_numpy()
     if dup.any():
-        first_row = ev.groupby(DUPLICATE_KEY, sort=False, dropna=False, observed=True)[
+        # Grouped over the repeated rows only: the same groups, a few rows instead of the log.
+        repeated = ev.loc[ev[DUPLICATE_KEY].duplicated(keep=False).to_numpy()]
+        first_row = repeated.groupby(DUPLICATE_KEY, sort=False, dropna=False, observed=True)[
             "row"
         ].transform("first")
         out.append(
@@ -157,7 +159,9 @@ def event_checks(ev: pd.DataFrame, p: pd.DataFrame, protocol: Protocol) -> Event
                 "leveret til en borger uden startdato i registret",
             )
         )
-    control = arm.astype(str).str.strip().str.lower().isin(CONTROL_ARMS) & delivered
+    # Each citizen's arm judged once, then looked up per event.
+    in_control = pi["arm"].astype(object).astype(str).str.strip().str.lower().isin(CONTROL_ARMS)
+    control = lookup(ok["citizen_id"], in_control).astype(bool) & delivered
     if control.any():
         out.append(
             _rows(
