@@ -56,7 +56,12 @@ def _rows(
 
 
 def _dk(s: pd.Series) -> pd.Series:
-    return s.dt.strftime("%d-%m-%Y")
+    """Dates as dd-mm-yyyy (NaN for none), each distinct date formatted once."""
+    codes, uniques = pd.factorize(s)
+    if not len(uniques) or (codes < 0).any():
+        return s.dt.strftime("%d-%m-%Y")
+    text = pd.DatetimeIndex(uniques).strftime("%d-%m-%Y")
+    return pd.Series(text.take(codes), index=s.index)
 
 
 def event_checks(ev: pd.DataFrame, p: pd.DataFrame, protocol: Protocol) -> EventCheckResult:
@@ -89,13 +94,13 @@ def event_checks(ev: pd.DataFrame, p: pd.DataFrame, protocol: Protocol) -> Event
                 ).to_numpy(),
             )
         )
-    dup = ev[DUPLICATE_KEY].duplicated(keep="first").to_numpy()
+    # One grouping gives both the repeats and the row each repeats (NaN equal to NaN, as in
+    # DataFrame.duplicated): ids number the groups 0, 1, ... in order of first appearance.
+    ids = ev.groupby(DUPLICATE_KEY, sort=False, dropna=False, observed=True).ngroup().to_numpy()
+    first_at = np.unique(ids, return_index=True)[1][ids] if len(ids) else ids
+    dup = first_at != np.arange(len(ids))
     if dup.any():
-        # Grouped over the repeated rows only: the same groups, a few rows instead of the log.
-        repeated = ev.loc[ev[DUPLICATE_KEY].duplicated(keep=False).to_numpy()]
-        first_row = repeated.groupby(DUPLICATE_KEY, sort=False, dropna=False, observed=True)[
-            "row"
-        ].transform("first")
+        first_row = pd.Series(ev["row"].to_numpy()[first_at], index=ev.index)
         out.append(
             _rows(
                 ev,
