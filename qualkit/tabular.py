@@ -425,10 +425,17 @@ def neutralise_frame(df, safe: Iterable[str] = ()):  # pandas is imported by the
             pd.api.types.is_object_dtype(col) or pd.api.types.is_string_dtype(col)
         ):
             continue
+        if isinstance(col.dtype, pd.StringDtype) and not col.isna().any():
+            if not col.str.startswith(FORMULA_START).any():
+                continue  # text only, none that could start a formula: unchanged
         codes, uniques = pd.factorize(col.astype(object).where(col.notna(), ""), sort=False)
         fixed = pd.Series(
             [  # plain text that cannot start a formula is returned as it is, so skip the call
-                u if type(u) is str and not u.startswith(FORMULA_START) else neutralise(u)
+                u
+                if type(u) is str and not u.startswith(FORMULA_START)
+                else str(u)
+                if type(u) is int
+                else neutralise(u)
                 for u in uniques
             ],
             dtype=object,
