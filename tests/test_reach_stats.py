@@ -61,3 +61,35 @@ def test_fisher_and_chi2_match_scipy_on_random_tables() -> None:
         k = int(rng.integers(2, 7))
         t = rng.integers(1, 60, (k, 2))
         assert _close(chi2_p(t), stats.chi2_contingency(t)[1]), t
+
+
+def test_distribution_tails_match_scipy_special() -> None:
+    from scipy import special
+
+    from qualkit.delivery.reachstats import chi2_sf, normal_cdf, t_cdf
+
+    for df in (1.0, 2.5, 7.0, 30.0, 412.3, 8997.0):
+        for t in (-60.0, -12.0, -3.1, -1.0, -0.2, 0.0, 0.7, 2.0, 9.0, float("-inf")):
+            assert _close(t_cdf(df, t), float(special.stdtr(df, t))), (df, t)
+    for k in (1.0, 2.0, 3.0, 5.0, 17.0, 120.0):
+        for x in (0.0, 0.01, 0.5, 1.0, 3.8, 11.0, 60.0, 400.0):
+            assert _close(chi2_sf(k, x), float(special.chdtrc(k, x))), (k, x)
+    for z in (-30.0, -8.0, -2.0, -0.3, 0.0, 1.5, 6.0):
+        assert _close(normal_cdf(z), float(special.ndtr(z))), z
+
+
+def test_reach_table_imports_no_scipy() -> None:
+    """The tally's start-up budget: reach.csv's tests run without importing scipy."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np;"
+        "from qualkit.delivery import reachstats as r;"
+        "a = np.arange(30.0); b = np.arange(5.0, 45.0);"
+        "r.welch_p(a, b); r.mann_whitney_p(a, b); r.fisher_p(np.array([[3, 4], [5, 1]]));"
+        "r.chi2_p(np.array([[3, 4], [5, 1], [2, 2]]));"
+        "print(any(m == 'scipy' or m.startswith('scipy.') for m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
