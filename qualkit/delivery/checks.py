@@ -9,6 +9,7 @@ evaluator decides.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -55,6 +56,28 @@ def _rows(
     )
 
 
+def _group_ids(df: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """One id per distinct combination of ``columns`` (NaN equal to NaN), as
+    ``groupby(columns, dropna=False).ngroup()`` would give up to numbering: each column's
+    codes (categories' own, else factorized) combined into one integer, factorized once."""
+    codes, sizes = [], []
+    for c in columns:
+        s = df[c]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            k, n = s.cat.codes.to_numpy().astype(np.int64), len(s.cat.categories)
+        else:
+            f, uniques = pd.factorize(s, use_na_sentinel=True)
+            k, n = f.astype(np.int64), len(uniques)
+        codes.append(k + 1)  # NaN (-1) becomes 0
+        sizes.append(n + 1)
+    if math.prod(sizes) >= 2**62:  # the combined key would overflow: let pandas group
+        return df.groupby(columns, sort=False, dropna=False, observed=True).ngroup().to_numpy()
+    key = np.zeros(len(df), dtype=np.int64)
+    for k, n in zip(codes, sizes, strict=True):
+        key = key * n + k
+    return pd.factorize(key)[0]
+
+
 def _dk(s: pd.Series) -> pd.Series:
     """Dates as dd-mm-yyyy (NaN for none), each distinct date formatted once."""
     codes, uniques = pd.factorize(s)
@@ -96,7 +119,7 @@ def event_checks(ev: pd.DataFrame, p: pd.DataFrame, protocol: Protocol) -> Event
         )
     # One grouping gives both the repeats and the row each repeats (NaN equal to NaN, as in
     # DataFrame.duplicated): ids number the groups 0, 1, ... in order of first appearance.
-    ids = ev.groupby(DUPLICATE_KEY, sort=False, dropna=False, observed=True).ngroup().to_numpy()
+    ids = _group_ids(ev, DUPLICATE_KEY)
     first_at = np.unique(ids, return_index=True)[1][ids] if len(ids) else ids
     dup = first_at != np.arange(len(ids))
     if dup.any():
