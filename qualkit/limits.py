@@ -37,6 +37,11 @@ MAX_ZIP_ENTRIES = 20_000
 MAX_ZIP_TOTAL = 2 * 1024 * 1024 * 1024  # uncompressed, all members
 MAX_ZIP_MEMBER = 512 * 1024 * 1024  # uncompressed, one member
 MAX_ZIP_RATIO = 200  # uncompressed / compressed, for members over 1 MiB
+# Longest text the database holds per register and log column. The store's models size their
+# columns from these (one source), and the domain readers check them without importing the
+# store (which would pull SQLAlchemy and spaCy into `qualkit tally`'s start-up).
+PARTICIPANT_LENGTHS = {"citizen_id": 80, "arm": 80, "site": 120}
+EVENT_LENGTHS = {"citizen_id": 80, "component": 120, "staff_role": 80, "staff_id": 80, "mode": 40}
 
 
 def kib(n: int) -> str:

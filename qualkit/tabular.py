@@ -410,34 +410,75 @@ def write_csv_rows(
     return p
 
 
-def neutralise_frame(df):  # pandas is imported by the caller; annotated loosely on purpose
+def neutralise_frame(df, safe: Iterable[str] = ()):  # pandas is imported by the caller
     """:func:`neutralise` on every text cell of a DataFrame, vectorised (each distinct value
-    checked once): the fast path of :func:`write_csv_frame` for large tables."""
+    checked once): the fast path of :func:`write_csv_frame` for large tables. Columns named in
+    ``safe`` are left as they are: the caller vouches that their cells are already what
+    :func:`neutralise` returns (numbers, dates, ja/nej written by the caller itself)."""
     import pandas as pd
 
     out = df.copy()
+    skip = set(safe)
     for c in out.columns:
         col = out[c]
-        if not (pd.api.types.is_object_dtype(col) or pd.api.types.is_string_dtype(col)):
+        if c in skip or not (
+            pd.api.types.is_object_dtype(col) or pd.api.types.is_string_dtype(col)
+        ):
             continue
+        if isinstance(col.dtype, pd.StringDtype) and not col.isna().any():
+            if not col.str.startswith(FORMULA_START).any():
+                continue  # text only, none that could start a formula: unchanged
         codes, uniques = pd.factorize(col.astype(object).where(col.notna(), ""), sort=False)
-        fixed = pd.Series([neutralise(u) for u in uniques], dtype=object)
+        fixed = pd.Series(
+            [  # plain text that cannot start a formula is returned as it is, so skip the call
+                u
+                if type(u) is str and not u.startswith(FORMULA_START)
+                else str(u)
+                if type(u) is int
+                else neutralise(u)
+                for u in uniques
+            ],
+            dtype=object,
+        )
         out[c] = fixed.take(codes).to_numpy()
     out.columns = [neutralise(str(c)) for c in out.columns]
     return out
 
 
-def write_csv_frame(path: str | Path, df, lineterminator: str = "\n") -> Path:
-    """A DataFrame as a Danish CSV file (UTF-8 with BOM, `;`), every text cell neutralised the
-    same way as :func:`write_csv_rows`."""
-    p = Path(path)
-    neutralise_frame(df).to_csv(
-        p, sep=";", index=False, encoding="utf-8-sig", lineterminator=lineterminator
+def _frame_csv(df, fh, lineterminator: str) -> None:
+    """A neutralised frame as `;` CSV into ``fh``. A frame of text cells only is written row by
+    row with the csv module (what pandas' writer does underneath, without its per-cell
+    formatting); anything else goes through ``DataFrame.to_csv``."""
+    import pandas as pd
+
+    cols = [df.iloc[:, i] for i in range(df.shape[1])]
+    plain = bool(cols) and all(
+        (pd.api.types.is_object_dtype(c) or pd.api.types.is_string_dtype(c)) and not c.isna().any()
+        for c in cols
     )
+    if not plain:
+        df.to_csv(fh, sep=";", index=False, lineterminator=lineterminator)
+        return
+    buf = io.StringIO()  # one write to the file: its encoder then runs once, not per row
+    w = csv.writer(buf, delimiter=";", lineterminator=lineterminator)
+    w.writerow([str(c) for c in df.columns])
+    w.writerows(zip(*[c.tolist() for c in cols], strict=True))
+    fh.write(buf.getvalue())
+
+
+def write_csv_frame(
+    path: str | Path, df, lineterminator: str = "\n", safe: Iterable[str] = ()
+) -> Path:
+    """A DataFrame as a Danish CSV file (UTF-8 with BOM, `;`), every text cell neutralised the
+    same way as :func:`write_csv_rows` (``safe``: see :func:`neutralise_frame`)."""
+    p = Path(path)
+    with open(p, "w", encoding="utf-8-sig", newline="") as fh:
+        _frame_csv(neutralise_frame(df, safe), fh, lineterminator)
     return p
 
 
-def csv_frame_bytes(df, lineterminator: str = "\n") -> bytes:
+def csv_frame_bytes(df, lineterminator: str = "\n", safe: Iterable[str] = ()) -> bytes:
     """:func:`write_csv_frame` as bytes, for downloads."""
-    text = neutralise_frame(df).to_csv(sep=";", index=False, lineterminator=lineterminator)
-    return text.encode("utf-8-sig")
+    buf = io.StringIO()
+    _frame_csv(neutralise_frame(df, safe), buf, lineterminator)
+    return buf.getvalue().encode("utf-8-sig")

@@ -9,6 +9,7 @@ evaluator decides.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -55,8 +56,35 @@ def _rows(
     )
 
 
+def _group_ids(df: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """One id per distinct combination of ``columns`` (NaN equal to NaN), as
+    ``groupby(columns, dropna=False).ngroup()`` would give up to numbering: each column's
+    codes (categories' own, else factorized) combined into one integer, factorized once."""
+    codes, sizes = [], []
+    for c in columns:
+        s = df[c]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            k, n = s.cat.codes.to_numpy().astype(np.int64), len(s.cat.categories)
+        else:
+            f, uniques = pd.factorize(s, use_na_sentinel=True)
+            k, n = f.astype(np.int64), len(uniques)
+        codes.append(k + 1)  # NaN (-1) becomes 0
+        sizes.append(n + 1)
+    if math.prod(sizes) >= 2**62:  # the combined key would overflow: let pandas group
+        return df.groupby(columns, sort=False, dropna=False, observed=True).ngroup().to_numpy()
+    key = np.zeros(len(df), dtype=np.int64)
+    for k, n in zip(codes, sizes, strict=True):
+        key = key * n + k
+    return pd.factorize(key)[0]
+
+
 def _dk(s: pd.Series) -> pd.Series:
-    return s.dt.strftime("%d-%m-%Y")
+    """Dates as dd-mm-yyyy (NaN for none), each distinct date formatted once."""
+    codes, uniques = pd.factorize(s)
+    if not len(uniques) or (codes < 0).any():
+        return s.dt.strftime("%d-%m-%Y")
+    text = pd.DatetimeIndex(uniques).strftime("%d-%m-%Y")
+    return pd.Series(text.take(codes), index=s.index)
 
 
 def event_checks(ev: pd.DataFrame, p: pd.DataFrame, protocol: Protocol) -> EventCheckResult:
@@ -89,11 +117,13 @@ def event_checks(ev: pd.DataFrame, p: pd.DataFrame, protocol: Protocol) -> Event
                 ).to_numpy(),
             )
         )
-    dup = ev[DUPLICATE_KEY].duplicated(keep="first").to_numpy()
+    # One grouping gives both the repeats and the row each repeats (NaN equal to NaN, as in
+    # DataFrame.duplicated): ids number the groups 0, 1, ... in order of first appearance.
+    ids = _group_ids(ev, DUPLICATE_KEY)
+    first_at = np.unique(ids, return_index=True)[1][ids] if len(ids) else ids
+    dup = first_at != np.arange(len(ids))
     if dup.any():
-        first_row = ev.groupby(DUPLICATE_KEY, sort=False, dropna=False, observed=True)[
-            "row"
-        ].transform("first")
+        first_row = pd.Series(ev["row"].to_numpy()[first_at], index=ev.index)
         out.append(
             _rows(
                 ev,
@@ -157,7 +187,9 @@ def event_checks(ev: pd.DataFrame, p: pd.DataFrame, protocol: Protocol) -> Event
                 "leveret til en borger uden startdato i registret",
             )
         )
-    control = arm.astype(str).str.strip().str.lower().isin(CONTROL_ARMS) & delivered
+    # Each citizen's arm judged once, then looked up per event.
+    in_control = pi["arm"].astype(object).astype(str).str.strip().str.lower().isin(CONTROL_ARMS)
+    control = lookup(ok["citizen_id"], in_control).astype(bool) & delivered
     if control.any():
         out.append(
             _rows(

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from qualkit.enums import EVENT_STATUSES
+from qualkit.limits import EVENT_LENGTHS
 from qualkit.messages import msg as _msg
 from qualkit.tabular import (
     Problem,
@@ -36,18 +37,8 @@ STATUS_ALIASES = {
 FUTURE_DAYS = 366  # a delivery dated later than a year from today is a typo (2099), refused
 
 
-def _lengths() -> dict[str, int]:
-    """Column -> longest text the database holds, from the model (the same on every database)."""
-    from qualkit.store.models import DeliveryEvent, Participant
-
-    cols = DeliveryEvent.__table__.c
-    names = ("component", "staff_role", "staff_id", "mode")
-    out = {"citizen_id": getattr(Participant.__table__.c["citizen_id"].type, "length", None)}
-    lengths = {c: getattr(cols[c].type, "length", None) for c in names}
-    return {**out, **{c: n for c, n in lengths.items() if n}}
-
-
-LENGTHS = _lengths()
+# Column -> longest text the database holds (the store sizes its columns from the same table).
+LENGTHS = dict(EVENT_LENGTHS)
 
 
 def latest_date() -> date:

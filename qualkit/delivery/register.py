@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from qualkit.limits import PARTICIPANT_LENGTHS
 from qualkit.messages import msg as _msg
 from qualkit.tabular import (
     Problem,
@@ -75,16 +76,8 @@ class ParticipantRecord:
     attributes: dict[str, Any] = field(default_factory=dict)
 
 
-def _lengths() -> dict[str, int]:
-    """Column -> longest text the database holds, from the model (the same on every database)."""
-    from qualkit.store.models import Participant
-
-    cols = Participant.__table__.c
-    lengths = {c: getattr(cols[c].type, "length", None) for c in ("citizen_id", "arm", "site")}
-    return {c: n for c, n in lengths.items() if n}
-
-
-LENGTHS = _lengths()
+# Column -> longest text the database holds (the store sizes its columns from the same table).
+LENGTHS = dict(PARTICIPANT_LENGTHS)
 
 
 def parse_participants(table: Table) -> list[ParticipantRecord]:

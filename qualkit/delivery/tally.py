@@ -20,6 +20,7 @@ Counting rules (also in README "Optællinger"):
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -314,39 +315,45 @@ def summary_table(pc: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:
             }
         )
 
+    bounds = [parse_bin(b) for b in protocol.dose_bins]
     for arm, site, g in _groups(pc):
         total = len(g)
-        reached = g.loc[g["reached"]]
+        is_reached = g["reached"].to_numpy(dtype=bool)
+        reached = g.loc[is_reached]
+        combos = g["components"].to_numpy(dtype=object)
         add(arm, site, "citizens", total)
         add(arm, site, "reached", len(reached), total)
         add(arm, site, "events_delivered", int(g["events_delivered"].sum()))
         mins = float(g["minutes_delivered"].sum())
         add(arm, site, "minutes_delivered", mins, value=format_number_dk(mins, 0))
+        n_of = {c: g[f"n_{c}"].to_numpy() for c in comps}
         for c in comps:
-            add(arm, site, f"events:{c}", int(g[f"n_{c}"].sum()))
-            add(arm, site, f"citizens:{c}", int((g[f"n_{c}"] > 0).sum()), total)
-        for combo, n in reached["components"].value_counts().sort_index().items():
+            add(arm, site, f"events:{c}", int(n_of[c].sum()))
+            add(arm, site, f"citizens:{c}", int((n_of[c] > 0).sum()), total)
+        for combo, n in sorted(Counter(combos[is_reached].tolist()).items()):
             add(arm, site, "combination", int(n), len(reached), category=str(combo))
         for c in comps:
-            got = g.loc[g[f"n_{c}"] > 0]
-            bins = dose_bin(got[f"n_{c}"], protocol.dose_bins)
-            overall = bins.value_counts()
+            has = n_of[c] > 0
+            got_n, got_combo = n_of[c][has], combos[has].tolist()
+            labels = np.select(
+                [(got_n >= lo) & (got_n <= hi) for lo, hi in bounds], protocol.dose_bins, ""
+            ).tolist()
+            overall = Counter(labels)
             for b in protocol.dose_bins:
-                add(arm, site, f"dose:{c}", int(overall.get(b, 0)), len(got), category=b)
-            if len(got):
-                # Dose within each combination of components (the back-pain table's "27/23/5").
-                table = pd.crosstab(got["components"], bins)
-                for combo, row in table.iterrows():
-                    for b in protocol.dose_bins:
-                        add(
-                            arm,
-                            site,
-                            f"dose:{c}",
-                            int(row.get(b, 0)),
-                            int(row.sum()),
-                            subgroup=str(combo),
-                            category=b,
-                        )
+                add(arm, site, f"dose:{c}", int(overall.get(b, 0)), len(got_n), category=b)
+            # Dose within each combination of components (the back-pain table's "27/23/5").
+            by_combo = Counter(zip(got_combo, labels, strict=True))
+            for combo, n_combo in sorted(Counter(got_combo).items()):
+                for b in protocol.dose_bins:
+                    add(
+                        arm,
+                        site,
+                        f"dose:{c}",
+                        int(by_combo.get((combo, b), 0)),
+                        int(n_combo),
+                        subgroup=str(combo),
+                        category=b,
+                    )
         core_total = int(pc["core_total"].max()) if len(pc) else 0
         if core_total:
             for k in range(core_total + 1):

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from qualkit.enums import EVENT_STATUSES as EVENT_STATUSES  # re-exported
 from qualkit.enums import EventStatus
+from qualkit.limits import EVENT_LENGTHS
 
 from .base import Base, utcnow
 
@@ -41,11 +42,13 @@ class DeliveryEvent(Base):
         ForeignKey("participant.id", ondelete="CASCADE"), index=True
     )
     date: Mapped[date] = mapped_column(Date)
-    component: Mapped[str] = mapped_column(String(120))
-    staff_role: Mapped[str | None] = mapped_column(String(80), nullable=True)
-    staff_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    component: Mapped[str] = mapped_column(String(EVENT_LENGTHS["component"]))
+    staff_role: Mapped[str | None] = mapped_column(
+        String(EVENT_LENGTHS["staff_role"]), nullable=True
+    )
+    staff_id: Mapped[str | None] = mapped_column(String(EVENT_LENGTHS["staff_id"]), nullable=True)
     minutes: Mapped[float | None] = mapped_column(Float, nullable=True)
-    mode: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    mode: Mapped[str | None] = mapped_column(String(EVENT_LENGTHS["mode"]), nullable=True)
     status: Mapped[str] = mapped_column(String(20), default=EventStatus.DELIVERED.value)
     note: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)

@@ -9,6 +9,7 @@ from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qualkit.enums import ROLES as ROLES  # re-exported; defined once there
+from qualkit.limits import PARTICIPANT_LENGTHS
 
 from .base import Base, utcnow
 
@@ -52,9 +53,9 @@ class Participant(Base):
     project_id: Mapped[int] = mapped_column(
         ForeignKey("project.id", ondelete="CASCADE"), index=True
     )
-    citizen_id: Mapped[str] = mapped_column(String(80))
-    arm: Mapped[str | None] = mapped_column(String(80), nullable=True)
-    site: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    citizen_id: Mapped[str] = mapped_column(String(PARTICIPANT_LENGTHS["citizen_id"]))
+    arm: Mapped[str | None] = mapped_column(String(PARTICIPANT_LENGTHS["arm"]), nullable=True)
+    site: Mapped[str | None] = mapped_column(String(PARTICIPANT_LENGTHS["site"]), nullable=True)
     screened_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     eligible: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     exclusion_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
