@@ -131,7 +131,7 @@ def test_cli_memos_flag(sqlite_demo, tmp_path, capsys):
     data = tmp_path / "data"
     out = tmp_path / "citater.docx"
     assert main(["export", "quotes", "--data", str(data), "--out", str(out), "--memos"]) == 0
-    assert "memos 3" in capsys.readouterr().out
+    assert "memoer 3" in capsys.readouterr().out
     text, _ = _text(out.read_bytes())
     assert "Memoer" in text and "Tværgående mønster" in text
     assert main(["export", "quotes", "--data", str(data), "--out", str(out), "--force"]) == 0
