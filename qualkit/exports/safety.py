@@ -27,6 +27,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 from qualkit.errors import InputError
@@ -76,6 +77,15 @@ class SafetyReport:
     allowed: set[str] = field(default_factory=set)
     issued: frozenset[str] = FIXED_TAGS
     cleared: Cleared | None = None
+    # Detections by text, shared by both passes: the written file repeats most passages
+    # (a source's lines, a quote's text), and detection is deterministic for a text.
+    detected: dict[str, list[Any]] = field(default_factory=dict, repr=False)
+
+    def spans(self, detect: Callable, text: str) -> list[Any]:
+        found = self.detected.get(text)
+        if found is None:
+            found = self.detected[text] = list(detect(text))
+        return found
 
     @property
     def blocked(self) -> bool:
@@ -160,7 +170,7 @@ def check(
         if not p.text.strip():
             continue
         pseudonyms = issued_spans(p.text, report.issued)
-        for span in detect(p.text):
+        for span in report.spans(detect, p.text):
             if span.label not in BLOCKING or _inside(pseudonyms, span.start, span.end):
                 continue
             if (
@@ -300,7 +310,7 @@ def check_strings(strings: Iterable[tuple[str, str]], report: SafetyReport) -> l
             continue
         seen.add(s)
         pseudonyms = issued_spans(s, report.issued)
-        for span in detect(s):
+        for span in report.spans(detect, s):
             if span.label not in BLOCKING or _inside(pseudonyms, span.start, span.end):
                 continue
             surface = s[span.start : span.end]
