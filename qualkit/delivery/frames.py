@@ -76,6 +76,23 @@ _SLOW_DATE = (
 )
 
 
+def _cells(buffer: io.StringIO | io.BytesIO, sep: str, n: int) -> pd.DataFrame:
+    """The C parser over a file's body: every cell the text as written (categories, no NA
+    guessing, blank lines kept so row numbers stay the file's), ``n`` numbered columns."""
+    return pd.read_csv(
+        buffer,
+        sep=sep,
+        header=None,
+        dtype="category",
+        na_filter=False,
+        skip_blank_lines=False,
+        engine="c",
+        index_col=False,
+        names=list(range(n)),
+        on_bad_lines="error",
+    )
+
+
 def read_raw(path: str | Path) -> pd.DataFrame:
     """A table as text categories (lower-case column names) plus ``_row``, the row number users see.
 
@@ -115,18 +132,7 @@ def read_raw(path: str | Path) -> pd.DataFrame:
         df["_row"] = pd.Series([], dtype=int)
         return df
     try:
-        df = pd.read_csv(
-            io.StringIO(body),
-            sep=sep,
-            header=None,
-            dtype="category",
-            na_filter=False,
-            skip_blank_lines=False,
-            engine="c",
-            index_col=False,
-            names=list(range(len(columns) + _SPARE)),
-            on_bad_lines="error",
-        )
+        df = _cells(io.StringIO(body), sep, len(columns) + _SPARE)
     except pd.errors.ParserError as exc:
         # "Expected 17 fields in line 12, saw 30": line numbers count from the row after the header.
         msg = str(exc).split("\n")[-1].strip() or str(exc)
@@ -202,18 +208,7 @@ def _read_plain_csv(raw: bytes, name: str) -> tuple[pd.DataFrame, str] | None:
     try:
         with warnings.catch_warnings():  # a first row with too many values only warns
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            df = pd.read_csv(
-                io.BytesIO(raw[start:]),
-                sep=sep,
-                header=None,
-                dtype="category",
-                na_filter=False,
-                skip_blank_lines=False,
-                engine="c",
-                index_col=False,
-                names=list(range(len(columns))),
-                on_bad_lines="error",
-            )
+            df = _cells(io.BytesIO(raw[start:]), sep, len(columns))
     except (pd.errors.ParserError, pd.errors.ParserWarning):
         return None
     df.columns = columns
