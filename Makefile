@@ -3,7 +3,7 @@
 .PHONY: setup demo test test-fast check lint typecheck bench
 
 PY := .venv/bin/python
-CODE := qualkit tests bench app.py
+CODE := qualkit tests bench scripts app.py
 
 setup:
 	@bash scripts/setup.sh

@@ -1,5 +1,8 @@
 """spaCy for the recognisers, imported without torch where no pipeline needs torch.
 
+(The tokenizer and stop words usually come from ``tokenizer.py`` without importing spaCy
+at all; this module is the path for a trained pipeline or another spaCy version.)
+
 The recognisers need spaCy's Danish tokenizer (``spacy.blank("da")``) and its stop words,
 both plain Python/Cython. But importing spaCy imports thinc, and thinc imports torch when
 it is installed (qualkit installs it for speech): a second of start-up for a one-sentence
@@ -45,7 +48,13 @@ def spacy() -> ModuleType:
 
 
 def stop_words() -> frozenset[str]:
-    """spaCy's Danish stop words."""
+    """spaCy's Danish stop words: as exported with the tokenizer rules (no spaCy import)
+    when they match the installed spaCy, else from spaCy itself."""
+    from .tokenizer import stop_words as exported
+
+    words = exported()
+    if words is not None:
+        return words
     spacy()
     from spacy.lang.da.stop_words import STOP_WORDS
 

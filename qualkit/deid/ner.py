@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from typing import Any
 
-    from .registry import Token
+    from .tokenizer import Token
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from .spans import Span
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from .registry import Token
+    from .tokenizer import Token
 
 _MONTHS = (
     "januar|februar|marts|april|maj|juni|juli|august|september|oktober|november|december|"

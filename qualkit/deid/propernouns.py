@@ -28,7 +28,7 @@ from .spans import Span
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from .registry import Token
+    from .tokenizer import Token
 # Head nouns of institutions: a capitalised compound ending in one ("Børnehuset",
 # "Rigshospitalet", "Bakkegårdsskolen"), or a name right after one in lower case ("børnehaven
 # Solsikken"), is an organisation, not a person.

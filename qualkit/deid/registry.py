@@ -2,13 +2,14 @@
 
 Modelled on a recogniser registry: each recogniser is a small class with
 ``find(text, doc, lexicon)`` returning spans; ``recognisers.yaml`` says which run and
-with what settings; the pipeline tokenises once with ``spacy.blank("da")`` and resolves
+with what settings; the pipeline tokenises once with spaCy's Danish tokenizer (``tokenizer.py``) and resolves
 overlaps between the recognisers' proposals.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -22,6 +23,8 @@ from .patterns import PatternRecogniser
 from .propernouns import ProperNounRecogniser
 from .roster import RosterRecogniser
 from .spans import RosterEntry, Span, resolve
+from .tokenizer import Token
+from .tokenizer import load as load_tokenizer
 
 PSEUDONYM_RE = re.compile(r"\[[A-ZÆØÅ][\wæøåÆØÅ-]*(?: \d+)?\]")
 
@@ -33,20 +36,28 @@ REGISTRY: dict[str, type] = {
 }
 
 
-class Token:
-    """A token's text and position: read once from the spaCy Doc, then cheap to index."""
+def spacy_tokenizer() -> Callable[[str], list[Token]]:
+    """spaCy's own Danish tokenizer, read into :class:`Token` (the path when the exported
+    rules do not match the installed spaCy)."""
+    from ._spacy import spacy
 
-    __slots__ = ("text", "idx", "whitespace_", "is_space")
+    nlp = spacy().blank("da")
 
-    def __init__(self, text: str, idx: int, whitespace: str, is_space: bool) -> None:
-        self.text, self.idx, self.whitespace_, self.is_space = text, idx, whitespace, is_space
+    def tokenize(text: str) -> list[Token]:
+        return [Token(t.text, t.idx, t.whitespace_, t.is_space) for t in nlp.make_doc(text)]
+
+    return tokenize
+
+
+def danish_tokenizer() -> Callable[[str], list[Token]]:
+    """The tokenizer the recognisers share: spaCy's rules run in plain Python, or spaCy."""
+    fast = load_tokenizer()
+    return fast if fast is not None else spacy_tokenizer()
 
 
 class Pipeline:
     def __init__(self, config: dict[str, Any]) -> None:
-        from ._spacy import spacy
-
-        self.nlp = spacy().blank("da")
+        self.tokenize = danish_tokenizer()
         self.lexicon = lexicon_mod.load()
         self.recognisers: list[Any] = []
         for item in config.get("recognisers", []):
@@ -61,7 +72,7 @@ class Pipeline:
     def detect(self, text: str, roster: list[RosterEntry] | None = None) -> list[Span]:
         if not text:
             return []
-        doc = [Token(t.text, t.idx, t.whitespace_, t.is_space) for t in self.nlp.make_doc(text)]
+        doc = self.tokenize(text)
         spans: list[Span] = []
         for r in self.recognisers:
             if isinstance(r, RosterRecogniser):

@@ -25,7 +25,7 @@ from .spans import RosterEntry, Span
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from .registry import Token
+    from .tokenizer import Token
 
 
 def read_roster(path: str | Path) -> list[RosterEntry]:
