@@ -10,6 +10,7 @@ import time
 import wave
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from qualkit.cli import main
@@ -159,3 +160,40 @@ def test_withdraw_command_removes_the_person_everywhere(sqlite_demo, monkeypatch
         )
     finally:
         con.close()
+
+
+def _voices(db, iid: int) -> int:
+    from qualkit.store.models import SpeakerVoice
+
+    with db.session() as s:
+        return s.scalar(select(func.count(SpeakerVoice.id)).where(SpeakerVoice.interview_id == iid))
+
+
+def _with_voices(db, pid: int, iid: int) -> None:
+    """Two speakers' voice vectors, as a diarized transcription leaves them."""
+    from qualkit.store.models import SpeakerVoice
+
+    with db.session(write=True) as s:
+        for label in ("SPEAKER_1", "SPEAKER_2"):
+            s.add(SpeakerVoice(project_id=pid, interview_id=iid, label=label, vector=b"\0" * 1024))
+    assert _voices(db, iid) == 2
+
+
+@pytest.mark.parametrize("path", ["deid_approval", "transcript_approval", "manual_delete"])
+def test_voice_vectors_go_with_the_audio_on_every_path(demo, path):
+    """The voice vectors are as identifying as the recording: retention at a de-identification
+    approval left them (only the transcription page's paths deleted them)."""
+    db, result = demo
+    evaluator = ctx_as(db, result.project_id, "evaluator")
+    iid = _open_interview(db)
+    transcription.attach_audio(evaluator, iid, "samtale.wav", _wav())
+    _with_voices(db, result.project_id, iid)
+    if path == "deid_approval":
+        deid.approve(evaluator, iid, accept_pending=True)
+    elif path == "transcript_approval":
+        transcription.approve_transcript(evaluator, iid)
+    else:
+        transcription.delete_audio(evaluator, iid)
+    assert _voices(db, iid) == 0
+    with db.session() as s:
+        assert s.get(Interview, iid).audio_path is None

@@ -3,15 +3,19 @@
 ``audio_on_approval(s, ctx, iv)`` is called inside the approving transaction (the
 transcription approval and the de-identification approval alike); it marks the audio gone
 and audits it, and returns the file for the caller to unlink after the commit.
+``mark_audio_deleted`` is the one way audio goes (retention, a manual delete, withdrawal):
+the voice vectors made from the recording go with it, since they are as identifying as
+the voice itself.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from qualkit.store.models import Interview, Project, utcnow
+from qualkit.store.models import Interview, Project, SpeakerVoice, utcnow
 
 from . import audit
 from .context import Context
@@ -32,12 +36,14 @@ def audio_path(ctx: Context, iv: Interview) -> Path | None:
 
 
 def mark_audio_deleted(s: Session, ctx: Context, iv: Interview, reason: str) -> Path | None:
-    """Mark the interview's audio gone (audited); returns the file to unlink after commit."""
+    """Mark the interview's audio gone, with its speakers' voice vectors (audited); returns
+    the file to unlink after commit."""
     path = audio_path(ctx, iv)
     if path is None:
         return None
     iv.audio_path = None
     iv.audio_deleted_at = utcnow()
+    s.execute(delete(SpeakerVoice).where(SpeakerVoice.interview_id == iv.id))
     audit.record(
         s,
         ctx.actor,

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from .transcription_audio import (
     AUDIO_EXTENSIONS,
-    _delete_audio,
-    _unlink,
     approve_transcript,
     attach_audio,
     audio_for_playback,
@@ -59,10 +57,8 @@ __all__ = [
     "PRIORITY_RERUN",
     "Proposal",
     "_active_job",
-    "_delete_audio",
     "_interview",
     "_protected",
-    "_unlink",
     "approve_transcript",
     "attach_audio",
     "audio_file",

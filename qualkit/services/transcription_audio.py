@@ -12,14 +12,14 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from qualkit.errors import InputError
 from qualkit.messages import msg as _msg
-from qualkit.store.models import Interview, Segment, SpeakerVoice, utcnow
+from qualkit.store.models import Interview, Segment, utcnow
 
-from . import _retry, audit, participants, projects
+from . import _retry, audit, participants, retention
 from .context import Context
 
 if TYPE_CHECKING:
@@ -184,30 +184,6 @@ def model_choices(ctx: Context) -> list[ModelInfo]:
     return list_models()
 
 
-def _delete_audio(s, ctx: Context, iv: Interview, reason: str) -> Path | None:
-    """Mark the audio gone in this transaction (its speakers' voice vectors too); returns the
-    file to unlink after commit."""
-    path = audio_file(ctx.db, iv.audio_path)
-    iv.audio_path = None
-    iv.audio_deleted_at = utcnow()
-    s.execute(delete(SpeakerVoice).where(SpeakerVoice.interview_id == iv.id))
-    audit.record(
-        s,
-        ctx.actor,
-        "audio.delete",
-        project_id=ctx.project_id,
-        target_type="interview",
-        target_id=iv.id,
-        details={"reason": reason},
-    )
-    return path
-
-
-def _unlink(path: Path | None) -> None:
-    if path is not None and path.exists():
-        path.unlink()
-
-
 def delete_audio(ctx: Context, interview_id: int) -> None:
     ctx.require("transcribe")
 
@@ -217,15 +193,14 @@ def delete_audio(ctx: Context, interview_id: int) -> None:
             return None
         if _active_job(s, iv.id) is not None:
             raise InputError(_msg("transcription.running", title=iv.title, then="stop den først"))
-        return _delete_audio(s, ctx, iv, "manual")
+        return retention.mark_audio_deleted(s, ctx, iv, "manual")
 
-    _unlink(_retry.write(ctx.db, work))  # the file goes after the commit
+    retention.unlink([_retry.write(ctx.db, work)])  # the file goes after the commit
 
 
 def approve_transcript(ctx: Context, interview_id: int) -> dict[str, Any]:
     """Approve the transcript; deletes the audio when the project's retention rule says so."""
     ctx.require("transcript.approve")
-    delete = bool(projects.get_setting(ctx, "delete_audio_on_approve"))
 
     def work(s: Session) -> Path | None:
         iv = _interview(s, ctx, interview_id)
@@ -248,10 +223,8 @@ def approve_transcript(ctx: Context, interview_id: int) -> dict[str, Any]:
             target_id=iv.id,
             details={"segments": n},
         )
-        if delete and iv.audio_path:
-            return _delete_audio(s, ctx, iv, "approved (delete_audio_on_approve)")
-        return None
+        return retention.audio_on_approval(s, ctx, iv, "approved (delete_audio_on_approve)")
 
     path = _retry.write(ctx.db, work)
-    _unlink(path)
+    retention.unlink([path])
     return {"audio_deleted": path is not None}
