@@ -151,6 +151,7 @@ TABLE: dict[str, Call | Cap | NoRead] = {
     "coding_common.find_span": HELPER,
     "coding_common.project_code": HELPER,
     "coding_common.project_segments": HELPER,
+    "coding_common.store_imported": HELPER,
     "coding.coding_view": Call(lambda f, c: coding.coding_view(c, f.raw)),
     "coding.my_codings": Call(lambda f, c: coding.my_codings(c)),
     "coding.delete_coding": WRITE,

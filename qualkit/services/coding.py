@@ -15,11 +15,16 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from qualkit.errors import InputError, NotFound
-from qualkit.messages import msg as _msg
 from qualkit.store.models import Code, Codebook, Coding, Interview, Segment, User
 
 from . import _retry, audit, read_policy
-from .coding_common import check_span, find_span, project_code, project_segments
+from .coding_common import (
+    check_span,
+    find_span,
+    project_code,
+    project_segments,
+    store_imported,
+)
 from .context import Context
 
 __all__ = ["check_span", "find_span", "project_code", "project_segments"]
@@ -350,20 +355,6 @@ def load_codings(ctx: Context, rows: list[dict[str, Any]], where: str = "codings
                     memo=r.get("memo") or "",
                 )
             )
-        if problems:
-            raise InputError(
-                _msg("table.problems", n=len(problems)) + " " + "; ".join(problems[:10])
-            )
-        s.add_all(new)
-        audit.record(
-            s,
-            ctx.actor,
-            "coding.import",
-            project_id=ctx.project_id,
-            target_type="file",
-            target_id=where.rsplit("/", 1)[-1],
-            details={"codings": len(new)},
-        )
-        return len(new)
+        return store_imported(s, ctx, new, problems, "coding.import", where)
 
     return _retry.write(ctx.db, work)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,6 +11,7 @@ from qualkit.errors import InputError, NotFound
 from qualkit.messages import msg as _msg
 from qualkit.store.models import Code, Codebook, Interview, Segment
 
+from . import audit
 from .context import Context
 
 
@@ -65,3 +66,24 @@ def find_span(text: str, fragment: str) -> tuple[int, int]:
     if at < 0:
         raise InputError("Tekststykket står ikke i segmentet; kopiér det nøjagtigt.")
     return at, at + len(frag)
+
+
+def store_imported(
+    s: Session, ctx: Context, rows: Sequence[object], problems: list[str], action: str, where: str
+) -> int:
+    """The end of a coding-file import: refuse the whole file on any problem (the first ten
+    named), else add the rows and audit the import. Shared by codings and consensus."""
+    if problems:
+        raise InputError(_msg("table.problems", n=len(problems)) + " " + "; ".join(problems[:10]))
+    s.add_all(rows)
+    kind = "consensus" if action.startswith("consensus") else "codings"
+    audit.record(
+        s,
+        ctx.actor,
+        action,
+        project_id=ctx.project_id,
+        target_type="file",
+        target_id=where.rsplit("/", 1)[-1],
+        details={kind: len(rows)},
+    )
+    return len(rows)

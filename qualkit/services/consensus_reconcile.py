@@ -13,7 +13,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qualkit.errors import InputError, NotFound
-from qualkit.messages import msg as _msg
 from qualkit.store.models import (
     Code,
     Codebook,
@@ -25,6 +24,7 @@ from qualkit.store.models import (
 
 from . import _retry, audit, read_policy
 from .coding import check_span, find_span, project_code, project_segments
+from .coding_common import store_imported
 from .context import Context
 from .read_policy import Read
 
@@ -305,20 +305,6 @@ def load_consensus(ctx: Context, rows: list[dict[str, Any]], where: str = "conse
                         decided_by=ctx.actor.user_id,
                     )
                 )
-        if problems:
-            raise InputError(
-                _msg("table.problems", n=len(problems)) + " " + "; ".join(problems[:10])
-            )
-        s.add_all(new)
-        audit.record(
-            s,
-            ctx.actor,
-            "consensus.import",
-            project_id=ctx.project_id,
-            target_type="file",
-            target_id=where.rsplit("/", 1)[-1],
-            details={"consensus": len(new)},
-        )
-        return len(new)
+        return store_imported(s, ctx, new, problems, "consensus.import", where)
 
     return _retry.write(ctx.db, work)
