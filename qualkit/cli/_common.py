@@ -29,6 +29,7 @@ ForceOpt = typer.Option(
     help="Skriv, selv om outputmappen rummer andre filer (kun qualkits egne filer skrives; "
     "intet andet røres), eller erstat en eksisterende outputfil.",
 )
+InterviewArg = typer.Argument(..., metavar="ID", help="Interviewets nummer (se interviews list).")
 ProjectOpt = typer.Option(
     None, "--project", help="Projektets navn (standard: mappens eneste projekt)."
 )

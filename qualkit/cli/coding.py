@@ -10,7 +10,7 @@ from pathlib import Path
 
 import typer
 
-from ._common import DataOpt, ProjectOpt, UserOpt, context
+from ._common import DataOpt, InterviewArg, ProjectOpt, UserOpt, context
 
 coding_app = typer.Typer(help="Kodning af et interview (egne kodninger).", no_args_is_help=True)
 consensus_app = typer.Typer(help="Konsensuskodninger.", no_args_is_help=True)
@@ -21,9 +21,7 @@ CodeOpt = typer.Option(..., "--code", help="Kodens id i kodebogen.")
 
 @coding_app.command("apply")
 def coding_apply(
-    interview_id: int = typer.Argument(
-        ..., metavar="ID", help="Interviewets nummer (se interviews list)."
-    ),
+    interview_id: int = InterviewArg,
     segment: int = SegmentOpt,
     code: str = CodeOpt,
     span: str | None = typer.Option(None, "--span", help="Et tekststykke af segmentet."),
@@ -45,9 +43,7 @@ def coding_apply(
 
 @consensus_app.command("add")
 def consensus_add(
-    interview_id: int = typer.Argument(
-        ..., metavar="ID", help="Interviewets nummer (se interviews list)."
-    ),
+    interview_id: int = InterviewArg,
     segment: int = SegmentOpt,
     code: str = CodeOpt,
     data: Path | None = DataOpt,

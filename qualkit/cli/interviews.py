@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from ._common import DataOpt, ProjectOpt, UserOpt, context
+from ._common import DataOpt, InterviewArg, ProjectOpt, UserOpt, context
 
 interviews_app = typer.Typer(help="Interviews og transskriptioner.", no_args_is_help=True)
 
@@ -41,9 +41,7 @@ def interviews_list(
 
 @interviews_app.command("show")
 def interviews_show(
-    interview_id: int = typer.Argument(
-        ..., metavar="ID", help="Interviewets nummer (se interviews list)."
-    ),
+    interview_id: int = InterviewArg,
     data: Path | None = DataOpt,
     user: str | None = UserOpt,
     project: str | None = ProjectOpt,
@@ -139,9 +137,7 @@ def interviews_import(
 
 @interviews_app.command("speaker")
 def interviews_speaker(
-    interview_id: int = typer.Argument(
-        ..., metavar="ID", help="Interviewets nummer (se interviews list)."
-    ),
+    interview_id: int = InterviewArg,
     speaker: str = typer.Argument(
         ..., metavar="LABEL", help="Talermarkeringen i transskriptionen, fx B03."
     ),
@@ -248,9 +244,7 @@ def interviews_transcribe(
 
 @interviews_app.command("edit")
 def interviews_edit(
-    interview_id: int = typer.Argument(
-        ..., metavar="ID", help="Interviewets nummer (se interviews list)."
-    ),
+    interview_id: int = InterviewArg,
     segment: int = typer.Option(..., "--segment", help="Segmentnummer (fra 1, som i show)."),
     text: str = typer.Option(..., "--text", help="Segmentets nye tekst."),
     data: Path | None = DataOpt,

@@ -12,7 +12,7 @@ import typer
 
 from qualkit.errors import InputError
 
-from ._common import DataOpt, ProjectOpt, UserOpt, context
+from ._common import DataOpt, InterviewArg, ProjectOpt, UserOpt, context
 
 review_app = typer.Typer(help="Pseudonymisering af et gemt interview.", no_args_is_help=True)
 
@@ -21,9 +21,7 @@ STATES = {"proposed": "foreslået", "accepted": "accepteret", "rejected": "afvis
 
 @review_app.command("propose")
 def review_propose(
-    interview_id: int = typer.Argument(
-        ..., metavar="ID", help="Interviewets nummer (se interviews list)."
-    ),
+    interview_id: int = InterviewArg,
     roster: Path | None = typer.Option(None, "--roster", help="ROSTER.csv: name, role, pseudonym"),
     data: Path | None = DataOpt,
     user: str | None = UserOpt,
@@ -77,9 +75,7 @@ def _numbers(tokens: list[str]) -> tuple[list[int], list[int]]:
 )
 def review_decide(
     typer_ctx: typer.Context,
-    interview_id: int = typer.Argument(
-        ..., metavar="ID", help="Interviewets nummer (se interviews list)."
-    ),
+    interview_id: int = InterviewArg,
     accept_all: bool = typer.Option(False, "--accept-all", help="Acceptér alle åbne forslag."),
     data: Path | None = DataOpt,
     user: str | None = UserOpt,
@@ -98,9 +94,7 @@ def review_decide(
 
 @review_app.command("approve")
 def review_approve(
-    interview_id: int = typer.Argument(
-        ..., metavar="ID", help="Interviewets nummer (se interviews list)."
-    ),
+    interview_id: int = InterviewArg,
     data: Path | None = DataOpt,
     user: str | None = UserOpt,
     project: str | None = ProjectOpt,
