@@ -62,11 +62,42 @@ def _stored(db: Database, pid: int) -> dict[str, int]:
 
         return {
             "memos": n(Memo, Memo.project_id == pid),
-            "sets": n(ExchangeSet, ExchangeSet.project_id == pid),
+            # Framework sets are kept for their GUID only; they are not the file's sets.
+            "sets": n(
+                ExchangeSet,
+                (ExchangeSet.project_id == pid) & (ExchangeSet.kind != "framework"),
+            ),
             "colours": sum(1 for c in codes if c.color),
             "categories": sum(1 for c in codes if not c.codable),
             "interviews": n(Interview, Interview.project_id == pid),
         }
+
+
+KINDS = ("User", "Code", "TextSource", "PlainTextSelection", "Note", "Set", "Case")
+
+
+def _guids(path: Path) -> dict[str, set[str]]:
+    """The GUIDs of a .qdpx's project.qde, by element (the kinds other tools key on)."""
+    from xml.etree import ElementTree
+
+    with zipfile.ZipFile(path) as zf:
+        root = ElementTree.fromstring(zf.read("project.qde"))
+    out: dict[str, set[str]] = {}
+    for el in root.iter():
+        tag = el.tag.rsplit("}", 1)[-1]
+        if tag in KINDS and el.get("guid"):
+            out.setdefault(tag, set()).add(el.get("guid", "").strip("{}").lower())
+    return out
+
+
+def _kept(before: dict[str, set[str]], after: dict[str, set[str]]) -> str:
+    """'Code 60/60, ...': how many of the file's GUIDs of each kind the export carries."""
+    parts = [
+        f"{k} {len(before[k] & after.get(k, set()))}/{len(before[k])}"
+        for k in KINDS
+        if before.get(k)
+    ]
+    return ", ".join(parts) or "ingen"
 
 
 def _left(problems) -> str:  # type: ignore[no-untyped-def]
@@ -99,7 +130,11 @@ def qdpx_row(path: Path, work: Path, xsd) -> dict[str, str]:  # type: ignore[no-
         exported = exchange.export_qdpx(Context(db, SYSTEM, first.project_id), out)
         with zipfile.ZipFile(out) as zf:
             valid = _valid(xsd, zf.read("project.qde"))
+        kept = _kept(_guids(path), _guids(out))
         second = exchange.import_qdpx(db, SYSTEM, out, f"rt {path.name}", deidentified=True)
+        out2 = work / f"rt2-{path.name}"
+        exchange.export_qdpx(Context(db, SYSTEM, second.project_id), out2)
+        fixed = _guids(out2) == _guids(out)
         again = _stored(db, second.project_id)
         keys = ("codes", "sources", "selections", "codings", "consensus", "memos")
         diff = [
@@ -115,6 +150,8 @@ def qdpx_row(path: Path, work: Path, xsd) -> dict[str, str]:  # type: ignore[no-
             f"markeringer, {exported.counts['users']} brugere; skema-gyldig: {valid}; "
             f"genimport: {'ens tal' if not diff else 'forskel: ' + ', '.join(diff)}"
             + (f"; genimport udeladt: {_left(new_left)}" if new_left else "")
+            + f"; filens GUID'er i eksporten: {kept}; anden eksport samme GUID'er: "
+            + ("ja" if fixed else "nej")
         )
         return {"imported": imported, "left_out": _left(first.left_out), "round_trip": rt}
     except QualkitError as exc:

@@ -345,7 +345,7 @@ TABLE: dict[str, Call | Cap | NoRead] = {
     },
     **{
         f"exchange_build.{n}": HELPER
-        for n in "attested code_guid qda_code title_attested user_guid".split()
+        for n in "attested code_guid qda_code stored_user_guids title_attested user_guid".split()
     },
     "exchange_import.import_qdpx": WRITE,
     "exchange_sets.case_list": HELPER,

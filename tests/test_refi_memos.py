@@ -120,12 +120,13 @@ def test_memos_round_trip_is_a_fixed_point(demo, tmp_path):
     want_codings = _coding_memos(db, pid)
     assert len(want) == 3 and "  Kodememo med luft\nanden linje \n" in want_codings
     current = Context(db, SYSTEM, pid)
-    got = []
+    got, identities = [], []
     for i in range(2):
         out = tmp_path / f"runde{i}.qdpx"
         res = exchange.export_qdpx(current, out)
         assert res.counts["memos"] == 3
         validate(out)
+        identities.append(_guids(out))
         assert "RÅ NOTE" not in out.read_bytes().decode("latin-1")
         back = exchange.import_qdpx(db, SYSTEM, out, f"Runde {i + 1}", deidentified=True)
         assert back.counts["memos"] == 3
@@ -137,3 +138,26 @@ def test_memos_round_trip_is_a_fixed_point(demo, tmp_path):
         current = Context(db, SYSTEM, back.project_id)
     assert got[0] == want, "the first round trip changed a memo"
     assert got[1] == got[0], "the second round trip changed a memo"
+    # Identities too: exporting the imported project gives every note, selection, source,
+    # code and user the GUID it came with (a note's GUID was derived from the new memo id).
+    assert identities[0]["Note"] and identities[0]["PlainTextSelection"]
+    changed = {
+        kind: sorted(guids ^ identities[1].get(kind, set()))
+        for kind, guids in identities[0].items()
+        if guids != identities[1].get(kind)
+    }
+    assert not changed, f"GUIDs that changed in the round trip, by element: {changed}"
+
+
+def _guids(path) -> dict[str, set[str]]:
+    """Every element's GUID in a .qdpx's project.qde, by element name."""
+    import zipfile
+    from xml.etree import ElementTree
+
+    with zipfile.ZipFile(path) as z:
+        root = ElementTree.fromstring(z.read("project.qde"))
+    out: dict[str, set[str]] = {}
+    for el in root.iter():
+        if el.get("guid"):
+            out.setdefault(el.tag.rsplit("}", 1)[-1], set()).add(el.get("guid").lower())
+    return out

@@ -119,26 +119,34 @@ def add_memos(project: QdaProject, memos: Iterable[MemoNote]) -> None:
             code.note_guids.append(m.guid)
         else:
             project.note_guids.append(m.guid)
-        for i, link in enumerate(m.links):
+        seen: set[str] = set()
+        for link in m.links:
             target = norm_guid(link.code_guid) if link.code_guid else ""
             code_guid = codes[target].guid if target in codes else None
             p = link.passage
             where = sources.get(norm_guid(p.source_guid)) if p is not None else None
+            # GUIDs from what the link is (not its place in the list, which an import may
+            # reorder), so the same memo exported again gives other tools the same links.
             if p is not None and where is not None:
-                sel_guid = guid_for("memo-passage", m.guid, i)
+                sel_guid = _unique(seen, "memo-passage", m.guid, where.guid.lower(), p.start, p.end)
                 where.selections.append(
                     QdaSelection(sel_guid, p.start, p.end, [], m.author_guid, "", [m.guid])
                 )
                 if code_guid:
-                    project.links.append(
-                        QdaLink(
-                            guid_for("memo-link", m.guid, i), "Memo", sel_guid, code_guid, [m.guid]
-                        )  # fmt: skip
-                    )
+                    link_guid = _unique(seen, "memo-link", m.guid, sel_guid, target)
+                    project.links.append(QdaLink(link_guid, "Memo", sel_guid, code_guid, [m.guid]))
             elif p is None and code_guid:
-                project.links.append(
-                    QdaLink(guid_for("memo-link", m.guid, i), "Memo", m.guid, code_guid)
-                )
+                link_guid = _unique(seen, "memo-link", m.guid, target)
+                project.links.append(QdaLink(link_guid, "Memo", m.guid, code_guid))
+
+
+def _unique(seen: set[str], *parts: object) -> str:
+    """A GUID derived from ``parts``; a second identical link of one memo gets a numbered one."""
+    guid, n = guid_for(*parts), 1
+    while guid in seen:
+        guid, n = guid_for(*parts, n), n + 1
+    seen.add(guid)
+    return guid
 
 
 def read_memos(project: QdaProject) -> ReadMemos:

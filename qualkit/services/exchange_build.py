@@ -6,6 +6,7 @@ holds (another coder's codings only after the audited compare).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -50,9 +51,18 @@ from .exports import (
 from .permissions import allowed
 
 
-def user_guid(name: str) -> str:
-    """A user's stable GUID in every export (derived from the name)."""
-    return guid_for("user", name)
+def user_guid(name: str, stored: Mapping[str, str] | None = None) -> str:
+    """A user's stable GUID in every export: the one an import created the user with
+    (``stored``: :func:`stored_user_guids`), else derived from the name."""
+    return (stored or {}).get(name) or guid_for("user", name)
+
+
+def stored_user_guids(s: Session) -> dict[str, str]:
+    """Username -> the GUID of a user an import created."""
+    rows = s.execute(
+        select(User.username, User.exchange_guid).where(User.exchange_guid.is_not(None))
+    )
+    return {name: guid for name, guid in rows if guid}
 
 
 def code_guid(code: Code) -> str:
@@ -132,12 +142,13 @@ def build_qda_project(
             roots.append(qda_codes[c.id])
     with_coders = allowed(ctx.actor.role, "coding.compare")
     names = dict(s.execute(select(User.id, User.username)).all())
+    stored = stored_user_guids(s)
     consensus_user = QdaUser(user_guid(CONSENSUS_USER), CONSENSUS_USER)
     users: dict[str, QdaUser] = {}
 
     def coder(uid: int) -> QdaUser:
         name = names.get(uid, f"bruger-{uid}")
-        return users.setdefault(name, QdaUser(user_guid(name), name))
+        return users.setdefault(name, QdaUser(user_guid(name, stored), name))
 
     ivs = s.scalars(
         select(Interview)
@@ -221,7 +232,7 @@ def build_qda_project(
 
     sets = project_sets(s, ctx.project_id, codes, qda_codes, source_guid)
     variables, cases_out = case_list(s, list(ivs), source_guid) if cases else ([], [])
-    me = QdaUser(user_guid(ctx.actor.username), ctx.actor.username)
+    me = QdaUser(user_guid(ctx.actor.username, stored), ctx.actor.username)
     all_users = [me] + [u for u in users.values() if u.guid != me.guid] + [consensus_user]
     attested = attested_strings(project.settings)
     if attested:  # the words an attested file brought besides its sources

@@ -52,7 +52,7 @@ def memo_notes(ctx: Context, qda: QdaProject) -> list[safety.Passage]:
     into ``qda`` as REFI-QDA notes; their titles and texts are checked like every exported
     passage (the returned passages)."""
     from . import memos
-    from .exchange_build import code_guid, user_guid
+    from .exchange_build import code_guid, stored_user_guids, user_guid
     from .export_memos import memo_key
 
     views = memos.export_notes(ctx)
@@ -79,11 +79,12 @@ def memo_notes(ctx: Context, qda: QdaProject) -> list[safety.Passage]:
             )
         }
         attested = attested_strings(getattr(s.get(Project, ctx.project_id), "settings", None))
+        stored = stored_user_guids(s)
     known = {norm_guid(u.guid) for u in qda.users}
     notes: list[MemoNote] = []
     out: list[safety.Passage] = []
     for m in views:
-        author = user_guid(m.author) if m.author else None
+        author = user_guid(m.author, stored) if m.author else None
         if author and norm_guid(author) not in known:
             qda.users.insert(1 if qda.users else 0, QdaUser(author, m.author))
             known.add(norm_guid(author))
@@ -100,7 +101,7 @@ def memo_notes(ctx: Context, qda: QdaProject) -> list[safety.Passage]:
             links.append(NoteLink(passage, codes.get(ln.code_id) if ln.code_id else None))
         notes.append(
             MemoNote(
-                guid_for("memo", ctx.project_id, m.id),
+                m.guid or guid_for("memo", ctx.project_id, m.id),
                 NoteKind(str(m.kind)),
                 m.title,
                 m.body,
@@ -170,6 +171,7 @@ def keep_memos(
             code_id=code_id,
             title=m.title[:300],
             body=m.body,
+            guid=m.guid.strip().strip("{}")[:40] or None,
             author_id=users.get(norm_guid(m.author_guid)),
         )
         changed = m.modified or m.created

@@ -59,6 +59,7 @@ def map_users(
                 role="evaluator",
                 password_hash=_hasher.hash(secrets.token_urlsafe(24)),
                 active=False,
+                exchange_guid=g[:40] or None,
             )
             s.add(user)
             s.flush()
@@ -74,12 +75,26 @@ def keep_sets(
     ivs: dict[str, int],
     left: list[Problem],
 ) -> None:
-    """The file's sets of codes or sources, kept for the next export (qualkit's own
-    framework sets are carried by the codes instead)."""
+    """The file's sets of codes or sources, kept for the next export. qualkit's own framework
+    sets keep only their GUID (kind "framework"): the codes carry the framework, and the
+    export rebuilds each set's members from them under the GUID it came with."""
+    frameworks: set[str] = set()
     for st in qda.sets:
         tag = st.name.strip().lower()
         if tag.startswith("framework:") and tag.split(":", 1)[1] in FRAMEWORKS:
-            continue  # qualkit's framework sets: the codes carry the framework
+            if tag not in frameworks:
+                frameworks.add(tag)
+                s.add(
+                    ExchangeSet(
+                        project_id=pid,
+                        guid=clean_guid(st.guid, "set"),
+                        name=tag,
+                        description="",
+                        kind="framework",
+                        members=[],
+                    )
+                )
+            continue
         first = True
         for kind, refs, pool in (("codes", st.codes, codes), ("sources", st.sources, ivs)):
             if not refs:

@@ -26,11 +26,14 @@ def project_sets(
 ) -> list[QdaSet]:
     """Kept sets (document and code groups) and, as the .qdc has them, one set per framework."""
     out: list[QdaSet] = []
+    framework_guid: dict[str, str] = {}  # a framework set's GUID kept from an import
     for st in s.scalars(
         select(ExchangeSet).where(ExchangeSet.project_id == project_id).order_by(ExchangeSet.id)
     ):
         members = [int(m) for m in st.members or []]
-        if st.kind == "codes":
+        if st.kind == "framework":
+            framework_guid[st.name.split(":", 1)[1]] = st.guid
+        elif st.kind == "codes":
             out.append(
                 QdaSet(
                     st.guid,
@@ -56,7 +59,7 @@ def project_sets(
         if fw in by_framework:
             out.append(
                 QdaSet(
-                    guid_for("framework-set", project_id, fw),
+                    framework_guid.get(fw) or guid_for("framework-set", project_id, fw),
                     f"framework:{fw}",
                     f"qualkit framework tag '{fw}'",
                     by_framework[fw],

@@ -82,6 +82,7 @@ class MemoView:
     code_id: int | None
     code_key: str | None
     links: tuple[MemoLinkView, ...]
+    guid: str | None = None  # the REFI-QDA note GUID it was imported with
 
 
 def _kind(kind: str) -> MemoKind:
@@ -361,6 +362,7 @@ def list_memos(
                     code_id=m.code_id,
                     code_key=codes.get(m.code_id) if m.code_id else None,
                     links=tuple(links),
+                    guid=m.guid,
                 )
             )
     return out

@@ -38,6 +38,9 @@ class User(Base):
     site: Mapped[str | None] = mapped_column(String(120), nullable=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The REFI-QDA user GUID of a coder created by an import, reused by every export (a
+    # qualkit user's GUID is derived from the username).
+    exchange_guid: Mapped[str | None] = mapped_column(String(40), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

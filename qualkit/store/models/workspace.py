@@ -31,6 +31,9 @@ class Memo(Base):
     )
     title: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text, default="")
+    # The REFI-QDA note GUID it was imported with (None: made in qualkit, whose exports
+    # derive one from the id), so a round trip gives other tools the same note.
+    guid: Mapped[str | None] = mapped_column(String(40), nullable=True)
     author_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True
     )
