@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from qualkit.cli import main
+from qualkit.delivery.register import ParticipantRecord
+from qualkit.errors import InputError
 from qualkit.services import participants, projects, users
 from qualkit.services.context import SYSTEM, Context
 
@@ -114,3 +116,58 @@ def test_app_upload_preview_writes_nothing(project):
     assert people(ctx) == before
     assert preview.added == ("B09",) and preview.changed[0].fields == ("site",)
     assert preview.summary_da().startswith("Prøvekørsel, intet gemt: r.csv")
+
+
+def test_import_plans_without_the_write_lock_and_replans_on_a_concurrent_change(
+    project, tmp_path, monkeypatch
+):
+    """The plan is made outside the write transaction (another writer gets in meanwhile), and
+    a change that writer made is not lost: the import re-reads and re-plans under the lock
+    (issue 11.3: a long import must not hold the app's writers off)."""
+    ctx = project
+    participants.import_participants(ctx, write(tmp_path, "r.csv", FULL))
+    plan_all = participants._plan_all
+    calls: list[bool] = []
+
+    def meanwhile(*args, **kwargs):
+        calls.append(True)
+        if len(calls) == 1:
+            # Another admin's import while ours plans: would wait for (and, holding the
+            # lock in this thread, deadlock on) a write lock taken before planning.
+            other = write(tmp_path, "site.csv", "citizen_id;site\nB01;Syd\nB03;Syd\n")
+            participants.import_participants(ctx, other)  # plans (call 2) and writes
+        return plan_all(*args, **kwargs)
+
+    monkeypatch.setattr(participants, "_plan_all", meanwhile)
+    ours = write(tmp_path, "arm.csv", "citizen_id;arm\nB01;kontrol\nB02;indsats\nB04;indsats\n")
+    r = participants.import_participants(ctx, ours)
+    # ours (outside the lock), the other import (outside; unchanged under it), ours again
+    # under the lock on the fresh register
+    assert len(calls) == 3
+    after = people(ctx)
+    assert {c: (p["arm"], p["site"]) for c, p in after.items()} == {
+        "B01": ("kontrol", "Syd"),  # our arm and the other writer's site, both kept
+        "B02": ("indsats", "Syd"),
+        "B03": ("kontrol", "Syd"),
+        "B04": ("indsats", None),
+    }
+    assert r.added == ("B04",) and [c.citizen_id for c in r.changed] == ["B01"]
+
+
+@pytest.mark.parametrize(
+    "record, column",
+    [
+        (ParticipantRecord("B09", site="x" * 500), "participant.site"),
+        (ParticipantRecord("B09", attributes={"note": "a\x00b"}), "participant.attributes"),
+        (ParticipantRecord("B01", exclusion_reason="a\x00b"), "participant.exclusion_reason"),
+    ],
+)
+def test_bulk_writes_pass_the_store_guard(project, record, column):
+    """Rows written in bulk skip the ORM flush, so they are checked as a flush would check
+    them: too long or NUL byte -> one Danish message naming the column, nothing written."""
+    ctx = project
+    participants.upsert_participants(ctx, [ParticipantRecord("B01", site="Nord")], "a.csv")
+    before = people(ctx)
+    with pytest.raises(InputError, match=column):
+        participants.upsert_participants(ctx, [record], "b.csv")
+    assert people(ctx) == before
