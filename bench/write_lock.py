@@ -41,9 +41,7 @@ def _during(db: Database, pid: int, run, day0: int) -> tuple[float, list[float]]
         n = day0
         while not done.is_set():
             t0 = time.perf_counter()
-            delivery.log_event(
-                staff, "B03", "jk_moede", date(2025, 1, 1) + timedelta(days=n % 600)
-            )
+            delivery.log_event(staff, "B03", "jk_moede", date(2025, 1, 1) + timedelta(days=n % 600))
             waits.append(time.perf_counter() - t0)
             n += 1
 
