@@ -8,6 +8,10 @@ No personal data in logs: messages name ids, counts, labels, file names of qualk
 and exception types, never transcript text, names, CPR numbers or passwords. As a second line
 of defence, a filter masks anything shaped like a CPR number, an e-mail address or a Danish
 phone number before a record is written.
+
+A record logged with ``extra=DETAIL`` keeps a framework's or database driver's original English
+text for the maintainer (the user got a Danish line already): it goes to ``qualkit.log``, and
+to stderr only when ``QUALKIT_LOG_LEVEL`` asks for INFO or DEBUG.
 """
 
 from __future__ import annotations
@@ -40,6 +44,21 @@ class PersonalDataFilter(logging.Filter):
         if masked != message:
             record.msg, record.args = masked, None
         return True
+
+
+DETAIL_FLAG = "qualkit_detail"
+DETAIL = {DETAIL_FLAG: True}
+
+
+class DetailOffStderr(logging.Filter):
+    """Keep ``DETAIL`` records off a handler unless its level is below WARNING."""
+
+    def __init__(self, handler: logging.Handler) -> None:
+        super().__init__()
+        self.handler = handler
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not getattr(record, DETAIL_FLAG, False) or self.handler.level < logging.WARNING
 
 
 _stderr: logging.Handler | None = None
@@ -76,6 +95,7 @@ def setup() -> logging.Logger:
         _stderr.setLevel(_level(logging.WARNING))
         _stderr.setFormatter(logging.Formatter("qualkit: %(levelname)s %(message)s"))
         _stderr.addFilter(PersonalDataFilter())
+        _stderr.addFilter(DetailOffStderr(_stderr))
         logger.addHandler(_stderr)
         logger.setLevel(min(logging.INFO, _stderr.level))
     return logger

@@ -10,11 +10,19 @@ qualkit/cli/_danish.py, and FRAMEWORK_ENGLISH asserts that none of them is left.
 
 from __future__ import annotations
 
+import ast
+import datetime
+import enum
+import errno
+import os
 import re
 import shutil
+import uuid
 from pathlib import Path
+from typing import Literal
 
 import pytest
+import typer
 
 from qualkit.cli import app, main
 
@@ -214,3 +222,365 @@ def test_every_print_in_the_cli_is_danish():
                     f"{path.name}:{node.lineno}: {t!r}" for t in _texts(node) if english_in(t)
                 ]
     assert not found, found
+
+
+# --- Typer's/Click's usage-error templates, collected from their source --------------------
+
+TYPER = Path(__import__("typer").__file__).resolve().parent
+# The modules that raise usage errors: the vendored Click's parser and core, Typer's groups and
+# commands (core.py) and its value checks (pydantic adapters, coercion, paths, choices, files).
+ERROR_MODULES = (
+    "_click/core.py",
+    "_click/parser.py",
+    "_click/utils.py",
+    "core.py",
+    "_coercion.py",
+    "_param_types.py",
+    "_adapters.py",
+)
+USAGE_ERRORS = {"UsageError", "BadParameter", "BadOptionUsage", "BadArgumentUsage", "fail"}
+MESSAGE_ARG = {"BadOptionUsage": 1}  # BadOptionUsage(option_name, message)
+# A ValueError becomes a usage error ("Value error, ...") only inside a value check; elsewhere
+# it is a programming error about the command's declaration.
+VALUE_CHECK_MODULES = {"_adapters.py"}
+VALUE_CHECK_FUNCTIONS = {"coerce_cli_choice"}
+# Functions whose returned text is shown as part of a usage error.
+MESSAGE_FUNCTIONS = {"get_missing_message"}
+# Sample values for each placeholder expression of the templates: (value, is it the user's own
+# value, which the Danish text must keep). A template with a placeholder missing here fails.
+SAMPLES: dict[str, list[tuple[str, bool]]] = {
+    "extra_args": [("q7 q8", True)],
+    "option_name": [("--q7", True)],
+    "_escape_control_characters(option_name)": [("--q7", True)],
+    "opt": [("--q7", True)],
+    "msg": [("an argument.", False), ("2 arguments.", False)],
+    "self.dest": [("q7", True)],
+    "self.nargs": [("2", True)],
+    "name": [("q7", True)],
+    "value": [("q7", True)],
+    "format_filename(value)": [("q7", True)],
+    "label": [("file", False), ("dir", False), ("path", False)],
+    "loc": [("'q7'", True)],
+    "annotation.__name__": [("UUID", True)],
+    "filename": [("q7", True)],
+    "exc.strerror": [(os.strerror(n), False) for n in (errno.ENOENT, errno.EACCES, errno.EISDIR)],
+    "choices_str": [("'a', 'b'", False), ("a,\n\tb", False)],
+    "formats_str": [("'%Y-%m-%d'", False)],
+    "len(adapters)": [("2", True)],
+    "len(value)": [("1", True)],
+    "message": [("No such command 'q7'", False)],
+    "suggestions": [("'q8'", True)],
+}
+# pydantic's messages, for the error types a command-line value can raise (ints, floats, bools,
+# strings, dates and times, UUIDs, decimals, bounds, lists/tuples, choices, Typer's checks).
+PYDANTIC_TYPES = (
+    "int_", "float_", "bool_", "string_", "date", "time", "uuid_", "decimal_",
+    "greater_than", "less_than", "multiple_of", "finite_number", "value_error",
+    "assertion_error", "list_type", "tuple_type", "enum", "literal_error",
+)  # fmt: skip
+PYDANTIC_SAMPLES = {
+    "error": "'q7' is not one of 'a', 'b'.",
+    "expected": "'q7' or 'q8'",
+    "pattern": "^q7$",
+    "expected_plural": "s",
+    "tz_expected": "3600",
+    "tz_actual": "0",
+}
+# Words of an English template that Danish spells the same way.
+SAME_IN_DANISH = {"for", "uuid", "ascii", "argument", "version"}
+
+
+def _fills(node: ast.expr) -> list[tuple[str, list[str], str]]:
+    """Every (text, kept user values, text without the samples) a template literal can give."""
+    import itertools
+    import string
+
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        parts: list[tuple[str, str | None, str | None]] = []
+        for literal, field, _spec, conv in string.Formatter().parse(node.value):
+            parts.append((literal, None, None))
+            if field is not None:
+                parts.append(("", field, conv))
+    elif isinstance(node, ast.JoinedStr):
+        parts = []
+        for v in node.values:
+            if isinstance(v, ast.Constant):
+                parts.append((str(v.value), None, None))
+            else:
+                assert isinstance(v, ast.FormattedValue)
+                conv = chr(v.conversion) if v.conversion > 0 else None
+                parts.append(("", ast.unparse(v.value), conv))
+    else:
+        return []
+    fields = [p for p in parts if p[1] is not None]
+    missing = [f for _lit, f, _c in fields if f not in SAMPLES]
+    assert not missing, f"no sample for {missing} in {ast.unparse(node)}: add one to SAMPLES"
+    out = []
+    for combo in itertools.product(*(SAMPLES[f] for _lit, f, _c in fields)):  # type: ignore[index]
+        values = iter(combo)
+        text, kept, bare = "", [], ""
+        for literal, field, conv in parts:
+            if field is None:
+                text += literal
+                bare += literal
+                continue
+            value, is_users = next(values)
+            shown = repr(value) if conv == "r" else value
+            text += shown
+            if is_users:
+                kept.append(shown)
+        out.append((text, kept, bare))
+    return out
+
+
+def _english_words(template: str) -> set[str]:
+    return {w.lower() for w in re.findall(r"[A-Za-z]{2,}", template)} - SAME_IN_DANISH
+
+
+def raised_templates() -> list[tuple[str, str, list[str], str]]:
+    """(where, filled text, kept values, the template's own words) for each usage-error literal
+    in Typer's source."""
+    found = []
+    for rel in ERROR_MODULES:
+        tree = ast.parse((TYPER / rel).read_text(encoding="utf-8"))
+        for func in [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]:
+            for node in ast.walk(func):
+                literals: list[ast.expr] = []
+                if isinstance(node, ast.Call):
+                    name = ast.unparse(node.func).split(".")[-1]
+                    value_check = rel in VALUE_CHECK_MODULES or func.name in VALUE_CHECK_FUNCTIONS
+                    if name in USAGE_ERRORS or (name == "ValueError" and value_check):
+                        literals = node.args[MESSAGE_ARG.get(name, 0) :][:1]
+                elif isinstance(node, ast.Assign) and ast.unparse(node.targets[0]).endswith(
+                    ".message"
+                ):
+                    literals = [node.value]
+                elif isinstance(node, ast.Return) and func.name in MESSAGE_FUNCTIONS:
+                    literals = [node.value] if node.value is not None else []
+                for lit in literals:
+                    if isinstance(lit, ast.Call) and ast.unparse(lit.func).endswith(".format"):
+                        lit = lit.func.value  # type: ignore[attr-defined]
+                    if isinstance(lit, ast.Call) and ast.unparse(lit.func) == "_":
+                        lit = lit.args[0]
+                    for text, kept, bare in _fills(lit):
+                        if text:
+                            found.append((f"{rel}:{node.lineno}", text, kept, bare))
+    return found
+
+
+def exception_templates() -> list[tuple[str, str, list[str], str]]:
+    """The texts the vendored Click's exception classes compose (format_message)."""
+    from typer._click import exceptions as ex
+
+    inner = "Input should be a valid integer"
+    cases = {
+        "BadParameter": [ex.BadParameter(inner, param_hint="'--q7'"), ex.BadParameter(inner)],
+        "MissingParameter": [
+            ex.MissingParameter(param_hint=hint, param_type=kind)
+            for kind in ("option", "argument", "parameter")
+            for hint in ("'--q7'", "'--q7' / '-q' (env var: 'Q7')", None)
+        ],
+        "NoSuchOption": [ex.NoSuchOption("--q7"), ex.NoSuchOption("--q7", None, ["--q8", "--q9"])],
+        "FileError": [ex.FileError("q7", os.strerror(errno.EACCES)), ex.FileError("q7")],
+    }
+    # containers: their text is the message given where they are raised (raised_templates)
+    containers = {"ClickException", "UsageError", "BadOptionUsage", "BadArgumentUsage"}
+    containers.add("NoArgsIsHelpError")  # its text is the help, rendered in Danish
+    classes = {
+        n for n, c in vars(ex).items() if isinstance(c, type) and issubclass(c, ex.ClickException)
+    }
+    assert classes == set(cases) | containers, classes ^ (set(cases) | containers)
+    out = []
+    for name, excs in cases.items():
+        for exc in excs:
+            text = exc.format_message()
+            kept = [x for x in ("'--q7'", "--q7", "'q7'") if x in text][:1]
+            out.append((name, text, kept, text.replace(inner, "")))
+    return out
+
+
+def pydantic_templates() -> list[tuple[str, str, list[str], str]]:
+    from collections import defaultdict
+
+    from pydantic_core._pydantic_core import list_all_errors
+
+    out = []
+    for error in list_all_errors():
+        if not error["type"].startswith(PYDANTIC_TYPES):
+            continue
+        values = defaultdict(lambda: "5", PYDANTIC_SAMPLES)
+        template = error["message_template_python"]
+        bare = template.format_map(defaultdict(str))
+        out.append((f"pydantic {error['type']}", template.format_map(values), [], bare))
+    return out
+
+
+TEMPLATES = raised_templates() + exception_templates() + pydantic_templates()
+
+
+def test_the_template_collection_finds_the_known_texts():
+    texts = [t for _w, t, _k, _b in TEMPLATES]
+    assert len(TEMPLATES) > 100
+    for expected in (
+        "Option '--q7' does not take a value.",
+        "No such command 'q7'. Did you mean 'q8'?",
+        "'q7' is not one of 'a', 'b'.",
+        "'q7' does not match the formats '%Y-%m-%d'.",
+        "file 'q7' is not writable.",
+        "Could not open file 'q7': Permission denied",
+        "No such option: --q7 (Possible options: --q8, --q9)",
+        "Input should be a valid UUID, 'q7' is not one of 'a', 'b'.",
+        "Choose from:\n\ta,\n\tb",
+        "Missing option '--q7' / '-q' (env var: 'Q7').",
+    ):
+        assert expected in texts or any(expected in t for t in texts), expected
+
+
+@pytest.mark.parametrize(
+    "where, text, kept, bare", TEMPLATES, ids=[f"{w} {t[:40]}" for w, t, _k, _b in TEMPLATES]
+)
+def test_every_framework_usage_text_has_a_danish_wording(where, text, kept, bare, caplog):
+    """Each template: a Danish pattern (not the generic fallback), none of the template's own
+    English words left, no English by the word-list heuristic, the user's value kept."""
+    from qualkit.cli._usage_texts import GENERIC, danish_usage_text
+
+    with caplog.at_level("WARNING", logger="qualkit.cli"):
+        danish = danish_usage_text(text)
+    assert danish != GENERIC and not caplog.records, (
+        where,
+        text,
+        danish,
+    )  # a pattern, not the fallback
+    assert not _english_words(bare) & _english_words(danish), (where, text, danish)
+    assert not english_in(danish), (where, text, danish)
+    for value in kept:
+        assert value in danish, (where, text, danish, value)
+
+
+def test_an_unknown_framework_text_is_the_danish_generic_and_logged(caplog, capsys):
+    """A text no pattern knows: the user reads the Danish generic sentence; the original goes
+    to the log (logger qualkit.cli, WARNING) and not to the user's stderr."""
+    from typer._click.exceptions import BadParameter
+
+    from qualkit.cli._danish import usage_message
+    from qualkit.cli._usage_texts import GENERIC, GENERIC_VALUE, danish_usage_text
+
+    unknown = "Frobnication of the widget failed beyond repair"
+    with caplog.at_level("WARNING", logger="qualkit.cli"):
+        assert danish_usage_text(unknown) == GENERIC
+        bad = usage_message(BadParameter(unknown, param_hint="'--q7'"))
+    assert bad == f"Ugyldig værdi for '--q7': {GENERIC_VALUE}"
+    logged = [r for r in caplog.records if r.name == "qualkit.cli"]
+    assert len(logged) == 2 and all(r.levelname == "WARNING" for r in logged)
+    assert all(unknown in r.getMessage() for r in logged)
+    assert unknown not in capsys.readouterr().err  # logs.DETAIL: off stderr by default
+    assert not english_in(GENERIC) and not english_in(GENERIC_VALUE)
+
+
+def test_a_known_text_is_not_logged(caplog):
+    from qualkit.cli._usage_texts import danish_usage_text
+
+    with caplog.at_level("DEBUG", logger="qualkit.cli"):
+        assert danish_usage_text("Missing command.") == "Der mangler en kommando."
+    assert not caplog.records
+
+
+@pytest.mark.parametrize(
+    "argv, expect",
+    [
+        (["tallly"], "Ukendt kommando 'tallly'. Mente du 'tally'?"),
+        (["tally", "--participant", "x"], "Ukendt tilvalg: --participant (mulige tilvalg:"),
+        (["demo", "--no-serve=ja"], "Tilvalget '--no-serve' tager ingen værdi."),
+        (
+            ["worker", "--concurrency", "1,5"],
+            "Ugyldig værdi for '--concurrency': Skriv et helt tal.",
+        ),
+        (["interviews", "show"], "Der mangler argumentet 'ID'."),
+    ],
+)
+def test_more_usage_errors_of_the_real_cli_are_danish(argv, expect, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert expect in err, err
+    assert not english_outside_options(err) and not framework_english(err), err
+
+
+def test_the_installed_command_answers_a_bad_value_in_danish(tmp_path):
+    """End to end: the real process (python -m qualkit), a bad option value, Danish on stderr."""
+    import subprocess
+    import sys
+
+    r = subprocess.run(
+        [sys.executable, "-m", "qualkit", "worker", "--concurrency", "mange"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+    )
+    assert r.returncode == 2, r.stderr
+    assert "qualkit: Ugyldig værdi for '--concurrency': Skriv et helt tal." in r.stderr, r.stderr
+    assert "Brug: qualkit worker [TILVALG]" in r.stderr
+    assert not english_in(r.stderr) and not framework_english(r.stderr), r.stderr
+
+
+class _Engine(enum.StrEnum):
+    whisper = "whisper"
+    import_ = "import"
+
+
+def _kinds_app() -> typer.Typer:
+    """A Typer app with the parameter kinds qualkit's commands do not use yet (choices, paths
+    that must exist, files opened by Typer, UUIDs, dates), built like qualkit's own."""
+    from qualkit.cli._danish import use_danish_help
+
+    kinds = typer.Typer()
+
+    @kinds.command()
+    def run(
+        engine: _Engine = typer.Option(_Engine.whisper, "--engine"),
+        src: Path = typer.Option(None, "--src", exists=True, dir_okay=False),
+        folder: Path = typer.Option(None, "--folder", exists=True, file_okay=False),
+        text: typer.FileText = typer.Option(None, "--text"),
+        ref: uuid.UUID = typer.Option(None, "--ref"),
+        day: datetime.datetime = typer.Option(None, "--day", formats=["%d-%m-%Y"]),
+        when: datetime.datetime = typer.Option(None, "--when"),
+    ) -> None:
+        """Kør."""
+
+    @kinds.command()
+    def pick(arm: Literal["kontrol", "indsats"] = typer.Argument(...)) -> None:
+        """Vælg."""
+
+    use_danish_help(kinds)
+    return kinds
+
+
+@pytest.mark.parametrize(
+    "argv, expect",
+    [
+        (["run", "--engine", "vosk"], "'vosk' er ikke et af valgene 'whisper', 'import'."),
+        (["run", "--src", "/ingen/fil.wav"], "Filen '/ingen/fil.wav' findes ikke."),
+        (["run", "--src", "/"], "Filen '/' er en mappe."),
+        (["run", "--folder", "/etc/hostname"], "Mappen '/etc/hostname' er en fil."),
+        (["run", "--text", "/ingen/noter.txt"], "'/ingen/noter.txt': den findes ikke."),
+        (["run", "--ref", "xyz"], "Skriv et gyldigt UUID"),
+        (["run", "--day", "2024-13-01"], "'2024-13-01' passer ikke til formatet '%d-%m-%Y'."),
+        (["run", "--when", "i går"], "Skriv en gyldig dato og tid"),
+        (["pick", "begge"], "'begge' er ikke et af valgene 'kontrol', 'indsats'."),
+        (["pick"], "Der mangler argumentet 'arm'. Vælg mellem: kontrol, indsats."),
+    ],
+)
+def test_usage_errors_of_other_parameter_kinds_are_danish(argv, expect, capsys, caplog):
+    """The same path as qualkit's main(): Typer raises, show_usage_error writes stderr."""
+    from typer import _click
+
+    from qualkit.cli._danish import show_usage_error
+
+    with pytest.raises(_click.exceptions.UsageError) as info:
+        _kinds_app()(args=argv, prog_name="qualkit", standalone_mode=False)
+    with caplog.at_level("WARNING", logger="qualkit.cli"):
+        show_usage_error(info.value)
+    err = capsys.readouterr().err
+    assert expect in err and "Brug: qualkit" in err, err
+    assert not english_in(err) and not framework_english(err), err
+    assert not caplog.records  # a known template: nothing for the maintainer to add

@@ -4,6 +4,7 @@ Typer 0.29 carries its own copy of Click whose strings are plain English literal
 domain to hook), so the help is rendered through a formatter that puts the framework's fixed
 words into Danish: headings, the usage line, the help option's text, the [default: ...] and
 [required] marks and the type placeholders. The commands' own texts are Danish at the source.
+Usage errors (``usage_message``, ``show_usage_error``) are worded by ``_usage_texts.py``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from contextlib import contextmanager
 import typer
 from typer import _click
 from typer.core import TyperCommand, TyperGroup
+
+from ._usage_texts import CONVERTERS, PARAM_KINDS, danish_usage_text, danish_value_text
 
 HEADINGS = {"Options": "Tilvalg", "Arguments": "Argumenter", "Commands": "Kommandoer"}
 USAGE_PREFIX = "Brug: "
@@ -102,59 +105,6 @@ def _is_default(value: object) -> bool:
     return isinstance(value, DefaultPlaceholder)
 
 
-PARAM_KINDS = {"option": "tilvalget", "argument": "argumentet", "parameter": "parameteren"}
-# Typer's/Click's usage-error texts (exact patterns) and their Danish wording.
-USAGE_TEXTS = (
-    (re.compile(r"Missing command\.$"), "Der mangler en kommando."),
-    (re.compile(r"No such command (?P<a>'.*')\.$"), "Ukendt kommando {a}."),
-    (
-        re.compile(r"Got unexpected extra argument(?:\(s\)|s)? \((?P<a>.*)\)$"),
-        "Uventede ekstra argumenter ({a}).",
-    ),
-    (re.compile(r"Option (?P<a>'.*') requires an argument\.$"), "Tilvalget {a} kræver en værdi."),
-    (
-        re.compile(r"Option (?P<a>'.*') requires (?P<b>\d+) arguments\.$"),
-        "Tilvalget {a} kræver {b} værdier.",
-    ),
-    (
-        re.compile(r"Option (?P<a>'.*') does not take a value\.$"),
-        "Tilvalget {a} tager ingen værdi.",
-    ),
-    (re.compile(r"No such option: (?P<a>.*)$"), "Ukendt tilvalg: {a}"),
-    (
-        re.compile(r"Value (?P<a>.*) is not a valid (?P<b>\w+)\.$"),
-        "{a} er ikke en gyldig værdi ({b}).",
-    ),
-    (re.compile(r"(?P<a>'.*') is not one of (?P<b>.*)\.$"), "{a} er ikke en af {b}."),
-    (re.compile(r"(?P<a>.*) is not in the range (?P<b>.*)\.$"), "{a} er uden for intervallet {b}."),
-    (re.compile(r"(?P<b>\w+) (?P<a>'.*') does not exist\.$"), "{a} findes ikke."),
-    (re.compile(r"(?P<b>\w+) (?P<a>'.*') is a directory\.$"), "{a} er en mappe."),
-    (re.compile(r"(?P<b>\w+) (?P<a>'.*') is a file\.$"), "{a} er en fil."),
-    (re.compile(r"Input should be a valid integer.*$"), "Skriv et helt tal."),
-    (re.compile(r"Input should be a valid number.*$"), "Skriv et tal."),
-    (re.compile(r"Input should be a valid boolean.*$"), "Skriv ja eller nej (true/false)."),
-    (
-        re.compile(r"Input should be less than or equal to (?P<a>\S+)$"),
-        "Værdien må højst være {a}.",
-    ),
-    (
-        re.compile(r"Input should be greater than or equal to (?P<a>\S+)$"),
-        "Værdien skal mindst være {a}.",
-    ),
-    (re.compile(r"Input should be less than (?P<a>\S+)$"), "Værdien skal være under {a}."),
-    (re.compile(r"Input should be greater than (?P<a>\S+)$"), "Værdien skal være over {a}."),
-)
-
-
-def danish_usage_text(text: str) -> str:
-    """A framework usage-error text in Danish (a text without a known pattern stays as it is)."""
-    for pattern, danish in USAGE_TEXTS:
-        m = pattern.match(text.strip())
-        if m:
-            return danish.format(**m.groupdict())
-    return text
-
-
 def usage_message(exc: _click.exceptions.UsageError) -> str:
     """The one-line Danish reason for a usage error."""
     from typer._click.exceptions import BadParameter, MissingParameter, NoSuchOption
@@ -165,10 +115,16 @@ def usage_message(exc: _click.exceptions.UsageError) -> str:
             hint = exc.param.get_error_hint()
         if hint is not None and not isinstance(hint, str):
             hint = " / ".join(repr(x) for x in hint)
+        if hint is not None:
+            hint = CONVERTERS["hint"](hint)
         if isinstance(exc, MissingParameter):
             kind = exc.param_type or (exc.param.param_type_name if exc.param else "parameter")
-            return f"Der mangler {PARAM_KINDS.get(kind, kind)} {hint or ''}".rstrip() + "."
-        reason = danish_usage_text(exc.message)
+            text = f"Der mangler {PARAM_KINDS.get(kind, kind)} {hint or ''}".rstrip() + "."
+            extra = [exc.message] if exc.message else []
+            if exc.param is not None:
+                extra.append(exc.param.get_missing_message(ctx=exc.ctx) or "")
+            return " ".join([text, *(danish_value_text(x) for x in extra if x)])
+        reason = danish_value_text(exc.message)
         return f"Ugyldig værdi for {hint}: {reason}" if hint else f"Ugyldig værdi: {reason}"
     if isinstance(exc, NoSuchOption):
         text = danish_usage_text(exc.message)

@@ -20,7 +20,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from qualkit.errors import NotFound, StoreError
-from qualkit.store import Database
+from qualkit.store import Database, db_errors
 from qualkit.store.models import Participant, ReportLabel
 
 from . import _retry, audit, labels, retention
@@ -90,7 +90,8 @@ def scrub_backup(
     try:
         con = sqlite3.connect(path)
     except sqlite3.Error as exc:
-        raise StoreError(f"{path}: sikkerhedskopien kan ikke åbnes ({exc}).") from None
+        why = db_errors.reason(exc).text
+        raise StoreError(f"{path}: sikkerhedskopien kan ikke åbnes ({why}).") from None
     try:
         con.execute("PRAGMA foreign_keys=ON")
         con.execute("PRAGMA secure_delete=ON")
@@ -127,7 +128,8 @@ def scrub_backup(
         con.execute("VACUUM")
         return changed > 0
     except sqlite3.Error as exc:
-        raise StoreError(f"{path}: sikkerhedskopien kan ikke renses ({exc}).") from None
+        why = db_errors.reason(exc).text
+        raise StoreError(f"{path}: sikkerhedskopien kan ikke renses ({why}).") from None
     finally:
         con.close()
 

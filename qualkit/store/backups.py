@@ -25,6 +25,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from qualkit.errors import StoreError
+from qualkit.messages import os_reason
+
+from . import db_errors
 
 FOLDER = "backups"
 KEEP_DAYS_ENV = "QUALKIT_BACKUP_KEEP_DAYS"
@@ -72,7 +75,10 @@ def verify(path: Path) -> None:
         finally:
             con.close()
     except sqlite3.DatabaseError as exc:
-        raise StoreError(f"{path}: sikkerhedskopien kan ikke åbnes ({exc}).") from None
+        found = db_errors.reason(exc)
+        if found is db_errors.SCHEMA:  # no alembic_version table: not a qualkit database
+            raise StoreError(f"{path}: sikkerhedskopien har ingen qualkit-skemaversion.") from None
+        raise StoreError(f"{path}: sikkerhedskopien kan ikke åbnes ({found.text}).") from None
     if not ok or ok[0] != "ok":
         raise StoreError(f"{path}: sikkerhedskopien er beskadiget ({ok[0] if ok else '?'}).")
     if not version:
@@ -105,8 +111,9 @@ def backup_sqlite(sqlite_path: Path, data_dir: Path, reason: str = "manuel") -> 
         os.replace(part, final)
     except (sqlite3.Error, OSError) as exc:
         part.unlink(missing_ok=True)
+        why = os_reason(exc) if isinstance(exc, OSError) else db_errors.reason(exc).text
         raise StoreError(
-            f"Sikkerhedskopien af {sqlite_path} kunne ikke laves ({exc}); intet blev ændret."
+            f"Sikkerhedskopien af {sqlite_path} kunne ikke laves ({why}); intet blev ændret."
         ) from None
     except StoreError:
         part.unlink(missing_ok=True)

@@ -36,7 +36,7 @@ from qualkit.config import Settings, resolve_settings
 from qualkit.errors import DatabaseConflict, StoreError, WriteOutsideRetry
 from qualkit.messages import os_reason
 
-from . import migrate
+from . import db_errors, migrate
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -95,8 +95,9 @@ def _check_sqlite_file(path: Path) -> None:
         finally:
             con.close()
     except sqlite3.DatabaseError as exc:
+        why = db_errors.reason(exc).text
         raise StoreError(
-            f"{path} er en beskadiget SQLite-database ({exc}); intet blev ændret."
+            f"{path} kan ikke bruges som SQLite-database ({why}); intet blev ændret."
         ) from None
     if not result or result[0] != "ok":
         raise StoreError(
@@ -212,8 +213,8 @@ class Database:
                 conn.execute(text("SELECT 1"))
         except (OperationalError, DBAPIError) as exc:
             engine.dispose()
-            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-            raise StoreError(f"Databasen på {shown} kan ikke nås ({reason}).") from None
+            why = db_errors.reason(exc).text
+            raise StoreError(f"Databasen på {shown} kan ikke nås ({why}).") from None
         backup = None
         if upgrade:
             try:
@@ -257,30 +258,11 @@ class Database:
 
 
 def conflict(exc: DBAPIError) -> DatabaseConflict:
-    """A database error as one Danish line; ``transient`` if re-running may succeed."""
-    from sqlalchemy.exc import DataError, IntegrityError
-
-    text_ = str(getattr(exc, "orig", exc)).lower()
-    busy = ("locked", "busy", "deadlock", "could not serialize", "serialization")
-    if isinstance(exc, OperationalError) and any(w in text_ for w in busy):
-        return DatabaseConflict(
-            "Databasen er optaget af en anden, der skriver lige nu; prøv igen om lidt. "
-            "Intet blev gemt.",
-            transient=True,
-        )
-    if isinstance(exc, IntegrityError):
-        if "unique" in text_ or "duplicate key" in text_ or "foreign key" in text_:
-            return DatabaseConflict(
-                "En anden ændrede de samme data samtidig; intet blev gemt. Prøv igen.",
-                transient=True,
-            )
-        return DatabaseConflict("Databasen afviste ændringen (et påkrævet felt); intet blev gemt.")
-    if isinstance(exc, DataError):
-        return DatabaseConflict(
-            "Databasen afviste en værdi (for lang tekst eller et ugyldigt tegn); intet blev gemt."
-        )
-    if isinstance(exc, OperationalError) or getattr(exc, "connection_invalidated", False):
-        return DatabaseConflict(
-            "Forbindelsen til databasen blev afbrudt; intet blev gemt. Prøv igen.", transient=True
-        )
-    return DatabaseConflict("Databasen afviste ændringen; intet blev gemt.")
+    """A database error as one Danish line (the driver's text only in the log, never the SQL or
+    the row's values); ``transient`` if re-running the transaction may succeed."""
+    found = db_errors.reason(exc)
+    retry = " Prøv igen om lidt." if found.transient else ""
+    return DatabaseConflict(
+        f"{found.text[0].upper()}{found.text[1:]}; intet blev gemt.{retry}",
+        transient=found.transient,
+    )
