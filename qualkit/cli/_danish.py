@@ -12,11 +12,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 import typer
 from typer import _click
-from typer.core import TyperCommand, TyperGroup
+from typer.core import TyperCommand, TyperGroup, TyperOption
 
+from ._plain_params import use_plain_params
 from ._usage_texts import CONVERTERS, PARAM_KINDS, danish_usage_text, danish_value_text
 
 HEADINGS = {"Options": "Tilvalg", "Arguments": "Argumenter", "Commands": "Kommandoer"}
@@ -82,9 +84,27 @@ class DanishContext(typer.Context):
 class DanishCommand(TyperCommand):
     context_class = DanishContext
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        use_plain_params(self.params)  # no pydantic at start-up for plain values
+
+    def get_help_option(self, ctx: _click.Context) -> TyperOption | None:
+        option = super().get_help_option(ctx)
+        use_plain_params([option])
+        return option
+
 
 class DanishGroup(TyperGroup):
     context_class = DanishContext
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        use_plain_params(self.params)
+
+    def get_help_option(self, ctx: _click.Context) -> TyperOption | None:
+        option = super().get_help_option(ctx)
+        use_plain_params([option])
+        return option
 
 
 def use_danish_help(app: typer.Typer) -> None:
