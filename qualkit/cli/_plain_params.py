@@ -23,6 +23,8 @@ from typer._coercion import RuntimeParam
 from typer._param_types import coerce_cli_path
 from typer.core import _TyperParameter
 
+# Typer's and pydantic's own texts, word for word: shown to the user through the Danish table.
+STR_TEXT = "None is not a valid string"
 INT_TEXT = "Input should be a valid integer, unable to parse string as an integer"
 FLOAT_TEXT = "Input should be a valid number, unable to parse string as a number"
 BOOL_TEXT = "Input should be a valid boolean, unable to interpret input"
@@ -41,7 +43,7 @@ class PlainRuntimeParam(RuntimeParam):
             if isinstance(value, bytes):
                 return value.decode("utf-8", "replace")  # type: ignore[unreachable]
             if value is None:
-                raise BadParameter("None is not a valid string", ctx=ctx, param=param)
+                raise BadParameter(STR_TEXT, ctx=ctx, param=param)
             return str(value)
         if kind is int:
             return _int(value, param, ctx)
