@@ -11,8 +11,9 @@ setup:
 demo: setup
 	.venv/bin/qualkit demo --data qualkit-data
 
+# One worker process per core, at most 4 (each starts its own PostgreSQL server and templates).
 test: setup check
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto --maxprocesses=4
 
 # Quick local loop: no slow, browser or PostgreSQL tests; no set-up step.
 test-fast:
