@@ -65,10 +65,12 @@ def _report(result: exports.ExportResult, what: str) -> None:
     )
     print(f"Skrev {what} til {result.path} ({counts}).")
     if result.report.overridden:
-        keys = sorted({f.key for f in result.report.overridden})
+        # Overridden findings come from pass 1, on a passage's key (never None); filtered as in
+        # export_policy.audit_overrides.
+        keys = sorted({f.key for f in result.report.overridden if f.key is not None})
         from qualkit.services.export_memos import MEMO_KEY_BASE
 
-        what = [
+        names = [
             f"segment {k}"
             if k >= 0
             else f"memo {-k - MEMO_KEY_BASE}"
@@ -76,7 +78,7 @@ def _report(result: exports.ExportResult, what: str) -> None:
             else f"titlen på interview {-k}"
             for k in keys
         ]
-        print(f"Tilsidesat af dig (logført): {', '.join(what)}.")
+        print(f"Tilsidesat af dig (logført): {', '.join(names)}.")
 
 
 @export_app.command("quotes")

@@ -214,6 +214,7 @@ def interviews_transcribe(
         jobs = [(q.interview_id, q.job_id) for q in queued]
         print(f"{len(jobs)} interview(s) sat i kø til transskription.")
     else:
+        assert interview_id is not None  # checked above: without --all-pending an ID is given
         job_id = transcription.start_transcription(
             ctx,
             interview_id,

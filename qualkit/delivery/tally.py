@@ -483,19 +483,21 @@ def _rule_rows(teams: pd.DataFrame, caseload: pd.DataFrame, protocol: Protocol) 
                 "value": "ja" if r.met else "nej",
             }
         )
-    for r in caseload.itertuples():
-        rows.append(
-            {
-                "arm": ALL,
-                "site": ALL,
-                "subgroup": ALL,
-                "denominator": None,
-                "measure": f"caseload:{protocol.caseload.staff_role}",
-                "category": r.staff_id,
-                "n": r.citizens,
-                "value": str(r.citizens),
-            }
-        )
+    cl = protocol.caseload
+    if cl is not None:  # caseload_table is empty without a caseload rule
+        for r in caseload.itertuples():
+            rows.append(
+                {
+                    "arm": ALL,
+                    "site": ALL,
+                    "subgroup": ALL,
+                    "denominator": None,
+                    "measure": f"caseload:{cl.staff_role}",
+                    "category": r.staff_id,
+                    "n": r.citizens,
+                    "value": str(r.citizens),
+                }
+            )
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 
@@ -506,6 +508,8 @@ def _rule_checks(teams: pd.DataFrame, caseload: pd.DataFrame, protocol: Protocol
     every = {c.id: c for c in protocol.components if c.team}
     for r in teams.loc[~teams["met"].astype(bool)].itertuples():
         c = every[r.component]
+        # parse_protocol refuses a team component without every_days.
+        assert c.every_days is not None
         out.append(
             aggregate_check(
                 "team.gap",
@@ -516,18 +520,19 @@ def _rule_checks(teams: pd.DataFrame, caseload: pd.DataFrame, protocol: Protocol
             )
         )
     cl = protocol.caseload
-    for r in caseload.itertuples():
-        if (cl.max is not None and r.citizens > cl.max) or (
-            cl.min is not None and r.citizens < cl.min
-        ):
-            out.append(
-                aggregate_check(
-                    "caseload.outside",
-                    "advarsel",
-                    r.citizens,
-                    f"{cl.staff_role} {r.staff_id} har {r.citizens} borgere "
-                    f"(protokol: {cl.min if cl.min is not None else '-'}-"
-                    f"{cl.max if cl.max is not None else '-'})",
+    if cl is not None:  # caseload_table is empty without a caseload rule
+        for r in caseload.itertuples():
+            if (cl.max is not None and r.citizens > cl.max) or (
+                cl.min is not None and r.citizens < cl.min
+            ):
+                out.append(
+                    aggregate_check(
+                        "caseload.outside",
+                        "advarsel",
+                        r.citizens,
+                        f"{cl.staff_role} {r.staff_id} har {r.citizens} borgere "
+                        f"(protokol: {cl.min if cl.min is not None else '-'}-"
+                        f"{cl.max if cl.max is not None else '-'})",
+                    )
                 )
-            )
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=CHECK_COLUMNS)

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from qualkit.errors import InputError
@@ -278,7 +278,7 @@ def code_passages(
         models: list[type[Coding] | type[ConsensusCoding]] = [ConsensusCoding]
         if source is Source.OWN:
             models = [Coding]
-        rows = []
+        rows: list[Row[int, int, int | None, int | None, int, int, str | None, str]] = []
         for model in models:
             q = (
                 select(
@@ -303,7 +303,9 @@ def code_passages(
         rows, key=lambda r: (order[r[4]], r[5], r[2] or 0)
     ):
         text = text or ""
-        a, b = (0, len(text)) if a is None else (a, b)
+        # A half-open span (only the bulk loader can store one) counts as the whole segment,
+        # as in consensus_reconcile._span_text.
+        a, b = (0, len(text)) if a is None or b is None else (a, b)
         out.append(
             Passage(
                 interview_id=iv_id,

@@ -105,7 +105,8 @@ def turn_roles(s: Session, iv: Interview) -> dict[str | None, TurnRole]:
     out: dict[str | None, TurnRole] = {}
     for r in iv.people:
         if r.speaker is not None:
-            out[r.speaker] = TurnRole(r.role, r.participant_id, cids.get(r.participant_id))
+            pid = r.participant_id
+            out[r.speaker] = TurnRole(r.role, pid, None if pid is None else cids.get(pid))
     return out
 
 
@@ -183,9 +184,9 @@ def set_speaker(
                 iv.participant_id = p.id
             result = TurnRole(CITIZEN_ROLE, p.id, citizen_id)
         else:
-            r = str(role).strip().lower()
-            iv.people.append(InterviewPerson(speaker=speaker, role=r))
-            result = TurnRole(r)
+            role_name = str(role).strip().lower()
+            iv.people.append(InterviewPerson(speaker=speaker, role=role_name))
+            result = TurnRole(role_name)
         audit.record(
             s,
             ctx.actor,
@@ -215,7 +216,11 @@ def people(ctx: Context, interview_id: int) -> list[dict[str, Any]]:
             ).all()
         )
         return [
-            {"speaker": r.speaker, "role": r.role, "citizen_id": cids.get(r.participant_id)}
+            {
+                "speaker": r.speaker,
+                "role": r.role,
+                "citizen_id": None if r.participant_id is None else cids.get(r.participant_id),
+            }
             for r in iv.people
         ]
 
@@ -267,6 +272,10 @@ def withdrawal_scope(
     groups = (InterviewKind.FOCUS_GROUP.value, InterviewKind.JOINT.value)
     for iid in sorted(ids):
         iv = s.get(Interview, iid)
+        if iv is None:
+            # Deleted by another transaction since the selects above (PostgreSQL reads
+            # committed rows): nothing of it is left to withdraw.
+            continue
         mine = [r for r in iv.people if r.participant_id == participant.id]
         others = [r for r in iv.people if r.participant_id not in (None, participant.id)]
         labels = [r.speaker for r in mine if r.speaker]

@@ -33,6 +33,15 @@ def _interview(s, ctx: Context, interview_id: int) -> Interview:
     return iv
 
 
+def _job(s, job_id: int) -> TranscriptionJob:
+    """The job row a worker updates; NotFound once it is gone (its interview was deleted,
+    which deletes its jobs)."""
+    job = s.get(TranscriptionJob, job_id)
+    if job is None:
+        raise NotFound(msg("job.not_found", id=job_id))
+    return job
+
+
 def is_locked(iv: Interview) -> bool:
     """Approved text is final: by the transcription approval, or by the de-identification
     review (status "approved"), after which the raw text is sealed in the vault."""

@@ -35,6 +35,7 @@ from .transcription_common import (
     EditedTranscript,
     _active_job,
     _interview,
+    _job,
     _protected,
     audio_file,
     is_locked,
@@ -220,15 +221,18 @@ def retry(ctx: Context, job_id: int) -> int:
             raise NotFound(_msg("job.not_found", id=job_id))
         if job.status not in ("failed", "cancelled", "interrupted"):
             raise InputError(f"Job {job_id} er {job.status}; kun et stoppet job kan køres igen.")
-        params = {
-            "model": job.model,
-            "language": job.language,
-            "engine": job.engine,
-            "speakers": job.speakers,
-            "overwrite_edited": job.overwrite_edited,
-        }
-        interview_id = job.interview_id
-    return start_transcription(ctx, interview_id, priority=PRIORITY_RERUN, **params)
+        interview_id, model, language = job.interview_id, job.model, job.language
+        engine, speakers, overwrite = job.engine, job.speakers, job.overwrite_edited
+    return start_transcription(
+        ctx,
+        interview_id,
+        model=model,
+        language=language,
+        engine=engine,
+        speakers=speakers,
+        overwrite_edited=overwrite,
+        priority=PRIORITY_RERUN,
+    )
 
 
 def wait_for_job(db: Database, job_id: int, timeout: float | None = None) -> str:
@@ -236,7 +240,7 @@ def wait_for_job(db: Database, job_id: int, timeout: float | None = None) -> str
     deadline = None if timeout is None else time.monotonic() + timeout
     while True:
         with db.session() as s:
-            status = s.get(TranscriptionJob, job_id).status
+            status = _job(s, job_id).status
         if status in DONE or (deadline is not None and time.monotonic() > deadline):
             return status
         time.sleep(0.5)

@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
@@ -72,7 +72,12 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+@overload
+def _aware(t: datetime) -> datetime: ...
+@overload
+def _aware(t: None) -> None: ...
 def _aware(t: datetime | None) -> datetime | None:
+    """A stored time as an aware UTC time (SQLite gives naive ones back)."""
     return None if t is None else (t if t.tzinfo else t.replace(tzinfo=UTC))
 
 
@@ -209,6 +214,8 @@ def _run_claimed(db: Database, task_id: int, task: str, ref_id: int) -> None:
 
     def finish(s: Session) -> None:
         t = s.get(QueuedTask, task_id)
+        # This worker claimed the row, and queued_task rows are never deleted.
+        assert t is not None
         t.status, t.error, t.finished_at = status, error, utcnow()
 
     _retry.write(db, finish)
@@ -384,10 +391,10 @@ def queue_counts(db: Database) -> dict[str, int]:
     from .transcription_queue_pg import _conninfo
 
     with psycopg.connect(_conninfo(db)) as conn:
-        rows = conn.execute(
+        pg_rows = conn.execute(
             "SELECT status::text, count(*) FROM procrastinate_jobs GROUP BY status"
         ).fetchall()
-    return {k: int(v) for k, v in rows}
+    return {k: int(v) for k, v in pg_rows}
 
 
 def data_dir_of(db: Database) -> Path:

@@ -77,8 +77,9 @@ def _ensure_schema(app, conninfo: str) -> None:
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute("SELECT pg_advisory_lock(716016)")
         try:
-            exists = conn.execute("SELECT to_regclass('procrastinate_jobs')").fetchone()[0]
-            if exists is None:
+            row = conn.execute("SELECT to_regclass('procrastinate_jobs')").fetchone()
+            assert row is not None  # a SELECT without FROM returns exactly one row
+            if row[0] is None:
                 with app.open():
                     app.schema_manager.apply_schema()
         finally:

@@ -22,7 +22,7 @@ from qualkit.store.models import Interview, TranscriptionJob, utcnow
 from . import _retry, audit
 from . import transcription_queue as queue
 from .context import Actor
-from .transcription_common import DONE, audio_file
+from .transcription_common import DONE, _job, audio_file
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ def _update(db: Database, job_id: int, **values: Any) -> bool:
     """Write fields on the job row; returns whether a stop was requested."""
 
     def work(s: Session) -> bool:
-        job = s.get(TranscriptionJob, job_id)
+        job = _job(s, job_id)
         for k, v in values.items():
             setattr(job, k, v)
         return bool(job.stop_requested)
@@ -80,6 +80,9 @@ def run_job(db: Database, job_id: int) -> None:
             job.status, job.finished_at = "cancelled", utcnow()
             return None
         iv = s.get(Interview, job.interview_id)
+        # job.interview_id is a foreign key with ON DELETE CASCADE: the job row exists, so
+        # its interview does (same transaction).
+        assert iv is not None
         path = audio_file(db, iv.audio_path)
         job.status, job.started_at, job.heartbeat_at = "running", utcnow(), utcnow()
         job.attempts, job.worker = (job.attempts or 0) + 1, queue.worker_name()
@@ -146,7 +149,7 @@ def run_job(db: Database, job_id: int) -> None:
 
 def _finish(db: Database, actor: Actor, job_id: int, status: str, error: str) -> None:
     def work(s: Session) -> None:
-        job = s.get(TranscriptionJob, job_id)
+        job = _job(s, job_id)
         job.status, job.error, job.finished_at = status, error, utcnow()
         audit.record(
             s,

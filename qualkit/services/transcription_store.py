@@ -8,11 +8,11 @@ import copy
 from sqlalchemy.orm import Session
 
 from qualkit.store import Database
-from qualkit.store.models import Interview, Segment, TranscriptionJob, utcnow
+from qualkit.store.models import Interview, Segment, utcnow
 
 from . import _retry, audit, transcription_voices
 from .context import Actor
-from .transcription_common import EditedTranscript, _protected
+from .transcription_common import EditedTranscript, _job, _protected
 
 
 def store_result(db: Database, actor: Actor, job_id: int, overwrite: bool, result) -> None:
@@ -21,12 +21,15 @@ def store_result(db: Database, actor: Actor, job_id: int, overwrite: bool, resul
 
     def work(s: Session) -> None:
         result = copy.deepcopy(original)  # speakers are renamed in it: a re-run starts afresh
-        job = s.get(TranscriptionJob, job_id)
+        job = _job(s, job_id)
         if job.stop_requested:
             from qualkit.transcription.pipeline import Interrupted
 
             raise Interrupted("stoppet")
         iv = s.get(Interview, job.interview_id)
+        # job.interview_id is a foreign key with ON DELETE CASCADE: the job row exists, so
+        # its interview does (same transaction).
+        assert iv is not None
         edited, coded = _protected(s, iv.id)
         if (edited or coded) and not overwrite:
             raise EditedTranscript(

@@ -137,9 +137,11 @@ def proposals(ctx: Context, interview_id: int) -> list[Proposal]:
         out = []
         for name, info in (iv.speakers or {}).items():
             if isinstance(info, dict) and info.get("proposed"):
-                other = s.get(Interview, info.get("from_interview"))
+                source = info.get("from_interview")
+                # store_result writes "proposed" only together with the interview id it came
+                # from (propose_names' KnownVoice.interview_id).
+                assert isinstance(source, int)
+                other = s.get(Interview, source)
                 title = other.title if other is not None else "?"
-                out.append(
-                    Proposal(name, info.get("from_interview"), title, info.get("similarity", 0))
-                )
+                out.append(Proposal(name, source, title, info.get("similarity", 0)))
         return out

@@ -372,8 +372,8 @@ def assign(pieces: Sequence[Piece], result: Diarization, names: dict[int, str]) 
             p.speaker = None if k is None else names[k]
             out.append(p)
             continue
-        who = [result.speaker_at((w.start + w.end) / 2) for w in words]
-        who = [(-1 if k is None else k) for k in who]
+        at = [result.speaker_at((w.start + w.end) / 2) for w in words]
+        who = [(-1 if k is None else k) for k in at]
         for a, b, k in _runs(words, who):
             part = words[a:b]
             out.append(

@@ -20,7 +20,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -28,6 +28,9 @@ from qualkit.errors import InputError
 from qualkit.messages import msg as _msg
 
 from .models import ResolvedModel
+
+if TYPE_CHECKING:
+    from faster_whisper import BatchedInferencePipeline
 
 ENGINES = ("faster-whisper", "openai-whisper")
 TEMPERATURES = (0.0, 0.4, 0.8)
@@ -145,7 +148,7 @@ class FasterWhisperEngine:
         self.model_label = model.label
         self.device, self.compute_type, self.beam_size = device, compute_type, beam_size
         self.batch_size = batch_size
-        self._batched = None
+        self._batched: BatchedInferencePipeline | None = None  # made on first batched use
         try:
             self._model = WhisperModel(
                 model.source,

@@ -235,6 +235,8 @@ def _render_document(ctx: Context, iv_id: int) -> None:
             pick = st.selectbox(
                 "Afgør uenighed", list(labels), format_func=labels.get, key="agree_item"
             )
+            # The options (dis) are not empty and the key holds one of them: never None.
+            assert pick is not None
             item = dis[pick]
             later = [i for i in range(pick + 1, len(dis)) if not dis[i]["resolved"]]
             earlier = [i for i in range(pick) if not dis[i]["resolved"]]
