@@ -61,6 +61,12 @@ def test_segment_state_and_numbers():
     assert numbers_text([2, 3, 4]) == "2, 3 og 4" and numbers_text([7]) == "7"
 
 
+def test_a_decision_with_a_start_but_no_end_blocks_like_a_stale_one():
+    half = SegmentState(1, 2, 2, (Anchor(0, None, 2, False),))
+    speaker = SegmentState(2, 2, 2, (Anchor(None, None, None, False),))  # not anchored at all
+    assert not_ready([half, speaker]) == [1]
+
+
 def test_residual_finds_accepted_surfaces_outside_cleared_spans():
     texts = ["Jeg he[Fysioterapeut 1] Holt", "Per uge", "[Navn 1] kom"]
     found = residual(texts, {"Holt", "Per"}, [[], [(0, 3)], []])
@@ -183,3 +189,30 @@ def test_a_name_accepted_elsewhere_still_in_the_text_refuses_approval(db):
     with pytest.raises(InputError, match=r"står stadig i segment 3"):
         deid.approve(ev, iid)
     assert "Mette Holt" in _text(db, iid)
+
+
+def test_a_decision_without_an_end_refuses_approval_until_a_proposal_run_reanchors_it(db):
+    """Only a direct database write leaves a start without an end; approval must not skip
+    (or crash on) such an accepted name, and the next proposal run finds its words again."""
+    sm = small_project(db)
+    ev = sm.ctx("evaluator")
+    iid = sm.interview_id
+    segs = _segment_ids(db, iid)
+    deid.propose(ev, iid, ROSTER)
+    deid.accept_pending(ev, iid)
+    with db.session(write=True) as s:
+        rows = s.scalars(select(EntityDecision).where(EntityDecision.segment_id == segs[2])).all()
+        assert rows
+        for r in rows:
+            r.end = None
+    with pytest.raises(InputError, match=r"kan ikke godkendes: segment 3 "):
+        deid.approve(ev, iid)
+    assert "Mette Holt" in _text(db, iid)  # nothing was written
+    deid.propose(ev, iid, ROSTER)
+    with db.session() as s:
+        seg = s.get(Segment, segs[2])
+        rows = s.scalars(select(EntityDecision).where(EntityDecision.segment_id == segs[2])).all()
+        assert rows and all(r.end is not None for r in rows)
+        assert "Mette Holt" in {seg.text[r.start : r.end] for r in rows}
+    deid.approve(ev, iid, accept_pending=True)
+    assert "Holt" not in _text(db, iid)

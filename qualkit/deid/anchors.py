@@ -93,11 +93,15 @@ class SegmentState:
 
     @property
     def ready(self) -> bool:
-        """Proposals ran on this very text and every decision refers to it."""
+        """Proposals ran on this very text and every decision refers to it.
+
+        A decision with a start but no end points at no words: it blocks like a stale one
+        (a proposal run re-anchors it by its surface hash or drops it)."""
         if self.proposed_version is None or self.proposed_version != self.version:
             return False
         return all(
-            not a.stale and (a.start is None or a.version == self.version) for a in self.anchors
+            not a.stale and (a.start is None or (a.end is not None and a.version == self.version))
+            for a in self.anchors
         )
 
 

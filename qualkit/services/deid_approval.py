@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,7 +22,7 @@ from qualkit.errors import InputError
 from qualkit.store.models import EntityDecision, Participant, utcnow
 
 from . import _retry, audit, retention
-from .context import Context
+from .context import Context, fetch
 from .deid_proposals import _interview, _tag, _vault
 
 
@@ -85,17 +86,24 @@ def approve(ctx: Context, interview_id: int, *, accept_pending: bool = False) ->
             )
         for r in pending:
             r.decision, r.decided_by, r.decided_at = "accepted", ctx.actor.user_id, utcnow()
-        by_seg: dict[int, list[EntityDecision]] = {}
+        by_seg: dict[int | None, list[EntityDecision]] = {}
         for r in rows:
             if r.decision == "accepted" and r.start is not None:
                 by_seg.setdefault(r.segment_id, []).append(r)
-        raw, keys, replaced, surfaces = [], [], 0, set()
+        raw: list[dict[str, Any]] = []
+        keys: list[dict[str, str | None]] = []
+        replaced = 0
+        surfaces: set[str] = set()
         for seg in iv.segments:
             raw.append({"position": seg.position, "speaker": seg.speaker, "text": seg.text})
-            spans = [
-                Span(r.start, r.end, r.label, seg.text[r.start : r.end], r.source, r.pseudonym)
-                for r in by_seg.get(seg.id, [])
-            ]
+            accepted: list[tuple[EntityDecision, Span]] = []
+            for r in by_seg.get(seg.id, []):
+                # not_ready() above refused any segment holding a decision with a start but
+                # no end (and by_seg holds only decisions with a start).
+                assert r.start is not None and r.end is not None
+                text = seg.text[r.start : r.end]
+                accepted.append((r, Span(r.start, r.end, r.label, text, r.source, r.pseudonym)))
+            spans = [sp for _, sp in accepted]
             for sp in spans:
                 surfaces |= _surfaces(sp)
                 if sp.label not in FIXED:
@@ -103,12 +111,12 @@ def approve(ctx: Context, interview_id: int, *, accept_pending: bool = False) ->
             seg.text = redact(seg.text, spans)
             seg.deidentified = True
             replaced += len(spans)
-            _shift_offsets([r for r in rows if r.segment_id == seg.id], by_seg.get(seg.id, []))
+            _shift_offsets([r for r in rows if r.segment_id == seg.id], accepted)
         cleared = [
             [
                 (r.start, r.end)
                 for r in by_segment.get(seg.id, [])
-                if r.decision == "rejected" and r.start is not None
+                if r.decision == "rejected" and r.start is not None and r.end is not None
             ]
             for seg in iv.segments
         ]
@@ -120,7 +128,7 @@ def approve(ctx: Context, interview_id: int, *, accept_pending: bool = False) ->
                 f"erstatning, står stadig i segment {numbers_text(numbers)}; markér det dér "
                 "(eller afvis det), og godkend igen."
             )
-        citizen = s.get(Participant, iv.participant_id).citizen_id if iv.participant_id else None
+        citizen = fetch(s, Participant, iv.participant_id).citizen_id if iv.participant_id else None
         tag = (
             _tag(vault, ctx, "participant", citizen)
             if citizen
@@ -176,15 +184,18 @@ def approve(ctx: Context, interview_id: int, *, accept_pending: bool = False) ->
     return result
 
 
-def _shift_offsets(rows: list[EntityDecision], accepted: list[EntityDecision]) -> None:
+def _shift_offsets(rows: list[EntityDecision], accepted: list[tuple[EntityDecision, Span]]) -> None:
     """Move every decision's offsets into the redacted text, so that a rejected span
-    ("Per uge") still points at its words and an accepted one at its pseudonym."""
-    reps, pos = [], 0
-    for r in sorted(accepted, key=lambda r: r.start):
-        if r.start < pos:
+    ("Per uge") still points at its words and an accepted one at its pseudonym.
+
+    ``accepted``: each accepted decision with the span redact() was given for it."""
+    reps: list[tuple[int, int, int, int]] = []  # (start, end, replacement length, decision id)
+    pos = 0
+    for r, sp in sorted(accepted, key=lambda a: a[1].start):
+        if sp.start < pos:
             continue  # redact() skipped this overlapping span too
-        reps.append((r.start, r.end, len(r.pseudonym or FIXED.get(r.label, "[Navn]")), r.id))
-        pos = r.end
+        reps.append((sp.start, sp.end, len(r.pseudonym or FIXED.get(r.label, "[Navn]")), r.id))
+        pos = sp.end
 
     def moved(x: int) -> int:
         return x + sum(n - (e - b) for b, e, n, _ in reps if e <= x)
@@ -193,7 +204,11 @@ def _shift_offsets(rows: list[EntityDecision], accepted: list[EntityDecision]) -
     for r in rows:
         if r.id in placed:
             r.start, r.end = placed[r.id]
-        elif r.start is not None and not any(b < r.end and r.start < e for b, e, _, _ in reps):
+        elif (
+            r.start is not None
+            and r.end is not None
+            and not any(b < r.end and r.start < e for b, e, _, _ in reps)
+        ):
             r.start, r.end = moved(r.start), moved(r.end)
         else:
             r.start = r.end = None

@@ -25,7 +25,7 @@ from qualkit.services.vault import DbVault as Vault
 from qualkit.store.models import EntityDecision, Interview, Project, Segment
 
 from . import _retry, audit
-from .context import Context
+from .context import Context, fetch
 
 
 @dataclass(frozen=True)
@@ -83,12 +83,14 @@ def _known(s: Session, ctx: Context) -> dict[str, str]:
         .order_by(EntityDecision.id)
     ).all()
     known: dict[str, str] = {}
-    for entity, surface, p in rows:
-        p = p.removesuffix("s") if p.endswith("]s") else p
+    for entity, surface, pseudonym in rows:
+        # The query selects only rows with an entity hash and a pseudonym.
+        assert entity is not None and pseudonym is not None
+        p = pseudonym.removesuffix("s") if pseudonym.endswith("]s") else pseudonym
         if p.startswith("[") and p.endswith("]"):
             known[entity] = p
             known.setdefault(surface, p)
-    project = s.get(Project, ctx.project_id)
+    project = fetch(s, Project, ctx.project_id)
     for h, p in ((project.settings or {}).get("deid_links") or {}).items():
         known.setdefault(h, p)
     return known
@@ -96,7 +98,7 @@ def _known(s: Session, ctx: Context) -> dict[str, str]:
 
 def _save_links(s: Session, ctx: Context, pseud: Pseudonymiser) -> None:
     """Remember (as keyed hashes) which first names belong to which full name's pseudonym."""
-    project = s.get(Project, ctx.project_id)
+    project = fetch(s, Project, ctx.project_id)
     settings = dict(project.settings or {})
     links = dict(settings.get("deid_links") or {})
     for h, p in pseud.part_links().items():
@@ -184,10 +186,12 @@ def proposal_run(
     for d in decided:
         if d.start is None:
             continue
-        current = not d.stale and d.text_version == version
-        if not current and not d.stale and _matches(text, vault, d, d.start, d.end):
+        # Without an end a decision points at no words: re-anchored like a stale one.
+        span = None if d.end is None else (d.start, d.end)
+        current = span is not None and not d.stale and d.text_version == version
+        if span is not None and not current and not d.stale and _matches(text, vault, d, *span):
             current = True  # anchored before versions were kept: its words are still there
-        if not current:
+        if span is None or not current:
             free = [
                 r
                 for r in find_hash(text, vault, d)
@@ -196,9 +200,10 @@ def proposal_run(
             if not free:
                 s.delete(d)
                 continue
-            d.start, d.end = min(free, key=lambda r: abs(r[0] - (d.start or 0)))
+            span = min(free, key=lambda r: abs(r[0] - (d.start or 0)))
+            d.start, d.end = span
         d.stale, d.text_version = False, version
-        taken.append((d.start, d.end))
+        taken.append(span)
     n = 0
     for sp in spans:
         if any(sp.start < e and sp.end > b for b, e in taken):

@@ -56,12 +56,13 @@ def list_spans(ctx: Context, interview_id: int) -> list[dict[str, Any]]:
         }
         out = []
         for r in rows:
-            seg = segs.get(r.segment_id)
+            seg = None if r.segment_id is None else segs.get(r.segment_id)
             if r.segment_id is None:
                 text = labels.get(r.surface_hash, "") if iv.status != "approved" else ""
+            elif seg is not None and not seg.deidentified and not r.stale and r.start is not None:
+                text = seg.text[r.start : r.end]
             else:
-                shown = seg is not None and not seg.deidentified and not r.stale
-                text = seg.text[r.start : r.end] if shown and r.start is not None else ""
+                text = ""
             out.append(
                 {
                     "id": r.id,
@@ -121,6 +122,7 @@ def decide(
             )
         for t in targets:
             if action == "relabel":
+                assert label is not None  # checked above: a relabel names one of LABELS
                 t.label = label
                 t.decision = "accepted"
                 t.pseudonym = _relabelled_pseudonym(s, ctx, vault, t, label)

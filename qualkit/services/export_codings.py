@@ -155,15 +155,18 @@ def export_codings(
     and tallies in .xlsx): writers get the consensus only; an evaluator their own codings
     and the others' only of interviews they chose to compare (read_policy)."""
     ctx.require("export")
-    if out is None and kind not in (".xlsx", ".csv"):
+    if out is not None:
+        table = table_kind(out)
+    elif kind in (".xlsx", ".csv"):
+        table = kind
+    else:
         raise InputError("Vælg .xlsx eller .csv til kodningstabellen.")
-    kind = table_kind(out) if out is not None else kind
     with ctx.db.session() as s:
         rows, passages = _coding_rows(s, ctx)
     report = check_or_refuse(ctx, "codings", passages, overrides)
-    tallies = _tallies(ctx) if kind == ".xlsx" else {}
+    tallies = _tallies(ctx) if table == ".xlsx" else {}
     path, data = deliver_file(
-        ctx, "codings", out, lambda p: write_table(rows, p, kind, tallies), report
+        ctx, "codings", out, lambda p: write_table(rows, p, table, tallies), report
     )
     counts = {
         "codings": sum(not r.consensus for r in rows),
@@ -179,8 +182,8 @@ def export_codings(
             "export.codings",
             project_id=ctx.project_id,
             target_type="export",
-            target_id=Path(out).name if out else kind,
-            details={"format": kind, "counts": counts},
+            target_id=Path(out).name if out else table,
+            details={"format": table, "counts": counts},
         )
 
     _retry.write(ctx.db, work)

@@ -114,6 +114,7 @@ def _reviewed_spans(
         )
     )
     for seg_id, start, end in rows:
+        assert start is not None and end is not None  # the query selects only anchored spans
         if seg_id in segment_ids:
             out.setdefault(seg_id, []).append((start, end))
     return out

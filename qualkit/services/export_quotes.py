@@ -31,7 +31,7 @@ from qualkit.store.models import (
 )
 
 from . import _retry, audit, read_policy
-from .context import Context
+from .context import Context, fetch
 from .export_describe import QuoteFilter, Speakers
 from .export_policy import (
     DEIDENTIFIED_STATUSES,
@@ -276,7 +276,7 @@ def check_quotes(
             "where": f.where,
             "label": f.label,
             "surface": f.surface,
-            "text": texts.get(f.key, ("", ""))[0],
+            "text": "" if f.key is None else texts.get(f.key, ("", ""))[0],
             "overridden": f in report.overridden,
         }
         for f in report.findings + report.overridden
@@ -327,7 +327,7 @@ def export_quotes(
 
             appendix, more = appendix_memos(s, ctx)
             passages += more
-        project = s.get(Project, ctx.project_id)
+        project = fetch(s, Project, ctx.project_id)
         used = {q.code_id for q in quotes}
         books = s.scalars(
             select(Codebook).where(Codebook.project_id == ctx.project_id).order_by(Codebook.id)
