@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from qualkit.errors import PermissionDenied
 from qualkit.store import Database
-from qualkit.store.models import AuthSession, LoginThrottle, User
+from qualkit.store.models import AuthSession, LoginThrottle, User, as_utc
 
 from . import _retry, audit, users
 from .context import Actor
@@ -67,12 +67,6 @@ def lockout_minutes() -> float:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _aware(dt: datetime | None) -> datetime | None:
-    if dt is None:
-        return None
-    return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
 
 
 def token_hash(token: str) -> str:
@@ -123,7 +117,7 @@ def log_in(db: Database, username: str, password: str, kind: SessionKind) -> Log
 
     def refused(s: Session) -> bool:
         row = s.get(LoginThrottle, username)
-        until = _aware(row.locked_until) if row is not None else None
+        until = as_utc(row.locked_until) if row is not None else None
         if until is not None and until > _now():
             audit.record(s, _anonymous(username), "login.refused", details={"kind": str(kind)})
             return True
@@ -175,7 +169,7 @@ def resolve(db: Database, token: str | None, kind: SessionKind | None = None) ->
         row = s.scalar(select(AuthSession).where(AuthSession.token_hash == token_hash(token)))
         if row is None or row.revoked_at is not None or (kind is not None and row.kind != kind):
             return None
-        expires = _aware(row.expires_at)
+        expires = as_utc(row.expires_at)
         if expires is None or expires <= now:
             return None
         user = s.get(User, row.user_id)

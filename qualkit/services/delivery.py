@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qualkit.delivery.protocol import Protocol, load_protocol_text
 from qualkit.errors import InputError, NotFound, PermissionDenied
-from qualkit.store.models import EVENT_STATUSES, DeliveryEvent, Participant, utcnow
+from qualkit.store.models import EVENT_STATUSES, DeliveryEvent, Participant, as_utc, utcnow
 from qualkit.store.models import Protocol as ProtocolRow
 
 from . import _retry, audit, projects
@@ -253,13 +253,9 @@ def log_event(
     return _retry.write(ctx.db, work)
 
 
-def _aware(t: datetime) -> datetime:
-    return t if t.tzinfo is not None else t.replace(tzinfo=UTC)
-
-
 def _editable_until(ctx: Context, created_at: datetime) -> datetime:
     hours = float(projects.get_setting(ctx, "staff_edit_window_hours") or 0)
-    return _aware(created_at) + timedelta(hours=hours)
+    return as_utc(created_at) + timedelta(hours=hours)
 
 
 def _editable_event(s: Session, ctx: Context, event_id: int) -> DeliveryEvent:
@@ -370,7 +366,7 @@ def my_events(ctx: Context, limit: int = 200) -> list[MyEvent]:
                     e.mode,
                     e.status,
                     e.note,
-                    _aware(e.created_at),
+                    as_utc(e.created_at),
                     until,
                     until is None or now <= until,
                 )

@@ -31,13 +31,13 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, overload
+from typing import Any
 
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from qualkit.store import Database
-from qualkit.store.models import QueuedTask, utcnow
+from qualkit.store.models import QueuedTask, as_utc, utcnow
 
 from . import _retry
 
@@ -70,15 +70,6 @@ def register(name: str, on_give_up: GiveUp | None = None) -> Callable[[Task], Ta
 
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
-
-
-@overload
-def _aware(t: datetime) -> datetime: ...
-@overload
-def _aware(t: None) -> None: ...
-def _aware(t: datetime | None) -> datetime | None:
-    """A stored time as an aware UTC time (SQLite gives naive ones back)."""
-    return None if t is None else (t if t.tzinfo else t.replace(tzinfo=UTC))
 
 
 # --- enqueue ----------------------------------------------------------------------------------
@@ -136,13 +127,13 @@ def _requeue_stale(db: Database) -> None:
         beats = s.execute(
             select(QueuedTask.heartbeat_at).where(QueuedTask.status == "running")
         ).scalars()
-        if all(b is not None and _aware(b) > cutoff for b in beats):
+        if all(b is not None and as_utc(b) > cutoff for b in beats):
             return
 
     def work(s: Session) -> None:
         gave_up.clear()  # a re-run counts again
         for t in s.scalars(select(QueuedTask).where(QueuedTask.status == "running")):
-            beat = _aware(t.heartbeat_at)
+            beat = as_utc(t.heartbeat_at)
             if beat is not None and beat > cutoff:
                 continue
             log.warning("task %s (%s %s) lost its worker %s", t.id, t.task, t.ref_id, t.locked_by)

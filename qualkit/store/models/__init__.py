@@ -2,7 +2,7 @@
 
 from .. import anchoring as _anchoring  # noqa: E402,F401  (re-anchors decisions on edits)
 from .audit import AuditEvent
-from .base import Base, utcnow
+from .base import Base, as_utc, utcnow
 from .coding import (
     FRAMEWORKS,
     Code,
@@ -64,5 +64,6 @@ __all__ = [
     "User",
     "WRITTEN_KINDS",
     "UserPreference",
+    "as_utc",
     "utcnow",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import overload
 
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -23,3 +24,12 @@ class Base(DeclarativeBase):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+@overload
+def as_utc(t: datetime) -> datetime: ...
+@overload
+def as_utc(t: None) -> None: ...
+def as_utc(t: datetime | None) -> datetime | None:
+    """A stored time as an aware UTC time: SQLite gives naive ones back, PostgreSQL aware ones."""
+    return None if t is None else (t if t.tzinfo is not None else t.replace(tzinfo=UTC))
