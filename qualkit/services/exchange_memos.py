@@ -16,6 +16,7 @@ from qualkit.exports.layout import Layout, place
 from qualkit.exports.memo_notes import MemoNote, NoteKind, NoteLink, Passage, ReadMemos, add_memos
 from qualkit.exports.positions import PositionMap, PositionUnit
 from qualkit.exports.qdpx import Problem, QdaProject, QdaUser, guid_for, norm_guid
+from qualkit.exports.qdpx_mapping import clean_guid
 from qualkit.store.models import Code, Codebook, Interview, Memo, MemoLink, Project, Segment
 
 from .attestation import attested_passages, attested_strings, sha
@@ -171,7 +172,7 @@ def keep_memos(
             code_id=code_id,
             title=m.title[:300],
             body=m.body,
-            guid=m.guid.strip().strip("{}")[:40] or None,
+            guid=clean_guid(m.guid, "memo", pid) if m.guid.strip() else None,
             author_id=users.get(norm_guid(m.author_guid)),
         )
         changed = m.modified or m.created

@@ -59,7 +59,7 @@ def map_users(
                 role="evaluator",
                 password_hash=_hasher.hash(secrets.token_urlsafe(24)),
                 active=False,
-                exchange_guid=g[:40] or None,
+                exchange_guid=clean_guid(g, "user") if g else None,
             )
             s.add(user)
             s.flush()
