@@ -98,7 +98,7 @@ class RegisterImport:
 
 
 def _plan(
-    existing: Mapping[str, Any], rec: ParticipantRecord, columns: set[str] | None
+    existing: Mapping[str, Row[Any]], rec: ParticipantRecord, columns: set[str] | None
 ) -> tuple[dict[str, Any], dict[str, Any] | None, tuple[str, ...]]:
     """The field values and attributes ``rec`` sets on its citizen, and the names that change.
 
@@ -162,27 +162,28 @@ def _plan_all(
 ) -> _Writes:
     added: list[str] = []
     changed: list[ParticipantChange] = []
-    inserts: dict[str, dict[str, Any]] = {}
+    inserts: list[dict[str, Any]] = []  # citizen IDs are unique per file (the parser)
     updates: list[dict[str, Any]] = []
     for rec in records:
         values, attrs, fields = _plan(existing, rec, cols)
         p = existing.get(rec.citizen_id)
         if p is None:
             added.append(rec.citizen_id)
-            inserts[rec.citizen_id] = {
-                "project_id": ctx.project_id,
-                "citizen_id": rec.citizen_id,
-                **values,
-                "attributes": attrs or {},
-            }
+            inserts.append(
+                {
+                    "project_id": ctx.project_id,
+                    "citizen_id": rec.citizen_id,
+                    **values,
+                    "attributes": attrs or {},
+                }
+            )
         elif fields:
             changed.append(ParticipantChange(rec.citizen_id, fields))
             row = {"id": p.id, **values}
             if attrs is not None:
                 row["attributes"] = attrs
             updates.append(row)
-    rows = [*inserts.values(), *updates]  # citizen IDs are unique per file (the parser)
-    guards.check_rows(Participant, rows)  # lengths, NUL bytes: as a flush would
+    guards.check_rows(Participant, [*inserts, *updates])  # lengths, NUL bytes: as a flush would
     report = RegisterImport(
         name,
         tuple(sorted(cols)) if cols is not None else (),
@@ -191,7 +192,7 @@ def _plan_all(
         len(existing) - len(changed),  # in the file unchanged, or not in the file at all
         dry_run,
     )
-    return _Writes(report, list(inserts.values()), updates)
+    return _Writes(report, inserts, updates)
 
 
 def upsert_participants(
