@@ -81,21 +81,8 @@ class DanishContext(typer.Context):
     formatter_class = DanishHelpFormatter
 
 
-class DanishCommand(TyperCommand):
-    context_class = DanishContext
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        use_plain_params(self.params)  # no pydantic at start-up for plain values
-
-    def get_help_option(self, ctx: _click.Context) -> TyperOption | None:
-        option = super().get_help_option(ctx)
-        use_plain_params([option])
-        return option
-
-
-class DanishGroup(TyperGroup):
-    context_class = DanishContext
+class _PlainParams(_click.core.Command):
+    """Plain values coerced without pydantic (``_plain_params``), the help option too."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -105,6 +92,14 @@ class DanishGroup(TyperGroup):
         option = super().get_help_option(ctx)
         use_plain_params([option])
         return option
+
+
+class DanishCommand(_PlainParams, TyperCommand):
+    context_class = DanishContext
+
+
+class DanishGroup(_PlainParams, TyperGroup):
+    context_class = DanishContext
 
 
 def use_danish_help(app: typer.Typer) -> None:
