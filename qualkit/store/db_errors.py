@@ -14,6 +14,7 @@ PostgreSQL's DETAIL, which quotes row values) at WARNING, kept off the user's st
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 
 from qualkit import logs
@@ -221,6 +222,15 @@ def classify(exc: BaseException) -> Reason:
     return CLASSES.get(type(driver).__name__, UNKNOWN)
 
 
+# Quoted text in a driver's line may be a row's value ('invalid input syntax for type integer:
+# "Mette"'), so the log keeps the line's shape and drops what stands in quotes.
+_QUOTED = re.compile(r"(\"[^\"]*\"|'[^']*')")
+
+
+def _loggable(line: str) -> str:
+    return _QUOTED.sub("'…'", line)
+
+
 def reason(exc: BaseException) -> Reason:
     """``classify``, with the driver's original first line logged for the maintainer."""
     driver = _driver_error(exc)
@@ -231,7 +241,7 @@ def reason(exc: BaseException) -> Reason:
         _sqlstate(driver) or "-",
         getattr(driver, "sqlite_errorname", None) or "-",
         found.key,
-        _first_line(driver),
+        _loggable(_first_line(driver)),
         extra=logs.DETAIL,
     )
     return found
