@@ -7,6 +7,8 @@ in a fresh browser context.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from qualkit.services import codebooks, coding, interviews
@@ -295,17 +297,23 @@ def test_reconcile_saves_and_opens_the_next_disagreement(app):
     expect(box).to_be_visible(timeout=30000)
     box.click()
     page.get_by_role("option", name="Borgerinterview B03").click()
+    expect(box.get_by_role("combobox")).to_have_value(
+        re.compile("^Borgerinterview B03"), timeout=30000
+    )
     reveal = page.get_by_role("button", name="Sammenlign kodninger")
     progress = page.get_by_text("uenigheder løst")
     expect(reveal.or_(progress)).to_be_visible(timeout=30000)
     from playwright.sync_api import Error as PlaywrightError
 
-    for _ in range(3):  # the page may rerun (and redraw the button) while we click
+    # A click that lands while the page reruns can be dropped by Streamlit: click, give the
+    # rerun time to finish, and click again only if the comparison did not open.
+    for _ in range(3):
         if progress.is_visible():
             break
         try:
             reveal.click(timeout=10000)
-        except PlaywrightError:
+            expect(progress).to_be_visible(timeout=15000)
+        except (PlaywrightError, AssertionError):
             pass
     expect(progress).to_be_visible(timeout=30000)
     before = progress.inner_text()

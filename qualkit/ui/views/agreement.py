@@ -31,7 +31,13 @@ def _num(x: float | None) -> str:
     return format_number_dk(x, 2) if x is not None else "–"
 
 
-def _reveal(iv_id: int) -> None:
+def _reveal() -> None:
+    """Open the comparison of the interview chosen *now*: the selectbox state arrives with the
+    click, whereas args bound at render time name the interview of a stale run when the user
+    picks an interview and clicks before the page has redrawn."""
+    iv_id = st.session_state.get("agree_iv")
+    if iv_id is None:
+        return
     try:
         consensus.open_comparison(state.context(), iv_id)
     except QualkitError as exc:
@@ -158,7 +164,6 @@ def render() -> None:
                 key="agree_reveal",
                 type="primary",
                 on_click=_reveal,
-                args=(iv_id,),
             )
             return
         _render_document(ctx, iv_id)
