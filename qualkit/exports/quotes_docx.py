@@ -23,7 +23,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from qualkit.store.models import FRAMEWORKS
+from qualkit.enums import FRAMEWORKS
 from qualkit.tabular import format_date_dk
 
 from .records import FRAMEWORK_LABELS, Quote, count_line, describe

@@ -8,8 +8,9 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from qualkit.enums import FRAMEWORKS
 from qualkit.exports.qdpx import QdaCase, QdaCode, QdaSet, QdaVariable, guid_for
-from qualkit.store.models import FRAMEWORKS, Code, ExchangeSet, Interview, Participant
+from qualkit.store.models import Code, ExchangeSet, Interview, Participant
 
 # Participant attributes that are never written as case variables.
 _IDENTIFYING = re.compile(
