@@ -69,3 +69,11 @@ def test_service_modules_fit_in_one_sitting() -> None:
         if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_SERVICE_LINES
     }
     assert long == {}
+
+
+def test_pages_never_import_the_store() -> None:
+    # The app opens the database in two places only: ui/state.py (the script's context) and
+    # ui/session_cookie.py (the server's cookie routes, outside any script run).
+    openers = {"qualkit/ui/state.py", "qualkit/ui/session_cookie.py"}
+    found = _offences("ui", ("qualkit.store", "sqlalchemy"))
+    assert [f for f in found if f.split(":")[0] not in openers] == []
