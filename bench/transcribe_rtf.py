@@ -3,8 +3,8 @@
 Side by side on the same Danish speech (espeak-ng, a pool of interview-like sentences, cached
 under /tmp/qualkit-bench) and the same offline Whisper base model (int8, beam 5): plain
 faster-whisper sequential (`WhisperModel.transcribe`, VAD), plain `BatchedInferencePipeline`
-(batch 8) without and with word timestamps, and qualkit's `transcribe_file` (decoding chosen
-by length, word timestamps, cuts at pauses; speakers off unless --speakers). Each is a fresh
+(batch 8) without and with word timestamps, and qualkit's `transcribe_file` (batched, word
+timestamps, cuts at pauses; speakers off unless --speakers). Each is a fresh
 process, model load included; peak RSS and CPU seconds (user + system, all threads) are that
 process's. The wall ratio is the median of the per-run ratios (each run's modes back to back, so
 under the same load); CPU seconds are the steadier figure on a machine shared with others.

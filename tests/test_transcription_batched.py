@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from qualkit.transcription import audio
-from qualkit.transcription.engines import BATCH_MIN_SECONDS, Decoding, Word, regroup
+from qualkit.transcription.engines import Decoding, Word, choose_decoding, regroup
 from qualkit.transcription.formats import to_json
-from qualkit.transcription.pipeline import choose_decoding, transcribe_file
+from qualkit.transcription.pipeline import transcribe_file
 
 from .speech import SENTENCES, espeak, read_pcm, write_pcm
 
@@ -54,11 +54,10 @@ def test_batched_and_sequential_give_the_same_words(three_sentences, offline_mod
     assert set(data["segments"][0]) == {"start", "end", "speaker", "text"}
 
 
-def test_decoding_choice_batched_for_recordings_sequential_for_clips():
-    assert choose_decoding(12.0) == Decoding.SEQUENTIAL
-    assert choose_decoding(BATCH_MIN_SECONDS) == Decoding.BATCHED
-    assert choose_decoding(3600.0) == Decoding.BATCHED
-    assert choose_decoding(3600.0, Decoding.SEQUENTIAL) == Decoding.SEQUENTIAL
+def test_decoding_choice_batched_unless_sequential_is_asked():
+    assert choose_decoding() == Decoding.BATCHED
+    assert choose_decoding(Decoding.AUTO) == Decoding.BATCHED
+    assert choose_decoding(Decoding.SEQUENTIAL) == Decoding.SEQUENTIAL
 
 
 def test_regroup_cuts_turns_at_sentence_end_and_pause():

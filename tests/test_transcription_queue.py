@@ -149,13 +149,18 @@ def test_postgres_two_workers_share_jobs_and_a_killed_one_is_retried(
 def test_postgres_progress_visible_and_cancel_stops_a_running_job(
     tmp_path, pg_admin_url, pg_demo_template, speech_dir, offline_model
 ):
-    from .speech import conversation
+    from qualkit.transcription.engines import BATCH_SIZE
+
+    from .speech import CONVERSATION, conversation
 
     folder = tmp_path / "data"
     db, url, result = copy_pg_demo(pg_demo_template, pg_admin_url, folder)
     pid = result.project_id
     ctx = ctx_as(db, pid, "evaluator")
-    wav, _ref = conversation(speech_dir, name="progress.wav")
+    # Progress rises per batch of VAD windows (up to 30 s each): the recording needs more than
+    # one batch for a share between 0 and 1 to be seen while the job runs.
+    wav, ref = conversation(speech_dir, turns=CONVERSATION * 13, name="progress.wav")
+    assert ref[-1][1] > BATCH_SIZE * 30 + 10
     iid = _interview(ctx, wav, "Lang")
     job = transcription.start_transcription(ctx, iid, speakers=1)
     worker = _worker(folder, url)

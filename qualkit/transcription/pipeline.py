@@ -24,7 +24,7 @@ from qualkit.errors import QualkitError
 
 from . import audio
 from . import speakers as channel_speakers
-from .engines import BATCH_MIN_SECONDS, Decoding, Piece, load_engine
+from .engines import Decoding, Piece, choose_decoding, load_engine
 from .models import resolve_model
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ class Transcript:
     engine: str
     model: str
     segments: list[Piece] = field(default_factory=list)
-    decoding: str = Decoding.SEQUENTIAL.value
+    decoding: str = Decoding.BATCHED.value
     # How speakers were found: "channels", "voices", "pyannote" or "none".
     speaker_method: str = "none"
     # Mean voice vector per speaker label (voices only): for naming speakers across interviews.
@@ -53,13 +53,6 @@ class Transcript:
 
 
 Progress = Callable[[float, float], None]
-
-
-def choose_decoding(duration: float, asked: Decoding = Decoding.AUTO) -> Decoding:
-    """Batched for a recording, sequential for a short clip (one window: nothing to batch)."""
-    if asked != Decoding.AUTO:
-        return asked
-    return Decoding.BATCHED if duration >= BATCH_MIN_SECONDS else Decoding.SEQUENTIAL
 
 
 def transcribe_file(
@@ -84,7 +77,7 @@ def transcribe_file(
     info = audio.probe(path)  # validate before loading a model
     resolved = resolve_model(model)
     eng = load_engine(engine, resolved, **engine_options)
-    decoding = choose_decoding(info.duration, decoding)
+    decoding = choose_decoding(decoding)
     result = Transcript(
         str(path), language, round(info.duration, 3), eng.name, eng.model_label, [], decoding.value
     )
