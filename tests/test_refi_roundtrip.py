@@ -441,3 +441,84 @@ def test_a_codebook_sent_first_matches_the_project_later(sqlite_db, tmp_path):
     exchange.export_qdpx(ctx, out)
     validate(out)
     assert sorted(c.get("guid").upper() for c in _root(out).iter(Q + "Code")) == want
+
+
+LABELLED = """<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="Etiketter" origin="{origin}">
+ <CodeBook><Codes>
+  <Code guid="12121212-1111-4111-8111-111111111111" name="Metode" isCodable="true"/>
+ </Codes></CodeBook>
+ <Sources>
+  <TextSource guid="a3b94468-80a5-412f-92d6-e900d97b55a6" name="Artikel" plainTextPath="internal://a.txt">
+   <PlainTextSelection guid="34343434-3333-4333-8333-333333333333" startPosition="{s}" endPosition="{e}">
+    <Coding guid="45454545-4444-4444-8444-444444444444"><CodeRef targetGUID="12121212-1111-4111-8111-111111111111"/></Coding>
+   </PlainTextSelection>
+  </TextSource>
+ </Sources>
+</Project>"""
+ARTICLE = "Abstract: Vi undersøgte forløbet.\nRQ1: Hvem blev nået?\nModel 3: Justeret for alder.\n"
+
+
+def _labelled(tmp_path, origin: str):
+    path = tmp_path / f"etiketter-{origin.split()[0]}.qdpx"
+    s = ARTICLE.index("RQ1")
+    with zipfile.ZipFile(path, "w") as zf:
+        qde = LABELLED.format(origin=origin, s=s, e=s + len("RQ1: Hvem"))
+        zf.writestr("project.qde", qde)
+        zf.writestr("Sources/a.txt", ARTICLE.encode("utf-8"))
+    return path
+
+
+def _segments(db, pid):
+    with db.session() as s:
+        return [
+            (g.prefix, g.text, g.speaker)
+            for g in s.scalars(
+                select(Segment)
+                .join(Interview)
+                .where(Interview.project_id == pid)
+                .order_by(Segment.interview_id, Segment.position)
+            )
+        ]
+
+
+@pytest.mark.usefixtures("standin_recognisers")
+@pytest.mark.parametrize("speakers", [False, True])
+def test_labelled_lines_stay_text_through_qualkit_export_and_back(
+    sqlite_db, tmp_path, speakers
+):
+    """Lines shaped like "Word: ..." in another tool's source stay text through qualkit's export
+    and re-import (they were cut into speaker turns because the file was qualkit's), and turns
+    asked for at the first import (--speakers) come back as turns; the re-imported project
+    exports again, and the third generation equals the second."""
+    first = exchange.import_qdpx(
+        sqlite_db, SYSTEM, _labelled(tmp_path, "NVivo 14"), deidentified=True, speakers=speakers
+    )
+    want = _segments(sqlite_db, first.project_id)
+    assert any(sp for _, _, sp in want) == speakers
+    pid = first.project_id
+    for generation in range(2):
+        out = tmp_path / f"gen{generation}-{speakers}.qdpx"
+        exchange.export_qdpx(Context(sqlite_db, SYSTEM, pid), out)
+        validate(out)
+        marks = [st for st in _root(out).iter(Q + "Set") if st.get("name") == "qualkit:talerture"]
+        assert len(marks) == 1
+        assert len(list(marks[0].iter(Q + "MemberSource"))) == int(speakers)
+        again = exchange.import_qdpx(
+            sqlite_db, SYSTEM, out, f"Genimport {generation} {speakers}", deidentified=True
+        )
+        assert _segments(sqlite_db, again.project_id) == want
+        assert imported(sqlite_db, again.project_id)["sources"] == (
+            imported(sqlite_db, first.project_id)["sources"]
+        )
+        pid = again.project_id
+
+
+def test_a_qualkit_file_without_the_mark_is_read_as_transcripts(sqlite_db, tmp_path):
+    """A qualkit export from before the transcript mark: every source's turns, as then."""
+    result = exchange.import_qdpx(
+        sqlite_db, SYSTEM, _labelled(tmp_path, "qualkit 0.9"), deidentified=True
+    )
+    speakers = [sp for _, _, sp in _segments(sqlite_db, result.project_id)]
+    # The RQ1 line keeps its label as text: a selection starts at the line (exports/layout).
+    assert speakers == ["Abstract", None, "Model 3"]

@@ -23,6 +23,24 @@ def clean_guid(guid: str, *scope: object) -> str:
 
 USERNAME_RE = re.compile(r"[^A-Za-z0-9._-]+")
 
+# qualkit's export names, in one set, the sources written in its transcript format
+# (``[hh:mm:ss] SPEAKER: text``, exports/layout.render_turns) so a re-import reads their turns
+# back and leaves every other source's text exactly as it is ("Abstract: ..." stays text).
+TURNS_SET = "qualkit:talerture"
+TURNS_SET_DESCRIPTION = (
+    "Kilder skrevet i qualkits transskriptionsformat ([tt:mm:ss] TALER: tekst); "
+    "qualkit læser talerne igen ved import."
+)
+
+
+def turn_sources(qda: QdaProject) -> set[str] | None:
+    """The GUIDs of the sources a qualkit export marked as transcripts; None for a file
+    without the mark (another tool's, or an export from before the mark)."""
+    marked = [st for st in qda.sets if st.name.strip().lower() == TURNS_SET]
+    if not marked:
+        return None
+    return {norm_guid(g) for st in marked for g in st.sources}
+
 
 def username(name: str) -> str:
     """A qualkit user name for a coder named in a file ("Anna B. Olsen" -> "anna-b-olsen")."""

@@ -166,6 +166,7 @@ def build_qda_project(
     sources: list[QdaSource] = []
     passages: list[safety.Passage] = []
     source_guid: dict[int, str] = {}
+    transcripts: list[str] = []  # sources written with speaker turns (render_turns)
     for iv in ivs:
         segs = [
             seg for seg in iv.segments if seg.deidentified or iv.status in DEIDENTIFIED_STATUSES
@@ -173,6 +174,8 @@ def build_qda_project(
         text, offsets = _source_text(iv, segs)
         guid = (iv.exchange or {}).get("guid") or guid_for("source", ctx.project_id, iv.id)
         source_guid[iv.id] = guid
+        if not (iv.exchange or {}).get("layout") or any(seg.speaker for seg in segs):
+            transcripts.append(guid)
         src = QdaSource(
             guid, iv.title, text, description=(iv.exchange or {}).get("description", "")
         )
@@ -230,7 +233,7 @@ def build_qda_project(
         sources.append(src)
     from .exchange_sets import case_list, project_sets
 
-    sets = project_sets(s, ctx.project_id, codes, qda_codes, source_guid)
+    sets = project_sets(s, ctx.project_id, codes, qda_codes, source_guid, transcripts)
     variables, cases_out = case_list(s, list(ivs), source_guid) if cases else ([], [])
     me = QdaUser(user_guid(ctx.actor.username, stored), ctx.actor.username)
     all_users = [me] + [u for u in users.values() if u.guid != me.guid] + [consensus_user]

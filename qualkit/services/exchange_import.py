@@ -30,6 +30,7 @@ from qualkit.exports.layout import lay_out
 from qualkit.exports.memo_notes import read_memos
 from qualkit.exports.positions import PositionMap, PositionUnit, UnitDecision, decide_unit
 from qualkit.exports.qdpx import Problem, norm_guid, read_qdpx
+from qualkit.exports.qdpx_mapping import turn_sources
 from qualkit.store import Database
 from qualkit.store.models import (
     Code,
@@ -119,6 +120,9 @@ def import_qdpx(
     )
     name = (project_name or qda.name or Path(path).stem).strip()[:200]
     own_format = qda.origin.strip().lower().startswith("qualkit")
+    # qualkit's own transcripts get their speaker turns back; an older qualkit file without
+    # the mark is read as it always was (every source as a transcript).
+    marked = turn_sources(qda) if own_format else set()
     codes = code_rows(qda, left)
     known = {norm_guid(c.guid) for c, _, _ in codes}
     plans = []
@@ -157,7 +161,8 @@ def import_qdpx(
             elif not sel.codings:
                 left.append(Problem("selection", where, "markering uden kodning"))
         ends = [p for _, a, b, _ in selections for p in (a, b)] + link_ends
-        layout = lay_out(src.text, speakers=speakers or own_format, endpoints=ends)
+        turns = speakers or marked is None or norm_guid(src.guid) in marked
+        layout = lay_out(src.text, speakers=turns, endpoints=ends)
         if not layout.pieces:
             left.append(Problem("source", src.name, "kilden har ingen tekst"))
             continue

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from qualkit.enums import FRAMEWORKS
 from qualkit.exports.qdpx import CONSENSUS_USER, Problem, QdaProject, guid_for, norm_guid
-from qualkit.exports.qdpx_mapping import clean_guid, username
+from qualkit.exports.qdpx_mapping import TURNS_SET, clean_guid, username
 from qualkit.store.models import Code, ExchangeSet, Interview, Participant, User
 
 from .attestation import sha
@@ -77,10 +77,25 @@ def keep_sets(
 ) -> None:
     """The file's sets of codes or sources, kept for the next export. qualkit's own framework
     sets keep only their GUID (kind "framework"): the codes carry the framework, and the
-    export rebuilds each set's members from them under the GUID it came with."""
+    export rebuilds each set's members from them under the GUID it came with; so does its
+    transcript mark (kind "turns", exports/qdpx_mapping.TURNS_SET)."""
     frameworks: set[str] = set()
     for st in qda.sets:
         tag = st.name.strip().lower()
+        if tag == TURNS_SET:  # the export rebuilds its members; keep its GUID
+            if tag not in frameworks:
+                frameworks.add(tag)
+                s.add(
+                    ExchangeSet(
+                        project_id=pid,
+                        guid=clean_guid(st.guid, "set"),
+                        name=tag,
+                        description="",
+                        kind="turns",
+                        members=[],
+                    )
+                )
+            continue
         if tag.startswith("framework:") and tag.split(":", 1)[1] in FRAMEWORKS:
             if tag not in frameworks:
                 frameworks.add(tag)

@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qualkit.enums import FRAMEWORKS
 from qualkit.exports.qdpx import QdaCase, QdaCode, QdaSet, QdaVariable, guid_for
+from qualkit.exports.qdpx_mapping import TURNS_SET, TURNS_SET_DESCRIPTION
 from qualkit.store.models import Code, ExchangeSet, Interview, Participant
 
 # Participant attributes that are never written as case variables.
@@ -24,8 +26,10 @@ def project_sets(
     codes: dict[int, Code],
     qda_codes: dict[int, QdaCode],
     source_guid: dict[int, str],
+    transcripts: Sequence[str] = (),
 ) -> list[QdaSet]:
-    """Kept sets (document and code groups) and, as the .qdc has them, one set per framework."""
+    """Kept sets (document and code groups), as the .qdc has them one set per framework, and
+    the mark on the sources written as transcripts (``transcripts``: their GUIDs)."""
     out: list[QdaSet] = []
     framework_guid: dict[str, str] = {}  # a framework set's GUID kept from an import
     for st in s.scalars(
@@ -34,6 +38,8 @@ def project_sets(
         members = [int(m) for m in st.members or []]
         if st.kind == "framework":
             framework_guid[st.name.split(":", 1)[1]] = st.guid
+        elif st.kind == "turns":
+            framework_guid[TURNS_SET] = st.guid
         elif st.kind == "codes":
             out.append(
                 QdaSet(
@@ -66,6 +72,16 @@ def project_sets(
                     by_framework[fw],
                 )
             )
+    if source_guid:  # written even when empty: its absence means an older qualkit file
+        out.append(
+            QdaSet(
+                framework_guid.get(TURNS_SET) or guid_for("turns-set", project_id),
+                TURNS_SET,
+                TURNS_SET_DESCRIPTION,
+                [],
+                list(transcripts),
+            )
+        )
     return out
 
 

@@ -191,5 +191,5 @@ class ExchangeSet(Base):
     guid: Mapped[str] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(String(300))
     description: Mapped[str] = mapped_column(Text, default="")
-    kind: Mapped[str] = mapped_column(String(20))  # sources | codes | framework (GUID only)
+    kind: Mapped[str] = mapped_column(String(20))  # sources | codes | framework, turns (GUID only)
     members: Mapped[list[int]] = mapped_column(JSON, default=list)
