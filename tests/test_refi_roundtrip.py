@@ -484,9 +484,7 @@ def _segments(db, pid):
 
 @pytest.mark.usefixtures("standin_recognisers")
 @pytest.mark.parametrize("speakers", [False, True])
-def test_labelled_lines_stay_text_through_qualkit_export_and_back(
-    sqlite_db, tmp_path, speakers
-):
+def test_labelled_lines_stay_text_through_qualkit_export_and_back(sqlite_db, tmp_path, speakers):
     """Lines shaped like "Word: ..." in another tool's source stay text through qualkit's export
     and re-import (they were cut into speaker turns because the file was qualkit's), and turns
     asked for at the first import (--speakers) come back as turns; the re-imported project
@@ -508,8 +506,9 @@ def test_labelled_lines_stay_text_through_qualkit_export_and_back(
             sqlite_db, SYSTEM, out, f"Genimport {generation} {speakers}", deidentified=True
         )
         assert _segments(sqlite_db, again.project_id) == want
-        assert imported(sqlite_db, again.project_id)["sources"] == (
-            imported(sqlite_db, first.project_id)["sources"]
+        assert (
+            imported(sqlite_db, again.project_id)["sources"]
+            == (imported(sqlite_db, first.project_id)["sources"])
         )
         pid = again.project_id
 
