@@ -62,10 +62,11 @@ def _stored(db: Database, pid: int) -> dict[str, int]:
 
         return {
             "memos": n(Memo, Memo.project_id == pid),
-            # Framework sets are kept for their GUID only; they are not the file's sets.
+            # qualkit's own sets (frameworks, the transcript mark) are kept for their GUID
+            # only; they are not the file's sets.
             "sets": n(
                 ExchangeSet,
-                (ExchangeSet.project_id == pid) & (ExchangeSet.kind != "framework"),
+                (ExchangeSet.project_id == pid) & ExchangeSet.kind.not_in(("framework", "turns")),
             ),
             "colours": sum(1 for c in codes if c.color),
             "categories": sum(1 for c in codes if not c.codable),
