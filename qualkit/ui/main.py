@@ -18,6 +18,7 @@ from qualkit.errors import QualkitError
 from qualkit.ui.plain import plain_message
 
 from . import state
+from .chrome import danish_chrome
 from .navigation import PAGES, PageSpec, pages_for
 
 ICON = Path(__file__).with_name("icon.png")  # local: the app fetches nothing from outside
@@ -73,6 +74,7 @@ def _refusal(spec: PageSpec, role: str) -> Callable[[], None]:
 def run() -> None:
     os.umask(0o077)  # files the app writes (audio, exports) are their owner's only
     st.set_page_config(page_title="qualkit", page_icon=str(ICON), layout="wide")
+    danish_chrome()
     try:
         state.database()
     except QualkitError as exc:
@@ -112,7 +114,8 @@ def run() -> None:
             state.logout()
             st.rerun()
     st.session_state["visible_pages"] = [p.key for p in specs]
-    nav = st.navigation(pages)
+    # Every page listed: collapsed, Streamlit would cut the list with an English "View N more".
+    nav = st.navigation(pages, expanded=True)
     nav.run()
 
 

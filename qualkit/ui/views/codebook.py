@@ -115,7 +115,9 @@ def render() -> None:
         with st.expander(
             "Importér en kodebog (.yaml eller REFI-QDA .qdc fra NVivo, ATLAS.ti, MAXQDA, QualCoder)"
         ):
-            st.file_uploader("Kodebogsfil", type=["yaml", "yml", "qdc"], key="cb_upload")
+            st.file_uploader(
+                "Kodebogsfil (.yaml eller .qdc)", type=["yaml", "yml", "qdc"], key="cb_upload"
+            )
             st.button("Importér", key="cb_import", on_click=_import)
     if not books:
         st.info("Projektet har ingen kodebog endnu.")

@@ -243,7 +243,9 @@ def _transcribe_controls(ctx, data: dict) -> None:
         "Lyd og transskription", expanded=data["audio"] != "present" or not data["segments"]
     ):
         upload = st.file_uploader(
-            "Upload lyd til dette interview", type=AUDIO_TYPES, key=f"upload_{data['id']}"
+            "Lydfil til dette interview (m4a, mp3, wav, ...)",
+            type=AUDIO_TYPES,
+            key=f"upload_{data['id']}",
         )
         if upload is not None and st.button("Gem lydfil", key=f"save_audio_{data['id']}"):
             info = transcription.attach_audio(ctx, data["id"], upload.name, upload.getvalue())

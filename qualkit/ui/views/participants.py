@@ -41,7 +41,9 @@ def _import_section(ctx: Context) -> None:
     )
     left, right = st.columns(2)
     with left:
-        reg = st.file_uploader("Deltagerregister", type=["csv", "xlsx"], key="imp_register")
+        reg = st.file_uploader(
+            "Deltagerregister (CSV eller Excel)", type=["csv", "xlsx"], key="imp_register"
+        )
         preview = st.button(
             "Vis ændringer (gem intet)", disabled=reg is None, key="imp_register_dry"
         )
@@ -65,7 +67,9 @@ def _import_section(ctx: Context) -> None:
     with right:
         if not allowed(ctx.actor.role, "delivery.import"):
             return
-        log = st.file_uploader("Leverancelog", type=["csv", "xlsx"], key="imp_log")
+        log = st.file_uploader(
+            "Leverancelog (CSV eller Excel)", type=["csv", "xlsx"], key="imp_log"
+        )
         if st.button("Importér log", disabled=log is None, key="imp_log_go"):
             try:
                 counts = delivery.import_events_upload(ctx, log.name, log.getvalue())
