@@ -170,3 +170,37 @@ def test_admin_reads_the_vault_and_withdraws(fresh_demo):
     at.checkbox(key="withdraw_sure").check()
     at.button(key="withdraw_do").click().run()
     assert any("Tilbagetrukket: 1 interviews" in s.value for s in at.success)
+
+
+def test_card_reaches_every_open_proposal_speaker_labels_too(fresh_demo):
+    """A speaker label proposed as a name ("KB" as who speaks: no segment of its own) is in the
+    card like every other proposal, shown before its speaker's first turn; deciding every card
+    leaves nothing open, so approval goes through without "accept all"."""
+    folder, result = fresh_demo
+    at = login("evaluator", result.passwords["evaluator"], PAGE)
+    table = at.dataframe[0].value
+    open_ids = set(table["ID"].tolist())
+    [caption] = [c.value for c in at.caption if c.value.startswith("Forslag ")]
+    assert f"af {len(open_ids)} åbne" in caption
+    speaker_ids = [
+        i for i, src in zip(table["ID"], table["Kilde"], strict=True) if src.startswith("speaker")
+    ]
+    assert speaker_ids, "the demo's open interview has a speaker label to review"
+    at.session_state["deid_cursor"] = speaker_ids[0]
+    at.run()
+    assert any("talerbetegnelse" in c.value for c in at.caption)
+    label = table.loc[table["ID"] == speaker_ids[0], "Tekst"].iloc[0]
+    assert any(m.value.startswith(f":orange-background[**{label}**]:") for m in at.markdown)
+    at.button(key="deid_accept").click().run()
+    assert not at.exception, at.exception
+    assert _decisions(folder)[speaker_ids[0]][0] == "accepted"
+    # Every other open proposal through the card, then approval.
+    for _ in range(len(open_ids)):
+        if any("Alle forslag er afgjort" in s.value for s in at.success):
+            break
+        at.button(key="deid_accept").click().run()
+        assert not at.exception, at.exception
+    assert all(d == "accepted" for d, _, _ in _decisions(folder).values())
+    at.button(key="deid_approve").click().run()
+    at.button(key="deid_approve_yes").click().run()
+    assert any("Godkendt" in s.value for s in at.success), [e.value for e in at.error]

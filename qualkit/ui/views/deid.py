@@ -73,9 +73,11 @@ def _skip(next_id: int | None) -> None:
 
 
 def _review_card(spans: list[dict], segs: dict[int, dict]) -> None:
+    # Open proposals in reading order; a speaker label's (no segment: "KB" as who speaks)
+    # comes first, shown in its speaker's first turn, so none is left out of the card.
     open_ = sorted(
-        (x for x in spans if x["decision"] == "proposed" and not x["stale"] and x["segment_id"]),
-        key=lambda x: (x["position"] or 0, x["start"] or 0),
+        (x for x in spans if x["decision"] == "proposed" and not x["stale"]),
+        key=lambda x: (-1 if x["segment_id"] is None else x["position"] or 0, x["start"] or 0),
     )
     decided = sum(1 for x in spans if x["decision"] != "proposed")
     st.progress(
@@ -90,18 +92,21 @@ def _review_card(spans: list[dict], segs: dict[int, dict]) -> None:
     idx = ids.index(cur) if cur in ids else 0
     item = open_[idx]
     nxt = ids[(idx + 1) % len(ids)] if len(ids) > 1 else None
-    seg = segs.get(item["segment_id"], {"text": ""})
-    before, span, after = sentence_around(seg["text"], item["start"], item["end"])
     same = [x for x in spans if x["text"] and x["text"].casefold() == item["text"].casefold()]
     with st.container(border=True, key="deid_card"):
-        st.caption(
-            f"Forslag {idx + 1} af {len(open_)} åbne · tur {(item['position'] or 0) + 1} · "
-            f"{plain(item['speaker'] or '?')}"
-        )
-        st.markdown(
-            f"{plain(before)}:orange-background[**{plain(span)}**]{plain(after)}",
-            help=None,
-        )
+        if item["segment_id"] is None:
+            _speaker_context(item, list(segs.values()), idx, len(open_))
+        else:
+            seg = segs.get(item["segment_id"], {"text": ""})
+            before, span, after = sentence_around(seg["text"], item["start"], item["end"])
+            st.caption(
+                f"Forslag {idx + 1} af {len(open_)} åbne · tur {(item['position'] or 0) + 1} · "
+                f"{plain(item['speaker'] or '?')}"
+            )
+            st.markdown(
+                f"{plain(before)}:orange-background[**{plain(span)}**]{plain(after)}",
+                help=None,
+            )
         c = st.columns(3)
         c[0].metric("Etiket", da_label("entity", item["label"]))
         c[1].metric("Pseudonym", item["pseudonym"] or "tildeles ved godkendelse")
@@ -136,6 +141,18 @@ def _review_card(spans: list[dict], segs: dict[int, dict]) -> None:
             on_click=_act, args=(item["id"], "relabel", len(same)),
         )  # fmt: skip
         b[4].button("Spring over (S)", key="deid_skip", shortcut="s", on_click=_skip, args=(nxt,))
+
+
+def _speaker_context(item: dict, segs: list[dict], idx: int, total: int) -> None:
+    """A speaker label's proposal: the label in front of its speaker's first turn."""
+    turns = [g for g in segs if (g["speaker"] or "").casefold() == item["text"].casefold()]
+    st.caption(
+        f"Forslag {idx + 1} af {total} åbne · talerbetegnelse · {len(turns)} ture med denne taler"
+    )
+    first = turns[0]["text"] if turns else ""
+    if len(first) > 220:
+        first = first[:220].rsplit(" ", 1)[0] + " …"
+    st.markdown(f":orange-background[**{plain(item['text'])}**]: {plain(first)}", help=None)
 
 
 def _approve(interview_id: int) -> None:
