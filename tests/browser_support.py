@@ -43,16 +43,17 @@ def require_chromium() -> str:
     return CHROMIUM
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
 @contextmanager
-def serve_app(folder: Path) -> Iterator[str]:
-    """`qualkit serve` on a free port for the data folder; yields the URL, stops it after."""
-    port = _free_port()
+def serve_app(folder: Path, port: int | None = None, cwd: Path | None = None) -> Iterator[str]:
+    """`qualkit serve` on a free port (or ``port``) for the data folder, run in ``cwd`` (where
+    Streamlit looks for ``.streamlit/secrets.toml``); yields the URL, stops it after."""
+    port = port or free_port()
     log_path = folder.parent / "streamlit.log"
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
@@ -71,6 +72,7 @@ def serve_app(folder: Path) -> Iterator[str]:
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            cwd=cwd,
         )
         url = f"http://127.0.0.1:{port}"
         try:

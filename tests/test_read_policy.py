@@ -321,7 +321,8 @@ TABLE: dict[str, Call | Cap | NoRead] = {
     **{
         f"users.{n}": NoRead("user accounts; no transcript")
         for n in (
-            "actor_for authenticate create_user list_users new_password set_active set_password"
+            "actor_for actor_for_email authenticate clean_email create_user list_users "
+            "new_password set_active set_email set_password"
         ).split()
     },
     # --- modules added by the other privacy, workspace and transcription work ---
@@ -330,7 +331,9 @@ TABLE: dict[str, Call | Cap | NoRead] = {
     "attestation.sha": HELPER,
     **{
         f"auth.{n}": NoRead("log-in, tokens and sessions")
-        for n in "idle_hours lockout_minutes log_in log_out resolve revoke_user token_hash".split()
+        for n in (
+            "idle_hours lockout_minutes log_in log_out resolve revoke_user sso_log_in token_hash"
+        ).split()
     },
     "coding_document.apply_consensus_selection": WRITE,
     "coding_document.apply_selection": WRITE,

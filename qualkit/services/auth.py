@@ -129,6 +129,31 @@ def log_in(db: Database, username: str, password: str, kind: SessionKind) -> Log
     if actor is None:
         _fail(db, username, kind)
     assert actor is not None
+    return _open_session(db, actor, kind, username, {"kind": str(kind)})
+
+
+def sso_log_in(db: Database, email: str, issuer: str) -> LoginResult:
+    """A web session for the user whose e-mail the identity provider vouched for (single
+    sign-on, OpenID Connect: ``ui/sso.py``); refused, and audited, when no active user has it.
+    The address itself is never written to the audit log."""
+    actor = users.actor_for_email(db, email)
+    details = {"kind": str(SessionKind.WEB), "method": "oidc", "issuer": issuer[:200]}
+    if actor is None:
+
+        def refuse(s: Session) -> None:
+            audit.record(s, _anonymous("oidc"), "login.failed", details=details)
+
+        _retry.write(db, refuse)
+        raise LoginFailed(
+            f"Ingen aktiv qualkit-bruger har e-mailadressen {email.strip().lower() or '(ingen)'}. "
+            "Bed en administrator om at tilføje den på din bruger."
+        )
+    return _open_session(db, actor, SessionKind.WEB, actor.username, details)
+
+
+def _open_session(
+    db: Database, actor: Actor, kind: SessionKind, username: str, details: dict[str, str]
+) -> LoginResult:
     token = secrets.token_urlsafe(32)
     now = _now()
     expires = now + (
@@ -149,7 +174,7 @@ def log_in(db: Database, username: str, password: str, kind: SessionKind) -> Log
                 expires_at=expires,
             )
         )
-        audit.record(s, actor, "login", details={"kind": str(kind)})
+        audit.record(s, actor, "login", details=details)
 
     _retry.write(db, open_session)
     return LoginResult(actor, token, expires)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -35,6 +36,8 @@ from . import _retry, audit
 from ._record import Record
 from .context import Actor, Context
 
+EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
 _hasher = PasswordHasher()
 
 
@@ -60,9 +63,11 @@ def create_user(
     *,
     display_name: str = "",
     site: str | None = None,
+    email: str | None = None,
 ) -> int:
     ctx.require("user.manage")
     _validate(username, role, password)
+    email = clean_email(email)
     if role == "staff" and not (site or "").strip():
         raise InputError(
             "En medarbejder (staff) skal have et sted (--site): de ser kun deres eget."
@@ -71,11 +76,13 @@ def create_user(
     def work(s: Session) -> int:
         if s.scalar(select(User).where(User.username == username)) is not None:
             raise InputError(f"Der findes allerede en bruger ved navn '{username}'.")
+        _email_free(s, email, None)
         user = User(
             username=username,
             role=role,
             display_name=display_name or username,
             site=site,
+            email=email,
             password_hash=_hasher.hash(password),
         )
         s.add(user)
@@ -92,6 +99,60 @@ def create_user(
         return user.id
 
     return _retry.write(ctx.db, work)
+
+
+def clean_email(email: str | None) -> str | None:
+    """An e-mail address as stored (trimmed, lower-case), None for none; refused if malformed."""
+    email = (email or "").strip().lower()
+    if not email:
+        return None
+    if len(email) > 254 or not EMAIL_RE.fullmatch(email):
+        raise InputError(f"'{email}' er ikke en e-mailadresse (navn@domæne.dk).")
+    return email
+
+
+def _email_free(s: Session, email: str | None, user_id: int | None) -> None:
+    if email is None:
+        return
+    other = s.scalar(select(User).where(User.email == email))
+    if other is not None and other.id != user_id:
+        raise InputError(f"E-mailadressen {email} hører allerede til brugeren '{other.username}'.")
+
+
+def set_email(ctx: Context, username: str, email: str | None) -> None:
+    """The address single sign-on maps to this user (None: none, password log-in only)."""
+    ctx.require("user.manage")
+    email = clean_email(email)
+
+    def work(s: Session) -> None:
+        user = s.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise NotFound(msg("user.not_found", name=username))
+        _email_free(s, email, user.id)
+        user.email = email
+        audit.record(
+            s,
+            ctx.actor,
+            "user.email",
+            project_id=ctx.project_id,
+            target_type="user",
+            target_id=user.id,
+            details={"username": username, "email_set": email is not None},
+        )
+
+    _retry.write(ctx.db, work)
+
+
+def actor_for_email(db: Database, email: str) -> Actor | None:
+    """The active user whose e-mail address this is (single sign-on); None if there is none."""
+    address = (email or "").strip().lower()
+    if not address:
+        return None
+    with db.session() as s:
+        user = s.scalar(select(User).where(User.email == address))
+        if user is None or not user.active:
+            return None
+        return Actor.from_user(user)
 
 
 def set_password(ctx: Context, username: str, password: str) -> None:
@@ -178,13 +239,14 @@ class UserInfo(Record):
     role: Role
     site: str | None
     active: bool
+    email: str | None = None
 
 
 def list_users(ctx: Context) -> list[UserInfo]:
     ctx.require("user.manage")
     with ctx.db.session() as s:
         return [
-            UserInfo(u.username, u.display_name, Role(u.role), u.site, u.active)
+            UserInfo(u.username, u.display_name, Role(u.role), u.site, u.active, u.email)
             for u in s.scalars(select(User).order_by(User.role, User.username))
         ]
 

@@ -39,6 +39,11 @@ from qualkit.messages import os_reason
 from . import db_errors, migrate
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
+# SQLite files this process holds open (count of open Database objects per file). Closing any
+# other descriptor of a database file cancels every POSIX lock the process holds on it (SQLite's
+# "how to corrupt" 2.2): another process may then reset the WAL under live connections and
+# writes are lost. So a file already open here is not read again outside SQLite.
+_OPEN_FILES: dict[Path, int] = {}
 
 
 def _ensure_data_dir(folder: Path) -> None:
@@ -174,6 +179,7 @@ class Database:
         self.settings = settings
         self.engine = engine
         self.backup = backup
+        self._sqlite_file: Path | None = None  # counted in _OPEN_FILES while open
         self._sessions = sessionmaker(
             engine.execution_options(**{READ_OPTION: True}), expire_on_commit=False
         )
@@ -202,7 +208,8 @@ class Database:
         from qualkit import tempdir
 
         tempdir.clean_stale()  # the app's start cleans what a killed run left
-        if settings.sqlite_path is not None:
+        sqlite_file = settings.sqlite_path.resolve() if settings.sqlite_path else None
+        if settings.sqlite_path is not None and not (sqlite_file and _OPEN_FILES.get(sqlite_file)):
             _check_sqlite_file(settings.sqlite_path)
             if settings.sqlite_path.parent == settings.data_dir:
                 _create_private(settings.sqlite_path)
@@ -230,7 +237,11 @@ class Database:
         logs.log_to_folder(settings.data_dir)  # only once it opened: a refusal changes nothing
         if backup:
             logging.getLogger(__name__).info("schema upgraded; previous file kept as %s", backup)
-        return cls(settings, engine, backup)
+        db = cls(settings, engine, backup)
+        if sqlite_file is not None:
+            _OPEN_FILES[sqlite_file] = _OPEN_FILES.get(sqlite_file, 0) + 1
+            db._sqlite_file = sqlite_file
+        return db
 
     @contextmanager
     def session(self, write: bool = False) -> Iterator[Session]:
@@ -255,6 +266,13 @@ class Database:
 
     def close(self) -> None:
         self.engine.dispose()
+        if self._sqlite_file is not None:
+            left = _OPEN_FILES.get(self._sqlite_file, 1) - 1
+            if left > 0:
+                _OPEN_FILES[self._sqlite_file] = left
+            else:
+                _OPEN_FILES.pop(self._sqlite_file, None)
+            self._sqlite_file = None
 
 
 def conflict(exc: DBAPIError) -> DatabaseConflict:

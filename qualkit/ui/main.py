@@ -17,7 +17,7 @@ import streamlit as st
 from qualkit.errors import QualkitError
 from qualkit.ui.plain import plain_message
 
-from . import state
+from . import sso, state
 from .chrome import danish_chrome
 from .navigation import PAGES, PageSpec, pages_for
 
@@ -42,6 +42,7 @@ def _login_page() -> None:
         username = st.text_input("Brugernavn")
         password = st.text_input("Adgangskode", type="password")
         submitted = st.form_submit_button("Log ind")
+    sso.login_buttons()
     if submitted:
         try:
             result = auth.log_in(state.database(), username.strip(), password, auth.SessionKind.WEB)
@@ -81,6 +82,8 @@ def run() -> None:
         st.error(plain_message(exc))
         st.stop()
     actor = state.actor()
+    if actor is None:
+        actor = sso.resume()  # back from the organisation's identity provider
     state.cookie_scripts()
     if actor is None:
         pages = [st.Page(_login_page, title="Log ind", url_path="login", default=True)]
@@ -112,7 +115,8 @@ def run() -> None:
         st.write(f"**{actor.username}** ({ROLE_LABELS.get(actor.role, actor.role)})")
         if st.button("Log ud"):
             state.logout()
-            st.rerun()
+            if not sso.end():  # the provider's log-out navigates the browser itself
+                st.rerun()
     st.session_state["visible_pages"] = [p.key for p in specs]
     # Every page listed: collapsed, Streamlit would cut the list with an English "View N more".
     nav = st.navigation(pages, expanded=True)

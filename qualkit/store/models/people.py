@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qualkit.enums import ROLES as ROLES  # re-exported; defined once there
@@ -29,6 +39,7 @@ class Project(Base):
 
 class User(Base):
     __tablename__ = "user_account"
+    __table_args__ = (Index("uq_user_account_email", "email", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
@@ -41,6 +52,8 @@ class User(Base):
     # The REFI-QDA user GUID of a coder created by an import, reused by every export (a
     # qualkit user's GUID is derived from the username).
     exchange_guid: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    # Lower-case; single sign-on (OpenID Connect) maps the identity provider's e-mail here.
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -101,5 +101,14 @@ def _manage_users(ctx, sites: list[str]) -> None:
         if c3.button("Skift rolle", key="user_set_role"):
             users.set_role(ctx, name, new_role, site=new_site or None)
             st.success(f"{name} har nu rollen {new_role}.")
+        # Single sign-on (ui/sso.py) maps the identity provider's e-mail to this user.
+        email = st.text_input(
+            "E-mail til single sign-on (tom: kun adgangskode)",
+            value=info["email"] or "",
+            key=f"user_email_{name}",
+        )
+        if st.button("Gem e-mail", key="user_set_email"):
+            users.set_email(ctx, name, email or None)
+            st.success(f"{name}: e-mail til single sign-on er gemt.")
     except QualkitError as exc:
         st.error(plain_message(exc))
