@@ -1,5 +1,5 @@
-"""Danish throughout, as Chromium shows it (issue 13 item 7): every page of the admin and the
-evaluator, its visible text read from the rendered page (Streamlit's own frontend words too,
+"""Danish throughout, as Chromium shows it (issue 13 item 7): every page (as the admin, who sees
+them all), its visible text read from the rendered page (Streamlit's own frontend words too,
 which AppTest never renders), failing on English words; every file uploader shows its Danish
 button and size line."""
 
@@ -10,7 +10,7 @@ import re
 import pytest
 
 from qualkit.ui.chrome import BUTTON, LIMIT
-from qualkit.ui.navigation import pages_for
+from qualkit.ui.navigation import PAGES, pages_for
 
 from .browser_support import CHROMIUM_ARGS, goto_page, login, require_chromium, serve_app
 from .test_danish import english_in
@@ -49,13 +49,14 @@ def _english(texts: list[str]) -> list[str]:
 def test_every_page_shows_danish_only(app_demo):
     from playwright.sync_api import expect, sync_playwright
 
+    assert [p.key for p in pages_for("admin")] == [p.key for p in PAGES]
     chromium = require_chromium()
     folder, passwords = app_demo.folder, app_demo.result.passwords
     found: dict[str, list[str]] = {}
     uploaders: dict[str, list] = {}
     with serve_app(folder) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
-        for role in ("admin", "evaluator"):
+        for role in ("admin",):  # the admin sees every page (ui/navigation.py)
             page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
             login(page, url, role, passwords[role])
             expect(page.locator("[data-testid='stSidebarNav']")).to_be_visible(timeout=60000)
