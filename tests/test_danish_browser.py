@@ -1,7 +1,8 @@
 """Danish throughout, as Chromium shows it (issue 13 item 7): every page (as the admin, who sees
 them all), its visible text read from the rendered page (Streamlit's own frontend words too,
 which AppTest never renders), failing on English words; every file uploader shows its Danish
-button and size line."""
+button and size line; no table or chart shows Streamlit's toolbar (its CSV download would skip
+the export safety check)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,9 @@ VISIBLE_TEXT = """() => {
   }
   return out;
 }"""
+# Streamlit's table and chart toolbar (download as CSV, search, fullscreen): hidden everywhere.
+TOOLBARS = """() => [...document.querySelectorAll('[data-testid="stElementToolbar"]')]
+  .filter(e => getComputedStyle(e).display !== 'none').length"""
 UPLOADERS = """() => [...document.querySelectorAll('[data-testid="stFileUploaderDropzone"]')].map(z => [
   getComputedStyle(z.querySelector('button p'), '::after').content,
   getComputedStyle(z.querySelector('[data-testid="stFileUploaderDropzoneInstructions"] span'), '::after').content,
@@ -54,6 +58,7 @@ def test_every_page_shows_danish_only(app_demo):
     folder, passwords = app_demo.folder, app_demo.result.passwords
     found: dict[str, list[str]] = {}
     uploaders: dict[str, list] = {}
+    toolbars: dict[str, int] = {}
     with serve_app(folder) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
         for role in ("admin",):  # the admin sees every page (ui/navigation.py)
@@ -72,11 +77,18 @@ def test_every_page_shows_danish_only(app_demo):
                 page.wait_for_timeout(300)
                 if bad := _english(page.evaluate(VISIBLE_TEXT)):
                     found[f"{role}: {spec.title}"] = bad
+                tables = page.locator("[data-testid='stDataFrame']:visible")
+                if tables.count():
+                    tables.first.hover(timeout=10000)  # the toolbar shows on hover
+                    page.wait_for_timeout(200)
+                    if n := page.evaluate(TOOLBARS):
+                        toolbars[f"{role}: {spec.title}"] = n
                 if shown := page.evaluate(UPLOADERS):
                     uploaders[f"{role}: {spec.title}"] = shown
             page.context.close()
         browser.close()
     assert found == {}
+    assert toolbars == {}, "a table's toolbar (download as CSV without the safety check) shows"
     assert uploaders, "no page showed a file uploader"
     for where, shown in uploaders.items():
         assert all(s == [f'"{BUTTON}"', f'"{LIMIT}"'] for s in shown), (where, shown)
