@@ -30,6 +30,14 @@ db.close()
 """
 
 
+def _other_process(folder) -> str:
+    """Write a row from another process; the rows it then sees."""
+    out = subprocess.run(
+        [sys.executable, "-c", OTHER, str(folder)], capture_output=True, text=True, check=True
+    )
+    return out.stdout.strip()
+
+
 def _rows(db: Database) -> list[str]:
     with db.engine.connect() as c:
         return sorted(r[0] for r in c.execute(text("SELECT x FROM probe")))
@@ -44,23 +52,12 @@ def test_second_open_in_one_process_keeps_writes_visible_both_ways(tmp_path):
     assert _rows(first) == ["first"]  # a pooled connection stays open
     second = Database.open(folder)  # e.g. the app's cookie routes beside its pages
     try:
-        out = subprocess.run(
-            [sys.executable, "-c", OTHER, str(folder)],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        assert out.stdout.strip() == "['first', 'other process']"
+        assert _other_process(folder) == "['first', 'other process']"
         assert _rows(first) == ["first", "other process"]
         with second.engine.begin() as c:
             c.execute(text("INSERT INTO probe VALUES ('second')"))
-        again = subprocess.run(
-            [sys.executable, "-c", OTHER, str(folder)],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        assert again.stdout.strip() == "['first', 'other process', 'other process', 'second']"
+        seen = _other_process(folder)
+        assert seen == "['first', 'other process', 'other process', 'second']"
     finally:
         second.close()
         first.close()

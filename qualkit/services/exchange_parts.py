@@ -79,33 +79,26 @@ def keep_sets(
     sets keep only their GUID (kind "framework"): the codes carry the framework, and the
     export rebuilds each set's members from them under the GUID it came with; so does its
     transcript mark (kind "turns", exports/qdpx_mapping.TURNS_SET)."""
-    frameworks: set[str] = set()
+    own: set[str] = set()  # qualkit's own sets met so far (one row each)
     for st in qda.sets:
         tag = st.name.strip().lower()
-        if tag == TURNS_SET:  # the export rebuilds its members; keep its GUID
-            if tag not in frameworks:
-                frameworks.add(tag)
+        kind = (
+            "turns"
+            if tag == TURNS_SET
+            else "framework"
+            if tag.startswith("framework:") and tag.split(":", 1)[1] in FRAMEWORKS
+            else None
+        )
+        if kind is not None:  # the export rebuilds its members; keep its GUID
+            if tag not in own:
+                own.add(tag)
                 s.add(
                     ExchangeSet(
                         project_id=pid,
                         guid=clean_guid(st.guid, "set"),
                         name=tag,
                         description="",
-                        kind="turns",
-                        members=[],
-                    )
-                )
-            continue
-        if tag.startswith("framework:") and tag.split(":", 1)[1] in FRAMEWORKS:
-            if tag not in frameworks:
-                frameworks.add(tag)
-                s.add(
-                    ExchangeSet(
-                        project_id=pid,
-                        guid=clean_guid(st.guid, "set"),
-                        name=tag,
-                        description="",
-                        kind="framework",
+                        kind=kind,
                         members=[],
                     )
                 )
