@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -44,6 +45,19 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 # "how to corrupt" 2.2): another process may then reset the WAL under live connections and
 # writes are lost. So a file already open here is not read again outside SQLite.
 _OPEN_FILES: dict[Path, int] = {}
+_OPEN_LOCK = threading.Lock()
+
+
+def _release(path: Path | None) -> None:
+    """One Database on ``path`` fewer (closed, or its open failed)."""
+    if path is None:
+        return
+    with _OPEN_LOCK:
+        left = _OPEN_FILES.get(path, 1) - 1
+        if left > 0:
+            _OPEN_FILES[path] = left
+        else:
+            _OPEN_FILES.pop(path, None)
 
 
 def _ensure_data_dir(folder: Path) -> None:
@@ -208,11 +222,26 @@ class Database:
         from qualkit import tempdir
 
         tempdir.clean_stale()  # the app's start cleans what a killed run left
-        sqlite_file = settings.sqlite_path.resolve() if settings.sqlite_path else None
-        if settings.sqlite_path is not None and not (sqlite_file and _OPEN_FILES.get(sqlite_file)):
-            _check_sqlite_file(settings.sqlite_path)
-            if settings.sqlite_path.parent == settings.data_dir:
-                _create_private(settings.sqlite_path)
+        sqlite_file = None
+        if settings.sqlite_path is not None:
+            sqlite_file = settings.sqlite_path.resolve()
+            with _OPEN_LOCK:  # counted before any connection: a thread opening it too skips
+                if not _OPEN_FILES.get(sqlite_file):
+                    _check_sqlite_file(settings.sqlite_path)
+                    if settings.sqlite_path.parent == settings.data_dir:
+                        _create_private(settings.sqlite_path)
+                _OPEN_FILES[sqlite_file] = _OPEN_FILES.get(sqlite_file, 0) + 1
+        try:
+            db = cls._connect(settings, upgrade, i_have_a_backup)
+        except BaseException:
+            _release(sqlite_file)
+            raise
+        db._sqlite_file = sqlite_file
+        return db
+
+    @classmethod
+    def _connect(cls, settings: Settings, upgrade: bool, i_have_a_backup: bool) -> Database:
+        """The engine, checked and upgraded: the part of ``open`` after the file checks."""
         engine = make_engine(settings)
         shown = engine.url.render_as_string(hide_password=True)
         try:
@@ -237,11 +266,7 @@ class Database:
         logs.log_to_folder(settings.data_dir)  # only once it opened: a refusal changes nothing
         if backup:
             logging.getLogger(__name__).info("schema upgraded; previous file kept as %s", backup)
-        db = cls(settings, engine, backup)
-        if sqlite_file is not None:
-            _OPEN_FILES[sqlite_file] = _OPEN_FILES.get(sqlite_file, 0) + 1
-            db._sqlite_file = sqlite_file
-        return db
+        return cls(settings, engine, backup)
 
     @contextmanager
     def session(self, write: bool = False) -> Iterator[Session]:
@@ -266,13 +291,8 @@ class Database:
 
     def close(self) -> None:
         self.engine.dispose()
-        if self._sqlite_file is not None:
-            left = _OPEN_FILES.get(self._sqlite_file, 1) - 1
-            if left > 0:
-                _OPEN_FILES[self._sqlite_file] = left
-            else:
-                _OPEN_FILES.pop(self._sqlite_file, None)
-            self._sqlite_file = None
+        _release(self._sqlite_file)
+        self._sqlite_file = None
 
 
 def conflict(exc: DBAPIError) -> DatabaseConflict:
