@@ -321,7 +321,7 @@ TABLE: dict[str, Call | Cap | NoRead] = {
     **{
         f"users.{n}": NoRead("user accounts; no transcript")
         for n in (
-            "actor_for actor_for_email authenticate clean_email create_user list_users "
+            "actor_for actor_for_email authenticate clean_email create_user list_users normal_email "
             "new_password set_active set_email set_password"
         ).split()
     },

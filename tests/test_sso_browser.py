@@ -110,6 +110,8 @@ def test_sso_log_in_maps_the_address_and_refuses_others(app_demo):
     assert auth.resolve(db, result.token, auth.SessionKind.WEB) == result.actor
     with pytest.raises(auth.LoginFailed, match="Ingen aktiv qualkit-bruger"):
         auth.sso_log_in(db, "nobody@example.org", "https://idp.example")
+    with pytest.raises(auth.LoginFailed, match="ikke bekræftet"):
+        auth.sso_log_in(db, "writer@example.org", "https://idp.example", email_verified=False)
     with pytest.raises(Exception, match="hører allerede til brugeren 'writer'"):
         users.set_email(admin, "evaluator", "writer@example.org")
     with pytest.raises(Exception, match="ikke en e-mailadresse"):

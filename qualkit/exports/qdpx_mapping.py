@@ -33,10 +33,21 @@ TURNS_SET_DESCRIPTION = (
 )
 
 
+def own_set_kind(name: str) -> str | None:
+    """The kind of a set qualkit's export writes for itself ("framework": one per framework,
+    "turns": the transcript mark), by its name; None for the file's own sets."""
+    tag = name.strip().lower()
+    if tag == TURNS_SET:
+        return "turns"
+    if tag.startswith("framework:") and tag.split(":", 1)[1] in FRAMEWORKS:
+        return "framework"
+    return None
+
+
 def turn_sources(qda: QdaProject) -> set[str] | None:
     """The GUIDs of the sources a qualkit export marked as transcripts; None for a file
     without the mark (another tool's, or an export from before the mark)."""
-    marked = [st for st in qda.sets if st.name.strip().lower() == TURNS_SET]
+    marked = [st for st in qda.sets if own_set_kind(st.name) == "turns"]
     if not marked:
         return None
     return {norm_guid(g) for st in marked for g in st.sources}

@@ -129,14 +129,17 @@ def log_in(db: Database, username: str, password: str, kind: SessionKind) -> Log
     if actor is None:
         _fail(db, username, kind)
     assert actor is not None
-    return _open_session(db, actor, kind, username, {"kind": str(kind)})
+    return _open_session(db, actor, kind, {"kind": str(kind)})
 
 
-def sso_log_in(db: Database, email: str, issuer: str) -> LoginResult:
+def sso_log_in(
+    db: Database, email: str, issuer: str, email_verified: bool | None = None
+) -> LoginResult:
     """A web session for the user whose e-mail the identity provider vouched for (single
-    sign-on, OpenID Connect: ``ui/sso.py``); refused, and audited, when no active user has it.
-    The address itself is never written to the audit log."""
-    actor = users.actor_for_email(db, email)
+    sign-on, OpenID Connect: ``ui/sso.py``); refused, and audited, when the provider says the
+    address is unverified or no active user has it. The address is never in the audit log."""
+    address = users.normal_email(email)
+    actor = users.actor_for_email(db, address) if email_verified is not False else None
     details = {"kind": str(SessionKind.WEB), "method": "oidc", "issuer": issuer[:200]}
     if actor is None:
 
@@ -144,15 +147,17 @@ def sso_log_in(db: Database, email: str, issuer: str) -> LoginResult:
             audit.record(s, _anonymous("oidc"), "login.failed", details=details)
 
         _retry.write(db, refuse)
+        if email_verified is False:
+            raise LoginFailed(f"Identitetsudbyderen har ikke bekræftet e-mailadressen {address}.")
         raise LoginFailed(
-            f"Ingen aktiv qualkit-bruger har e-mailadressen {email.strip().lower() or '(ingen)'}. "
+            f"Ingen aktiv qualkit-bruger har e-mailadressen {address or '(ingen)'}. "
             "Bed en administrator om at tilføje den på din bruger."
         )
-    return _open_session(db, actor, SessionKind.WEB, actor.username, details)
+    return _open_session(db, actor, SessionKind.WEB, details)
 
 
 def _open_session(
-    db: Database, actor: Actor, kind: SessionKind, username: str, details: dict[str, str]
+    db: Database, actor: Actor, kind: SessionKind, details: dict[str, str]
 ) -> LoginResult:
     token = secrets.token_urlsafe(32)
     now = _now()
@@ -161,7 +166,7 @@ def _open_session(
     )
 
     def open_session(s: Session) -> None:
-        row = s.get(LoginThrottle, username)
+        row = s.get(LoginThrottle, actor.username)
         if row is not None:
             row.failures, row.locked_until = 0, None
         s.add(

@@ -10,9 +10,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from qualkit.enums import FRAMEWORKS
 from qualkit.exports.qdpx import CONSENSUS_USER, Problem, QdaProject, guid_for, norm_guid
-from qualkit.exports.qdpx_mapping import TURNS_SET, clean_guid, username
+from qualkit.exports.qdpx_mapping import clean_guid, own_set_kind, username
 from qualkit.store.models import Code, ExchangeSet, Interview, Participant, User
 
 from .attestation import sha
@@ -78,17 +77,11 @@ def keep_sets(
     """The file's sets of codes or sources, kept for the next export. qualkit's own framework
     sets keep only their GUID (kind "framework"): the codes carry the framework, and the
     export rebuilds each set's members from them under the GUID it came with; so does its
-    transcript mark (kind "turns", exports/qdpx_mapping.TURNS_SET)."""
+    transcript mark (kind "turns"; exports/qdpx_mapping.own_set_kind)."""
     own: set[str] = set()  # qualkit's own sets met so far (one row each)
     for st in qda.sets:
         tag = st.name.strip().lower()
-        kind = (
-            "turns"
-            if tag == TURNS_SET
-            else "framework"
-            if tag.startswith("framework:") and tag.split(":", 1)[1] in FRAMEWORKS
-            else None
-        )
+        kind = own_set_kind(tag)
         if kind is not None:  # the export rebuilds its members; keep its GUID
             if tag not in own:
                 own.add(tag)

@@ -31,15 +31,15 @@ def project_sets(
     """Kept sets (document and code groups), as the .qdc has them one set per framework, and
     the mark on the sources written as transcripts (``transcripts``: their GUIDs)."""
     out: list[QdaSet] = []
-    framework_guid: dict[str, str] = {}  # a framework set's GUID kept from an import
+    own_guid: dict[str, str] = {}  # qualkit's own sets' GUIDs kept from an import, by name
     for st in s.scalars(
         select(ExchangeSet).where(ExchangeSet.project_id == project_id).order_by(ExchangeSet.id)
     ):
         members = [int(m) for m in st.members or []]
         if st.kind == "framework":
-            framework_guid[st.name.split(":", 1)[1]] = st.guid
+            own_guid[st.name.split(":", 1)[1]] = st.guid
         elif st.kind == "turns":
-            framework_guid[TURNS_SET] = st.guid
+            own_guid[TURNS_SET] = st.guid
         elif st.kind == "codes":
             out.append(
                 QdaSet(
@@ -66,7 +66,7 @@ def project_sets(
         if fw in by_framework:
             out.append(
                 QdaSet(
-                    framework_guid.get(fw) or guid_for("framework-set", project_id, fw),
+                    own_guid.get(fw) or guid_for("framework-set", project_id, fw),
                     f"framework:{fw}",
                     f"qualkit framework tag '{fw}'",
                     by_framework[fw],
@@ -75,7 +75,7 @@ def project_sets(
     if source_guid:  # written even when empty: its absence means an older qualkit file
         out.append(
             QdaSet(
-                framework_guid.get(TURNS_SET) or guid_for("turns-set", project_id),
+                own_guid.get(TURNS_SET) or guid_for("turns-set", project_id),
                 TURNS_SET,
                 TURNS_SET_DESCRIPTION,
                 [],

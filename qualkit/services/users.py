@@ -101,9 +101,14 @@ def create_user(
     return _retry.write(ctx.db, work)
 
 
+def normal_email(email: str | None) -> str:
+    """An e-mail address as stored and compared: trimmed, lower-case ("" for none)."""
+    return (email or "").strip().lower()
+
+
 def clean_email(email: str | None) -> str | None:
-    """An e-mail address as stored (trimmed, lower-case), None for none; refused if malformed."""
-    email = (email or "").strip().lower()
+    """An e-mail address as stored, None for none; refused if malformed."""
+    email = normal_email(email)
     if not email:
         return None
     if len(email) > 254 or not EMAIL_RE.fullmatch(email):
@@ -145,7 +150,7 @@ def set_email(ctx: Context, username: str, email: str | None) -> None:
 
 def actor_for_email(db: Database, email: str) -> Actor | None:
     """The active user whose e-mail address this is (single sign-on); None if there is none."""
-    address = (email or "").strip().lower()
+    address = normal_email(email)
     if not address:
         return None
     with db.session() as s:

@@ -56,12 +56,14 @@ def resume() -> Actor | None:
     email = str(st.user.get("email") or "")
     if st.session_state.get(REFUSED) == email:
         return None
+    verified = st.user.get("email_verified")
     try:
-        if st.user.get("email_verified") is False:
-            raise auth.LoginFailed(
-                f"Identitetsudbyderen har ikke bekræftet e-mailadressen {email}."
-            )
-        result = auth.sso_log_in(state.database(), email, str(st.user.get("iss") or ""))
+        result = auth.sso_log_in(
+            state.database(),
+            email,
+            str(st.user.get("iss") or ""),
+            verified if isinstance(verified, bool) else None,
+        )
     except QualkitError as exc:
         st.session_state[REFUSED] = email
         st.session_state[ERROR] = plain_message(exc)
