@@ -61,31 +61,27 @@ def test_every_page_shows_danish_only(app_demo):
     toolbars: dict[str, int] = {}
     with serve_app(folder) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
-        for role in ("admin",):  # the admin sees every page (ui/navigation.py)
-            page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
-            login(page, url, role, passwords[role])
-            expect(page.locator("[data-testid='stSidebarNav']")).to_be_visible(timeout=60000)
-            for spec in pages_for(role):
-                goto_page(page, spec.title)
-                expect(page.get_by_role("heading", name=spec.title).first).to_be_visible(
-                    timeout=30000
-                )
-                page.wait_for_timeout(600)  # the page's widgets after its heading
-                # Open every expander, so the text inside is read too.
-                for summary in page.locator("[data-testid='stExpander'] summary").all():
-                    summary.click()
-                page.wait_for_timeout(300)
-                if bad := _english(page.evaluate(VISIBLE_TEXT)):
-                    found[f"{role}: {spec.title}"] = bad
-                tables = page.locator("[data-testid='stDataFrame']:visible")
-                if tables.count():
-                    tables.first.hover(timeout=10000)  # the toolbar shows on hover
-                    page.wait_for_timeout(200)
-                    if n := page.evaluate(TOOLBARS):
-                        toolbars[f"{role}: {spec.title}"] = n
-                if shown := page.evaluate(UPLOADERS):
-                    uploaders[f"{role}: {spec.title}"] = shown
-            page.context.close()
+        page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+        login(page, url, "admin", passwords["admin"])  # the admin sees every page
+        expect(page.locator("[data-testid='stSidebarNav']")).to_be_visible(timeout=60000)
+        for spec in PAGES:
+            goto_page(page, spec.title)
+            expect(page.get_by_role("heading", name=spec.title).first).to_be_visible(timeout=30000)
+            page.wait_for_timeout(600)  # the page's widgets after its heading
+            # Open every expander, so the text inside is read too.
+            for summary in page.locator("[data-testid='stExpander'] summary").all():
+                summary.click()
+            page.wait_for_timeout(300)
+            if bad := _english(page.evaluate(VISIBLE_TEXT)):
+                found[spec.title] = bad
+            tables = page.locator("[data-testid='stDataFrame']:visible")
+            if tables.count():
+                tables.first.hover(timeout=10000)  # the toolbar shows on hover
+                page.wait_for_timeout(200)
+                if n := page.evaluate(TOOLBARS):
+                    toolbars[spec.title] = n
+            if shown := page.evaluate(UPLOADERS):
+                uploaders[spec.title] = shown
         browser.close()
     assert found == {}
     assert toolbars == {}, "a table's toolbar (download as CSV without the safety check) shows"
